@@ -1,0 +1,81 @@
+"""Money: an exact decimal amount with its ISO 4217 currency, and the currency checks documents share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from decimal import Context, Decimal
+
+from pydantic import BaseModel, Field
+
+from .base import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, CanonicalModel, CurrencyCode, DecimalString
+from .errors import CurrencyMismatchError
+
+# Enough precision that adding two in-range amounts is always exact; the default context (28 digits)
+# would silently round large amounts with many decimals.
+_EXACT = Context(prec=MAX_INTEGER_DIGITS + MAX_FRACTION_DIGITS + 2)
+
+
+class Money(CanonicalModel):
+    """An amount of money in one currency. In JSON the amount is a string so no precision is lost:
+    {"amount": "12.30", "currency": "USD"}."""
+
+    amount: DecimalString = Field(
+        description='Decimal amount as a string, scale kept as given ("12.30", "-5", "0.125").',
+    )
+    currency: CurrencyCode = Field(description="ISO 4217 currency code, three uppercase letters.")
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """Zero in ``currency``, the start value for summing amounts."""
+        return cls(amount=Decimal(0), currency=currency)
+
+    def __add__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._require_same_currency(other, "add")
+        return Money(amount=_EXACT.add(self.amount, other.amount), currency=self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._require_same_currency(other, "subtract")
+        return Money(amount=_EXACT.subtract(self.amount, other.amount), currency=self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(amount=-self.amount, currency=self.currency)
+
+    def _require_same_currency(self, other: Money, verb: str) -> None:
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(
+                f"cannot {verb} {other.currency} {other.amount} and {self.currency} {self.amount}: "
+                "convert to one currency first"
+            )
+
+
+def money_in(value: object, path: str = "") -> Iterator[tuple[str, Money]]:
+    """Every Money inside ``value`` (a model, list or dict), with its path such as ``lines[1].tax``."""
+    if isinstance(value, Money):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from money_in(getattr(value, name), f"{path}.{name}" if path else name)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from money_in(item, f"{path}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from money_in(item, f"{path}.{key}" if path else str(key))
+
+
+def currency_problem(owner: BaseModel, field_names: Iterable[str], currency: str, label: str) -> str | None:
+    """A sentence naming every amount in ``field_names`` that is not in ``currency``, or None if all are."""
+    names = list(field_names)
+    wrong = [
+        f"{path} is in {money.currency}"
+        for name in names
+        for path, money in money_in(getattr(owner, name), name)
+        if money.currency != currency
+    ]
+    if not wrong:
+        return None
+    return f"every amount in {', '.join(names)} must be in the {label} {currency}: {'; '.join(wrong)}"

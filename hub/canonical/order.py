@@ -1,0 +1,196 @@
+"""The order document (``order.v1``): what a channel or trading partner asked us to fulfil."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from .base import (
+    IDENTIFIERS_HELP,
+    CanonicalModel,
+    CurrencyCode,
+    Identifiers,
+    NonEmptyStr,
+    Quantity,
+    Timestamp,
+    UnitOfMeasure,
+)
+from .checks import duplicate_problem, raise_problems
+from .money import Money, currency_problem
+from .party import Address, Customer, Party
+
+
+class OrderStatus(StrEnum):
+    """Where the order is in the hub's lifecycle."""
+
+    RECEIVED = "received"
+    VALIDATED = "validated"
+    ON_HOLD = "on_hold"
+    ALLOCATED = "allocated"
+    PARTIALLY_RELEASED = "partially_released"
+    RELEASED = "released"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class PaymentStatus(StrEnum):
+    """The payment state as reported by the channel; "unknown" when the source does not say (EDI)."""
+
+    PENDING = "pending"
+    AUTHORIZED = "authorized"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    VOIDED = "voided"
+    UNKNOWN = "unknown"
+
+
+class OrderLine(CanonicalModel):
+    """One product line of an order. Amounts are in the order currency."""
+
+    line_id: NonEmptyStr = Field(
+        description="Identifier of the line, unique within the order and stable across updates; "
+        "shipments, invoices, acknowledgments and refunds refer to lines by it.",
+    )
+    channel_line_id: NonEmptyStr | None = Field(
+        default=None, description="The line's identifier in the channel (Shopify line item id, X12 PO101)."
+    )
+    sku: NonEmptyStr | None = Field(
+        default=None, description="Stock keeping unit; absent for custom lines that have none."
+    )
+    name: NonEmptyStr = Field(description="Product name as shown to the buyer.")
+    quantity: Quantity = Field(description="Units ordered, in `uom`.")
+    uom: UnitOfMeasure = Field(default="EA", description="Unit of measure of `quantity` (X12 355 code).")
+    unit_price: Money = Field(description="Price of one unit before discounts and tax.")
+    discount: Money | None = Field(
+        default=None,
+        description="Total discount on this line as a positive amount (already deducted in `total`); "
+        "absent when there is none.",
+    )
+    tax: Money | None = Field(default=None, description="Total tax on this line; absent when none is known.")
+    total: Money = Field(description="Line amount after line discounts, before tax.")
+    requires_shipping: bool = Field(
+        default=True, description="False for lines nothing is shipped for: gift cards, services, downloads."
+    )
+    gift_card: bool = Field(default=False, description="True when the line sells a gift card.")
+    identifiers: Identifiers = Field(default_factory=dict, description=IDENTIFIERS_HELP)
+    requested_ship_date: date | None = Field(
+        default=None, description="Calendar day this line should ship, when it differs from the order's."
+    )
+    attributes: dict[str, str] = Field(
+        default_factory=dict, description="Free-form line properties from the channel (engraving text ...)."
+    )
+
+
+class ShippingLine(CanonicalModel):
+    """A shipping charge the buyer chose or was charged. Amounts are in the order currency."""
+
+    code: NonEmptyStr | None = Field(default=None, description="Machine code of the shipping rate.")
+    title: NonEmptyStr = Field(description='Shipping option as shown to the buyer ("Standard").')
+    carrier: NonEmptyStr | None = Field(default=None, description="Carrier name or SCAC when the channel names one.")
+    price: Money = Field(description="Shipping price before discounts and tax.")
+    discount: Money | None = Field(default=None, description="Discount on this shipping charge, as a positive amount.")
+    tax: Money | None = Field(default=None, description="Tax on this shipping charge.")
+
+
+class Totals(CanonicalModel):
+    """Order totals as the channel computed them; carried, not recomputed, since channels round
+    differently. With `taxes_included` false, total = subtotal + shipping + tax; `discount` reports
+    what was already deducted from subtotal and shipping. Order-level discounts are allocated to lines."""
+
+    subtotal: Money = Field(description="Sum of line totals (after line discounts, before tax and shipping).")
+    discount: Money = Field(
+        description="All discounts on the order as a positive amount, already deducted from subtotal and shipping."
+    )
+    shipping: Money = Field(description="Total shipping charged, after shipping discounts.")
+    tax: Money = Field(description="Total tax.")
+    total: Money = Field(description="Amount the buyer pays.")
+
+
+class Order(CanonicalModel):
+    """An order to fulfil, from a sales channel (web shop, marketplace) or a trading partner's
+    purchase order (X12 850). Every amount in lines, shipping_lines and totals is in `currency`."""
+
+    schema_version: Literal["order.v1"] = Field(default="order.v1", description="Canonical document name and version.")
+    id: NonEmptyStr | None = Field(
+        default=None, description="The hub's identifier of the order; absent until the hub stores it."
+    )
+    channel: NonEmptyStr = Field(description='Connector slug of the source ("shopify", "edi").')
+    channel_order_id: NonEmptyStr = Field(
+        description="The order's identifier in the channel; with `channel` it identifies the order.",
+    )
+    number: NonEmptyStr | None = Field(
+        default=None, description='Human-facing order number as the buyer sees it ("#1001").'
+    )
+    po_number: NonEmptyStr | None = Field(default=None, description="Buyer's purchase order number (X12 BEG03).")
+    source_partner: NonEmptyStr | None = Field(
+        default=None, description="Trading partner the order came from, for B2B and EDI orders."
+    )
+    status: OrderStatus = Field(default=OrderStatus.RECEIVED, description="Lifecycle status in the hub.")
+    placed_at: Timestamp = Field(description="When the buyer placed the order.")
+    updated_at: Timestamp | None = Field(default=None, description="When the channel last changed the order.")
+    currency: CurrencyCode = Field(
+        description="Shop (settlement) currency; every amount in lines, shipping_lines and totals uses it."
+    )
+    presentment_currency: CurrencyCode | None = Field(
+        default=None,
+        description="Currency the buyer saw at checkout, when the channel states one beside `currency`.",
+    )
+    customer: Customer | None = Field(default=None, description="The consumer who placed the order.")
+    ship_to: Address | None = Field(default=None, description="Where to ship; absent for orders with nothing to ship.")
+    bill_to: Address | None = Field(default=None, description="Billing address.")
+    parties: list[Party] = Field(
+        default_factory=list, description="B2B parties named by the order (X12 N1 loops): buyer, ship_to ..."
+    )
+    lines: list[OrderLine] = Field(min_length=1, description="Product lines; `line_id`s are unique.")
+    shipping_lines: list[ShippingLine] = Field(default_factory=list, description="Shipping charges.")
+    totals: Totals = Field(description="Order totals in `currency`.")
+    presentment_totals: Totals | None = Field(
+        default=None, description="The same totals in `presentment_currency`, as the buyer saw them."
+    )
+    taxes_included: bool = Field(
+        default=False,
+        description="True when prices include tax (typical for EU storefronts): tax amounts are then "
+        "contained in prices and totals rather than added to them.",
+    )
+    payment_status: PaymentStatus = Field(
+        default=PaymentStatus.UNKNOWN, description="Payment state reported by the channel."
+    )
+    requested_ship_date: date | None = Field(default=None, description="Calendar day to ship on.")
+    requested_delivery_date: date | None = Field(default=None, description="Calendar day the buyer wants delivery.")
+    cancel_after: date | None = Field(
+        default=None, description="Cancel the order if it has not shipped by the end of this day."
+    )
+    shipping_method: NonEmptyStr | None = Field(
+        default=None, description='Requested service level or routing ("ground", "2day", carrier SCAC).'
+    )
+    test: bool = Field(default=False, description="True for test orders that must not be fulfilled.")
+    tags: list[str] = Field(default_factory=list, description="Channel tags.")
+    notes: str | None = Field(default=None, description="Buyer's note on the order.")
+    attributes: dict[str, str] = Field(
+        default_factory=dict, description="Free-form order attributes from the channel (note attributes)."
+    )
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Self:
+        presentment = None
+        if self.presentment_totals is not None:
+            if self.presentment_currency is None:
+                presentment = "presentment_totals is set but presentment_currency is missing"
+            else:
+                presentment = currency_problem(
+                    self, ("presentment_totals",), self.presentment_currency, "presentment currency"
+                )
+        raise_problems(
+            currency_problem(self, ("lines", "shipping_lines", "totals"), self.currency, "order currency"),
+            presentment,
+            duplicate_problem((line.line_id for line in self.lines), "line_id", "order"),
+        )
+        return self

@@ -1,0 +1,133 @@
+"""The shipment document (``shipment.v1``): goods that left a warehouse, as a 3PL ship confirmation
+or an X12 856 advance ship notice reports them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from .base import (
+    IDENTIFIERS_HELP,
+    CanonicalModel,
+    DecimalString,
+    Identifiers,
+    NonEmptyStr,
+    Quantity,
+    Scac,
+    Sscc,
+    Timestamp,
+    UnitOfMeasure,
+)
+from .checks import require_one_of, require_reference
+from .party import Address
+
+
+class ShipmentStatus(StrEnum):
+    """Where the shipment is on its way to the recipient."""
+
+    PENDING = "pending"
+    SHIPPED = "shipped"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+    CANCELLED = "cancelled"
+
+
+class WeightUnit(StrEnum):
+    """Unit of a weight."""
+
+    LB = "lb"
+    OZ = "oz"
+    KG = "kg"
+    G = "g"
+
+
+class Weight(CanonicalModel):
+    """A weight: exact decimal value (a string in JSON, like money amounts) and its unit."""
+
+    value: DecimalString = Field(description='Weight as a non-negative decimal string ("12.5").')
+    unit: WeightUnit = Field(description="Unit of `value`.")
+
+    @model_validator(mode="after")
+    def _not_negative(self) -> Self:
+        if self.value < 0:
+            raise ValueError("weight cannot be negative")
+        return self
+
+
+class Carrier(CanonicalModel):
+    """The carrier moving the shipment and the service level used."""
+
+    scac: Scac | None = Field(default=None, description='Standard Carrier Alpha Code, 2 to 4 letters ("UPSN", "FDEG").')
+    name: NonEmptyStr | None = Field(default=None, description='Carrier name ("UPS").')
+    service: NonEmptyStr | None = Field(default=None, description='Service level ("Ground", "2nd Day").')
+
+
+class ShipmentItem(CanonicalModel):
+    """Units of one order line in a shipment or package; at least one of line_id, sku, identifiers."""
+
+    line_id: NonEmptyStr | None = Field(default=None, description="`line_id` of the order line shipped.")
+    sku: NonEmptyStr | None = Field(default=None, description="SKU shipped.")
+    quantity: Quantity = Field(description="Units shipped, in `uom`.")
+    uom: UnitOfMeasure = Field(default="EA", description="Unit of measure of `quantity`.")
+    identifiers: Identifiers = Field(default_factory=dict, description=IDENTIFIERS_HELP)
+
+    @model_validator(mode="after")
+    def _needs_reference(self) -> Self:
+        require_reference(self.line_id, self.sku, self.identifiers)
+        return self
+
+
+class Package(CanonicalModel):
+    """One carton or pallet in a shipment."""
+
+    package_id: NonEmptyStr | None = Field(default=None, description="Shipper's identifier of the package.")
+    sscc: Sscc | None = Field(
+        default=None, description="GS1 Serial Shipping Container Code, 18 digits (the label's AI 00 value)."
+    )
+    tracking_number: NonEmptyStr | None = Field(default=None, description="Carrier tracking number.")
+    weight: Weight | None = Field(default=None, description="Gross weight of the package.")
+    items: list[ShipmentItem] = Field(default_factory=list, description="Contents of the package.")
+
+
+class Shipment(CanonicalModel):
+    """A shipment of goods for an order. Contents are listed per package, or in `items` when the
+    source reports no packages."""
+
+    schema_version: Literal["shipment.v1"] = Field(
+        default="shipment.v1", description="Canonical document name and version."
+    )
+    id: NonEmptyStr | None = Field(default=None, description="The hub's identifier of the shipment.")
+    order_id: NonEmptyStr | None = Field(default=None, description="The hub's identifier of the order.")
+    channel_order_id: NonEmptyStr | None = Field(
+        default=None, description="The order's identifier in its sales channel."
+    )
+    po_number: NonEmptyStr | None = Field(default=None, description="Buyer's purchase order number.")
+    shipment_number: NonEmptyStr | None = Field(
+        default=None, description="Shipper's identifier of the shipment (3PL shipment id, X12 BSN02)."
+    )
+    status: ShipmentStatus = Field(default=ShipmentStatus.SHIPPED, description="Shipment status.")
+    shipped_at: Timestamp | None = Field(default=None, description="When the goods left.")
+    expected_delivery_at: Timestamp | None = Field(default=None, description="Estimated delivery time.")
+    carrier: Carrier | None = Field(default=None, description="Carrier and service used.")
+    tracking_numbers: list[NonEmptyStr] = Field(
+        default_factory=list,
+        description="Shipment-level tracking numbers; per-package numbers are on each package.",
+    )
+    bill_of_lading: NonEmptyStr | None = Field(default=None, description="Bill of lading number (freight).")
+    pro_number: NonEmptyStr | None = Field(default=None, description="Carrier PRO number (LTL freight).")
+    ship_from: Address | None = Field(default=None, description="Where the goods shipped from.")
+    ship_to: Address | None = Field(default=None, description="Where the goods are going.")
+    packages: list[Package] = Field(default_factory=list, description="Packages in the shipment.")
+    items: list[ShipmentItem] = Field(
+        default_factory=list, description="Contents, for shipments reported without packages."
+    )
+
+    @model_validator(mode="after")
+    def _needs_order_reference(self) -> Self:
+        references = ("order_id", "channel_order_id", "po_number")
+        require_one_of(self, references, "to match the shipment to an order")
+        return self

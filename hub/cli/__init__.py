@@ -1,0 +1,46 @@
+"""The ``orderhub`` command. Errors the user can fix print one line on stderr and exit non-zero."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from hub import __version__
+from hub.cli import db, processes, schema
+from hub.cli.context import Context
+from hub.errors import HubError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="orderhub")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """orderhub: capture, normalize, decide and deliver orders.
+
+    Settings come from HUB_* environment variables (HUB_DATABASE_URL, HUB_BROKER_URL, HUB_DATA_DIR ...);
+    with none set, everything runs embedded under ./var.
+    """
+    ctx.obj = Context()
+
+
+for group in (db.group, schema.group):
+    cli.add_command(group)
+for command in processes.COMMANDS:
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="orderhub", standalone_mode=False)
+    except HubError as exc:
+        click.echo(f"orderhub: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("orderhub: interrupted", err=True)
+        sys.exit(130)

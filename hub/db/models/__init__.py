@@ -1,0 +1,22 @@
+"""All tables; importing this package registers them on ``Base.metadata`` (what Alembic compares)."""
+
+from hub.db.models.base import Base
+from hub.db.models.inbox import InboxMessage, InboxStatus
+from hub.db.models.orders import OrderEvent, OrderLineRecord, OrderRecord
+from hub.db.models.outbox import Delivery, DeliveryAttempt, DeliveryStatus
+from hub.db.models.partners import Partner
+from hub.db.models.system import WorkerHeartbeat
+
+__all__ = [
+    "Base",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryStatus",
+    "InboxMessage",
+    "InboxStatus",
+    "OrderEvent",
+    "OrderLineRecord",
+    "OrderRecord",
+    "Partner",
+    "WorkerHeartbeat",
+]

@@ -1,0 +1,79 @@
+"""What ``GET /healthz`` and ``orderhub status`` report: database, migrations, broker, worker check-ins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from celery import Celery
+from sqlalchemy import func, select
+
+from hub.db.migrate import current_revision, head_revision
+from hub.db.models import WorkerHeartbeat
+from hub.db.models.base import as_utc, utcnow
+from hub.errors import ServiceUnavailable
+from hub.runtime import Runtime
+from hub.settings import redact_url
+
+
+def check_broker(celery: Celery, timeout: float = 3.0) -> None:
+    """Raise ServiceUnavailable with one readable line if the broker does not accept a connection."""
+    url = celery.conf.broker_url
+    try:
+        with celery.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
+    except Exception as exc:  # kombu raises transport-specific errors  # noqa: BLE001
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ServiceUnavailable(f"broker {redact_url(url)} is unreachable: {reason}") from None
+
+
+def database_report(runtime: Runtime) -> dict[str, Any]:
+    database = runtime.database
+    report: dict[str, Any] = {"ok": False, "url": redact_url(database.url), "dialect": database.dialect}
+    try:
+        database.ping()
+    except ServiceUnavailable as exc:
+        report["error"] = str(exc)
+        return report
+    current, head = current_revision(database), head_revision()
+    report.update(ok=current == head, revision=current, head=head)
+    if current != head:
+        report["error"] = "database schema is not up to date: run `orderhub db upgrade`"
+    return report
+
+
+def broker_report(celery: Celery) -> dict[str, Any]:
+    report: dict[str, Any] = {"ok": True, "url": redact_url(celery.conf.broker_url)}
+    try:
+        check_broker(celery)
+    except ServiceUnavailable as exc:
+        report.update(ok=False, error=str(exc))
+    return report
+
+
+def worker_report(runtime: Runtime) -> dict[str, Any]:
+    """Age of the latest check-in per queue; a queue with none has had no live worker since the hub began."""
+    query = select(WorkerHeartbeat.queue, func.max(WorkerHeartbeat.received_at)).group_by(WorkerHeartbeat.queue)
+    now = utcnow()
+    with runtime.database.session() as session:
+        rows: list[tuple[str, datetime]] = [(queue, at) for queue, at in session.execute(query)]
+    return {
+        queue: {
+            "last_heartbeat": as_utc(at).isoformat(),
+            "age_seconds": round((now - as_utc(at)).total_seconds(), 1),
+        }
+        for queue, at in sorted(rows)
+    }
+
+
+def health(runtime: Runtime, celery: Celery) -> dict[str, Any]:
+    database = database_report(runtime)
+    broker = broker_report(celery)
+    workers = worker_report(runtime) if database["ok"] else {}
+    ok = database["ok"] and broker["ok"]
+    return {
+        "status": "ok" if ok else "unavailable",
+        "database": database,
+        "broker": broker,
+        "workers": workers,
+    }

@@ -1,0 +1,1 @@
+"""Orders in the hub: storing canonical orders, their line projection and their timeline."""

@@ -1,0 +1,23 @@
+"""The Flask application factory. Building an app does no I/O; the first request opens the database."""
+
+from __future__ import annotations
+
+from celery import Celery
+from flask import Flask
+
+from hub.runtime import Runtime
+from hub.settings import Settings
+from hub.web import errors, health
+from hub.web.extension import EXTENSION, HubExtension
+from hub.worker.app import create_celery
+
+
+def create_app(settings: Settings, celery: Celery | None = None) -> Flask:
+    app = Flask("hub.web")
+    app.config.update(MAX_CONTENT_LENGTH=settings.web.max_body_bytes)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    runtime = Runtime(settings)
+    app.extensions[EXTENSION] = HubExtension(runtime, celery or create_celery(settings, runtime))
+    errors.register(app)
+    app.register_blueprint(health.blueprint)
+    return app

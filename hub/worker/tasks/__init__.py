@@ -1,0 +1,1 @@
+"""Celery tasks, one module per stage. Names are ``hub.<stage>.<verb>``; arguments are ids, never objects."""

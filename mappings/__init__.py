@@ -1,0 +1,1 @@
+"""Data folder, shipped as hub.resources.mappings (see setup.py); holds no code."""

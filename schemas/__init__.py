@@ -1,0 +1,1 @@
+"""Data folder, shipped as hub.resources.schemas (see setup.py); holds no code."""

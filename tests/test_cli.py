@@ -1,0 +1,87 @@
+"""The command line as a user meets it: real processes, real exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.processes import free_port, hub_env, hub_process, wait_for
+
+
+def orderhub(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hub", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("settings", "args", "code", "message"),
+    [
+        (
+            {"HUB_BROKER_URL": "redis://localhost/0"},
+            ["db", "upgrade"],
+            2,
+            "HUB_BROKER_URL 'redis://localhost/0' has an unknown scheme 'redis'",
+        ),
+        (
+            {"HUB_DATABASE_URL": "postgresql://hub:pw@127.0.0.1:1/hub"},
+            ["db", "upgrade"],
+            3,
+            "database postgresql+psycopg://hub:***@127.0.0.1:1/hub is unreachable",
+        ),
+        (
+            {"HUB_BROKER_URL": "amqp://guest:pw@127.0.0.1:1//"},
+            ["worker"],
+            3,
+            "broker amqp://guest:***@127.0.0.1:1// is unreachable",
+        ),
+        (
+            {"HUB_BROKER_URL": "amqp://guest:pw@127.0.0.1:1//"},
+            ["serve"],
+            3,
+            "broker amqp://guest:***@127.0.0.1:1// is unreachable",
+        ),
+    ],
+)
+def test_bad_settings_print_one_line_and_exit_non_zero(
+    tmp_path: Path, settings: dict[str, str], args: list[str], code: int, message: str
+) -> None:
+    result = orderhub(*args, env=hub_env(HUB_DATA_DIR=str(tmp_path), **settings))
+    assert result.returncode == code
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("orderhub: ") and message in lines[0]
+    assert "Traceback" not in result.stderr and ":pw@" not in result.stderr
+
+
+def test_db_upgrade_then_current(database_url: str, tmp_path: Path) -> None:
+    env = hub_env(HUB_DATA_DIR=str(tmp_path), HUB_DATABASE_URL=database_url)
+    assert orderhub("db", "upgrade", env=env).returncode == 0
+    current = orderhub("db", "current", env=env)
+    assert current.returncode == 0 and "current: 0001" in current.stdout
+
+
+def test_run_serves_health_with_a_live_worker_and_stops_cleanly(stack: dict[str, str], tmp_path: Path) -> None:
+    port = free_port()
+    env = hub_env(**stack, HUB_WORKER__HEARTBEAT_SECONDS="1")
+    url = f"http://127.0.0.1:{port}/healthz"
+
+    def healthy_with_workers() -> dict | None:  # type: ignore[type-arg]
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+                body = json.load(response)
+        except OSError:
+            return None
+        return body if body["status"] == "ok" and "ingest" in body["workers"] else None
+
+    with hub_process(["run", "--port", str(port)], env, tmp_path / "run.log") as process:
+        body = wait_for(healthy_with_workers, "orderhub run to answer /healthz with a worker check-in", limit=90)
+        assert body["database"]["revision"] == body["database"]["head"]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0, (tmp_path / "run.log").read_text()[-3000:]
+    log = (tmp_path / "run.log").read_text()
+    assert "Traceback" not in log, log[-3000:]
