@@ -3,16 +3,17 @@ mappings/ are shipped as subpackages of hub.resources (see [tool.setuptools.pack
 
 from pathlib import Path
 
-from setuptools import find_namespace_packages, find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 
 def data_packages(folder: str, prefix: str) -> list[str]:
-    found = find_namespace_packages(where=str(Path(__file__).parent / folder))
+    found = find_namespace_packages(where=str(Path(__file__).parent / folder), exclude=["*__pycache__"])
     return [prefix] + [f"{prefix}.{name}" for name in found]
 
 
 setup(
-    packages=find_packages(include=["hub", "hub.*", "connectors", "connectors.*"])
+    # namespace discovery: data-only folders such as hub/db/migrations carry no __init__.py
+    packages=find_namespace_packages(include=["hub", "hub.*", "connectors", "connectors.*"], exclude=["*.__pycache__"])
     + data_packages("schemas", "hub.resources.schemas")
     + data_packages("mappings", "hub.resources.mappings"),
 )
