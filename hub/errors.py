@@ -4,6 +4,7 @@
 
     HubError                  anything the CLI reports as one line and a non-zero exit
     ├── ConfigurationError    a setting is missing, malformed or names something unknown
+    ├── InputRejected         a file or message given to a command cannot be read or converted
     └── ServiceUnavailable    a configured service (database, broker) cannot be reached
 """
 
@@ -18,6 +19,12 @@ class HubError(Exception):
 
 class ConfigurationError(HubError):
     """A setting is wrong; the message names the setting and what to change."""
+
+    exit_code = 2
+
+
+class InputRejected(HubError):
+    """The input names what is wrong and where (field, path, segment)."""
 
     exit_code = 2
 

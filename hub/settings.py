@@ -44,6 +44,8 @@ class WorkerSettings(BaseModel):
         default=0.1, gt=0, le=5, description="seconds between polls of the embedded (SQLite) broker"
     )
     heartbeat_seconds: int = Field(default=30, ge=1, description="how often beat asks a worker to check in")
+    sweep_seconds: int = Field(default=15, ge=1, description="how often stored but unpublished messages are sought")
+    pull_seconds: int = Field(default=300, ge=10, description="how often channels are polled and reconciled")
 
 
 class Settings(BaseSettings):

@@ -83,8 +83,13 @@ class Mapping:
         try:
             return self.document_class.model_validate(raw)
         except ValidationError as exc:
-            problems = "; ".join(f"{_location(error['loc'])}: {error['msg']}" for error in exc.errors())
-            raise MappingInputError(f"the result is not a valid {self.spec.document}: {problems}") from None
+            raise invalid_document(self.spec.document, exc) from None
+
+
+def invalid_document(document: str, exc: ValidationError) -> MappingInputError:
+    """One readable error naming every field path the canonical model refused."""
+    problems = "; ".join(f"{_location(error['loc'])}: {error['msg']}" for error in exc.errors())
+    return MappingInputError(f"the result is not a valid {document}: {problems}")
 
 
 def _location(loc: tuple[Any, ...]) -> str:

@@ -7,7 +7,7 @@ from flask import Flask
 
 from hub.runtime import Runtime
 from hub.settings import Settings
-from hub.web import errors, health
+from hub.web import errors, health, webhooks
 from hub.web.extension import EXTENSION, HubExtension
 from hub.worker.app import create_celery
 
@@ -20,4 +20,5 @@ def create_app(settings: Settings, celery: Celery | None = None) -> Flask:
     app.extensions[EXTENSION] = HubExtension(runtime, celery or create_celery(settings, runtime))
     errors.register(app)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(webhooks.blueprint)
     return app

@@ -6,6 +6,7 @@ from celery import Celery
 from flask import Flask, current_app
 
 from hub.runtime import Runtime
+from hub.worker.relay import Relay
 
 EXTENSION = "orderhub"
 
@@ -14,6 +15,14 @@ class HubExtension:
     def __init__(self, runtime: Runtime, celery: Celery) -> None:
         self.runtime = runtime
         self.celery = celery
+        self._relay: Relay | None = None
+
+    @property
+    def relay(self) -> Relay:
+        """Created on first use, so it belongs to the (forked) process that serves requests."""
+        if self._relay is None:
+            self._relay = Relay(self.celery, self.runtime.database)
+        return self._relay
 
 
 def hub_extension(app: Flask | None = None) -> HubExtension:

@@ -17,7 +17,7 @@ from hub.runtime import Runtime
 from hub.settings import Settings
 from hub.worker import queues
 
-TASK_MODULES = ["hub.worker.tasks.system"]
+TASK_MODULES = ["hub.worker.tasks.system", "hub.worker.tasks.ingest"]
 
 
 def create_celery(settings: Settings, runtime: Runtime | None = None) -> Celery:
@@ -68,6 +68,11 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "options": {"queue": queue, "expires": every.total_seconds()},
         }
         for queue in queues.QUEUES
+    }
+    schedule["sweep-inbox"] = {"task": "hub.ingest.sweep", "schedule": timedelta(seconds=settings.worker.sweep_seconds)}
+    schedule["pull-channels"] = {
+        "task": "hub.ingest.pull_all",
+        "schedule": timedelta(seconds=settings.worker.pull_seconds),
     }
     if settings.embedded:
         schedule["purge-embedded-broker"] = {

@@ -1,6 +1,7 @@
 """All tables; importing this package registers them on ``Base.metadata`` (what Alembic compares)."""
 
 from hub.db.models.base import Base
+from hub.db.models.channels import ChannelAccount, ComplianceRequest
 from hub.db.models.inbox import InboxMessage, InboxStatus
 from hub.db.models.orders import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.outbox import Delivery, DeliveryAttempt, DeliveryStatus
@@ -9,6 +10,8 @@ from hub.db.models.system import WorkerHeartbeat
 
 __all__ = [
     "Base",
+    "ChannelAccount",
+    "ComplianceRequest",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryStatus",

@@ -25,6 +25,7 @@ class InboxMessage(Base):
         # A channel's delivery/event id, or an interchange key: a second copy is recognised, not stored twice.
         UniqueConstraint("channel", "account", "dedupe_key"),
         Index("ix_inbox_messages_status_received_at", "status", "received_at"),
+        Index("ix_inbox_messages_enqueued_at", "enqueued_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -39,6 +40,9 @@ class InboxMessage(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     triggered_at: Mapped[datetime | None]  # the channel's own event time, when it sends one
     status: Mapped[str] = mapped_column(String(16), default=InboxStatus.RECEIVED)
+    # Set once the parse task was handed to the broker (by the relay or the sweeper); rows still null
+    # after a while were never published and are picked up again.
+    enqueued_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]

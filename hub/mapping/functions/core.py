@@ -1,35 +1,12 @@
-"""Named functions a mapping may ``call``: reviewed, typed and tested Python, never code from a mapping file.
-
-Register with ``@mapping_function("name")``. Arguments arrive already evaluated (None for missing input);
-return None for "no value". Raise ``ValueError`` with a plain message for input that cannot be converted.
-"""
+"""General-purpose mapping functions: text, arithmetic on decimals, epochs, presence tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from hub.mapping.errors import MappingFileError
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {}
-
-
-def mapping_function(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        if name in FUNCTIONS:
-            raise RuntimeError(f"mapping function {name!r} is registered twice")
-        FUNCTIONS[name] = function
-        return function
-
-    return register
-
-
-def get_function(name: str) -> Callable[..., Any]:
-    if name not in FUNCTIONS:
-        raise MappingFileError(f"unknown function {name!r}; known functions: {', '.join(sorted(FUNCTIONS))}")
-    return FUNCTIONS[name]
+from hub.mapping.functions.registry import mapping_function
 
 
 def to_decimal(value: Any) -> Decimal | None:

@@ -1,0 +1,60 @@
+"""A channel account as the code that talks to the channel sees it: its settings, secrets resolved on use,
+and an HTTP session (injected, so tests point it at a fake channel server on loopback)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from hub.errors import ConfigurationError
+from hub.sdk.errors import TransientError, classify_http_status
+from hub.secrets import resolve_secret
+
+TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+
+
+@dataclass
+class AccountContext:
+    channel: str
+    account: str
+    settings: dict[str, Any]
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def setting(self, key: str) -> Any:
+        if key not in self.settings or self.settings[key] in (None, ""):
+            raise ConfigurationError(f"channel account {self.channel}/{self.account} has no setting {key!r}")
+        return self.settings[key]
+
+    def secret(self, key: str) -> str:
+        """The value behind the secret reference stored under ``key``."""
+        return resolve_secret(str(self.setting(key))).get_secret_value()
+
+    def webhook_secrets(self) -> list[str]:
+        references = self.settings.get("webhook_secrets") or []
+        if isinstance(references, str):
+            references = [references]
+        return [resolve_secret(reference).get_secret_value() for reference in references]
+
+    @property
+    def base_url(self) -> str:
+        return str(self.setting("base_url")).rstrip("/")
+
+    def request_json(self, method: str, url: str, **kwargs: Any) -> tuple[Any, requests.Response]:
+        """Call the channel's API; failures come back as hub.sdk errors (transient ones are retried)."""
+        if not url.startswith(("http://", "https://")):
+            url = f"{self.base_url}/{url.lstrip('/')}"
+        try:
+            response = self.session.request(method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise TransientError(f"{self.channel} API unreachable: {type(exc).__name__}") from None
+        error = classify_http_status(response.status_code, response.text[:300], response.headers.get("Retry-After"))
+        if error is not None:
+            raise error
+        try:
+            return response.json(), response
+        except ValueError:
+            raise TransientError(
+                f"{self.channel} API answered {response.status_code} with a body that is not JSON"
+            ) from None

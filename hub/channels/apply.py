@@ -1,0 +1,141 @@
+"""Canonical documents from channels into the hub's state, monotonically and idempotently.
+
+Channels deliver late, twice and out of order. An order version older than the stored one (by the channel's
+own updated time) never moves the order backwards; the same version again changes nothing and records
+nothing; every real change appends one event to the order's timeline. The hub owns the lifecycle status:
+a channel update can cancel an order but never resets where the hub has taken it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hub.canonical import Order, OrderStatus, Refund, Shipment
+from hub.db.models import ComplianceRequest, InboxMessage, OrderEvent, OrderRecord
+from hub.db.models.base import as_utc, utcnow
+from hub.orders.store import add_order, find_record, record_event, replace_order
+
+
+class OrderNotYetReceived(Exception):
+    """A refund or shipment names an order the hub has not received yet; try again later."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    outcome: str  # created, updated, cancelled, unchanged, stale, recorded, duplicate
+    order_id: str | None = None
+
+    def describe(self) -> str:
+        return f"{self.outcome} order {self.order_id}" if self.order_id else self.outcome
+
+
+def apply_order(session: Session, order: Order, message: InboxMessage) -> Applied:
+    source = f"inbox:{message.id}"
+    record = _locked(session, order.channel, message.account, order.channel_order_id)
+    if record is None:
+        try:
+            with session.begin_nested():
+                stored = add_order(session, order, account=message.account)
+        except IntegrityError:  # created concurrently by another worker: continue as an update
+            record = _locked(session, order.channel, message.account, order.channel_order_id)
+        else:
+            kind = "order.cancelled" if stored.status is OrderStatus.CANCELLED else "order.received"
+            record_event(
+                session,
+                stored.id or "",
+                kind,
+                source=source,
+                data={"topic": message.topic},
+                inbox_message_id=message.id,
+            )
+            return Applied("created", stored.id)
+    assert record is not None
+    incoming_at = order.updated_at or order.placed_at
+    if incoming_at < (as_utc(record.channel_updated_at) or incoming_at):
+        return Applied("stale", record.id)
+    current = Order.model_validate(record.document)
+    status = OrderStatus.CANCELLED if order.status is OrderStatus.CANCELLED else current.status
+    candidate = order.model_copy(update={"id": record.id, "status": status})
+    if candidate == current:
+        return Applied("unchanged", record.id)
+    changed = sorted(name for name in Order.model_fields if getattr(candidate, name) != getattr(current, name))
+    replace_order(session, record, candidate)
+    newly_cancelled = status is OrderStatus.CANCELLED and current.status is not OrderStatus.CANCELLED
+    kind = "order.cancelled" if newly_cancelled else "order.updated"
+    record_event(
+        session,
+        record.id,
+        kind,
+        source=source,
+        data={"topic": message.topic, "changed": changed},
+        inbox_message_id=message.id,
+    )
+    return Applied("cancelled" if newly_cancelled else "updated", record.id)
+
+
+def _locked(session: Session, channel: str, account: str, channel_order_id: str) -> OrderRecord | None:
+    """The stored order, locked for this transaction on PostgreSQL (SQLite serialises writers anyway)."""
+    query = select(OrderRecord).where(
+        OrderRecord.channel == channel, OrderRecord.account == account, OrderRecord.channel_order_id == channel_order_id
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def record_on_order(session: Session, document: Refund | Shipment, channel: str, message: InboxMessage) -> Applied:
+    """A refund or a shipment the channel reports, on the timeline of the order it belongs to."""
+    channel_order_id = getattr(document, "channel_order_id", None)
+    record = find_record(session, channel, message.account, channel_order_id) if channel_order_id else None
+    if record is None:
+        raise OrderNotYetReceived(
+            f"order {channel_order_id!r} of {channel}/{message.account} has not been received yet"
+        )
+    kind = "order.refund_recorded" if isinstance(document, Refund) else "order.shipment_reported"
+    seen = select(OrderEvent.id).where(OrderEvent.inbox_message_id == message.id, OrderEvent.type == kind)
+    if session.scalars(seen).first() is not None:
+        return Applied("duplicate", record.id)
+    record_event(
+        session,
+        record.id,
+        kind,
+        source=f"inbox:{message.id}",
+        data=document.model_dump(mode="json"),
+        inbox_message_id=message.id,
+    )
+    return Applied("recorded", record.id)
+
+
+COMPLIANCE_DEADLINE = timedelta(days=30)
+
+
+def record_compliance(session: Session, message: InboxMessage, payload: Any) -> Applied:
+    """Keep a privacy request with its deadline; redaction requests are carried out at once."""
+    existing = session.scalars(
+        select(ComplianceRequest).where(ComplianceRequest.inbox_message_id == message.id)
+    ).first()
+    if existing is not None:
+        return Applied("duplicate")
+    subject = payload if isinstance(payload, dict) else {}
+    request = ComplianceRequest(
+        channel=message.channel,
+        account=message.account,
+        topic=message.topic or "",
+        inbox_message_id=message.id,
+        subject=subject,
+        due_at=utcnow() + COMPLIANCE_DEADLINE,
+    )
+    session.add(request)
+    session.flush()
+    if message.topic in ("customers/redact", "shop/redact"):
+        from hub.channels.redaction import redact
+
+        redacted = redact(session, message.channel, message.account, message.topic, subject, f"inbox:{message.id}")
+        request.status, request.done_at, request.outcome = "done", utcnow(), f"redacted {redacted} order(s)"
+    return Applied("recorded")

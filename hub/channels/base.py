@@ -1,0 +1,100 @@
+"""What a sales channel is to the hub: how its webhooks are signed and identified, which topics it sends
+and what each becomes, and (for thin webhooks and pollers) how the full order is read from its API.
+
+A channel is a class of data plus a few small methods; ``hub/channels/<name>.py`` holds each one and
+``registry.py`` lists them. Payload-to-canonical work is never here: it is the mapping files' job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from hub.channels.accounts import AccountContext
+from hub.channels.verifiers import InboundRequest, Verifier
+
+
+class Action(StrEnum):
+    ORDER = "order"  # map to order.v1 and upsert
+    REFUND = "refund"  # map to refund.v1 and record on the order's timeline
+    SHIPMENT = "shipment"  # map to shipment.v1 and record on the order's timeline
+    READ_BACK = "read_back"  # thin webhook: fetch the full resource from the channel's API, then map it
+    COMPLIANCE = "compliance"  # privacy-law request: record it, act on it
+    IGNORE = "ignore"  # verified and kept, nothing to do
+
+
+@dataclass(frozen=True)
+class Topic:
+    action: Action
+    mapping: str | None = None  # name of the mapping file, for ORDER, REFUND and SHIPMENT
+    canonical_at: str | None = None  # instead of a mapping: the payload path that already holds the document
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """A full resource read from a channel's API (read-back, poll or reconciliation), to store in the inbox."""
+
+    topic: str
+    key: str  # dedupe key: the same resource version read twice is stored once
+    body: bytes
+    updated_at: datetime | None = None
+
+
+class Channel:
+    name: ClassVar[str]
+    verifier: ClassVar[Verifier | None] = None  # None: the channel sends no webhooks (pollers only)
+    topic_headers: ClassVar[tuple[str, ...]] = ()
+    event_id_headers: ClassVar[tuple[str, ...]] = ()  # delivery/event id headers, most specific first
+    triggered_at_headers: ClassVar[tuple[str, ...]] = ()
+    topics: ClassVar[dict[str, Topic]] = {}
+    pulls: ClassVar[bool] = False  # has pull(): scheduled polling or reconciliation
+
+    # -- the webhook request (runs in the web process: headers only, never the body's content) --
+
+    def webhook_topic(self, request: InboundRequest) -> str | None:
+        return request.header(*self.topic_headers) if self.topic_headers else None
+
+    def dedupe_key(self, request: InboundRequest, topic: str | None) -> str:
+        """The channel's delivery or event id, prefixed by topic (one merchant action can fire several topics
+        with the same event id); without one, a hash of the body, so byte-identical retries still collapse."""
+        event_id = request.header(*self.event_id_headers) if self.event_id_headers else None
+        if event_id:
+            return f"{topic}:{event_id}" if topic else event_id
+        return "sha256:" + hashlib.sha256(request.body).hexdigest()
+
+    def triggered_at(self, request: InboundRequest) -> datetime | None:
+        value = request.header(*self.triggered_at_headers) if self.triggered_at_headers else None
+        if not value:
+            return None
+        try:
+            if value.isdigit():
+                return datetime.fromtimestamp(int(value), tz=UTC)
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except (ValueError, OverflowError):
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    def accepts_unsigned(self, request: InboundRequest) -> bool:
+        """True for a documented unsigned request that carries nothing (WooCommerce's set-up ping)."""
+        return False
+
+    # -- in the worker: the parsed payload --
+
+    def payload_topic(self, payload: Any) -> str | None:
+        """The topic, for channels that put it in the body rather than a header."""
+        return None
+
+    def reference(self, topic: str, payload: Any) -> dict[str, Any]:
+        """For READ_BACK topics: what to fetch (ids, resource URL), as JSON data."""
+        raise NotImplementedError(f"{self.name} has no read-back")
+
+    def read_back(self, reference: dict[str, Any], account: AccountContext) -> Pulled:
+        raise NotImplementedError(f"{self.name} has no read-back")
+
+    def pull(self, account: AccountContext, since: datetime | None) -> Iterator[Pulled]:
+        """Orders changed after ``since``, oldest first, for polling and reconciliation."""
+        raise NotImplementedError(f"{self.name} cannot be polled")

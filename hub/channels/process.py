@@ -1,0 +1,126 @@
+"""Processing one inbox message: normalize it, read back what a thin webhook only points at, apply the
+documents, and leave the message processed, ignored or failed with its error (replayable either way).
+
+Safe to run twice: a processed message is left alone unless replayed, and applying is idempotent. HTTP calls
+to a channel happen outside any database transaction, so SQLite writers are never held up by a slow API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from hub.canonical import Order, Refund, Shipment
+from hub.channels.accounts import AccountContext
+from hub.channels.apply import Applied, OrderNotYetReceived, apply_order, record_compliance, record_on_order
+from hub.channels.base import Action
+from hub.channels.intake import account_settings, store_pulled
+from hub.channels.normalize import Normalized, normalize
+from hub.channels.registry import get_channel
+from hub.db.models import InboxMessage, InboxStatus
+from hub.db.models.base import utcnow
+from hub.db.session import Database
+from hub.errors import ConfigurationError
+from hub.mapping import MappingError
+from hub.sdk.errors import ConnectorError, TransientError
+
+AccountFactory = Callable[[str, str, dict[str, object]], AccountContext]
+
+
+def default_account(channel: str, account: str, settings: dict[str, object]) -> AccountContext:
+    return AccountContext(channel, account, dict(settings))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    detail: str = ""
+
+
+class MessageNotFound(LookupError):
+    pass
+
+
+def process_message(
+    database: Database, inbox_id: int, *, replay: bool = False, accounts: AccountFactory = default_account
+) -> Outcome:
+    """Process inbox message ``inbox_id``. TransientError propagates (the caller retries later)."""
+    with database.session() as session:
+        message = _load(session, inbox_id)
+        if message.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED) and not replay:
+            return Outcome(message.status, "already done")
+        pending = _handle(session, message)
+        if pending is None:
+            return Outcome(message.status, message.error or "")
+        channel_name, account_name = message.channel, message.account
+        settings = account_settings(session, channel_name, account_name)
+    channel = get_channel(channel_name)
+    try:
+        pulled = channel.read_back(pending.reference or {}, accounts(channel_name, account_name, settings))
+    except TransientError:
+        raise
+    except (ConnectorError, ConfigurationError) as exc:
+        with database.session() as session:
+            _fail(_load(session, inbox_id), f"read-back failed: {exc}")
+        return Outcome(InboxStatus.FAILED, str(exc))
+    with database.session() as session:
+        message = _load(session, inbox_id)
+        child, _ = store_pulled(session, pulled, source="read-back", channel=channel_name, account=account_name)
+        _done(message, InboxStatus.PROCESSED, f"read back as inbox message {child.id}")
+        _handle(session, child)
+        return Outcome(child.status, child.error or f"read back as inbox message {child.id}")
+
+
+def _load(session: Session, inbox_id: int) -> InboxMessage:
+    message = session.get(InboxMessage, inbox_id)
+    if message is None:
+        raise MessageNotFound(f"no inbox message {inbox_id}")
+    return message
+
+
+def _done(message: InboxMessage, status: InboxStatus, note: str | None = None) -> None:
+    message.status, message.error, message.processed_at = status, note, utcnow()
+
+
+def _fail(message: InboxMessage, error: str) -> None:
+    message.status, message.error, message.processed_at = InboxStatus.FAILED, error[:4000], utcnow()
+
+
+def _handle(session: Session, message: InboxMessage) -> Normalized | None:
+    """Apply the message; return its normalization when a read-back must happen first."""
+    message.attempts += 1
+    try:
+        normalized = normalize(get_channel(message.channel), message.topic, message.body)
+    except (MappingError, LookupError) as exc:
+        _fail(message, str(exc))
+        return None
+    if message.topic is None:
+        message.topic = normalized.topic
+    if normalized.action is Action.READ_BACK:
+        return normalized
+    try:
+        with session.begin_nested():
+            applied = _apply(session, message, normalized)
+    except OrderNotYetReceived as exc:
+        message.status, message.error, message.enqueued_at = InboxStatus.RECEIVED, str(exc), None
+        return None
+    if applied is None:
+        _done(message, InboxStatus.IGNORED, normalized.note)
+    else:
+        _done(message, InboxStatus.PROCESSED, applied.describe())
+    return None
+
+
+def _apply(session: Session, message: InboxMessage, normalized: Normalized) -> Applied | None:
+    if normalized.action is Action.COMPLIANCE:
+        return record_compliance(session, message, normalized.payload)
+    if normalized.action is Action.IGNORE:
+        return None
+    (document,) = normalized.documents
+    if isinstance(document, Order):
+        return apply_order(session, document, message)
+    if isinstance(document, Refund | Shipment):
+        return record_on_order(session, document, message.channel, message)
+    raise TypeError(f"no way to apply {type(document).__name__}")

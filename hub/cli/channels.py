@@ -1,0 +1,130 @@
+"""``orderhub channel``: the sales-channel accounts the hub receives from and pulls from."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from sqlalchemy import select
+
+from hub.channels.pull import pull_account
+from hub.channels.registry import all_channels, get_channel
+from hub.cli.context import Context
+from hub.db.models import ChannelAccount
+from hub.errors import ConfigurationError
+from hub.secrets import check_reference
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint=option)
+        pairs[key] = rest
+    return pairs
+
+
+@click.group("channel")
+def group() -> None:
+    """Sales-channel accounts (webhook secrets, API base URL and tokens, polling)."""
+
+
+@group.command("add")
+@click.argument("channel")
+@click.argument("account")
+@click.option(
+    "--webhook-secret",
+    "webhook_secrets",
+    multiple=True,
+    help="Reference to a webhook signing secret (env:NAME or file:PATH); give two during a rotation.",
+)
+@click.option("--secret", "secrets", multiple=True, help="KEY=REFERENCE, e.g. access_token=env:SHOPIFY_TOKEN.")
+@click.option(
+    "--set", "values", multiple=True, help="KEY=VALUE, e.g. base_url=https://shop.myshopify.com/admin/api/2025-10."
+)
+@click.pass_obj
+def add(
+    ctx: Context,
+    channel: str,
+    account: str,
+    webhook_secrets: tuple[str, ...],
+    secrets: tuple[str, ...],
+    values: tuple[str, ...],
+) -> None:
+    """Create or update the ACCOUNT of CHANNEL; the webhook URL is /webhooks/CHANNEL/ACCOUNT."""
+    try:
+        get_channel(channel)
+    except LookupError as exc:
+        raise ConfigurationError(str(exc)) from None
+    settings: dict[str, object] = dict(_pairs(values, "--set"))
+    for key, reference in _pairs(secrets, "--secret").items():
+        settings[key] = check_reference(reference, f"--secret {key}")
+    if webhook_secrets:
+        settings["webhook_secrets"] = [check_reference(ref, "--webhook-secret") for ref in webhook_secrets]
+    from hub.runtime import Runtime
+
+    with Runtime(ctx.settings).database.session() as session:
+        row = session.scalars(
+            select(ChannelAccount).where(ChannelAccount.channel == channel, ChannelAccount.account == account)
+        ).one_or_none()
+        if row is None:
+            session.add(ChannelAccount(channel=channel, account=account, settings=settings))
+            verb = "added"
+        else:
+            row.settings = {**row.settings, **settings}
+            row.active = True
+            verb = "updated"
+    click.echo(f"{verb} {channel} account {account}: webhooks to /webhooks/{channel}/{account}")
+
+
+@group.command("list")
+@click.pass_obj
+def list_accounts(ctx: Context) -> None:
+    """Every channel account, with its webhook path and settings (secret references only, never values)."""
+    from hub.runtime import Runtime
+
+    with Runtime(ctx.settings).database.session() as session:
+        rows = session.scalars(select(ChannelAccount).order_by(ChannelAccount.channel, ChannelAccount.account)).all()
+        for row in rows:
+            click.echo(
+                json.dumps(
+                    {
+                        "channel": row.channel,
+                        "account": row.account,
+                        "active": row.active,
+                        "webhook_path": f"/webhooks/{row.channel}/{row.account}",
+                        "watermark": row.watermark.isoformat() if row.watermark else None,
+                        "settings": row.settings,
+                    }
+                )
+            )
+
+
+@group.command("pull")
+@click.argument("channel")
+@click.argument("account")
+@click.pass_obj
+def pull(ctx: Context, channel: str, account: str) -> None:
+    """Poll or reconcile ACCOUNT now: read orders changed since its watermark."""
+    from hub.runtime import Runtime
+
+    if not get_channel(channel).pulls:
+        raise ConfigurationError(f"{channel} has no API to pull orders from")
+    result = pull_account(Runtime(ctx.settings).database, channel, account)
+    click.echo(
+        json.dumps(
+            {
+                "read": result.read,
+                "stored": result.stored,
+                "watermark": result.watermark.isoformat() if result.watermark else None,
+            }
+        )
+    )
+
+
+@group.command("channels")
+def channels() -> None:
+    """The channels this hub speaks."""
+    for name, channel in sorted(all_channels().items()):
+        click.echo(f"{name}\twebhooks: {'yes' if channel.verifier else 'no'}\tpull: {'yes' if channel.pulls else 'no'}")

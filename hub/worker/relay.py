@@ -1,0 +1,82 @@
+"""Publishing inbox ids to the ``ingest`` queue after the request that stored them has committed.
+
+The web request only inserts and commits; a background thread per process publishes the parse tasks (with
+publisher confirms on RabbitMQ) and marks the rows ``enqueued_at`` in one UPDATE per batch. A crash between
+commit and publish loses nothing: the ``hub.ingest.sweep`` task publishes rows left unmarked.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+
+from celery import Celery
+from sqlalchemy import update
+
+from hub.db.models import InboxMessage
+from hub.db.models.base import utcnow
+from hub.db.session import Database
+
+log = logging.getLogger(__name__)
+
+PARSE_TASK = "hub.ingest.parse"
+BATCH = 500
+
+
+def publish(celery: Celery, database: Database, inbox_ids: Iterable[int]) -> list[int]:
+    """Publish a parse task per id, then mark them enqueued; returns the ids published."""
+    sent: list[int] = []
+    with celery.producer_or_acquire() as producer:
+        for inbox_id in inbox_ids:
+            celery.send_task(PARSE_TASK, args=[inbox_id], producer=producer)
+            sent.append(inbox_id)
+    if sent:
+        with database.session() as session:
+            session.execute(update(InboxMessage).where(InboxMessage.id.in_(sent)).values(enqueued_at=utcnow()))
+    return sent
+
+
+class Relay:
+    """One per process; ``submit`` never blocks the request on the broker."""
+
+    def __init__(self, celery: Celery, database: Database) -> None:
+        self.celery = celery
+        self.database = database
+        self.pending: queue.Queue[int] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, inbox_id: int) -> None:
+        self._ensure_thread()
+        self.pending.put(inbox_id)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="orderhub-relay", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.pending.get()]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self.pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                publish(self.celery, self.database, batch)
+            except Exception:  # the sweeper republishes whatever stayed unmarked  # noqa: BLE001
+                log.exception("could not publish %d inbox message(s); the sweeper will retry", len(batch))
+
+    def drain(self, timeout: float = 5.0) -> None:
+        """Wait until everything submitted so far was handed over (for tests and shutdown)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not self.pending.empty() and time.monotonic() < deadline:
+            time.sleep(0.01)

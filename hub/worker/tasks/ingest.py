@@ -1,0 +1,74 @@
+"""Intake tasks: parse stored messages, republish forgotten ones, pull from channels on a schedule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from sqlalchemy import or_, select
+
+from hub.channels.process import MessageNotFound, process_message
+from hub.channels.pull import pull_account, pullable_accounts
+from hub.db.models import InboxMessage, InboxStatus
+from hub.db.models.base import utcnow
+from hub.sdk.errors import TransientError
+from hub.worker.base import HubTask
+from hub.worker.relay import publish
+
+UNPUBLISHED_GRACE = timedelta(seconds=15)  # a relay normally publishes within milliseconds
+LOST_IN_BROKER = timedelta(minutes=10)  # published but still unprocessed: the broker lost it (or a worker died)
+MAX_ATTEMPTS = 20
+
+
+@shared_task(
+    bind=True,
+    base=HubTask,
+    name="hub.ingest.parse",
+    autoretry_for=(TransientError,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def parse(self: HubTask, inbox_id: int) -> str:
+    try:
+        return process_message(self.runtime.database, inbox_id).status
+    except MessageNotFound:
+        return "missing"
+
+
+@shared_task(bind=True, base=HubTask, name="hub.ingest.sweep")
+def sweep(self: HubTask) -> int:
+    """Publish inbox messages that were stored but never handed to a worker, or handed over and lost."""
+    now = utcnow()
+    database = self.runtime.database
+    with database.session() as session:
+        query = (
+            select(InboxMessage.id, InboxMessage.attempts)
+            .where(InboxMessage.status == InboxStatus.RECEIVED, InboxMessage.received_at < now - UNPUBLISHED_GRACE)
+            .where(or_(InboxMessage.enqueued_at.is_(None), InboxMessage.enqueued_at < now - LOST_IN_BROKER))
+            .order_by(InboxMessage.id)
+            .limit(5000)
+        )
+        rows = session.execute(query).all()
+        exhausted = [row.id for row in rows if row.attempts >= MAX_ATTEMPTS]
+        for message in session.scalars(select(InboxMessage).where(InboxMessage.id.in_(exhausted))):
+            message.status = InboxStatus.FAILED
+            message.error = f"gave up after {message.attempts} attempts: {message.error or 'no error recorded'}"
+    return len(publish(self.app, database, [row.id for row in rows if row.attempts < MAX_ATTEMPTS]))
+
+
+@shared_task(
+    bind=True, base=HubTask, name="hub.ingest.pull", autoretry_for=(TransientError,), retry_backoff=30, max_retries=3
+)
+def pull(self: HubTask, channel: str, account: str) -> int:
+    """Poll (Amazon, eBay, Walmart) or reconcile (webhook channels) one account since its watermark."""
+    return pull_account(self.runtime.database, channel, account).stored
+
+
+@shared_task(bind=True, base=HubTask, name="hub.ingest.pull_all")
+def pull_all(self: HubTask) -> int:
+    accounts = pullable_accounts(self.runtime.database)
+    for channel, account in accounts:
+        self.app.send_task("hub.ingest.pull", args=[channel, account])
+    return len(accounts)

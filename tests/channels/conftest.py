@@ -1,0 +1,56 @@
+"""A running webhook receiver on loopback (real HTTP, real database on each backend), and account set-up."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from hub.channels.process import Outcome, process_message
+from hub.db.models import ChannelAccount, InboxMessage
+from hub.db.session import Database
+from hub.web.app import create_app
+from hub.web.webhooks import _accounts
+
+
+@dataclass
+class Receiver:
+    url: str
+    database: Database
+    app: Any
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> requests.Response:
+        return requests.post(f"{self.url}{path}", data=body, headers=headers, timeout=10)
+
+    def add_account(self, channel: str, account: str, **settings: Any) -> None:
+        with self.database.session() as session:
+            session.add(ChannelAccount(channel=channel, account=account, settings=settings))
+        _accounts.clear()
+
+    def process(self, inbox_id: int, **kwargs: Any) -> Outcome:
+        """What the worker's hub.ingest.parse task does with the message."""
+        return process_message(self.database, inbox_id, **kwargs)
+
+    def messages(self) -> list[InboxMessage]:
+        with self.database.session() as session:
+            return list(session.scalars(select(InboxMessage).order_by(InboxMessage.id)))
+
+
+@pytest.fixture
+def receiver(make_settings, database_url: str, tmp_path) -> Iterator[Receiver]:  # type: ignore[no-untyped-def]
+    settings = make_settings(database_url=database_url, broker_url=f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}")
+    app = create_app(settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    database = Database(database_url)
+    yield Receiver(f"http://127.0.0.1:{server.server_port}", database, app)
+    server.shutdown()
+    database.dispose()
+    _accounts.clear()
