@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub.channels.base import Pulled
-from hub.db.models import ChannelAccount, InboxMessage
+from hub.db.models import ChannelAccount, InboxMessage, InboxStatus
+from hub.db.models.base import utcnow
 
 # Credentials and signatures are verified at the door and not kept with the raw delivery.
 UNSTORED_HEADERS = frozenset(
@@ -40,7 +41,7 @@ def account_settings(session: Session, channel: str, account: str) -> dict[str, 
 
 
 def store_message(
-    session: Session,
+    executor: Session | Connection,
     *,
     source: str,
     channel: str,
@@ -51,36 +52,45 @@ def store_message(
     headers: dict[str, str] | None = None,
     content_type: str | None = None,
     triggered_at: datetime | None = None,
-) -> tuple[InboxMessage, bool]:
-    """Insert the message; if its dedupe key was seen for this channel account, return the stored one and False."""
-    message = InboxMessage(
-        source=source,
-        channel=channel,
-        account=account,
-        topic=topic,
-        dedupe_key=dedupe_key,
-        body=body,
-        headers={name: value for name, value in (headers or {}).items() if name.lower() not in UNSTORED_HEADERS},
-        content_type=content_type,
-        triggered_at=triggered_at,
+) -> tuple[int, bool]:
+    """Insert the message in one statement; returns (inbox id, True), or (the stored copy's id, False) when its
+    dedupe key was already seen for this channel account. Run on an autocommit connection it is a single round
+    trip (the webhook path); in a session it joins the session's transaction."""
+    values = {
+        "source": source,
+        "channel": channel,
+        "account": account,
+        "topic": topic,
+        "dedupe_key": dedupe_key,
+        "body": body,
+        "headers": {name: value for name, value in (headers or {}).items() if name.lower() not in UNSTORED_HEADERS},
+        "content_type": content_type,
+        "triggered_at": triggered_at,
+        "received_at": utcnow(),
+        "status": InboxStatus.RECEIVED.value,
+        "attempts": 0,
+    }
+    dialect = executor.get_bind().dialect.name if isinstance(executor, Session) else executor.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(InboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["channel", "account", "dedupe_key"])
+        .returning(InboxMessage.id)
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        existing = session.scalars(
-            select(InboxMessage).where(
-                InboxMessage.channel == channel, InboxMessage.account == account, InboxMessage.dedupe_key == dedupe_key
-            )
-        ).one()
-        return existing, False
-    return message, True
+    inbox_id = executor.execute(statement).scalar_one_or_none()
+    if inbox_id is not None:
+        return int(inbox_id), True
+    existing = select(InboxMessage.id).where(
+        InboxMessage.channel == channel, InboxMessage.account == account, InboxMessage.dedupe_key == dedupe_key
+    )
+    return int(executor.execute(existing).scalar_one()), False
 
 
 def store_pulled(
     session: Session, pulled: Pulled, *, source: str, channel: str, account: str
 ) -> tuple[InboxMessage, bool]:
-    return store_message(
+    inbox_id, created = store_message(
         session,
         source=source,
         channel=channel,
@@ -91,3 +101,6 @@ def store_pulled(
         content_type="application/json",
         triggered_at=pulled.updated_at,
     )
+    message = session.get(InboxMessage, inbox_id)
+    assert message is not None
+    return message, created

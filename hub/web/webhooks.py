@@ -70,9 +70,10 @@ def receive(channel_name: str, account: str) -> ResponseReturnValue:
         return error_response(401, "invalid_signature", str(exc))
     topic = channel.webhook_topic(inbound)
     extension = hub_extension()
-    with extension.runtime.database.session() as session:
-        message, created = store_message(
-            session,
+    engine = extension.runtime.database.engine
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        inbox_id, created = store_message(
+            connection,
             source="webhook",
             channel=channel_name,
             account=account,
@@ -83,7 +84,6 @@ def receive(channel_name: str, account: str) -> ResponseReturnValue:
             content_type=request.content_type,
             triggered_at=channel.triggered_at(inbound),
         )
-        inbox_id = message.id
     if not created:
         return jsonify({"status": "duplicate", "id": inbox_id}), 200
     extension.relay.submit(inbox_id)

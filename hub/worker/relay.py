@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterable
 
 from celery import Celery
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 PARSE_TASK = "hub.ingest.parse"
 BATCH = 500
+# After the first id arrives, wait this long for more, so one UPDATE (one commit) marks a whole batch;
+# it delays the hand-over to the broker, never the answer to the channel.
+LINGER_SECONDS = 0.01
 
 
 def publish(celery: Celery, database: Database, inbox_ids: Iterable[int]) -> list[int]:
@@ -63,20 +67,13 @@ class Relay:
     def _run(self) -> None:
         while True:
             batch = [self.pending.get()]
+            deadline = time.monotonic() + LINGER_SECONDS
             while len(batch) < BATCH:
                 try:
-                    batch.append(self.pending.get_nowait())
+                    batch.append(self.pending.get(timeout=max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
             try:
                 publish(self.celery, self.database, batch)
             except Exception:  # the sweeper republishes whatever stayed unmarked  # noqa: BLE001
                 log.exception("could not publish %d inbox message(s); the sweeper will retry", len(batch))
-
-    def drain(self, timeout: float = 5.0) -> None:
-        """Wait until everything submitted so far was handed over (for tests and shutdown)."""
-        import time
-
-        deadline = time.monotonic() + timeout
-        while not self.pending.empty() and time.monotonic() < deadline:
-            time.sleep(0.01)
