@@ -1,8 +1,10 @@
 """Publishing inbox ids to the ``ingest`` queue after the request that stored them has committed.
 
-The web request only inserts and commits; a background thread per process publishes the parse tasks (with
-publisher confirms on RabbitMQ) and marks the rows ``enqueued_at`` in one UPDATE per batch. A crash between
-commit and publish loses nothing: the ``hub.ingest.sweep`` task publishes rows left unmarked.
+The web request only inserts and commits; a background thread per process gathers the ids that arrive
+together, publishes one ``hub.ingest.parse_many`` task per chunk of them (with publisher confirms on RabbitMQ),
+and marks the rows ``enqueued_at`` in one UPDATE per batch. Under load a confirmed publish carries dozens of
+messages instead of one, which is what lets the receiver outrun an endpoint that publishes per request.
+A crash between commit and publish loses nothing: the ``hub.ingest.sweep`` task publishes rows left unmarked.
 """
 
 from __future__ import annotations
@@ -22,20 +24,23 @@ from hub.db.session import Database
 
 log = logging.getLogger(__name__)
 
-PARSE_TASK = "hub.ingest.parse"
+PARSE_MANY_TASK = "hub.ingest.parse_many"
 BATCH = 500
+CHUNK = 50  # ids per task message: few publishes, yet a backlog still spreads over every worker
 # After the first id arrives, wait this long for more, so one UPDATE (one commit) marks a whole batch;
 # it delays the hand-over to the broker, never the answer to the channel.
 LINGER_SECONDS = 0.01
 
 
 def publish(celery: Celery, database: Database, inbox_ids: Iterable[int]) -> list[int]:
-    """Publish a parse task per id, then mark them enqueued; returns the ids published."""
+    """Publish parse tasks for the ids (in chunks), then mark them enqueued; returns the ids published."""
+    ids = list(inbox_ids)
     sent: list[int] = []
     with celery.producer_or_acquire() as producer:
-        for inbox_id in inbox_ids:
-            celery.send_task(PARSE_TASK, args=[inbox_id], producer=producer)
-            sent.append(inbox_id)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            celery.send_task(PARSE_MANY_TASK, args=[chunk], producer=producer)
+            sent.extend(chunk)
     if sent:
         with database.session() as session:
             session.execute(update(InboxMessage).where(InboxMessage.id.in_(sent)).values(enqueued_at=utcnow()))

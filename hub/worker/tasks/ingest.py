@@ -37,6 +37,22 @@ def parse(self: HubTask, inbox_id: int) -> str:
         return "missing"
 
 
+@shared_task(bind=True, base=HubTask, name="hub.ingest.parse_many")
+def parse_many(self: HubTask, inbox_ids: list[int]) -> int:
+    """Parse a chunk of messages published together by the relay; one that hits a transient failure is
+    handed to ``hub.ingest.parse`` (with its retry backoff) so it does not hold up the rest."""
+    done = 0
+    for inbox_id in inbox_ids:
+        try:
+            process_message(self.runtime.database, inbox_id)
+            done += 1
+        except MessageNotFound:
+            continue
+        except TransientError as exc:
+            parse.apply_async(args=[inbox_id], countdown=exc.retry_after or 5)
+    return done
+
+
 @shared_task(bind=True, base=HubTask, name="hub.ingest.sweep")
 def sweep(self: HubTask) -> int:
     """Publish inbox messages that were stored but never handed to a worker, or handed over and lost."""
