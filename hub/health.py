@@ -9,7 +9,7 @@ from celery import Celery
 from sqlalchemy import func, select
 
 from hub.db.migrate import current_revision, head_revision
-from hub.db.models import WorkerHeartbeat
+from hub.db.models import InboxMessage, InboxStatus, WorkerHeartbeat
 from hub.db.models.base import as_utc, utcnow
 from hub.errors import ServiceUnavailable
 from hub.runtime import Runtime

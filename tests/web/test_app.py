@@ -15,6 +15,7 @@ def test_healthz_reports_database_and_broker(make_settings, database_url: str, b
     assert body["status"] == "ok"
     assert body["database"]["ok"] and body["database"]["revision"] == body["database"]["head"]
     assert body["broker"]["ok"]
+    assert body["inbox"] == {"waiting": 0, "oldest_waiting_seconds": None, "failed": 0}
     assert "guest:guest" not in response.get_data(as_text=True)  # credentials never leave
 
 
