@@ -66,14 +66,27 @@ def worker_report(runtime: Runtime) -> dict[str, Any]:
     }
 
 
+def inbox_report(runtime: Runtime) -> dict[str, Any]:
+    """Messages waiting to be processed (and the oldest one's age), and messages that failed."""
+    waiting = select(func.count(), func.min(InboxMessage.received_at)).where(
+        InboxMessage.status == InboxStatus.RECEIVED
+    )
+    failed = select(func.count()).where(InboxMessage.status == InboxStatus.FAILED)
+    with runtime.database.session() as session:
+        count, oldest = session.execute(waiting).one()
+        failures = session.execute(failed).scalar_one()
+    age = round((utcnow() - as_utc(oldest)).total_seconds(), 1) if oldest is not None else None
+    return {"waiting": count, "oldest_waiting_seconds": age, "failed": failures}
+
+
 def health(runtime: Runtime, celery: Celery) -> dict[str, Any]:
     database = database_report(runtime)
     broker = broker_report(celery)
-    workers = worker_report(runtime) if database["ok"] else {}
     ok = database["ok"] and broker["ok"]
     return {
         "status": "ok" if ok else "unavailable",
         "database": database,
         "broker": broker,
-        "workers": workers,
+        "workers": worker_report(runtime) if database["ok"] else {},
+        "inbox": inbox_report(runtime) if database["ok"] else {},
     }
