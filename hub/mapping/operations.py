@@ -74,7 +74,8 @@ class Operation(BaseModel):
         if value is not None and self.as_ is not None:
             value = coerce(value, self.as_, scope)
         if value is None and self.required:
-            raise scope.fail("a value is required but the input has none")
+            source = self.copy_ if isinstance(self, Copy) else ""
+            raise scope.fail("a value is required but the input has none", source=source)
         return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +80,15 @@ def test_replace_keeps_identity_and_rewrites_lines(database: Database, order_jso
 def test_missing_order_is_a_clear_error(database: Database) -> None:
     with database.session() as session, pytest.raises(OrderNotFound, match="no order 'ord_nope'"):
         get_order(session, "ord_nope")
+
+
+def test_instants_keep_their_meaning_on_every_backend(database: Database, order_json: dict[str, Any]) -> None:
+    """09:30 at UTC-5 is 14:30 UTC on SQLite too (which would otherwise drop the offset)."""
+    order = Order.model_validate(order_json | {"updated_at": "2026-11-20T09:30:00-05:00"})
+    with database.session() as session:
+        stored = add_order(session, order, account="main")
+    with database.session() as session:
+        record = session.get(OrderRecord, stored.id)
+        assert record is not None
+        assert record.channel_updated_at == datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
+        assert record.channel_updated_at.utcoffset() == timedelta(0)

@@ -1,11 +1,33 @@
-"""Shopify: full REST order payloads by webhook, HMAC over the body, reconciliation through the Admin API."""
+"""Shopify: full REST order payloads by webhook, HMAC over the body, reconciliation through the Admin API.
+
+Webhooks carry whole resources (order, refund, fulfillment JSON of the API version the app subscribed with),
+so nothing is read back. Deliveries are not guaranteed, so ``pull`` reads every order updated since the
+account's watermark from ``orders.json``; each order version is stored like a webhook under the key
+``order:<id>:<updated_at>``, which makes reading the same version twice a no-op.
+
+Account settings: ``base_url`` (``https://SHOP.myshopify.com/admin/api/2025-10``), ``access_token`` (a
+secret reference, sent as ``X-Shopify-Access-Token``) and ``webhook_secrets`` (the app's client secret; two
+during a rotation).
+"""
 
 from __future__ import annotations
 
-from hub.channels.base import Action, Channel, Topic
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from hub.channels.accounts import AccountContext
+from hub.channels.base import Action, Channel, Pulled, Topic
 from hub.channels.verifiers import BodyHmac
+from hub.sdk.errors import PermanentError
 
 ORDER = Topic(Action.ORDER, "shopify/order")
+SHIPMENT = Topic(Action.SHIPMENT, "shopify/fulfillment")
+PAGE_SIZE = 250  # the most orders.json returns per page
 
 
 class Shopify(Channel):
@@ -23,8 +45,80 @@ class Shopify(Channel):
         "orders/fulfilled": ORDER,
         "orders/partially_fulfilled": ORDER,
         "refunds/create": Topic(Action.REFUND, "shopify/refund"),
+        "fulfillments/create": SHIPMENT,
+        "fulfillments/update": SHIPMENT,
         "customers/data_request": Topic(Action.COMPLIANCE),
         "customers/redact": Topic(Action.COMPLIANCE),
         "shop/redact": Topic(Action.COMPLIANCE),
         "app/uninstalled": Topic(Action.IGNORE),
     }
+    pulls = True
+
+    def pull(self, account: AccountContext, since: datetime | None) -> Iterator[Pulled]:
+        """Every order updated at or after ``since`` (all of them without one), oldest change first.
+
+        The first page carries the filters; later pages only ``limit`` and the ``page_info`` cursor from the
+        ``Link: <...>; rel="next"`` header, as Shopify requires. The cursor is taken out of that link and sent
+        to the account's own ``base_url``, so a response can never steer the access token to another host.
+        """
+        params: dict[str, str] = {"status": "any", "order": "updated_at asc", "limit": str(PAGE_SIZE)}
+        if since is not None:
+            params["updated_at_min"] = since.astimezone(UTC).isoformat()
+        url = f"{account.base_url}/orders.json"
+        while True:
+            data, response = account.request_json("GET", url, headers=_headers(account), params=params)
+            for order in _listed(data, "orders"):
+                yield _pulled(order)
+            cursor = _next_cursor(response)
+            if cursor is None:
+                return
+            params = {"limit": str(PAGE_SIZE), "page_info": cursor}
+
+    def fulfillment_orders(self, account: AccountContext, order_id: str | int) -> list[dict[str, Any]]:
+        """The order's fulfillment orders (one per location or fulfillment service): the unit sent to a 3PL."""
+        data, _ = account.request_json(
+            "GET", f"{account.base_url}/orders/{order_id}/fulfillment_orders.json", headers=_headers(account)
+        )
+        return _listed(data, "fulfillment_orders")
+
+
+def _headers(account: AccountContext) -> dict[str, str]:
+    return {"X-Shopify-Access-Token": account.secret("access_token"), "Accept": "application/json"}
+
+
+def _listed(data: Any, key: str) -> list[dict[str, Any]]:
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise PermanentError(f"Shopify API answered without a {key!r} list")
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _pulled(order: dict[str, Any]) -> Pulled:
+    order_id, updated_at = order.get("id"), order.get("updated_at")
+    if order_id is None:
+        raise PermanentError("Shopify API listed an order without an id")
+    return Pulled(
+        topic="orders/updated",
+        key=f"order:{order_id}:{updated_at}",
+        body=json.dumps(order, ensure_ascii=False).encode(),
+        updated_at=_timestamp(updated_at),
+    )
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """``updated_at`` in UTC: it becomes the account's watermark, and the hub stores instants as UTC."""
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _next_cursor(response: requests.Response) -> str | None:
+    link = response.links.get("next", {}).get("url")
+    if not link:
+        return None
+    cursors = parse_qs(urlsplit(link).query).get("page_info")
+    if not cursors:
+        raise PermanentError("Shopify API sent a next-page link without page_info")
+    return cursors[0]
