@@ -1,0 +1,168 @@
+"""BigCommerce: thin webhooks signed the Standard Webhooks way, with the full order read back from REST v2.
+
+A delivery says only ``{"scope": "store/order/updated", "data": {"type": "order", "id": 100231}, ...}``. The
+worker reads the order, its products and its shipping addresses, stores the three together as one
+``order`` message ({"order": ..., "products": [...], "shipping_addresses": [...]}) and maps that. Pulling
+(reconciliation) reads the same documents for every order changed since the watermark.
+
+The signing key is the app's client secret itself (BigCommerce base64-encodes it as the library key), hence
+``StandardWebhooks(raw_secret=True)``.
+
+Account settings: ``base_url`` (``https://api.bigcommerce.com/stores/STORE_HASH``), ``access_token`` (a secret
+reference to an API account token with orders read scope, sent as ``X-Auth-Token``) and ``webhook_secrets``
+(the app's client secret).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from hub.channels.accounts import TIMEOUT, AccountContext
+from hub.channels.base import Action, Channel, Pulled, Topic
+from hub.channels.verifiers import StandardWebhooks
+from hub.mapping import MappingInputError
+from hub.sdk.errors import PermanentError, TransientError, classify_http_status
+
+READ_BACK = Topic(Action.READ_BACK)
+ORDERS_PAGE = 250  # BigCommerce's maximum limit
+
+
+class BigCommerce(Channel):
+    name = "bigcommerce"
+    verifier = StandardWebhooks(raw_secret=True)
+    event_id_headers = ("webhook-id",)
+    triggered_at_headers = ("webhook-timestamp",)
+    topics = {
+        "store/order/created": READ_BACK,
+        "store/order/updated": READ_BACK,
+        "store/order/statusUpdated": READ_BACK,
+        "store/order/refund/created": READ_BACK,
+        "order": Topic(Action.ORDER, "bigcommerce/order"),  # what a read-back or pull stores
+    }
+    pulls = True
+
+    def payload_topic(self, payload: Any) -> str | None:
+        scope = payload.get("scope") if isinstance(payload, dict) else None
+        return scope if isinstance(scope, str) and scope else None
+
+    def reference(self, topic: str, payload: Any) -> dict[str, Any]:
+        data = payload.get("data") if isinstance(payload, dict) else None
+        order_id = _order_id(data.get("id") if isinstance(data, dict) else None)
+        if order_id is None:
+            raise MappingInputError(f"{topic} event has no order id", source="data.id")
+        return {"order_id": order_id}
+
+    def read_back(self, reference: dict[str, Any], account: AccountContext) -> Pulled:
+        order_id = _order_id(reference.get("order_id"))
+        if order_id is None:
+            raise PermanentError(f"read-back reference has no valid order_id: {reference!r}")
+        api = _Api(account)
+        order = api.get(f"v2/orders/{order_id}")
+        if not isinstance(order, dict):
+            raise PermanentError(f"bigcommerce order {order_id} was answered without an order")
+        return api.order_documents(order)
+
+    def pull(self, account: AccountContext, since: datetime | None) -> Iterator[Pulled]:
+        """Orders by modification time, oldest first; a page answered 204 or [] is the end."""
+        api = _Api(account)
+        params: dict[str, Any] = {"sort": "date_modified:asc", "limit": ORDERS_PAGE}
+        if since is not None:  # min_date_modified is inclusive: the last order read is read again, a no-op
+            params["min_date_modified"] = format_datetime(since.astimezone(UTC))
+        page = 1
+        while True:
+            orders = api.get("v2/orders", {**params, "page": page})
+            if not orders:
+                return
+            if not isinstance(orders, list):
+                raise PermanentError("bigcommerce GET /v2/orders did not answer a list of orders")
+            for order in orders:
+                yield api.order_documents(order)
+            page += 1
+
+
+class _Api:
+    """GETs on one store's REST v2 API; 204 No Content (BigCommerce's empty list) reads as None."""
+
+    SUBRESOURCE_PAGE = 250
+
+    def __init__(self, account: AccountContext) -> None:
+        self.account = account
+        self.headers = {"X-Auth-Token": account.secret("access_token"), "Accept": "application/json"}
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        url = f"{self.account.base_url}/{path}"
+        try:
+            response = self.account.session.get(
+                url, params=params, headers=self.headers, timeout=TIMEOUT, allow_redirects=False
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise TransientError(f"bigcommerce API unreachable: {type(exc).__name__}") from None
+        if response.status_code == 204:
+            return None
+        error = classify_http_status(response.status_code, response.text[:300], response.headers.get("Retry-After"))
+        if error is not None:
+            raise error
+        try:
+            return response.json()
+        except ValueError:
+            raise TransientError(
+                f"bigcommerce API answered {response.status_code} with a body that is not JSON"
+            ) from None
+
+    def all(self, path: str) -> list[Any]:
+        """Every item of a sub-resource list (an order's products can run past one page)."""
+        items: list[Any] = []
+        page = 1
+        while True:
+            batch = self.get(path, {"limit": self.SUBRESOURCE_PAGE, "page": page})
+            if not batch:
+                return items
+            if not isinstance(batch, list):
+                raise PermanentError(f"bigcommerce GET {path} did not answer a list")
+            items.extend(batch)
+            if len(batch) < self.SUBRESOURCE_PAGE:
+                return items
+            page += 1
+
+    def order_documents(self, order: Any) -> Pulled:
+        order_id = _order_id(order.get("id")) if isinstance(order, dict) else None
+        modified = order.get("date_modified") if isinstance(order, dict) else None
+        if order_id is None or not isinstance(modified, str) or not modified:
+            raise PermanentError("bigcommerce answered an order without id or date_modified")
+        document = {
+            "order": order,
+            "products": self.all(f"v2/orders/{order_id}/products"),
+            "shipping_addresses": self.all(f"v2/orders/{order_id}/shipping_addresses"),
+        }
+        return Pulled(
+            topic="order",
+            key=f"order:{order_id}:{modified}",
+            body=json.dumps(document, ensure_ascii=False).encode(),
+            updated_at=_rfc2822(modified),
+        )
+
+
+def _order_id(value: Any) -> int | None:
+    """A positive integer order id, from a JSON number or digits; anything else (paths included) is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    return None
+
+
+def _rfc2822(value: str) -> datetime | None:
+    """``date_modified`` ("Fri, 20 Nov 2026 10:02:30 +0000") in UTC: it becomes the account's watermark."""
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,72 @@
+"""Mapping functions for WooCommerce REST v3 orders (``mappings/woocommerce/``)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from hub.mapping.functions.core import decimal_text, to_decimal
+from hub.mapping.functions.registry import mapping_function
+
+# Extra decimal places kept when a line subtotal does not divide evenly by its quantity.
+UNIT_PRICE_EXTRA_PLACES = 2
+
+
+@mapping_function("woocommerce_id")
+def woocommerce_id(value: Any) -> str | None:
+    """An id WooCommerce writes as 0 when there is none (guest customer, product without variation) -> text."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    return None if text in ("", "0") else text
+
+
+@mapping_function("woocommerce_unit_price")
+def woocommerce_unit_price(subtotal: Any, quantity: Any) -> str | None:
+    """Unit price before discounts: the line subtotal over its quantity.
+
+    WooCommerce's own ``price`` on a line is its total *after* discounts divided by the quantity, so it is
+    not the unit price. An even division keeps the subtotal's scale ("29.97" / 3 -> "9.99"); an uneven one
+    is rounded half-up to two more places ("10.00" / 3 -> "3.3333").
+    """
+    amount = to_decimal(subtotal)
+    if amount is None:
+        return None
+    count = to_decimal(quantity) or Decimal(1)
+    if count != count.to_integral_value() or count < 0:
+        raise ValueError(f"quantity must be a whole number, found {quantity!r}")
+    exact = amount / max(count, Decimal(1))  # WooCommerce divides by at least 1 too
+    places = max(0, -int(amount.as_tuple().exponent))
+    at_scale = exact.quantize(Decimal(1).scaleb(-places))
+    if at_scale == exact:
+        return decimal_text(at_scale)
+    return decimal_text(exact.quantize(Decimal(1).scaleb(-(places + UNIT_PRICE_EXTRA_PLACES)), ROUND_HALF_UP))
+
+
+@mapping_function("woocommerce_discount")
+def woocommerce_discount(subtotal: Any, total: Any) -> str | None:
+    """A line's discount (subtotal before coupons minus total after them); None when there is none."""
+    before, after = to_decimal(subtotal), to_decimal(total)
+    if before is None or after is None or before <= after:
+        return None
+    return decimal_text(before - after)
+
+
+@mapping_function("woocommerce_meta")
+def woocommerce_meta(entries: Any) -> dict[str, str] | None:
+    """``meta_data`` ([{key, value}]) -> attributes: plain values only, without WooCommerce's hidden
+    ``_``-prefixed keys (plugin internals) and without structured values (arrays, objects)."""
+    if not isinstance(entries, list):
+        return None
+    found: dict[str, str] = {}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        key, value = entry.get("key"), entry.get("value")
+        if not isinstance(key, str) or not key.strip() or key.startswith("_"):
+            continue
+        if isinstance(value, bool):
+            found[key] = "true" if value else "false"
+        elif isinstance(value, str | int | float) and str(value).strip():
+            found[key] = str(value).strip()
+    return found or None
