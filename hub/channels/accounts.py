@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from hub.errors import ConfigurationError
+from hub.sdk.errors import ConfigurationError as SdkConfigurationError
 from hub.sdk.errors import TransientError, classify_http_status
 from hub.secrets import resolve_secret
 
@@ -42,16 +43,21 @@ class AccountContext:
         return str(self.setting("base_url")).rstrip("/")
 
     def request_json(self, method: str, url: str, **kwargs: Any) -> tuple[Any, requests.Response]:
-        """Call the channel's API; failures come back as hub.sdk errors (transient ones are retried)."""
+        """Call the channel's API; failures come back as hub.sdk errors (transient ones are retried).
+        An answer with no content (204, or an empty body) is ``(None, response)``."""
         if not url.startswith(("http://", "https://")):
             url = f"{self.base_url}/{url.lstrip('/')}"
         try:
             response = self.session.request(method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             raise TransientError(f"{self.channel} API unreachable: {type(exc).__name__}") from None
+        except requests.RequestException as exc:  # a malformed URL or request: retrying cannot help
+            raise SdkConfigurationError(f"{self.channel} API request is invalid: {type(exc).__name__}") from None
         error = classify_http_status(response.status_code, response.text[:300], response.headers.get("Retry-After"))
         if error is not None:
             raise error
+        if response.status_code == 204 or not response.content.strip():
+            return None, response
         try:
             return response.json(), response
         except ValueError:

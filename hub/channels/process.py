@@ -59,7 +59,9 @@ def process_message(
     channel = get_channel(channel_name)
     try:
         pulled = channel.read_back(pending.reference or {}, accounts(channel_name, account_name, settings))
-    except TransientError:
+    except TransientError as exc:
+        with database.session() as session:  # stays received; the reason is visible while it waits
+            _load(session, inbox_id).error = f"read-back will be retried: {exc}"
         raise
     except (ConnectorError, ConfigurationError) as exc:
         with database.session() as session:
