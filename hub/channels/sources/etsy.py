@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic
+from hub.channels.paging import keyset_pages
 from hub.channels.verifiers import StandardWebhooks
 from hub.errors import ConfigurationError
 from hub.mapping import MappingInputError
@@ -59,30 +60,25 @@ class Etsy(Channel):
         return pulled_receipt(receipt)
 
     def pull(self, account: AccountContext, since: datetime | None) -> Iterator[Pulled]:
-        """The shop's receipts by update time, oldest first, ``limit`` at a time until ``count`` is reached."""
+        """The shop's receipts by update time, oldest first, read by keyset (hub.channels.paging)."""
         shop_id = str(account.setting("shop_id")).strip()
         if not shop_id.isdigit():
             raise ConfigurationError(f"etsy account {account.account}: shop_id must be Etsy's numeric shop id")
-        params: dict[str, Any] = {"sort_on": "updated", "sort_order": "asc", "limit": PAGE_SIZE}
-        if since is not None:  # inclusive: the last receipt read is read again, a no-op
-            params["min_last_modified"] = int(since.timestamp())
-        offset = 0
-        while True:
-            page, _ = account.request_json(
-                "GET",
-                f"application/shops/{shop_id}/receipts",
-                params={**params, "offset": offset},
-                headers=_headers(account),
+
+        def fetch(modified_since: datetime | None, page: int) -> list[Pulled]:
+            params: dict[str, Any] = {"sort_on": "updated", "sort_order": "asc", "limit": PAGE_SIZE}
+            params["offset"] = (page - 1) * PAGE_SIZE
+            if modified_since is not None:  # inclusive: the boundary receipt is read again, a no-op
+                params["min_last_modified"] = int(modified_since.timestamp())
+            answer, _ = account.request_json(
+                "GET", f"application/shops/{shop_id}/receipts", params=params, headers=_headers(account)
             )
-            results = page.get("results") if isinstance(page, dict) else None
+            results = answer.get("results") if isinstance(answer, dict) else None
             if not isinstance(results, list):
                 raise PermanentError("etsy receipts list was answered without results")
-            for receipt in results:
-                yield pulled_receipt(receipt)
-            offset += len(results)
-            count = page.get("count")
-            if not results or not isinstance(count, int) or offset >= count:
-                return
+            return [pulled_receipt(receipt) for receipt in results]
+
+        yield from keyset_pages(fetch, since)
 
 
 def inside_base(url: Any, base_url: str) -> str:

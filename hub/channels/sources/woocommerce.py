@@ -23,6 +23,7 @@ from typing import Any
 
 from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic
+from hub.channels.paging import keyset_pages
 from hub.channels.verifiers import BodyHmac, InboundRequest
 from hub.sdk.errors import PermanentError
 
@@ -53,22 +54,23 @@ class WooCommerce(Channel):
         return request.header(SIGNATURE_HEADER) is None and PING.fullmatch(request.body) is not None
 
     def pull(self, account: AccountContext, since: datetime | None) -> Iterator[Pulled]:
-        """GET /orders by modification time, oldest first, page by page as X-WP-TotalPages says."""
+        """GET /orders by modification time, oldest first, read by keyset (hub.channels.paging)."""
         auth = (account.secret("consumer_key"), account.secret("consumer_secret"))
-        params: dict[str, Any] = {"orderby": "modified", "order": "asc", "per_page": PAGE_SIZE}
-        if since is not None:
-            # dates_are_gmt: without it WooCommerce reads modified_after in the shop's own time zone
-            params["modified_after"] = (since.astimezone(UTC) - OVERLAP).strftime("%Y-%m-%dT%H:%M:%S")
-            params["dates_are_gmt"] = "true"
-        page, pages = 1, 1
-        while page <= pages:
-            orders, response = account.request_json("GET", "orders", params={**params, "page": page}, auth=auth)
+
+        def fetch(modified_since: datetime | None, page: int) -> list[Pulled]:
+            params: dict[str, Any] = {"orderby": "modified", "order": "asc", "per_page": PAGE_SIZE, "page": page}
+            if modified_since is not None:
+                # dates_are_gmt: without it WooCommerce reads modified_after in the shop's own time zone;
+                # modified_after is exclusive, so ask from just before the instant to include it
+                after = modified_since.astimezone(UTC) - OVERLAP
+                params["modified_after"] = after.strftime("%Y-%m-%dT%H:%M:%S")
+                params["dates_are_gmt"] = "true"
+            orders, _ = account.request_json("GET", "orders", params=params, auth=auth)
             if not isinstance(orders, list):
                 raise PermanentError("woocommerce GET /orders did not answer a list of orders")
-            for order in orders:
-                yield pulled_order(order)
-            pages = _whole_number(response.headers.get("X-WP-TotalPages"), default=page)
-            page += 1
+            return [pulled_order(order) for order in orders]
+
+        yield from keyset_pages(fetch, since)
 
 
 def pulled_order(order: Any) -> Pulled:
@@ -86,7 +88,3 @@ def pulled_order(order: Any) -> Pulled:
         body=json.dumps(order, ensure_ascii=False).encode(),
         updated_at=updated_at,
     )
-
-
-def _whole_number(value: str | None, *, default: int) -> int:
-    return int(value) if value is not None and value.strip().isdigit() else default
