@@ -4,6 +4,7 @@ and an HTTP session (injected, so tests point it at a fake channel server on loo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -37,6 +38,24 @@ class AccountContext:
         if isinstance(references, str):
             references = [references]
         return [resolve_secret(reference).get_secret_value() for reference in references]
+
+    def setting_int(self, key: str, default: int) -> int:
+        value = self.settings.get(key)
+        if value in (None, ""):
+            return default
+        try:
+            return int(str(value))
+        except ValueError:
+            raise ConfigurationError(
+                f"channel account {self.channel}/{self.account}: setting {key!r} must be a whole number"
+            ) from None
+
+    def pull_start(self, since: datetime | None) -> datetime:
+        """Where a poll starts: ``overlap_minutes`` (5) before the watermark, since re-reading a stored version
+        is a no-op and APIs index late; or ``initial_days`` (30) back on an account's first poll."""
+        if since is None:
+            return datetime.now(UTC) - timedelta(days=self.setting_int("initial_days", 30))
+        return since - timedelta(minutes=self.setting_int("overlap_minutes", 5))
 
     @property
     def base_url(self) -> str:

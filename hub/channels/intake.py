@@ -22,6 +22,7 @@ UNSTORED_HEADERS = frozenset(
         "x-wc-webhook-signature",
         "webhook-signature",
         "wm_sec.signature",
+        "wm-sec.signature",
         "x-ebay-signature",
     }
 )

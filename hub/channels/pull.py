@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from hub.channels.intake import store_pulled
+from hub.channels.intake import UnknownAccount, store_pulled
 from hub.channels.process import AccountFactory, default_account, process_message
 from hub.channels.registry import all_channels, get_channel
 from hub.db.models import ChannelAccount
@@ -45,7 +45,9 @@ def pull_account(
     with database.session() as session:
         row = session.scalars(
             select(ChannelAccount).where(ChannelAccount.channel == channel_name, ChannelAccount.account == account_name)
-        ).one()
+        ).one_or_none()
+        if row is None:
+            raise UnknownAccount(f"no {channel_name} account {account_name!r}")
         settings, watermark = dict(row.settings), as_utc(row.watermark)
     context = accounts(channel_name, account_name, settings)
     newest, read, stored = watermark, 0, 0

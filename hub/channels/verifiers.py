@@ -108,13 +108,16 @@ class StandardWebhooks:
 @dataclass(frozen=True)
 class WalmartSignature:
     """Walmart: WM_SEC.SIGNATURE = base64 HMAC-SHA256 over ``METHOD\\nPATH?QUERY\\nTIMESTAMP\\nsha256hex(body)``,
-    with WM_SEC.TIMESTAMP (epoch milliseconds or seconds) inside a replay window."""
+    with WM_SEC.TIMESTAMP (epoch milliseconds or seconds) inside a replay window.
+
+    WSGI cannot carry ``_`` in a header name (the environ spells ``_`` and ``-`` alike), so the headers reach
+    the app as ``wm-sec.*``; both spellings are read."""
 
     tolerance_seconds: int = 300
 
     def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
-        signature = request.header("wm_sec.signature")
-        stamp = request.header("wm_sec.timestamp")
+        signature = request.header("wm_sec.signature", "wm-sec.signature")
+        stamp = request.header("wm_sec.timestamp", "wm-sec.timestamp")
         if not signature or not stamp:
             raise SignatureInvalid("missing WM_SEC.SIGNATURE or WM_SEC.TIMESTAMP header")
         try:

@@ -7,11 +7,13 @@ import json
 import click
 from sqlalchemy import select
 
+from hub.channels.intake import UnknownAccount
 from hub.channels.pull import pull_account
 from hub.channels.registry import all_channels, get_channel
 from hub.cli.context import Context
 from hub.db.models import ChannelAccount
-from hub.errors import ConfigurationError
+from hub.errors import ConfigurationError, InputRejected, ServiceUnavailable
+from hub.sdk.errors import ConnectorError
 from hub.secrets import check_reference
 
 
@@ -111,7 +113,12 @@ def pull(ctx: Context, channel: str, account: str) -> None:
 
     if not get_channel(channel).pulls:
         raise ConfigurationError(f"{channel} has no API to pull orders from")
-    result = pull_account(Runtime(ctx.settings).database, channel, account)
+    try:
+        result = pull_account(Runtime(ctx.settings).database, channel, account)
+    except UnknownAccount as exc:
+        raise InputRejected(f"{exc}; see `orderhub channel list`") from None
+    except ConnectorError as exc:  # the channel's answer, classified: one line, no traceback
+        raise ServiceUnavailable(f"pulling {channel}/{account} failed ({exc.failure}): {exc}") from None
     click.echo(
         json.dumps(
             {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-class MappingError(ValueError):
+class MappingError(Exception):
     """Base of mapping failures."""
 
 

@@ -38,5 +38,8 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "orderhub-web",
+        # Pass header names with underscores (Walmart's WM_SEC.SIGNATURE) instead of dropping them; they arrive
+        # spelled with dashes, and only signature verification reads them.
+        "header_map": "dangerous",
     }
     HubServer(settings, options).run()

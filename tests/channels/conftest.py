@@ -17,6 +17,7 @@ from hub.db.models import ChannelAccount, InboxMessage
 from hub.db.session import Database
 from hub.web.app import create_app
 from hub.web.webhooks import _accounts
+from tests.http import KeepsUnderscoredHeaders
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Receiver:
 def receiver(make_settings, database_url: str, tmp_path) -> Iterator[Receiver]:  # type: ignore[no-untyped-def]
     settings = make_settings(database_url=database_url, broker_url=f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}")
     app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepsUnderscoredHeaders)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     database = Database(database_url)

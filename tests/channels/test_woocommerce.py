@@ -303,27 +303,6 @@ def test_woocommerce_id_treats_zero_as_none() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("subtotal", "quantity", "expected"),
-    [
-        ("38.00", 2, "19.00"),
-        ("29.97", "3", "9.99"),
-        ("10.00", 3, "3.3333"),
-        ("0.05", 3, "0.0167"),
-        ("12", 1, "12"),
-        ("5.00", 0, "5.00"),
-        (None, 2, None),
-    ],
-)
-def test_woocommerce_unit_price_divides_the_subtotal(subtotal: Any, quantity: Any, expected: str | None) -> None:
-    assert get_function("woocommerce_unit_price")(subtotal, quantity) == expected
-
-
-def test_woocommerce_unit_price_refuses_a_fractional_quantity() -> None:
-    with pytest.raises(ValueError, match="whole number"):
-        get_function("woocommerce_unit_price")("7.50", 1.5)
-
-
 def test_woocommerce_discount_is_absent_when_there_is_none() -> None:
     function = get_function("woocommerce_discount")
     assert function("10.00", "9.00") == "1.00"

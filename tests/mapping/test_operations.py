@@ -101,6 +101,7 @@ def test_bad_input_names_the_field(changes: dict[str, Any], message: str) -> Non
     with pytest.raises(MappingInputError) as info:
         parse_mapping("t", ORDER_SKELETON)(order_input(**changes))
     assert message in str(info.value)
+    assert str(info.value).count("field ") <= 1  # located once, however deep the failing operation
 
 
 @pytest.mark.parametrize(
@@ -136,3 +137,17 @@ def test_published_mapping_schema_is_current() -> None:
     published = Path(__file__).resolve().parents[2] / "schemas" / "mapping.schema.json"
     assert published.read_text() == render_mapping_schema(), "run `orderhub schema export` and commit schemas/"
     assert "copy" in json.dumps(json.loads(published.read_text()))
+
+
+def test_a_function_failing_inside_money_is_located_once() -> None:
+    mapping = parse_mapping(
+        "t",
+        ORDER_SKELETON.replace(
+            "{call: multiply, args: [price, qty]}, currency: {const: USD}}\n  totals",
+            "{call: multiply, args: [price, cost]}, currency: {const: USD}}\n  totals",
+            1,
+        ),
+    )
+    with pytest.raises(MappingInputError) as info:
+        mapping(order_input(items=[{"n": 1, "qty": "2", "price": 1, "cost": "n/a"}]))
+    assert str(info.value) == "field lines[0].total: multiply: expected a number, found 'n/a'"

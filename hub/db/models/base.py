@@ -47,7 +47,6 @@ class Timestamp(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

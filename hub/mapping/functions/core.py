@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from hub.mapping.functions.registry import mapping_function
@@ -92,3 +92,35 @@ def is_present(value: Any) -> bool:
 @mapping_function("count")
 def count(value: Any) -> int:
     return len(value) if isinstance(value, list | dict) else 0
+
+
+# When a line amount does not divide evenly by its quantity, the unit price keeps this many digits more than
+# the amount had; the line total stays the channel's figure and is what money is reconciled against.
+EXTRA_UNIT_DIGITS = 4
+
+
+@mapping_function("line_unit_price")
+def line_unit_price(line_amount: Any, quantity: Any) -> str | None:
+    """Price of one unit from a line amount for ``quantity`` units: ("39.98", 2) -> "19.99".
+
+    The result keeps the amount's scale, with up to four more decimals where the division needs them, rounded
+    half-even: ("10.00", 3) -> "3.333333", ("5", 2) -> "2.5". A line with no units (Amazon reports a cancelled
+    item with QuantityOrdered 0) has no per-unit price to derive, so its amount, normally zero, stands in.
+    """
+    amount = to_decimal(line_amount)
+    if amount is None:
+        return None
+    count = to_decimal(quantity)
+    if count is None or count == 0:
+        return decimal_text(amount)
+    if count < 0 or count != count.to_integral_value():
+        raise ValueError(f"quantity must be a whole number of units, found {quantity!r}")
+    exponent = amount.as_tuple().exponent
+    scale = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    digits = scale + EXTRA_UNIT_DIGITS
+    unit = (amount / count).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+    # Drop the extra digits again where they are zeros: ("5", 2) -> "2.5", ("39.98", 2) -> "19.99".
+    while digits > scale and unit == unit.quantize(Decimal(1).scaleb(-(digits - 1))):
+        digits -= 1
+        unit = unit.quantize(Decimal(1).scaleb(-digits))
+    return decimal_text(unit)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from hub.mapping.functions.core import decimal_text, to_decimal
@@ -19,28 +18,6 @@ def woocommerce_id(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return None if text in ("", "0") else text
-
-
-@mapping_function("woocommerce_unit_price")
-def woocommerce_unit_price(subtotal: Any, quantity: Any) -> str | None:
-    """Unit price before discounts: the line subtotal over its quantity.
-
-    WooCommerce's own ``price`` on a line is its total *after* discounts divided by the quantity, so it is
-    not the unit price. An even division keeps the subtotal's scale ("29.97" / 3 -> "9.99"); an uneven one
-    is rounded half-up to two more places ("10.00" / 3 -> "3.3333").
-    """
-    amount = to_decimal(subtotal)
-    if amount is None:
-        return None
-    count = to_decimal(quantity) or Decimal(1)
-    if count != count.to_integral_value() or count < 0:
-        raise ValueError(f"quantity must be a whole number, found {quantity!r}")
-    exact = amount / max(count, Decimal(1))  # WooCommerce divides by at least 1 too
-    places = max(0, -int(amount.as_tuple().exponent))
-    at_scale = exact.quantize(Decimal(1).scaleb(-places))
-    if at_scale == exact:
-        return decimal_text(at_scale)
-    return decimal_text(exact.quantize(Decimal(1).scaleb(-(places + UNIT_PRICE_EXTRA_PLACES)), ROUND_HALF_UP))
 
 
 @mapping_function("woocommerce_discount")

@@ -1,0 +1,198 @@
+"""A fake Amazon Selling Partner API (Orders v0) with its Login with Amazon token endpoint, on loopback.
+
+* ``POST /auth/o2/token`` (form: grant_type=refresh_token, refresh_token, client_id, client_secret): a new access
+  token that lives ``token_lifetime`` seconds; wrong client credentials are 401 invalid_client, a wrong refresh
+  token 400 invalid_grant, as Login with Amazon answers.
+* ``GET /orders/v0/orders``: ``MarketplaceIds`` is required; a first page needs ``LastUpdatedAfter`` (inclusive)
+  or ``CreatedAfter``; orders come oldest update first, ``page_size`` (or ``MaxResultsPerPage``) a page, with a
+  ``NextToken``; a request carrying ``NextToken`` may carry nothing else but ``MarketplaceIds`` (400 otherwise).
+* ``GET /orders/v0/orders/<id>/orderItems`` (``items_page_size`` a page, ``NextToken`` paging) and
+  ``GET /orders/v0/orders/<id>/address``; 404 for an unknown order.
+* Every API call needs a current token in ``x-amz-access-token``: a missing, unknown or revoked one is 403
+  Unauthorized, exactly as SP-API answers an expired token.
+* ``fail_next(status, retry_after=..., times=..., after=..., path=...)`` answers requests with an error.
+
+Orders are kept as the bundles the hub stores: ``{"order": ..., "items": [...], "address": {...}}``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.serving import make_server
+
+NEXT_TOKEN_PARAMETERS = {"NextToken", "MarketplaceIds"}
+
+
+@dataclass
+class Failure:
+    status: int
+    retry_after: str | None
+    remaining: int
+    skip: int
+    path: str | None  # only requests whose path contains this
+
+
+@dataclass
+class FakeAmazon:
+    client_id: str = "amzn1.application-oa2-client.fake"
+    client_secret: str = "amzn1.oa2-cs.v1.fake-secret"
+    refresh_token: str = "Atzr|fake-refresh-token"
+    marketplace_id: str = "ATVPDKIKX0DER"
+    page_size: int = 100
+    items_page_size: int = 100
+    token_lifetime: int = 3600
+    refuse_all_tokens: bool = False  # the API refuses even fresh tokens (an app without the Orders role)
+    bundles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    token_requests: int = 0
+
+    def __post_init__(self) -> None:
+        self._failures: deque[Failure] = deque()
+        self._tokens: set[str] = set()
+        self._pages: dict[str, tuple[str, list[Any]]] = {}
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    # -- set-up, from the test --
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def put(self, bundle: dict[str, Any]) -> None:
+        """Add an order, or replace it with a new version."""
+        with self._lock:
+            self.bundles[bundle["order"]["AmazonOrderId"]] = bundle
+
+    def revoke_tokens(self) -> None:
+        """Every access token handed out so far stops working (as when they expire)."""
+        with self._lock:
+            self._tokens.clear()
+
+    def fail_next(
+        self, status: int, *, retry_after: str | None = None, times: int = 1, after: int = 0, path: str | None = None
+    ) -> None:
+        with self._lock:
+            self._failures.append(Failure(status, retry_after, times, after, path))
+
+    def api_requests(self, suffix: str = "") -> list[tuple[str, dict[str, str]]]:
+        return [seen for seen in self.requests if seen[0].startswith("/orders/") and seen[0].endswith(suffix)]
+
+    # -- the server --
+
+    def __enter__(self) -> FakeAmazon:
+        app = Flask("fake_amazon")
+        app.before_request(self._before)
+        app.post("/auth/o2/token")(self._token)
+        app.get("/orders/v0/orders")(self._orders)
+        app.get("/orders/v0/orders/<order_id>/orderItems")(self._items)
+        app.get("/orders/v0/orders/<order_id>/address")(self._address)
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._server.shutdown()
+
+    def _before(self) -> Response | tuple[Response, int] | None:
+        with self._lock:
+            self.requests.append((request.path, dict(request.args)))
+            failure = next((f for f in self._failures if f.path is None or f.path in request.path), None)
+            if failure is not None:
+                if failure.skip > 0:
+                    failure.skip -= 1
+                else:
+                    failure.remaining -= 1
+                    if failure.remaining <= 0:
+                        self._failures.remove(failure)
+                    response = jsonify({"errors": [{"code": "QuotaExceeded", "message": "injected failure"}]})
+                    response.status_code = failure.status
+                    if failure.retry_after is not None:
+                        response.headers["Retry-After"] = failure.retry_after
+                    return response
+            if request.path.startswith("/orders/"):
+                if self.refuse_all_tokens or request.headers.get("x-amz-access-token") not in self._tokens:
+                    return _error(
+                        403, "Unauthorized", "The access token you provided is revoked, malformed or invalid."
+                    )
+        return None
+
+    def _token(self) -> Response | tuple[Response, int]:
+        form = request.form
+        with self._lock:
+            self.token_requests += 1
+            if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+                return jsonify({"error": "invalid_client", "error_description": "Client authentication failed"}), 401
+            if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh_token:
+                return jsonify({"error": "invalid_grant", "error_description": "The request has an invalid grant"}), 400
+            token = f"Atza|fake-access-{next(self._counter)}"
+            self._tokens.add(token)
+        return jsonify({"access_token": token, "token_type": "bearer", "expires_in": self.token_lifetime})
+
+    def _orders(self) -> Response | tuple[Response, int]:
+        args = request.args
+        if args.get("MarketplaceIds") != self.marketplace_id:
+            return _error(400, "InvalidInput", "MarketplaceIds is missing or names another marketplace")
+        with self._lock:
+            if "NextToken" in args:
+                if set(args) - NEXT_TOKEN_PARAMETERS:
+                    return _error(400, "InvalidInput", "with NextToken, give only NextToken and MarketplaceIds")
+                kind, rest = self._pages.pop(args["NextToken"], ("", []))
+                if kind != "orders":
+                    return _error(400, "InvalidInput", "Invalid NextToken")
+            else:
+                after = args.get("LastUpdatedAfter") or args.get("CreatedAfter")
+                if not after:
+                    return _error(400, "InvalidInput", "Either CreatedAfter or LastUpdatedAfter must be given")
+                key = "LastUpdateDate" if "LastUpdatedAfter" in args else "PurchaseDate"
+                chosen = [b["order"] for b in self.bundles.values() if b["order"][key] >= after]
+                rest = sorted(chosen, key=lambda order: order["LastUpdateDate"])
+            size = min(self.page_size, int(args.get("MaxResultsPerPage", self.page_size)))
+            page, rest = rest[:size], rest[size:]
+            payload: dict[str, Any] = {"Orders": page, "LastUpdatedBefore": "2099-01-01T00:00:00Z"}
+            if rest:
+                payload["NextToken"] = self._remember("orders", rest)
+        return jsonify({"payload": payload})
+
+    def _items(self, order_id: str) -> Response | tuple[Response, int]:
+        with self._lock:
+            bundle = self.bundles.get(order_id)
+            if bundle is None:
+                return _error(404, "NotFound", f"order {order_id} not found")
+            if "NextToken" in request.args:
+                kind, rest = self._pages.pop(request.args["NextToken"], ("", []))
+                if kind != f"items:{order_id}":
+                    return _error(400, "InvalidInput", "Invalid NextToken")
+            else:
+                rest = list(bundle["items"])
+            page, rest = rest[: self.items_page_size], rest[self.items_page_size :]
+            payload: dict[str, Any] = {"AmazonOrderId": order_id, "OrderItems": page}
+            if rest:
+                payload["NextToken"] = self._remember(f"items:{order_id}", rest)
+        return jsonify({"payload": payload})
+
+    def _address(self, order_id: str) -> Response | tuple[Response, int]:
+        with self._lock:
+            bundle = self.bundles.get(order_id)
+        if bundle is None:
+            return _error(404, "NotFound", f"order {order_id} not found")
+        return jsonify({"payload": bundle["address"]})
+
+    def _remember(self, kind: str, rest: list[Any]) -> str:
+        token = f"next-{next(self._counter)}"
+        self._pages[token] = (kind, rest)
+        return token
+
+
+def _error(status: int, code: str, details: str) -> tuple[Response, int]:
+    return jsonify({"errors": [{"code": code, "message": details, "details": ""}]}), status

@@ -1,0 +1,173 @@
+"""A fake Walmart Marketplace API (token and Orders v3) on loopback.
+
+* ``POST /v3/token``: HTTP Basic client id and secret, form ``grant_type=client_credentials``, headers
+  ``WM_SVC.NAME`` and ``WM_QOS.CORRELATION_ID``; answers an access token living ``token_lifetime`` seconds (900,
+  as Walmart's do). Wrong credentials are 401.
+* ``GET /v3/orders/<purchaseOrderId>``: ``{"order": ...}``, or 404 for an unknown one.
+* ``GET /v3/orders``: orders modified at or after ``lastModifiedStartDate``, oldest first, ``limit`` (at most
+  ``page_size``) a page; ``list.meta.nextCursor`` is a query string (``?limit=..&hasMoreElements=true&soIndex=..``)
+  that the client appends to ``/v3/orders``. No matching order is 404, as on Walmart.
+* Every Orders call needs ``WM_SEC.ACCESS_TOKEN`` (a current token, else 401), ``WM_SVC.NAME`` and
+  ``WM_QOS.CORRELATION_ID`` (else 400) and must accept JSON.
+* ``fail_next(status, retry_after=..., times=..., after=..., path=...)`` answers requests with an error.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.serving import make_server
+
+from tests.http import KeepsUnderscoredHeaders
+
+SEEN_HEADERS = ("WM_SVC.NAME", "WM_QOS.CORRELATION_ID", "WM_SEC.ACCESS_TOKEN", "Accept")
+
+
+@dataclass
+class Failure:
+    status: int
+    retry_after: str | None
+    remaining: int
+    skip: int
+    path: str | None
+
+
+@dataclass
+class Seen:
+    path: str
+    args: dict[str, str]
+    headers: dict[str, str]
+
+
+@dataclass
+class FakeWalmart:
+    client_id: str = "f2a6c1e0-walmart-client"
+    client_secret: str = "walmart-fake-client-secret"
+    page_size: int = 100
+    token_lifetime: int = 900
+    orders: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)  # id -> (order, modified ms)
+    requests: list[Seen] = field(default_factory=list)
+    token_requests: int = 0
+
+    def __post_init__(self) -> None:
+        self._failures: deque[Failure] = deque()
+        self._tokens: set[str] = set()
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+        self._server: Any = None
+
+    # -- set-up, from the test --
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def put(self, order: dict[str, Any], modified_ms: int | None = None) -> None:
+        """Add or replace an order; it counts as modified at its newest line status date unless told."""
+        stamps = [line["statusDate"] for line in order["orderLines"]["orderLine"]] + [order["orderDate"]]
+        with self._lock:
+            self.orders[order["purchaseOrderId"]] = (order, modified_ms if modified_ms is not None else max(stamps))
+
+    def revoke_tokens(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+    def fail_next(
+        self, status: int, *, retry_after: str | None = None, times: int = 1, after: int = 0, path: str | None = None
+    ) -> None:
+        with self._lock:
+            self._failures.append(Failure(status, retry_after, times, after, path))
+
+    def api_requests(self) -> list[Seen]:
+        return [seen for seen in self.requests if seen.path.startswith("/v3/orders")]
+
+    # -- the server --
+
+    def __enter__(self) -> FakeWalmart:
+        app = Flask("fake_walmart")
+        app.before_request(self._before)
+        app.post("/v3/token")(self._token)
+        app.get("/v3/orders")(self._list)
+        app.get("/v3/orders/<order_id>")(self._order)
+        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepsUnderscoredHeaders)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._server.shutdown()
+
+    def _before(self) -> Response | tuple[Response, int] | None:
+        with self._lock:
+            headers = {name: request.headers.get(name, "") for name in SEEN_HEADERS}
+            self.requests.append(Seen(request.path, dict(request.args), headers))
+            failure = next((f for f in self._failures if f.path is None or f.path in request.path), None)
+            if failure is not None:
+                if failure.skip > 0:
+                    failure.skip -= 1
+                else:
+                    failure.remaining -= 1
+                    if failure.remaining <= 0:
+                        self._failures.remove(failure)
+                    response, status = _error(failure.status, "SYSTEM_ERROR.GMP_GATEWAY_API", "injected failure")
+                    if failure.retry_after is not None:
+                        response.headers["Retry-After"] = failure.retry_after
+                    return response, status
+            if not request.headers.get("WM_SVC.NAME") or not request.headers.get("WM_QOS.CORRELATION_ID"):
+                return _error(400, "INVALID_REQUEST_HEADER.GMP_GATEWAY_API", "WM_SVC.NAME and WM_QOS.CORRELATION_ID")
+            if request.path.startswith("/v3/orders"):
+                if "application/json" not in request.headers.get("Accept", ""):
+                    return _error(406, "NOT_ACCEPTABLE.GMP_GATEWAY_API", "Accept must be application/json")
+                if request.headers.get("WM_SEC.ACCESS_TOKEN") not in self._tokens:
+                    return _error(401, "UNAUTHORIZED.GMP_GATEWAY_API", "Invalid or expired access token")
+        return None
+
+    def _token(self) -> Response | tuple[Response, int]:
+        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        with self._lock:
+            self.token_requests += 1
+            if request.headers.get("Authorization") != f"Basic {expected}":
+                return _error(401, "UNAUTHORIZED.GMP_GATEWAY_API", "Invalid client credentials")
+            if request.form.get("grant_type") != "client_credentials":
+                return _error(400, "INVALID_REQUEST.GMP_GATEWAY_API", "grant_type must be client_credentials")
+            token = f"eyJraWQiOi-fake-{next(self._counter)}"
+            self._tokens.add(token)
+        return jsonify({"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime})
+
+    def _order(self, order_id: str) -> Response | tuple[Response, int]:
+        with self._lock:
+            found = self.orders.get(order_id)
+        if found is None:
+            return _error(404, "CONTENT_NOT_FOUND.GMP_ORDER_API", f"purchase order {order_id} not found")
+        return jsonify({"order": found[0]})
+
+    def _list(self) -> Response | tuple[Response, int]:
+        args = request.args
+        start = args.get("lastModifiedStartDate")
+        since = int(datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp() * 1000) if start else 0
+        limit = min(int(args.get("limit", self.page_size)), self.page_size)
+        offset = int(args.get("soIndex", 0)) if args.get("hasMoreElements") == "true" else 0
+        with self._lock:
+            matching = sorted((kept for kept in self.orders.values() if kept[1] >= since), key=lambda kept: kept[1])
+        if not matching:
+            return _error(404, "CONTENT_NOT_FOUND.GMP_ORDER_API", "No orders found for the given criteria")
+        page = [order for order, _ in matching[offset : offset + limit]]
+        meta: dict[str, Any] = {"totalCount": len(matching), "limit": limit}
+        if offset + limit < len(matching):
+            cursor = {"limit": limit, "hasMoreElements": "true", "soIndex": offset + limit, "poIndex": offset + limit}
+            if start:
+                cursor["lastModifiedStartDate"] = start
+            meta["nextCursor"] = "?" + urlencode(cursor)
+        return jsonify({"list": {"meta": meta, "elements": {"order": page}}})
+
+
+def _error(status: int, code: str, description: str) -> tuple[Response, int]:
+    return jsonify({"errors": [{"code": code, "field": None, "description": description, "severity": "ERROR"}]}), status
