@@ -2,6 +2,7 @@
 
 from hub.db.models.base import Base
 from hub.db.models.channels import ChannelAccount, ComplianceRequest
+from hub.db.models.edi import ControlNumber, DocumentReceipt, InterchangeReceipt
 from hub.db.models.inbox import InboxMessage, InboxStatus
 from hub.db.models.orders import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.outbox import Delivery, DeliveryAttempt, DeliveryStatus
@@ -12,11 +13,14 @@ __all__ = [
     "Base",
     "ChannelAccount",
     "ComplianceRequest",
+    "ControlNumber",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryStatus",
+    "DocumentReceipt",
     "InboxMessage",
     "InboxStatus",
+    "InterchangeReceipt",
     "OrderEvent",
     "OrderLineRecord",
     "OrderRecord",
