@@ -21,7 +21,7 @@ class HubExtension:
     def relay(self) -> Relay:
         """Created on first use, so it belongs to the (forked) process that serves requests."""
         if self._relay is None:
-            self._relay = Relay(self.celery, self.runtime.database)
+            self._relay = Relay(self.celery)
         return self._relay
 
 

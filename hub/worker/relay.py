@@ -1,10 +1,11 @@
 """Publishing inbox ids to the ``ingest`` queue after the request that stored them has committed.
 
 The web request only inserts and commits; a background thread per process gathers the ids that arrive
-together, publishes one ``hub.ingest.parse_many`` task per chunk of them (with publisher confirms on RabbitMQ),
-and marks the rows ``enqueued_at`` in one UPDATE per batch. Under load a confirmed publish carries dozens of
-messages instead of one, which is what lets the receiver outrun an endpoint that publishes per request.
-A crash between commit and publish loses nothing: the ``hub.ingest.sweep`` task publishes rows left unmarked.
+together and publishes one ``hub.ingest.parse_many`` task per chunk of them (with publisher confirms on
+RabbitMQ). It writes nothing to the database: under load a confirmed publish carries dozens of deliveries,
+and the hot path costs one INSERT per webhook, which is what lets the receiver outrun an endpoint that
+publishes per request. A crash between commit and publish loses nothing: ``hub.ingest.sweep`` finds rows
+still waiting while the ingest queue is empty, publishes them and marks them ``enqueued_at``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from celery import Celery
 from sqlalchemy import update
@@ -27,32 +29,40 @@ log = logging.getLogger(__name__)
 PARSE_MANY_TASK = "hub.ingest.parse_many"
 BATCH = 500
 CHUNK = 50  # ids per task message: few publishes, yet a backlog still spreads over every worker
-# After the first id arrives, wait this long for more, so one UPDATE (one commit) marks a whole batch;
+# After the first id arrives, wait this long for more, so one confirmed publish carries a whole batch;
 # it delays the hand-over to the broker, never the answer to the channel.
-LINGER_SECONDS = 0.01
+LINGER_SECONDS = 0.02
 
 
-def publish(celery: Celery, database: Database, inbox_ids: Iterable[int]) -> list[int]:
-    """Publish parse tasks for the ids (in chunks), then mark them enqueued; returns the ids published."""
+def send_parse_tasks(celery: Celery, inbox_ids: Iterable[int], producer: Any = None) -> list[int]:
+    """Publish parse tasks for the ids, ``CHUNK`` ids per task message; returns the ids published."""
     ids = list(inbox_ids)
-    sent: list[int] = []
-    with celery.producer_or_acquire() as producer:
+    with celery.producer_or_acquire(producer) as chosen:
         for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            celery.send_task(PARSE_MANY_TASK, args=[chunk], producer=producer)
-            sent.extend(chunk)
+            celery.send_task(PARSE_MANY_TASK, args=[ids[start : start + CHUNK]], producer=chosen)
+    return ids
+
+
+def publish_and_mark(celery: Celery, database: Database, inbox_ids: Iterable[int]) -> list[int]:
+    """For the sweeper: publish, then record when, so a message is republished at most once per window."""
+    sent = send_parse_tasks(celery, inbox_ids)
     if sent:
         with database.session() as session:
             session.execute(update(InboxMessage).where(InboxMessage.id.in_(sent)).values(enqueued_at=utcnow()))
     return sent
 
 
+def queue_depth(celery: Celery, queue: str) -> int:
+    """Messages waiting in ``queue`` (not counting ones a worker holds)."""
+    with celery.connection_for_write() as connection:
+        return int(connection.default_channel.queue_declare(queue=queue, passive=True).message_count)
+
+
 class Relay:
     """One per process; ``submit`` never blocks the request on the broker."""
 
-    def __init__(self, celery: Celery, database: Database) -> None:
+    def __init__(self, celery: Celery) -> None:
         self.celery = celery
-        self.database = database
         self.pending: queue.Queue[int] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -70,6 +80,7 @@ class Relay:
                 self._thread.start()
 
     def _run(self) -> None:
+        producer = None
         while True:
             batch = [self.pending.get()]
             deadline = time.monotonic() + LINGER_SECONDS
@@ -79,6 +90,11 @@ class Relay:
                 except queue.Empty:
                     break
             try:
-                publish(self.celery, self.database, batch)
-            except Exception:  # the sweeper republishes whatever stayed unmarked  # noqa: BLE001
+                if producer is None:  # one producer (and connection) for the thread's life, not one per batch
+                    producer = self.celery.producer_pool.acquire(block=True)
+                send_parse_tasks(self.celery, batch, producer)
+            except Exception:  # the sweeper publishes what stays waiting  # noqa: BLE001
                 log.exception("could not publish %d inbox message(s); the sweeper will retry", len(batch))
+                if producer is not None:
+                    producer.release()
+                    producer = None

@@ -64,3 +64,27 @@ def test_sweep_publishes_forgotten_messages_and_gives_up_on_hopeless_ones(databa
         message.ack()
         queue.close()
     runtime.close()
+
+
+def test_while_the_ingest_queue_has_a_backlog_only_long_lost_messages_are_republished(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = load_settings(
+        data_dir=tmp_path, database_url=database_url, broker_url=f"sqla+sqlite:///{tmp_path / 'b.sqlite3'}"
+    )
+    runtime = Runtime(settings)
+    celery = create_celery(settings, runtime)
+    celery.send_task("hub.ingest.parse_many", args=[[999999]])  # a backlog the relay published
+    with runtime.database.session() as session:
+        session.add_all(
+            [
+                _message("maybe-in-the-backlog", age=timedelta(minutes=2)),
+                _message("long-lost", age=timedelta(minutes=20)),
+            ]
+        )
+    assert celery.tasks["hub.ingest.sweep"]() == 1
+    with runtime.database.session() as session:
+        rows = {m.dedupe_key: m for m in session.scalars(select(InboxMessage))}
+        assert rows["maybe-in-the-backlog"].enqueued_at is None
+        assert rows["long-lost"].enqueued_at is not None
+    runtime.close()

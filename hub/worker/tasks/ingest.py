@@ -13,9 +13,10 @@ from hub.db.models import InboxMessage, InboxStatus
 from hub.db.models.base import utcnow
 from hub.sdk.errors import TransientError
 from hub.worker.base import HubTask
-from hub.worker.relay import publish
+from hub.worker.queues import INGEST
+from hub.worker.relay import publish_and_mark, queue_depth
 
-UNPUBLISHED_GRACE = timedelta(seconds=15)  # a relay normally publishes within milliseconds
+UNPUBLISHED_GRACE = timedelta(seconds=30)  # a relay normally publishes within milliseconds
 LOST_IN_BROKER = timedelta(minutes=10)  # published but still unprocessed: the broker lost it (or a worker died)
 MAX_ATTEMPTS = 20
 
@@ -55,13 +56,19 @@ def parse_many(self: HubTask, inbox_ids: list[int]) -> int:
 
 @shared_task(bind=True, base=HubTask, name="hub.ingest.sweep")
 def sweep(self: HubTask) -> int:
-    """Publish inbox messages that were stored but never handed to a worker, or handed over and lost."""
+    """Publish inbox messages that were stored but never handed to a worker, or handed over and lost.
+
+    The relay does not record what it published, so while the ingest queue holds messages, a waiting row may
+    simply be in that backlog: then only rows waiting longer than LOST_IN_BROKER are taken. With the queue
+    empty, a row still waiting after the grace period was never published (or its worker died).
+    """
     now = utcnow()
     database = self.runtime.database
+    waiting_since = now - (LOST_IN_BROKER if queue_depth(self.app, INGEST) else UNPUBLISHED_GRACE)
     with database.session() as session:
         query = (
             select(InboxMessage.id, InboxMessage.attempts)
-            .where(InboxMessage.status == InboxStatus.RECEIVED, InboxMessage.received_at < now - UNPUBLISHED_GRACE)
+            .where(InboxMessage.status == InboxStatus.RECEIVED, InboxMessage.received_at < waiting_since)
             .where(or_(InboxMessage.enqueued_at.is_(None), InboxMessage.enqueued_at < now - LOST_IN_BROKER))
             .order_by(InboxMessage.id)
             .limit(5000)
@@ -71,7 +78,7 @@ def sweep(self: HubTask) -> int:
         for message in session.scalars(select(InboxMessage).where(InboxMessage.id.in_(exhausted))):
             message.status = InboxStatus.FAILED
             message.error = f"gave up after {message.attempts} attempts: {message.error or 'no error recorded'}"
-    return len(publish(self.app, database, [row.id for row in rows if row.attempts < MAX_ATTEMPTS]))
+    return len(publish_and_mark(self.app, database, [row.id for row in rows if row.attempts < MAX_ATTEMPTS]))
 
 
 @shared_task(
