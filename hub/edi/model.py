@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,9 @@ class Delimiters:
         return {c for c in (self.element, self.component, self.segment, self.repetition) if c}
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
+    """Immutable; a NamedTuple because readers build millions of them (twice as fast as a frozen dataclass)."""
+
     id: str  # "BEG", "PO1" ...
     elements: tuple[str, ...]  # elements[0] is the first data element (BEG01); composites keep their separator
     offset: int  # 0-based index of the segment in its interchange (ISA = 0)
@@ -112,6 +114,8 @@ class Interchange:
     groups: list[Group] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     declared_group_count: int | None = None  # IEA01
+    acknowledgments: list[Segment] = field(default_factory=list)  # TA1s the sender put before its groups
+    encoding: str = ""  # as read: ascii, utf-8, latin-1, utf-8+latin-1, cp037 or cp500
     raw: bytes = b""  # the interchange's own bytes, as received
 
     @property

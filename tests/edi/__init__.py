@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from hub.edi.envelope import Event, GroupStart, InterchangeStart, TransactionRead
 from hub.edi.model import Finding, Interchange
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -82,3 +84,16 @@ def dump(interchanges: list[Interchange]) -> list[Any]:
         }
         for ix in interchanges
     ]
+
+
+def collect(events: Iterable[Event]) -> list[Interchange]:
+    """The tree a stream of events describes (streaming itself leaves the containers empty)."""
+    interchanges: list[Interchange] = []
+    for event in events:
+        if isinstance(event, InterchangeStart):
+            interchanges.append(event.interchange)
+        elif isinstance(event, GroupStart):
+            event.interchange.groups.append(event.group)
+        elif isinstance(event, TransactionRead):
+            event.group.transactions.append(event.transaction)
+    return interchanges
