@@ -1,0 +1,144 @@
+"""What ``orderhub edi parse`` and ``orderhub edi ack`` report for a file: every interchange, group and
+transaction set with its verdict and errors, the canonical document of each accepted set, and the
+acknowledgments (TA1, 997/999) the hub answers with. Everything happens in memory; nothing is stored.
+
+Without a stored partner profile the hub answers as the file's addressee, in the sender's own control
+version, with default delimiters, and numbers its answers from 1.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from hub.edi.acks import acknowledge
+from hub.edi.control_numbers import Kind
+from hub.edi.documents import to_document
+from hub.edi.model import Finding, Group, Interchange, Transaction
+from hub.edi.partners import Identity, PartnerProfile
+from hub.edi.reader import Leniency, read_interchanges
+from hub.edi.validate import validate_interchange
+from hub.mapping import MappingInputError
+
+NumberSource = Callable[[Kind], int]
+
+
+def counting_numbers() -> NumberSource:
+    """Control numbers for answers that are not kept: 1, 2, 3 ... per kind."""
+    counters = {kind: itertools.count(1) for kind in Kind}
+    return lambda kind: next(counters[kind])
+
+
+def addressee_profile(interchange: Interchange) -> PartnerProfile:
+    """The profile to answer a sender the hub has no profile for: as the ISA's receiver, in its version."""
+    first = interchange.groups[0] if interchange.groups else None
+    control = "00501" if interchange.control_version >= "00501" else "00401"
+    gs_version = (first.version if first else "") or ("005010" if control == "00501" else "004010")
+    try:
+        return PartnerProfile(
+            theirs=Identity(
+                qualifier=interchange.sender_qualifier,
+                id=interchange.sender_id,
+                gs_id=(first.sender if first else "") or interchange.sender_id,
+            ),
+            ours=Identity(
+                qualifier=interchange.receiver_qualifier,
+                id=interchange.receiver_id,
+                gs_id=(first.receiver if first else "") or interchange.receiver_id,
+            ),
+            control_version=control,
+            gs_version=gs_version[:12],
+            usage="T" if interchange.usage == "T" else "P",
+        )
+    except ValidationError:
+        return PartnerProfile(
+            theirs=Identity(qualifier="ZZ", id="UNKNOWN", gs_id="UNKNOWN"),
+            ours=Identity(qualifier="ZZ", id="ORDERHUB", gs_id="ORDERHUB"),
+            control_version=control,
+            gs_version="005010" if control == "00501" else "004010",
+        )
+
+
+def error_json(finding: Finding) -> dict[str, Any]:
+    shown: dict[str, Any] = {"level": finding.level.value, "code": finding.code, "message": finding.message}
+    if finding.segment_id:
+        shown |= {"segment": finding.segment_id, "position": finding.position}
+    if finding.element:
+        shown["element"] = finding.element
+    if finding.data_element:
+        shown["data_element"] = finding.data_element
+    if finding.value:
+        shown["value"] = finding.value
+    if not finding.fatal:
+        shown["warning"] = True
+    return shown
+
+
+def _transaction_json(transaction: Transaction, group: Group, interchange: Interchange) -> dict[str, Any]:
+    errors = [error_json(finding) for finding in transaction.findings]
+    document = None
+    if transaction.accepted:
+        try:
+            mapped = to_document(transaction, group, interchange.delimiters)
+        except MappingInputError as exc:
+            errors.append({"level": "document", "code": "mapping", "message": str(exc)})
+        else:
+            document = None if mapped is None else mapped.model_dump(mode="json")
+    return {
+        "set_id": transaction.set_id,
+        "control_number": transaction.control_number,
+        "accepted": transaction.accepted,
+        "errors": errors,
+        "document": document,
+    }
+
+
+def _interchange_json(interchange: Interchange) -> dict[str, Any]:
+    return {
+        "sender_id": interchange.sender_id,
+        "receiver_id": interchange.receiver_id,
+        "control_number": interchange.control_number,
+        "version": interchange.control_version,
+        "accepted": interchange.accepted,
+        "errors": [error_json(finding) for finding in interchange.findings],
+        "groups": [
+            {
+                "functional_id": group.functional_id,
+                "control_number": group.control_number,
+                "version": group.version,
+                "errors": [error_json(finding) for finding in group.findings],
+                "transactions": [_transaction_json(tx, group, interchange) for tx in group.transactions],
+            }
+            for group in interchange.groups
+        ],
+    }
+
+
+def parse_report(
+    data: bytes,
+    *,
+    profile: PartnerProfile | None = None,
+    numbers: NumberSource | None = None,
+    leniency: Leniency | None = None,
+) -> dict[str, Any]:
+    """The report of ``data``; raises ``hub.edi.reader.UnreadableInput`` when no interchange can be read."""
+    if leniency is None and profile is not None:
+        leniency = Leniency(
+            variable_width_isa=not profile.leniencies.fixed_width_isa,
+            trailing_separators=profile.leniencies.trailing_separators,
+        )
+    interchanges = read_interchanges(data, leniency or Leniency())
+    numbers = numbers or counting_numbers()
+    acknowledgments = []
+    for interchange in interchanges:
+        validate_interchange(interchange)
+        answer = acknowledge(interchange, profile or addressee_profile(interchange), numbers)
+        if answer is not None:
+            acknowledgments.append(answer.text)
+    return {
+        "interchanges": [_interchange_json(interchange) for interchange in interchanges],
+        "acknowledgments": acknowledgments,
+    }

@@ -1,0 +1,199 @@
+"""Mapping functions for X12 trees (``hub.edi.tree``): what plain data operations cannot express.
+
+Segments arrive as objects keyed "01", "02" ...; repeated segments and loops as lists of them. Each function
+takes the pieces it needs and returns None when the input has nothing to say.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hub.mapping.functions.core import decimal_text, to_decimal
+from hub.mapping.functions.registry import mapping_function
+
+# Product/service id qualifiers (X12 235) the canonical identifiers know.
+ID_QUALIFIERS = {
+    "UP": "upc",
+    "UK": "gtin",
+    "EN": "ean",
+    "VN": "vendor_part",
+    "VP": "vendor_part",
+    "BP": "buyer_part",
+    "IN": "buyer_item",
+    "SK": "sku",
+    "MG": "manufacturer_part",
+    "IB": "isbn",
+}
+
+
+def _segments(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict)]
+    raise ValueError(f"expected X12 segments, found {type(value).__name__}")
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@mapping_function("x12_qualified")
+def x12_qualified(segments: Any, qualifier: str, *, key: str = "01", element: str = "02") -> str | None:
+    """``element`` of the first segment whose ``key`` element is ``qualifier``: (DTM list, "002") -> "20240201"."""
+    for segment in _segments(segments):
+        if segment.get(key) == qualifier:
+            value = _text(segment.get(element))
+            if value is not None:
+                return value
+    return None
+
+
+@mapping_function("x12_first")
+def x12_first(values: Any) -> Any:
+    """The first item of a list (the result of an ``each``), None for an empty one."""
+    if isinstance(values, list):
+        return values[0] if values else None
+    return values
+
+
+def _pairs(segment: Any, start: int) -> list[tuple[str, str]]:
+    if segment is None:
+        return []
+    if not isinstance(segment, dict):
+        raise ValueError(f"expected an X12 segment, found {type(segment).__name__}")
+    out = []
+    position = start
+    last = max((int(k) for k in segment if k.isdigit()), default=0)
+    while position < last:
+        qualifier, value = _text(segment.get(f"{position:02d}")), _text(segment.get(f"{position + 1:02d}"))
+        if qualifier is not None and value is not None:
+            out.append((qualifier, value))
+        position += 2
+    return out
+
+
+@mapping_function("x12_identifiers")
+def x12_identifiers(segment: Any, *, start: int = 6, names: dict[str, str] | None = None) -> dict[str, str] | None:
+    """Qualifier/id pairs from element ``start`` on, by canonical name: PO1 06/07 UP 0123 -> {"upc": "0123"}.
+
+    Unknown qualifiers are left out; of two pairs with the same name the first wins.
+    """
+    table = names if names is not None else ID_QUALIFIERS
+    out: dict[str, str] = {}
+    for qualifier, value in _pairs(segment, start):
+        name = table.get(qualifier)
+        if name is not None and name not in out:
+            out[name] = value
+    return out or None
+
+
+@mapping_function("x12_product_id")
+def x12_product_id(segment: Any, *, qualifiers: list[str] | None = None, start: int = 6) -> str | None:
+    """The id of the first of ``qualifiers`` present among the pairs (the first pair's id when none is given)."""
+    pairs = _pairs(segment, start)
+    if not qualifiers:
+        return pairs[0][1] if pairs else None
+    for wanted in qualifiers:
+        for qualifier, value in pairs:
+            if qualifier == wanted:
+                return value
+    return None
+
+
+@mapping_function("x12_implied_decimal")
+def x12_implied_decimal(value: Any, *, places: int = 2) -> str | None:
+    """An N2-style amount with implied decimals: ("24438") -> "244.38", ("-500") -> "-5.00"."""
+    text = _text(value)
+    if text is None:
+        return None
+    if "." in text:
+        raise ValueError(f"expected a number with implied decimals (no point), found {value!r}")
+    number = to_decimal(text)
+    assert number is not None
+    if number != number.to_integral_value():
+        raise ValueError(f"expected a whole number, found {value!r}")
+    return decimal_text(number.scaleb(-places).quantize(Decimal(1).scaleb(-places)))
+
+
+@mapping_function("x12_datetime")
+def x12_datetime(day: Any, time: Any = None) -> str | None:
+    """CCYYMMDD (or YYMMDD) and HHMM[SS..] to ISO 8601 without zone: ("20240108", "1415") -> "2024-01-08T14:15:00"."""
+    d = _text(day)
+    if d is None:
+        return None
+    if len(d) == 6 and d.isdigit():
+        d = "20" + d
+    if len(d) != 8 or not d.isdigit():
+        raise ValueError(f"expected a date CCYYMMDD, found {day!r}")
+    t = _text(time) or "0000"
+    if not t.isdigit() or len(t) < 4:
+        raise ValueError(f"expected a time HHMM[SS], found {time!r}")
+    seconds = t[4:6] if len(t) >= 6 else "00"
+    return f"{d[:4]}-{d[4:6]}-{d[6:8]}T{t[:2]}:{t[2:4]}:{seconds}"
+
+
+@mapping_function("x12_sscc")
+def x12_sscc(value: Any) -> str | None:
+    """An SSCC from MAN02: 18 digits, or 20 with the GS1 application identifier "00" in front; else None."""
+    text = _text(value)
+    if text is None or not text.isdigit():
+        return None
+    if len(text) == 20 and text.startswith("00"):
+        return text[2:]
+    return text if len(text) == 18 else None
+
+
+def _address(entry: dict[str, Any], default_country: str) -> dict[str, Any]:
+    n1 = entry.get("N1") or {}
+    n3 = _segments(entry.get("N3"))
+    n4 = (_segments(entry.get("N4")) or [{}])[0]
+    street = [v for seg in n3 for v in (_text(seg.get("01")), _text(seg.get("02"))) if v is not None]
+    address = {
+        "name": _text(n1.get("02")),
+        "line1": street[0] if street else None,
+        "line2": " ".join(street[1:]) or None,
+        "city": _text(n4.get("01")),
+        "region": _text(n4.get("02")),
+        "postal_code": _text(n4.get("03")),
+        "country": _text(n4.get("04")) or default_country,
+    }
+    return {k: v for k, v in address.items() if v is not None}
+
+
+@mapping_function("x12_address")
+def x12_address(n1_loop: Any, code: str, *, default_country: str = "US") -> dict[str, Any] | None:
+    """The address of the first N1 loop whose N101 is ``code`` (ST, BT ...): N102 name, N3 lines, N4."""
+    for entry in _segments(n1_loop):
+        if (entry.get("N1") or {}).get("01") == code:
+            return _address(entry, default_country)
+    return None
+
+
+@mapping_function("x12_parties")
+def x12_parties(n1_loop: Any, *, roles: dict[str, str], default_country: str = "US") -> list[dict[str, Any]] | None:
+    """Every N1 loop whose N101 is in ``roles`` as a party: role, name, id_qualifier N103, id N104, address.
+
+    N1 loops with other entity codes are left out; the address is given when the loop has an N3 or N4.
+    """
+    parties = []
+    for entry in _segments(n1_loop):
+        n1 = entry.get("N1") or {}
+        role = roles.get(n1.get("01", ""))
+        if role is None:
+            continue
+        party: dict[str, Any] = {"role": role, "name": _text(n1.get("02"))}
+        identifier = _text(n1.get("04"))
+        if identifier is not None:
+            party["id"] = identifier
+            party["id_qualifier"] = _text(n1.get("03"))
+        if entry.get("N3") or entry.get("N4"):
+            party["address"] = _address(entry, default_country)
+        parties.append({k: v for k, v in party.items() if v is not None})
+    return parties or None
