@@ -18,29 +18,27 @@ Orders are kept as the bundles the hub stores: ``{"order": ..., "items": [...], 
 from __future__ import annotations
 
 import itertools
-import threading
-from collections import deque
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
+from flask.typing import ResponseReturnValue
+
+from tests.fakes.server import Failure, FakeServer
 
 NEXT_TOKEN_PARAMETERS = {"NextToken", "MarketplaceIds"}
 
 
 @dataclass
-class Failure:
-    status: int
-    retry_after: str | None
-    remaining: int
-    skip: int
+class PathFailure(Failure):
     path: str | None  # only requests whose path contains this
+
+    def applies(self, path: str) -> bool:
+        return self.path is None or self.path in path
 
 
 @dataclass
-class FakeAmazon:
+class FakeAmazon(FakeServer):
     client_id: str = "amzn1.application-oa2-client.fake"
     client_secret: str = "amzn1.oa2-cs.v1.fake-secret"
     refresh_token: str = "Atzr|fake-refresh-token"
@@ -54,19 +52,16 @@ class FakeAmazon:
     token_requests: int = 0
 
     def __post_init__(self) -> None:
-        self._failures: deque[Failure] = deque()
+        super().__post_init__()
         self._tokens: set[str] = set()
         self._pages: dict[str, tuple[str, list[Any]]] = {}
         self._counter = itertools.count(1)
-        self._lock = threading.Lock()
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
 
     # -- set-up, from the test --
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self.origin
 
     def put(self, bundle: dict[str, Any]) -> None:
         """Add an order, or replace it with a new version."""
@@ -81,46 +76,30 @@ class FakeAmazon:
     def fail_next(
         self, status: int, *, retry_after: str | None = None, times: int = 1, after: int = 0, path: str | None = None
     ) -> None:
-        with self._lock:
-            self._failures.append(Failure(status, retry_after, times, after, path))
+        self._inject(PathFailure(status, retry_after, times, after, path))
 
     def api_requests(self, suffix: str = "") -> list[tuple[str, dict[str, str]]]:
         return [seen for seen in self.requests if seen[0].startswith("/orders/") and seen[0].endswith(suffix)]
 
     # -- the server --
 
-    def __enter__(self) -> FakeAmazon:
+    def _app(self) -> Flask:
         app = Flask("fake_amazon")
-        app.before_request(self._before)
         app.post("/auth/o2/token")(self._token)
         app.get("/orders/v0/orders")(self._orders)
         app.get("/orders/v0/orders/<order_id>/orderItems")(self._items)
         app.get("/orders/v0/orders/<order_id>/address")(self._address)
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
+        return app
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self._server.shutdown()
+    def _seen(self) -> tuple[str, dict[str, str]]:
+        return (request.path, dict(request.args))
 
-    def _before(self) -> Response | tuple[Response, int] | None:
-        with self._lock:
-            self.requests.append((request.path, dict(request.args)))
-            failure = next((f for f in self._failures if f.path is None or f.path in request.path), None)
-            if failure is not None:
-                if failure.skip > 0:
-                    failure.skip -= 1
-                else:
-                    failure.remaining -= 1
-                    if failure.remaining <= 0:
-                        self._failures.remove(failure)
-                    response = jsonify({"errors": [{"code": "QuotaExceeded", "message": "injected failure"}]})
-                    response.status_code = failure.status
-                    if failure.retry_after is not None:
-                        response.headers["Retry-After"] = failure.retry_after
-                    return response
-            if request.path.startswith("/orders/"):
+    def _failure_response(self, failure: Failure) -> Response:
+        return jsonify({"errors": [{"code": "QuotaExceeded", "message": "injected failure"}]})
+
+    def _authorize(self) -> ResponseReturnValue | None:
+        if request.path.startswith("/orders/"):
+            with self._lock:
                 if self.refuse_all_tokens or request.headers.get("x-amz-access-token") not in self._tokens:
                     return _error(
                         403, "Unauthorized", "The access token you provided is revoked, malformed or invalid."

@@ -14,27 +14,18 @@ Every request is kept in ``requests`` (path, query, token), so a test can check 
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
+from flask.typing import ResponseReturnValue
+
+from tests.fakes.server import Failure, FakeServer
 
 STORE_HASH = "abc123"
 PREFIX = f"/stores/{STORE_HASH}"
-
-
-@dataclass
-class Failure:
-    status: int
-    retry_after: str | None
-    remaining: int
-    skip: int
 
 
 @dataclass
@@ -45,23 +36,17 @@ class SeenRequest:
 
 
 @dataclass
-class FakeBigCommerce:
+class FakeBigCommerce(FakeServer):
     token: str = "bc_fake_access_token"
     page_size: int = 250
     documents: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: list[SeenRequest] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self._failures: deque[Failure] = deque()
-        self._lock = threading.Lock()
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-
     # -- set-up, from the test --
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}{PREFIX}"
+        return f"{self.origin}{PREFIX}"
 
     def put(
         self, order: dict[str, Any], products: list[dict[str, Any]], shipping_addresses: list[dict[str, Any]]
@@ -73,45 +58,23 @@ class FakeBigCommerce:
                 "shipping_addresses": shipping_addresses,
             }
 
-    def fail_next(self, status: int, *, retry_after: str | None = None, times: int = 1, after: int = 0) -> None:
-        """Answer ``times`` requests with ``status``, once ``after`` more requests were answered normally."""
-        with self._lock:
-            self._failures.append(Failure(status, retry_after, times, after))
-
     # -- the server --
 
-    def __enter__(self) -> FakeBigCommerce:
-        self._server = make_server("127.0.0.1", 0, self._app(), threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
+    def _seen(self) -> SeenRequest:
+        return SeenRequest(request.path, dict(request.args), request.headers.get("X-Auth-Token"))
 
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+    def _failure_response(self, failure: Failure) -> Response:
+        return jsonify([{"status": failure.status, "message": "Injected failure."}])
+
+    def _authorize(self) -> ResponseReturnValue | None:
+        if request.headers.get("X-Auth-Token") != self.token:
+            return jsonify([{"status": 401, "message": "You are not authorized to access this resource."}]), 401
+        if "application/json" not in request.headers.get("Accept", ""):
+            return jsonify([{"status": 406, "message": "The requested content type is not acceptable."}]), 406
+        return None
 
     def _app(self) -> Flask:
         app = Flask("fake-bigcommerce")
-
-        @app.before_request
-        def _gate() -> Response | tuple[Response, int] | None:
-            token = request.headers.get("X-Auth-Token")
-            self.requests.append(SeenRequest(request.path, dict(request.args), token))
-            failure = self._take_failure()
-            if failure is not None:
-                response = jsonify([{"status": failure.status, "message": "Injected failure."}])
-                response.status_code = failure.status
-                if failure.retry_after is not None:
-                    response.headers["Retry-After"] = failure.retry_after
-                return response
-            if token != self.token:
-                return jsonify([{"status": 401, "message": "You are not authorized to access this resource."}]), 401
-            if "application/json" not in request.headers.get("Accept", ""):
-                return jsonify([{"status": 406, "message": "The requested content type is not acceptable."}]), 406
-            return None
 
         @app.get(f"{PREFIX}/v2/orders")
         def _orders() -> Response | tuple[Response, int]:
@@ -134,19 +97,6 @@ class FakeBigCommerce:
     def _document(self, order_id: int) -> dict[str, Any] | None:
         with self._lock:
             return self.documents.get(order_id)
-
-    def _take_failure(self) -> Failure | None:
-        with self._lock:
-            if not self._failures:
-                return None
-            failure = self._failures[0]
-            if failure.skip > 0:
-                failure.skip -= 1
-                return None
-            failure.remaining -= 1
-            if failure.remaining <= 0:
-                self._failures.popleft()
-            return failure
 
     def _list(self) -> Response | tuple[Response, int]:
         args = request.args

@@ -15,31 +15,30 @@ from __future__ import annotations
 import base64
 import itertools
 import re
-import threading
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
+from flask.typing import ResponseReturnValue
+
+from tests.fakes.server import Failure, FakeServer
 
 FILTER = re.compile(r"lastmodifieddate:\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\.\.\]")
 READ_SCOPE = "https://api.ebay.com/oauth/api_scope/sell.fulfillment.readonly"
 
 
 @dataclass
-class Failure:
-    status: int
-    retry_after: str | None
-    remaining: int
-    skip: int
+class ApiFailure(Failure):
+    """Only API calls get (and count towards) an injected failure, token requests never."""
+
+    def applies(self, path: str) -> bool:
+        return path.startswith("/sell/")
 
 
 @dataclass
-class FakeEbay:
+class FakeEbay(FakeServer):
     client_id: str = "Fake-App-PRD-0a1b2c3d4-5e6f7a8b"
     client_secret: str = "PRD-fake-cert-0123456789ab"
     refresh_token: str = "v^1.1#i^1#r^1#fake-refresh"
@@ -50,18 +49,18 @@ class FakeEbay:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     token_requests: int = 0
 
+    failure_type = ApiFailure
+
     def __post_init__(self) -> None:
-        self._failures: deque[Failure] = deque()
+        super().__post_init__()
         self._tokens: set[str] = set()
         self._counter = itertools.count(1)
-        self._lock = threading.Lock()
-        self._server: Any = None
 
     # -- set-up, from the test --
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self.origin
 
     def put(self, order: dict[str, Any]) -> None:
         with self._lock:
@@ -71,44 +70,28 @@ class FakeEbay:
         with self._lock:
             self._tokens.clear()
 
-    def fail_next(self, status: int, *, retry_after: str | None = None, times: int = 1, after: int = 0) -> None:
-        with self._lock:
-            self._failures.append(Failure(status, retry_after, times, after))
-
     def order_requests(self) -> list[dict[str, str]]:
         return [args for path, args in self.requests if path == "/sell/fulfillment/v1/order"]
 
     # -- the server --
 
-    def __enter__(self) -> FakeEbay:
+    def _app(self) -> Flask:
         app = Flask("fake_ebay")
-        app.before_request(self._before)
         app.post("/identity/v1/oauth2/token")(self._token)
         app.get("/sell/fulfillment/v1/order")(self._orders)
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
+        return app
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self._server.shutdown()
+    def _seen(self) -> tuple[str, dict[str, str]]:
+        return (request.path, dict(request.args))
 
-    def _before(self) -> Response | tuple[Response, int] | None:
-        with self._lock:
-            self.requests.append((request.path, dict(request.args)))
-            if self._failures and request.path.startswith("/sell/"):
-                failure = self._failures[0]
-                if failure.skip > 0:
-                    failure.skip -= 1
-                else:
-                    failure.remaining -= 1
-                    if failure.remaining <= 0:
-                        self._failures.popleft()
-                    response, status = _error(failure.status, 2003, "Internal error (injected)")
-                    if failure.retry_after is not None:
-                        response.headers["Retry-After"] = failure.retry_after
-                    return response, status
-            if request.path.startswith("/sell/"):
-                scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    def _failure_response(self, failure: Failure) -> Response:
+        response, _ = _error(failure.status, 2003, "Internal error (injected)")
+        return response
+
+    def _authorize(self) -> ResponseReturnValue | None:
+        if request.path.startswith("/sell/"):
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            with self._lock:
                 if scheme != "Bearer" or token not in self._tokens:
                     return _error(401, 1001, "Invalid access token")
         return None

@@ -13,25 +13,16 @@ asked nothing at all).
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
+from flask.typing import ResponseReturnValue
+
+from tests.fakes.server import Failure, FakeServer
 
 PREFIX = "/v3/application"
 SORT_ON = {"created": "created_timestamp", "updated": "updated_timestamp", "receipt_id": "receipt_id"}
-
-
-@dataclass
-class Failure:
-    status: int
-    retry_after: str | None
-    remaining: int
-    skip: int
 
 
 @dataclass
@@ -41,7 +32,7 @@ class SeenRequest:
 
 
 @dataclass
-class FakeEtsy:
+class FakeEtsy(FakeServer):
     shop_id: int = 12345678
     api_key: str = "etsy_fake_keystring"
     access_token: str = "12345678.fake_oauth_access_token"
@@ -49,17 +40,7 @@ class FakeEtsy:
     receipts: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: list[SeenRequest] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self._failures: deque[Failure] = deque()
-        self._lock = threading.Lock()
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-
     # -- set-up, from the test --
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
 
     @property
     def base_url(self) -> str:
@@ -73,44 +54,23 @@ class FakeEtsy:
             for receipt in receipts:
                 self.receipts[int(receipt["receipt_id"])] = receipt
 
-    def fail_next(self, status: int, *, retry_after: str | None = None, times: int = 1, after: int = 0) -> None:
-        """Answer ``times`` requests with ``status``, once ``after`` more requests were answered normally."""
-        with self._lock:
-            self._failures.append(Failure(status, retry_after, times, after))
-
     # -- the server --
 
-    def __enter__(self) -> FakeEtsy:
-        self._server = make_server("127.0.0.1", 0, self._app(), threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
+    def _seen(self) -> SeenRequest:
+        return SeenRequest(request.path, dict(request.args))
 
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+    def _failure_response(self, failure: Failure) -> Response:
+        return jsonify({"error": "Injected failure."})
+
+    def _authorize(self) -> ResponseReturnValue | None:
+        if request.headers.get("x-api-key") != self.api_key:
+            return jsonify({"error": "Invalid API key"}), 401
+        if request.headers.get("Authorization") != f"Bearer {self.access_token}":
+            return jsonify({"error": "invalid_token", "error_description": "access token is not valid"}), 401
+        return None
 
     def _app(self) -> Flask:
         app = Flask("fake-etsy")
-
-        @app.before_request
-        def _gate() -> Response | tuple[Response, int] | None:
-            self.requests.append(SeenRequest(request.path, dict(request.args)))
-            failure = self._take_failure()
-            if failure is not None:
-                response = jsonify({"error": "Injected failure."})
-                response.status_code = failure.status
-                if failure.retry_after is not None:
-                    response.headers["Retry-After"] = failure.retry_after
-                return response
-            if request.headers.get("x-api-key") != self.api_key:
-                return jsonify({"error": "Invalid API key"}), 401
-            if request.headers.get("Authorization") != f"Bearer {self.access_token}":
-                return jsonify({"error": "invalid_token", "error_description": "access token is not valid"}), 401
-            return None
 
         @app.get(f"{PREFIX}/shops/<int:shop_id>/receipts/<int:receipt_id>")
         def _receipt(shop_id: int, receipt_id: int) -> Response | tuple[Response, int]:
@@ -127,19 +87,6 @@ class FakeEtsy:
             return self._list()
 
         return app
-
-    def _take_failure(self) -> Failure | None:
-        with self._lock:
-            if not self._failures:
-                return None
-            failure = self._failures[0]
-            if failure.skip > 0:
-                failure.skip -= 1
-                return None
-            failure.remaining -= 1
-            if failure.remaining <= 0:
-                self._failures.popleft()
-            return failure
 
     def _list(self) -> Response | tuple[Response, int]:
         args = request.args

@@ -16,27 +16,18 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
+from flask.typing import ResponseReturnValue
+
+from tests.fakes.server import Failure, FakeServer
 
 API_VERSION = "2025-10"
 ORDERINGS = {"updated_at asc", "updated_at desc", "id asc", "id desc"}
 FILTERS = {"status", "updated_at_min", "updated_at_max", "created_at_min", "created_at_max", "order", "ids"}
-
-
-@dataclass
-class Failure:
-    status: int
-    retry_after: str | None
-    remaining: int
-    skip: int  # requests still answered normally before this failure starts
 
 
 @dataclass
@@ -46,70 +37,43 @@ class SeenRequest:
 
 
 @dataclass
-class FakeShopify:
+class FakeShopify(FakeServer):
     token: str = "shpat_fake_token"
     page_size: int = 250
     orders: list[dict[str, Any]] = field(default_factory=list)
     fulfillment_orders: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     requests: list[SeenRequest] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self._failures: deque[Failure] = deque()
-        self._lock = threading.Lock()
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-
     # -- set-up, from the test --
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/admin/api/{API_VERSION}"
+        return f"{self.origin}/admin/api/{API_VERSION}"
 
     def add_order(self, order: dict[str, Any]) -> None:
         with self._lock:
             self.orders = [kept for kept in self.orders if kept["id"] != order["id"]] + [order]
-
-    def fail_next(self, status: int, *, retry_after: str | None = None, times: int = 1, after: int = 0) -> None:
-        """Answer ``times`` requests with ``status``, once ``after`` more requests were answered normally."""
-        with self._lock:
-            self._failures.append(Failure(status, retry_after, times, after))
 
     def order_requests(self) -> list[SeenRequest]:
         return [seen for seen in self.requests if seen.path.endswith("/orders.json")]
 
     # -- the server --
 
-    def __enter__(self) -> FakeShopify:
-        self._server = make_server("127.0.0.1", 0, self._app(), threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
+    def _seen(self) -> SeenRequest:
+        return SeenRequest(request.path, dict(request.args))
 
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+    def _failure_response(self, failure: Failure) -> Response:
+        message = "Exceeded 2 calls per second for api client. Reduce request rates."
+        return jsonify({"errors": message if failure.status == 429 else "Internal Server Error"})
+
+    def _authorize(self) -> ResponseReturnValue | None:
+        if request.headers.get("X-Shopify-Access-Token") != self.token:
+            message = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+            return jsonify({"errors": message}), 401
+        return None
 
     def _app(self) -> Flask:
         app = Flask("fake-shopify")
-
-        @app.before_request
-        def _gate() -> Response | tuple[Response, int] | None:
-            self.requests.append(SeenRequest(request.path, dict(request.args)))
-            failure = self._take_failure()
-            if failure is not None:
-                message = "Exceeded 2 calls per second for api client. Reduce request rates."
-                response = jsonify({"errors": message if failure.status == 429 else "Internal Server Error"})
-                response.status_code = failure.status
-                if failure.retry_after is not None:
-                    response.headers["Retry-After"] = failure.retry_after
-                return response
-            if request.headers.get("X-Shopify-Access-Token") != self.token:
-                message = "[API] Invalid API key or access token (unrecognized login or wrong password)"
-                return jsonify({"errors": message}), 401
-            return None
 
         @app.get(f"/admin/api/{API_VERSION}/orders.json")
         def _orders() -> Response | tuple[Response, int]:
@@ -122,19 +86,6 @@ class FakeShopify:
             return jsonify({"fulfillment_orders": self.fulfillment_orders.get(str(order_id), [])})
 
         return app
-
-    def _take_failure(self) -> Failure | None:
-        with self._lock:
-            if not self._failures:
-                return None
-            failure = self._failures[0]
-            if failure.skip > 0:
-                failure.skip -= 1
-                return None
-            failure.remaining -= 1
-            if failure.remaining <= 0:
-                self._failures.popleft()
-            return failure
 
     def _list_orders(self) -> Response | tuple[Response, int]:
         args = request.args

@@ -16,29 +16,26 @@ from __future__ import annotations
 
 import base64
 import itertools
-import threading
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
+from flask.typing import ResponseReturnValue
 
+from tests.fakes.server import Failure, FakeServer
 from tests.http import KeepsUnderscoredHeaders
 
 SEEN_HEADERS = ("WM_SVC.NAME", "WM_QOS.CORRELATION_ID", "WM_SEC.ACCESS_TOKEN", "Accept")
 
 
 @dataclass
-class Failure:
-    status: int
-    retry_after: str | None
-    remaining: int
-    skip: int
-    path: str | None
+class PathFailure(Failure):
+    path: str | None  # only requests whose path contains this
+
+    def applies(self, path: str) -> bool:
+        return self.path is None or self.path in path
 
 
 @dataclass
@@ -49,7 +46,7 @@ class Seen:
 
 
 @dataclass
-class FakeWalmart:
+class FakeWalmart(FakeServer):
     client_id: str = "f2a6c1e0-walmart-client"
     client_secret: str = "walmart-fake-client-secret"
     page_size: int = 100
@@ -58,18 +55,18 @@ class FakeWalmart:
     requests: list[Seen] = field(default_factory=list)
     token_requests: int = 0
 
+    request_handler = KeepsUnderscoredHeaders  # WM_SEC.*, WM_SVC.*, WM_QOS.* reach the app, as in production
+
     def __post_init__(self) -> None:
-        self._failures: deque[Failure] = deque()
+        super().__post_init__()
         self._tokens: set[str] = set()
         self._counter = itertools.count(1)
-        self._lock = threading.Lock()
-        self._server: Any = None
 
     # -- set-up, from the test --
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self.origin
 
     def put(self, order: dict[str, Any], modified_ms: int | None = None) -> None:
         """Add or replace an order; it counts as modified at its newest line status date unless told."""
@@ -84,48 +81,35 @@ class FakeWalmart:
     def fail_next(
         self, status: int, *, retry_after: str | None = None, times: int = 1, after: int = 0, path: str | None = None
     ) -> None:
-        with self._lock:
-            self._failures.append(Failure(status, retry_after, times, after, path))
+        self._inject(PathFailure(status, retry_after, times, after, path))
 
     def api_requests(self) -> list[Seen]:
         return [seen for seen in self.requests if seen.path.startswith("/v3/orders")]
 
     # -- the server --
 
-    def __enter__(self) -> FakeWalmart:
+    def _app(self) -> Flask:
         app = Flask("fake_walmart")
-        app.before_request(self._before)
         app.post("/v3/token")(self._token)
         app.get("/v3/orders")(self._list)
         app.get("/v3/orders/<order_id>")(self._order)
-        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepsUnderscoredHeaders)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
+        return app
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self._server.shutdown()
+    def _seen(self) -> Seen:
+        headers = {name: request.headers.get(name, "") for name in SEEN_HEADERS}
+        return Seen(request.path, dict(request.args), headers)
 
-    def _before(self) -> Response | tuple[Response, int] | None:
-        with self._lock:
-            headers = {name: request.headers.get(name, "") for name in SEEN_HEADERS}
-            self.requests.append(Seen(request.path, dict(request.args), headers))
-            failure = next((f for f in self._failures if f.path is None or f.path in request.path), None)
-            if failure is not None:
-                if failure.skip > 0:
-                    failure.skip -= 1
-                else:
-                    failure.remaining -= 1
-                    if failure.remaining <= 0:
-                        self._failures.remove(failure)
-                    response, status = _error(failure.status, "SYSTEM_ERROR.GMP_GATEWAY_API", "injected failure")
-                    if failure.retry_after is not None:
-                        response.headers["Retry-After"] = failure.retry_after
-                    return response, status
-            if not request.headers.get("WM_SVC.NAME") or not request.headers.get("WM_QOS.CORRELATION_ID"):
-                return _error(400, "INVALID_REQUEST_HEADER.GMP_GATEWAY_API", "WM_SVC.NAME and WM_QOS.CORRELATION_ID")
-            if request.path.startswith("/v3/orders"):
-                if "application/json" not in request.headers.get("Accept", ""):
-                    return _error(406, "NOT_ACCEPTABLE.GMP_GATEWAY_API", "Accept must be application/json")
+    def _failure_response(self, failure: Failure) -> Response:
+        response, _ = _error(failure.status, "SYSTEM_ERROR.GMP_GATEWAY_API", "injected failure")
+        return response
+
+    def _authorize(self) -> ResponseReturnValue | None:
+        if not request.headers.get("WM_SVC.NAME") or not request.headers.get("WM_QOS.CORRELATION_ID"):
+            return _error(400, "INVALID_REQUEST_HEADER.GMP_GATEWAY_API", "WM_SVC.NAME and WM_QOS.CORRELATION_ID")
+        if request.path.startswith("/v3/orders"):
+            if "application/json" not in request.headers.get("Accept", ""):
+                return _error(406, "NOT_ACCEPTABLE.GMP_GATEWAY_API", "Accept must be application/json")
+            with self._lock:
                 if request.headers.get("WM_SEC.ACCESS_TOKEN") not in self._tokens:
                     return _error(401, "UNAUTHORIZED.GMP_GATEWAY_API", "Invalid or expired access token")
         return None

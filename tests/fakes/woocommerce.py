@@ -13,26 +13,17 @@ Every request is kept in ``requests`` (path, query and the Basic auth user), so 
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
+from flask.typing import ResponseReturnValue
+
+from tests.fakes.server import Failure, FakeServer
 
 PREFIX = "/wp-json/wc/v3"
 ORDERBY = {"date": "date_created_gmt", "id": "id", "modified": "date_modified_gmt"}
-
-
-@dataclass
-class Failure:
-    status: int
-    retry_after: str | None
-    remaining: int
-    skip: int  # requests still answered normally before this failure starts
 
 
 @dataclass
@@ -43,7 +34,7 @@ class SeenRequest:
 
 
 @dataclass
-class FakeWooCommerce:
+class FakeWooCommerce(FakeServer):
     consumer_key: str = "ck_fake_0123456789abcdef"
     consumer_secret: str = "cs_fake_fedcba9876543210"
     page_size: int = 100
@@ -51,65 +42,39 @@ class FakeWooCommerce:
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: list[SeenRequest] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self._failures: deque[Failure] = deque()
-        self._lock = threading.Lock()
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-
     # -- set-up, from the test --
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}{PREFIX}"
+        return f"{self.origin}{PREFIX}"
 
     def put(self, *orders: dict[str, Any]) -> None:
         with self._lock:
             for order in orders:
                 self.orders[int(order["id"])] = order
 
-    def fail_next(self, status: int, *, retry_after: str | None = None, times: int = 1, after: int = 0) -> None:
-        """Answer ``times`` requests with ``status``, once ``after`` more requests were answered normally."""
-        with self._lock:
-            self._failures.append(Failure(status, retry_after, times, after))
-
     # -- the server --
 
-    def __enter__(self) -> FakeWooCommerce:
-        self._server = make_server("127.0.0.1", 0, self._app(), threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
+    def _seen(self) -> SeenRequest:
+        auth = request.authorization
+        return SeenRequest(request.path, dict(request.args), auth.username if auth else None)
 
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+    def _failure_response(self, failure: Failure) -> Response:
+        return jsonify({"code": "fake_failure", "message": "Injected failure.", "data": {}})
+
+    def _authorize(self) -> ResponseReturnValue | None:
+        auth = request.authorization
+        if auth is None or (auth.username, auth.password) != (self.consumer_key, self.consumer_secret):
+            body = {
+                "code": "woocommerce_rest_cannot_view",
+                "message": "Sorry, you cannot list resources.",
+                "data": {"status": 401},
+            }
+            return jsonify(body), 401
+        return None
 
     def _app(self) -> Flask:
         app = Flask("fake-woocommerce")
-
-        @app.before_request
-        def _gate() -> Response | tuple[Response, int] | None:
-            auth = request.authorization
-            self.requests.append(SeenRequest(request.path, dict(request.args), auth.username if auth else None))
-            failure = self._take_failure()
-            if failure is not None:
-                response = jsonify({"code": "fake_failure", "message": "Injected failure.", "data": {}})
-                response.status_code = failure.status
-                if failure.retry_after is not None:
-                    response.headers["Retry-After"] = failure.retry_after
-                return response
-            if auth is None or (auth.username, auth.password) != (self.consumer_key, self.consumer_secret):
-                body = {
-                    "code": "woocommerce_rest_cannot_view",
-                    "message": "Sorry, you cannot list resources.",
-                    "data": {"status": 401},
-                }
-                return jsonify(body), 401
-            return None
 
         @app.get(f"{PREFIX}/orders")
         def _orders() -> Response | tuple[Response, int]:
@@ -129,19 +94,6 @@ class FakeWooCommerce:
             return jsonify(order)
 
         return app
-
-    def _take_failure(self) -> Failure | None:
-        with self._lock:
-            if not self._failures:
-                return None
-            failure = self._failures[0]
-            if failure.skip > 0:
-                failure.skip -= 1
-                return None
-            failure.remaining -= 1
-            if failure.remaining <= 0:
-                self._failures.popleft()
-            return failure
 
     def _list(self) -> Response | tuple[Response, int]:
         args = request.args
