@@ -3,7 +3,7 @@
 Each set is turned into a tree (``hub.edi.tree``), given an ``envelope`` object with what its group says
 (``sender`` GS02, ``receiver`` GS03, ``version`` GS08, ``group_control_number`` GS06 and the set's
 ``control_number`` ST02), and run through the mapping named in ``DOCUMENTS``. Sets without a mapping (997,
-855, 810 for now ...) give None. Bad data raises ``hub.mapping.MappingInputError`` naming the canonical field.
+940 ...) give None. Bad data raises ``hub.mapping.MappingInputError`` naming the canonical field.
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ from hub.edi.tree import transaction_tree
 from hub.mapping import load_mapping
 
 DOCUMENTS: dict[str, str] = {
+    "810": "x12/810",  # invoice -> invoice.v1
+    "846": "x12/846",  # inventory inquiry/advice -> inventory_advice.v1
     "850": "x12/850",  # purchase order -> order.v1
-    "856": "x12/856",  # ship notice -> shipment.v1
+    "855": "x12/855",  # purchase order acknowledgment -> purchase_order_ack.v1
+    "856": "x12/856",  # ship notice/manifest -> shipment.v1
+    "945": "x12/945",  # warehouse shipping advice -> shipment.v1
 }
 
 
