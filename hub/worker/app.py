@@ -83,9 +83,12 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
 
 
 @signals.worker_ready.connect
-def _declare_dead_letters(sender: Any = None, **_: Any) -> None:
+def _on_worker_ready(sender: Any = None, **_: Any) -> None:
+    """Declare the dead-letter queue (RabbitMQ), and check in through every queue this worker consumes at once,
+    so health shows the worker without waiting for beat's first round."""
     app = sender.app
-    if app.conf.broker_url.startswith("sqla+"):
-        return
-    with app.connection_for_write() as connection:
-        queues.dead_letter_queue()(connection.default_channel).declare()
+    if not app.conf.broker_url.startswith("sqla+"):
+        with app.connection_for_write() as connection:
+            queues.dead_letter_queue()(connection.default_channel).declare()
+    for name in app.amqp.queues.consume_from or {}:
+        app.send_task("hub.system.heartbeat", kwargs={"queue": name, "token": "ready"}, queue=name)

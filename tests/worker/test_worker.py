@@ -53,3 +53,22 @@ def test_unknown_task_is_refused_by_name() -> None:
     assert "hub.system.heartbeat" in celery.tasks
     assert celery.amqp.router.route({}, "hub.ingest.parse")["queue"].name == "ingest"
     assert celery.amqp.router.route({}, "hub.deliver.3pl.send")["queue"].name == "deliver.3pl"
+
+
+def test_a_starting_worker_checks_in_through_each_queue_it_consumes(stack: dict[str, str], tmp_path: Path) -> None:
+    settings = load_settings(
+        data_dir=stack["HUB_DATA_DIR"], database_url=stack["HUB_DATABASE_URL"], broker_url=stack["HUB_BROKER_URL"]
+    )
+    runtime = Runtime(settings)
+    migrate.upgrade(runtime.database)
+    purge_queues(create_celery(settings, runtime))
+
+    def ready_queues() -> set[str] | None:
+        with runtime.database.session() as session:
+            found = set(session.scalars(select(WorkerHeartbeat.queue).where(WorkerHeartbeat.token == "ready")))
+        return found or None
+
+    with hub_process(["worker", "--queues", "route,export", "-c", "1"], hub_env(**stack), tmp_path / "worker.log"):
+        assert wait_for(ready_queues, "the worker's first check-in") >= {"route"}
+        assert wait_for(lambda: ready_queues() == {"route", "export"} or None, "a check-in per consumed queue")
+    runtime.close()
