@@ -18,6 +18,18 @@ from hub.channels.accounts import AccountContext
 from hub.channels.verifiers import InboundRequest, Verifier
 
 
+def parse_instant(value: Any) -> datetime | None:
+    """An ISO 8601 time from a channel (``Z`` or an offset; none means UTC) as an aware UTC datetime, or None
+    when it is missing or unreadable. Channels' own clocks become watermarks, so they are normalised here."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 class Action(StrEnum):
     ORDER = "order"  # map to order.v1 and upsert
     REFUND = "refund"  # map to refund.v1 and record on the order's timeline
@@ -68,15 +80,12 @@ class Channel:
 
     def triggered_at(self, request: InboundRequest) -> datetime | None:
         value = request.header(*self.triggered_at_headers) if self.triggered_at_headers else None
-        if not value:
-            return None
-        try:
-            if value.isdigit():
+        if value and value.isdigit():
+            try:
                 return datetime.fromtimestamp(int(value), tz=UTC)
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except (ValueError, OverflowError):
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            except (ValueError, OverflowError):
+                return None
+        return parse_instant(value)
 
     def accepts_unsigned(self, request: InboundRequest) -> bool:
         """True for a documented unsigned request that carries nothing (WooCommerce's set-up ping)."""

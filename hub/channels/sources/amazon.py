@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hub.channels.accounts import AccountContext
-from hub.channels.base import Action, Channel, Pulled, Topic
+from hub.channels.base import Action, Channel, Pulled, Topic, parse_instant
 from hub.channels.oauth import Grant, TokenCache, request_token
 from hub.errors import ConfigurationError
 from hub.sdk.errors import PermanentError
@@ -72,16 +72,6 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _payload(data: Any, call: str) -> dict[str, Any]:
     payload = data.get("payload") if isinstance(data, dict) else None
     if not isinstance(payload, dict):
@@ -122,7 +112,7 @@ class Amazon(Channel):
         address = _payload(self._get(account, f"{path}/address", {}), "getOrderAddress")
         body = json.dumps({"order": order, "items": items, "address": address}, sort_keys=True).encode()
         updated = order.get("LastUpdateDate") or order.get("PurchaseDate")
-        return Pulled(topic="order", key=f"order:{order_id}:{updated}", body=body, updated_at=parse_time(updated))
+        return Pulled(topic="order", key=f"order:{order_id}:{updated}", body=body, updated_at=parse_instant(updated))
 
     def _items(self, account: AccountContext, path: str) -> list[Any]:
         items: list[Any] = []

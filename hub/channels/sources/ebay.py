@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub.channels.accounts import AccountContext
-from hub.channels.base import Action, Channel, Pulled, Topic
+from hub.channels.base import Action, Channel, Pulled, Topic, parse_instant
 from hub.channels.oauth import Grant, TokenCache, request_token
 from hub.sdk.errors import PermanentError
 
@@ -47,16 +47,6 @@ def _fetch_token(account: AccountContext, url: str) -> tuple[str, float]:
 def _grant(account: AccountContext) -> Grant:
     identity = str(account.settings.get("identity_url") or DEFAULT_IDENTITY_URL).rstrip("/")
     return Grant(f"{identity}/identity/v1/oauth2/token", _fetch_token)
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class Ebay(Channel):
@@ -102,5 +92,5 @@ class Ebay(Channel):
             topic="order",
             key=f"order:{order['orderId']}:{updated}",
             body=json.dumps(order, sort_keys=True).encode(),
-            updated_at=parse_time(updated),
+            updated_at=parse_instant(updated),
         )

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from hub.channels.accounts import AccountContext
-from hub.channels.base import Action, Channel, Pulled, Topic
+from hub.channels.base import Action, Channel, Pulled, Topic, parse_instant
 from hub.channels.verifiers import BodyHmac
 from hub.sdk.errors import PermanentError
 
@@ -101,17 +101,8 @@ def _pulled(order: dict[str, Any]) -> Pulled:
         topic="orders/updated",
         key=f"order:{order_id}:{updated_at}",
         body=json.dumps(order, ensure_ascii=False).encode(),
-        updated_at=_timestamp(updated_at),
+        updated_at=parse_instant(updated_at),
     )
-
-
-def _timestamp(value: Any) -> datetime | None:
-    """``updated_at`` in UTC: it becomes the account's watermark, and the hub stores instants as UTC."""
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _next_cursor(response: requests.Response) -> str | None:
