@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -12,8 +13,8 @@ import requests
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from hub.channels.process import Outcome, process_message
-from hub.db.models import ChannelAccount, InboxMessage
+from hub.channels.process import Outcome, default_account, process_message
+from hub.db.models import ChannelAccount, InboxMessage, OrderEvent, OrderRecord
 from hub.db.session import Database
 from hub.web.app import create_app
 from hub.web.webhooks import _accounts
@@ -55,3 +56,29 @@ def receiver(make_settings, database_url: str, tmp_path) -> Iterator[Receiver]: 
     server.shutdown()
     database.dispose()
     _accounts.clear()
+
+
+# What the channel tests read back, the same for every channel.
+accounts = default_account  # the worker's own account factory: AccountContext(channel, account, settings)
+
+
+def event_types(hub: Receiver) -> list[str]:
+    """Every order event recorded, oldest first."""
+    with hub.database.session() as session:
+        return list(session.scalars(select(OrderEvent.type).order_by(OrderEvent.id)))
+
+
+def stored_orders(hub: Receiver) -> list[OrderRecord]:
+    with hub.database.session() as session:
+        return list(session.scalars(select(OrderRecord).order_by(OrderRecord.channel_order_id)))
+
+
+def stored_documents(hub: Receiver) -> dict[str, dict[str, Any]]:
+    """Stored canonical documents by channel order id."""
+    return {record.channel_order_id: record.document for record in stored_orders(hub)}
+
+
+def watermark(hub: Receiver) -> datetime | None:
+    """The watermark of the test's one channel account."""
+    with hub.database.session() as session:
+        return session.scalars(select(ChannelAccount.watermark)).one()

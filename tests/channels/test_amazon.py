@@ -16,22 +16,17 @@ import pytest
 from sqlalchemy import select
 
 from hub.channels import oauth
-from hub.channels.accounts import AccountContext
 from hub.channels.pull import PullResult, pull_account
 from hub.channels.sources import amazon as amazon_source
-from hub.db.models import ChannelAccount, InboxMessage, OrderEvent, OrderRecord
+from hub.db.models import InboxMessage, OrderEvent, OrderRecord
 from hub.mapping.functions import get_function
 from hub.sdk.errors import ConfigurationError, TransientError
-from tests.channels.conftest import Receiver
+from tests.channels.conftest import Receiver, accounts, watermark
 from tests.fakes.amazon import FakeAmazon
 
 SAMPLES = Path(__file__).parent / "samples" / "amazon"
 BUNDLES: list[dict[str, Any]] = json.loads((SAMPLES / "orders.json").read_text())
 FIRST, PENDING, LAST = (bundle["order"]["AmazonOrderId"] for bundle in BUNDLES)
-
-
-def accounts(channel: str, account: str, settings: dict[str, object]) -> AccountContext:
-    return AccountContext(channel, account, dict(settings))
 
 
 @pytest.fixture
@@ -64,12 +59,6 @@ def hub(receiver: Receiver, fake: FakeAmazon, monkeypatch: pytest.MonkeyPatch) -
 
 def pull(hub: Receiver) -> PullResult:
     return pull_account(hub.database, "amazon", "us1", accounts=accounts)
-
-
-def watermark(hub: Receiver) -> datetime | None:
-    with hub.database.session() as session:
-        value = session.scalars(select(ChannelAccount.watermark).where(ChannelAccount.channel == "amazon")).one()
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def orders(hub: Receiver) -> dict[str, dict[str, Any]]:

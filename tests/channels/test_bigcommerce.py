@@ -14,15 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from hub.channels.accounts import AccountContext
 from hub.channels.pull import pull_account
-from hub.db.models import ChannelAccount, OrderEvent, OrderRecord
-from hub.db.models.base import as_utc
 from hub.mapping.functions import get_function
 from hub.sdk.errors import TransientError
-from tests.channels.conftest import Receiver
+from tests.channels.conftest import Receiver, accounts, event_types, stored_orders, watermark
 from tests.channels.signing import standard_headers
 from tests.fakes.bigcommerce import FakeBigCommerce
 from tests.processes import hub_env
@@ -58,10 +54,6 @@ def accepted(hub: Receiver, body: bytes, message_id: str) -> int:
     return int(response.json()["id"])
 
 
-def accounts(channel: str, account: str, settings: dict[str, object]) -> AccountContext:
-    return AccountContext(channel, account, settings)
-
-
 def put_sample_order(store: FakeBigCommerce, **changes: Any) -> None:
     store.put(sample("order") | changes, sample("products"), sample("shipping_addresses"))
 
@@ -84,16 +76,6 @@ def hub(receiver: Receiver, store: FakeBigCommerce, monkeypatch: pytest.MonkeyPa
         access_token="env:BC_ACCESS_TOKEN",
     )
     return receiver
-
-
-def stored_orders(hub: Receiver) -> list[OrderRecord]:
-    with hub.database.session() as session:
-        return list(session.scalars(select(OrderRecord).order_by(OrderRecord.channel_order_id)))
-
-
-def event_types(hub: Receiver) -> list[str]:
-    with hub.database.session() as session:
-        return [event.type for event in session.scalars(select(OrderEvent).order_by(OrderEvent.id))]
 
 
 # -- webhooks and read-back --
@@ -254,12 +236,6 @@ def test_an_order_with_more_products_than_one_page_is_read_whole(hub: Receiver, 
 def put_orders(store: FakeBigCommerce, count: int) -> None:
     for index in range(count):
         put_sample_order(store, id=200_000 + index, date_modified=f"Fri, 20 Nov 2026 10:0{index}:00 +0000")
-
-
-def watermark(hub: Receiver) -> datetime | None:
-    with hub.database.session() as session:
-        row = session.scalars(select(ChannelAccount).where(ChannelAccount.channel == "bigcommerce")).one()
-        return as_utc(row.watermark)
 
 
 def test_pull_pages_until_no_content_and_moves_the_watermark(hub: Receiver, store: FakeBigCommerce) -> None:

@@ -14,22 +14,17 @@ import pytest
 from sqlalchemy import select
 
 from hub.channels import oauth
-from hub.channels.accounts import AccountContext
 from hub.channels.pull import PullResult, pull_account
 from hub.channels.sources import ebay as ebay_source
-from hub.db.models import ChannelAccount, OrderEvent, OrderRecord
+from hub.db.models import ChannelAccount
 from hub.mapping.functions import get_function
 from hub.sdk.errors import ConfigurationError, TransientError
-from tests.channels.conftest import Receiver
+from tests.channels.conftest import Receiver, accounts, event_types, stored_documents, watermark
 from tests.fakes.ebay import FakeEbay
 
 SAMPLES = Path(__file__).parent / "samples" / "ebay"
 ORDERS: list[dict[str, Any]] = json.loads((SAMPLES / "orders.json").read_text())
 FIRST, SECOND, THIRD = (order["orderId"] for order in ORDERS)
-
-
-def accounts(channel: str, account: str, settings: dict[str, object]) -> AccountContext:
-    return AccountContext(channel, account, dict(settings))
 
 
 @pytest.fixture
@@ -63,22 +58,6 @@ def pull(hub: Receiver) -> PullResult:
     return pull_account(hub.database, "ebay", "store1", accounts=accounts)
 
 
-def stored(hub: Receiver) -> dict[str, dict[str, Any]]:
-    with hub.database.session() as session:
-        return {record.channel_order_id: record.document for record in session.scalars(select(OrderRecord))}
-
-
-def event_types(hub: Receiver) -> list[str]:
-    with hub.database.session() as session:
-        return list(session.scalars(select(OrderEvent.type).order_by(OrderEvent.id)))
-
-
-def watermark(hub: Receiver) -> datetime | None:
-    with hub.database.session() as session:
-        value = session.scalars(select(ChannelAccount.watermark).where(ChannelAccount.channel == "ebay")).one()
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def set_settings(hub: Receiver, **changes: Any) -> None:
     with hub.database.session() as session:
         row = session.scalars(select(ChannelAccount).where(ChannelAccount.channel == "ebay")).one()
@@ -92,7 +71,7 @@ def test_first_pull_pages_through_every_order(hub: Receiver, fake: FakeEbay) -> 
     assert [json.loads(message.body) for message in hub.messages()] == ORDERS
     assert hub.messages()[0].dedupe_key == f"order:{FIRST}:2026-03-05T10:02:00.000Z"
 
-    orders = stored(hub)
+    orders = stored_documents(hub)
     assert set(orders) == {FIRST, SECOND, THIRD}
     third = orders[THIRD]
     assert third["lines"][0]["quantity"] == 3 and third["lines"][0]["unit_price"]["amount"] == "3.00"
@@ -124,7 +103,7 @@ def test_a_failure_on_the_second_page_keeps_the_watermark_and_a_repull_is_idempo
     with pytest.raises(TransientError) as info:
         pull(hub)
     assert info.value.retry_after == wait
-    assert watermark(hub) is None and set(stored(hub)) == {FIRST, SECOND}
+    assert watermark(hub) is None and set(stored_documents(hub)) == {FIRST, SECOND}
     result = pull(hub)
     assert (result.read, result.stored) == (3, 1)
     assert event_types(hub) == ["order.received"] * 3
@@ -146,7 +125,7 @@ def test_newer_versions_update_and_cancel_stored_orders(hub: Receiver, fake: Fak
 
     result = pull(hub)
     assert result.stored == 2 and watermark(hub) == datetime(2026, 3, 6, 10, 0, tzinfo=UTC)
-    orders = stored(hub)
+    orders = stored_documents(hub)
     assert (orders[FIRST]["status"], orders[FIRST]["payment_status"]) == ("cancelled", "refunded")
     assert orders[SECOND]["attributes"]["fulfillment_status"] == "FULFILLED"
     assert event_types(hub)[-2:] == ["order.cancelled", "order.updated"]

@@ -13,17 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from hub.channels.accounts import AccountContext
 from hub.channels.pull import pull_account
 from hub.channels.sources.etsy import Etsy, inside_base
-from hub.db.models import ChannelAccount, OrderEvent, OrderRecord
-from hub.db.models.base import as_utc
 from hub.errors import ConfigurationError
 from hub.mapping.functions import get_function
 from hub.sdk.errors import PermanentError, TransientError
-from tests.channels.conftest import Receiver
+from tests.channels.conftest import Receiver, accounts, event_types, stored_orders, watermark
 from tests.channels.signing import standard_headers
 from tests.fakes.etsy import FakeEtsy
 
@@ -56,10 +53,6 @@ def accepted(hub: Receiver, body: bytes, message_id: str) -> int:
     return int(response.json()["id"])
 
 
-def accounts(channel: str, account: str, settings: dict[str, object]) -> AccountContext:
-    return AccountContext(channel, account, settings)
-
-
 @pytest.fixture
 def api() -> Iterator[FakeEtsy]:
     with FakeEtsy() as fake:
@@ -88,16 +81,6 @@ def hub(receiver: Receiver, api: FakeEtsy, monkeypatch: pytest.MonkeyPatch) -> R
         access_token="env:ETSY_ACCESS_TOKEN",
     )
     return receiver
-
-
-def stored_orders(hub: Receiver) -> list[OrderRecord]:
-    with hub.database.session() as session:
-        return list(session.scalars(select(OrderRecord).order_by(OrderRecord.channel_order_id)))
-
-
-def event_types(hub: Receiver) -> list[str]:
-    with hub.database.session() as session:
-        return [event.type for event in session.scalars(select(OrderEvent).order_by(OrderEvent.id))]
 
 
 # -- webhooks and read-back --
@@ -241,11 +224,6 @@ def put_receipts(api: FakeEtsy, count: int) -> None:
     for index in range(count):
         stamp = 1795168800 + 60 * index
         api.put(sample(receipt_id=3456790000 + index, updated_timestamp=stamp, update_timestamp=stamp))
-
-
-def watermark(hub: Receiver) -> datetime | None:
-    with hub.database.session() as session:
-        return as_utc(session.scalars(select(ChannelAccount).where(ChannelAccount.channel == "etsy")).one().watermark)
 
 
 def test_pull_pages_by_offset_and_moves_the_watermark(hub: Receiver, api: FakeEtsy) -> None:

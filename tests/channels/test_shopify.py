@@ -23,11 +23,11 @@ from hub.channels.normalize import normalize
 from hub.channels.pull import pull_account
 from hub.channels.registry import get_channel
 from hub.channels.sources.shopify import Shopify
-from hub.db.models import ChannelAccount, ComplianceRequest, InboxMessage, OrderEvent, OrderRecord
+from hub.db.models import ComplianceRequest, InboxMessage, OrderEvent, OrderRecord
 from hub.db.models.base import as_utc
 from hub.mapping.functions import get_function
 from hub.sdk.errors import ConfigurationError, PermanentError, TransientError
-from tests.channels.conftest import Receiver
+from tests.channels.conftest import Receiver, watermark
 from tests.channels.signing import body_hmac
 from tests.fakes.shopify import FakeShopify
 
@@ -97,11 +97,6 @@ def stored(hub: Receiver, channel_order_id: str = ORDER_ID) -> tuple[OrderRecord
 
 def kinds(events: list[OrderEvent]) -> list[str]:
     return [event.type for event in events]
-
-
-def watermark(hub: Receiver) -> datetime | None:
-    with hub.database.session() as session:
-        return as_utc(session.scalars(select(ChannelAccount.watermark).where(ChannelAccount.account == "shop1")).one())
 
 
 @pytest.fixture

@@ -18,16 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from hub.channels import oauth
-from hub.channels.accounts import AccountContext
 from hub.channels.pull import PullResult, pull_account
 from hub.channels.sources import walmart as walmart_source
-from hub.db.models import ChannelAccount, OrderEvent, OrderRecord
 from hub.mapping.functions import get_function
 from hub.sdk.errors import TransientError
-from tests.channels.conftest import Receiver
+from tests.channels.conftest import Receiver, accounts, event_types, stored_documents, watermark
 from tests.channels.signing import walmart_headers
 from tests.fakes.walmart import FakeWalmart
 
@@ -36,10 +33,6 @@ ORDERS: list[dict[str, Any]] = json.loads((SAMPLES / "orders.json").read_text())
 FIRST, SECOND, THIRD = (order["purchaseOrderId"] for order in ORDERS)
 SECRET = "walmart-webhook-signing-secret-0042"
 PATH = "/webhooks/walmart/seller1"
-
-
-def accounts(channel: str, account: str, settings: dict[str, object]) -> AccountContext:
-    return AccountContext(channel, account, dict(settings))
 
 
 def event(purchase_order_id: str, kind: str = "PO_CREATED", event_id: str = "e7b1c2d4-0001") -> bytes:
@@ -81,22 +74,6 @@ def hub(receiver: Receiver, fake: FakeWalmart, monkeypatch: pytest.MonkeyPatch) 
     return receiver
 
 
-def stored_orders(hub: Receiver) -> dict[str, dict[str, Any]]:
-    with hub.database.session() as session:
-        return {record.channel_order_id: record.document for record in session.scalars(select(OrderRecord))}
-
-
-def event_types(hub: Receiver) -> list[str]:
-    with hub.database.session() as session:
-        return list(session.scalars(select(OrderEvent.type).order_by(OrderEvent.id)))
-
-
-def watermark(hub: Receiver) -> datetime | None:
-    with hub.database.session() as session:
-        value = session.scalars(select(ChannelAccount.watermark).where(ChannelAccount.channel == "walmart")).one()
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def pull(hub: Receiver) -> PullResult:
     return pull_account(hub.database, "walmart", "seller1", accounts=accounts)
 
@@ -129,7 +106,7 @@ def test_a_signed_event_is_read_back_and_becomes_the_order(hub: Receiver, fake: 
     assert (read_back.source, read_back.topic, read_back.status) == ("read-back", "order", "processed")
     assert json.loads(read_back.body) == ORDERS[0]
 
-    order = stored_orders(hub)[FIRST]
+    order = stored_documents(hub)[FIRST]
     assert order["number"] == "200090000000001" and order["ship_to"]["country"] == "US"
     assert order["totals"]["subtotal"] == {"amount": "41.97", "currency": "USD"}
     assert order["totals"]["total"] == {"amount": "45.23", "currency": "USD"}
@@ -193,11 +170,11 @@ def test_a_read_back_of_an_unknown_order_fails_with_the_reason_and_can_be_replay
     (message,) = hub.messages()
     assert message.status == "failed"
     assert message.error is not None and message.error.startswith("read-back failed: HTTP 404")
-    assert "not found" in message.error and stored_orders(hub) == {}
+    assert "not found" in message.error and stored_documents(hub) == {}
 
     fake.put(ORDERS[1])  # Walmart had not published the order yet
     assert hub.process(inbox_id, replay=True, accounts=accounts).status == "processed"
-    assert set(stored_orders(hub)) == {SECOND}
+    assert set(stored_documents(hub)) == {SECOND}
 
 
 def test_a_throttled_read_back_is_retried_later(hub: Receiver, fake: FakeWalmart) -> None:
@@ -219,7 +196,7 @@ def test_an_autocancel_event_cancels_the_stored_order(hub: Receiver, fake: FakeW
     fake.put(cancelled(ORDERS[2], ORDERS[2]["orderDate"] + 3_600_000))
     body = event(THIRD, kind="PO_LINE_AUTOCANCELLED", event_id="e7b1c2d4-0002")
     assert hub.process(hub.post(PATH, body, signed(body)).json()["id"], accounts=accounts).status == "processed"
-    order = stored_orders(hub)[THIRD]
+    order = stored_documents(hub)[THIRD]
     assert (order["status"], order["payment_status"], order["lines"][0]["quantity"]) == ("cancelled", "voided", 0)
     assert event_types(hub) == ["order.received", "order.cancelled"]
 
@@ -247,7 +224,7 @@ def test_polling_follows_the_cursor_and_stores_each_order_once(hub: Receiver, fa
         fake.put(order)
     result = pull(hub)
     assert (result.read, result.stored) == (3, 3)
-    assert set(stored_orders(hub)) == {FIRST, SECOND, THIRD}
+    assert set(stored_documents(hub)) == {FIRST, SECOND, THIRD}
     assert event_types(hub) == ["order.received"] * 3
     assert watermark(hub) == datetime(2026, 3, 6, 17, 1, tzinfo=UTC)
 
@@ -280,7 +257,7 @@ def test_a_failure_on_a_later_page_leaves_the_watermark_and_a_repull_is_idempote
     fake.fail_next(status, retry_after=retry_after, path="/v3/orders", after=1)
     with pytest.raises(TransientError):
         pull(hub)
-    assert watermark(hub) is None and set(stored_orders(hub)) == {FIRST, SECOND}
+    assert watermark(hub) is None and set(stored_documents(hub)) == {FIRST, SECOND}
     result = pull(hub)
     assert (result.read, result.stored) == (3, 1)
     assert event_types(hub) == ["order.received"] * 3
@@ -295,7 +272,7 @@ def test_a_changed_order_updates_the_stored_one(hub: Receiver, fake: FakeWalmart
     line["statusDate"] += 86_400_000
     fake.put(shipped)
     assert pull(hub).stored == 1
-    order = stored_orders(hub)[SECOND]
+    order = stored_documents(hub)[SECOND]
     assert order["payment_status"] == "paid" and order["updated_at"] == "2026-03-07T16:01:00Z"
     assert event_types(hub) == ["order.received", "order.updated"]
 

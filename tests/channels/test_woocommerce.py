@@ -12,15 +12,11 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import select
 
-from hub.channels.accounts import AccountContext
 from hub.channels.pull import pull_account
-from hub.db.models import ChannelAccount, OrderEvent, OrderRecord
-from hub.db.models.base import as_utc
 from hub.mapping.functions import get_function
 from hub.sdk.errors import ConfigurationError, TransientError
-from tests.channels.conftest import Receiver
+from tests.channels.conftest import Receiver, accounts, event_types, stored_orders, watermark
 from tests.channels.signing import body_hmac
 from tests.fakes.woocommerce import FakeWooCommerce
 
@@ -63,10 +59,6 @@ def accepted(hub: Receiver, topic: str, data: dict[str, Any], delivery_id: str) 
     return int(response.json()["id"])
 
 
-def accounts(channel: str, account: str, settings: dict[str, object]) -> AccountContext:
-    return AccountContext(channel, account, settings)
-
-
 @pytest.fixture
 def store() -> Iterator[FakeWooCommerce]:
     with FakeWooCommerce() as fake:
@@ -87,16 +79,6 @@ def hub(receiver: Receiver, store: FakeWooCommerce, monkeypatch: pytest.MonkeyPa
         consumer_secret="env:WC_CONSUMER_SECRET",
     )
     return receiver
-
-
-def stored_orders(hub: Receiver) -> list[OrderRecord]:
-    with hub.database.session() as session:
-        return list(session.scalars(select(OrderRecord).order_by(OrderRecord.channel_order_id)))
-
-
-def event_types(hub: Receiver) -> list[str]:
-    with hub.database.session() as session:
-        return [event.type for event in session.scalars(select(OrderEvent).order_by(OrderEvent.id))]
 
 
 # -- webhooks --
@@ -220,12 +202,6 @@ def modified(index: int) -> str:
 def put_orders(store: FakeWooCommerce, count: int) -> None:
     for index in range(count):
         store.put(sample(id=5000 + index, number=str(5000 + index), date_modified_gmt=modified(index)))
-
-
-def watermark(hub: Receiver) -> datetime | None:
-    with hub.database.session() as session:
-        row = session.scalars(select(ChannelAccount).where(ChannelAccount.channel == "woocommerce")).one()
-        return as_utc(row.watermark)
 
 
 def test_pull_reads_every_page_oldest_first_and_moves_the_watermark(hub: Receiver, store: FakeWooCommerce) -> None:
