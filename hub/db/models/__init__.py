@@ -2,7 +2,7 @@
 
 from hub.db.models.base import Base
 from hub.db.models.channels import ChannelAccount, ComplianceRequest
-from hub.db.models.edi import ControlNumber, DocumentReceipt, InterchangeReceipt
+from hub.db.models.edi import ControlNumber, DocumentReceipt, EdiInterchange, EdiTransaction, InterchangeReceipt
 from hub.db.models.inbox import InboxMessage, InboxStatus
 from hub.db.models.orders import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.outbox import Delivery, DeliveryAttempt, DeliveryStatus
@@ -18,6 +18,8 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryStatus",
     "DocumentReceipt",
+    "EdiInterchange",
+    "EdiTransaction",
     "InboxMessage",
     "InboxStatus",
     "InterchangeReceipt",

@@ -1,13 +1,15 @@
-"""X12 bookkeeping: outbound control-number sequences and receipts of inbound interchanges and documents."""
+"""X12 bookkeeping: control-number sequences, receipts of inbound interchanges and documents, and the register
+of every interchange and transaction set received or sent."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db.models.base import Base, Id, utcnow
+from hub.db.models.base import Base, Id, Json, utcnow
 
 
 class ControlNumber(Base):
@@ -74,3 +76,78 @@ class DocumentReceipt(Base):
     times_seen: Mapped[int] = mapped_column(default=1)
     first_received_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EdiInterchange(Base):
+    """One interchange received or sent. Inbound ones point at the inbox message holding their raw bytes;
+    outbound ones (acknowledgments and documents) hold their text until the partner's transport took it."""
+
+    __tablename__ = "edi_interchanges"
+    __table_args__ = (
+        Index("ix_edi_interchanges_partner_id_direction_control_number", "partner_id", "direction", "control_number"),
+        Index("ix_edi_interchanges_direction_status", "direction", "status"),
+        Index("ix_edi_interchanges_inbox_message_id", "inbox_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))  # in, out
+    partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
+    inbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbox_messages.id"))
+    control_number: Mapped[str] = mapped_column(String(9))  # ISA13
+    sender: Mapped[str] = mapped_column(String(20))  # "ZZ:ACME", ISA05:ISA06
+    receiver: Mapped[str] = mapped_column(String(20))  # ISA07:ISA08
+    usage: Mapped[str] = mapped_column(String(1))  # ISA15: P production, T test
+    # in: accepted, rejected, duplicate; out: pending, sent, failed
+    status: Mapped[str] = mapped_column(String(16))
+    ta1_code: Mapped[str | None] = mapped_column(String(3))  # in: TA105 we answered; out: TA105 we were sent
+    kind: Mapped[str] = mapped_column(String(16))  # documents, acknowledgment
+    text: Mapped[str | None] = mapped_column(Text)  # outbound X12, as sent
+    transport: Mapped[str | None] = mapped_column(String(16))  # http, mailbox, sftp
+    filename: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class EdiTransaction(Base):
+    """One transaction set received or sent, with what became of it.
+
+    Inbound: accepted or rejected by validation, then applied (or flagged, or failed with its error).
+    Outbound: ``ack_status`` follows the partner's 997/999 for it (awaiting, accepted, accepted_with_errors,
+    rejected), matched by partner, GS06 (AK102) and ST02 (AK202).
+    """
+
+    __tablename__ = "edi_transactions"
+    __table_args__ = (
+        Index(
+            "ix_edi_transactions_partner_id_direction_group_control_number",
+            "partner_id",
+            "direction",
+            "group_control_number",
+            "control_number",
+        ),
+        Index("ix_edi_transactions_interchange_id", "interchange_id"),
+        Index("ix_edi_transactions_order_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    interchange_id: Mapped[int] = mapped_column(ForeignKey("edi_interchanges.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(3))
+    partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
+    functional_id: Mapped[str] = mapped_column(String(2))  # GS01
+    group_control_number: Mapped[str] = mapped_column(String(9))  # GS06
+    gs_version: Mapped[str] = mapped_column(String(12))  # GS08
+    set_id: Mapped[str] = mapped_column(String(3))  # ST01
+    control_number: Mapped[str] = mapped_column(String(9))  # ST02
+    reference: Mapped[str | None] = mapped_column(String(80))  # PO number, shipment id, invoice number
+    # in: accepted, rejected, applied, flagged, failed; out: pending, sent
+    status: Mapped[str] = mapped_column(String(16))
+    ack_status: Mapped[str | None] = mapped_column(String(24))
+    ack_codes: Mapped[list[str]] = mapped_column(Json, default=list)  # AK501 then AK502..., or IK5
+    acknowledged_at: Mapped[datetime | None]
+    ack_interchange_id: Mapped[int | None] = mapped_column(ForeignKey("edi_interchanges.id"))
+    document: Mapped[dict[str, Any] | None] = mapped_column(Json)  # the canonical document, when there is one
+    order_id: Mapped[str | None] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,56 @@
+"""Storing inbound X12: every file or posted body goes to the inbox as raw bytes before anything is parsed.
+
+All transports (the HTTP endpoint, mailbox directories, SFTP, the CLI) call :func:`store_x12`; the relay then
+hands the message to ``hub.ingest.parse``, which reads, validates, acknowledges and applies it
+(``hub.edi.inbound``). A file that cannot be parsed stays stored with its error and can be replayed.
+
+Inbox rows for X12 use channel ``x12`` and, as account, the partner the transport vouches for (the one whose
+credentials or directory it came through), or ``-`` when the transport serves several partners and the ISA
+sender decides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from hub.channels.intake import store_message
+
+X12_CHANNEL = "x12"
+ANY_PARTNER = "-"
+X12_CONTENT_TYPE = "application/edi-x12"
+
+
+def file_key(source: str, name: str, body: bytes) -> str:
+    """The dedupe key of a picked-up file: the same file seen again (a pickup that failed before it could be
+    moved away) is recognised; a new file with the same name but other content is not."""
+    return f"{source}:{name[-120:]}:{hashlib.sha256(body).hexdigest()}"
+
+
+def store_x12(
+    executor: Session | Connection,
+    *,
+    source: str,
+    body: bytes,
+    partner_id: str | None = None,
+    name: str | None = None,
+    dedupe_key: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bool]:
+    """Store ``body`` in the inbox; returns (inbox id, created). ``source`` names the transport (edi-http,
+    mailbox, sftp, cli). Without ``dedupe_key`` every call stores a new message: a resent interchange is then
+    recognised by its ISA key when parsed, and acknowledged as a duplicate."""
+    return store_message(
+        executor,
+        source=source,
+        channel=X12_CHANNEL,
+        account=partner_id or ANY_PARTNER,
+        topic=name[-128:] if name else None,
+        dedupe_key=dedupe_key or f"{source}:{uuid.uuid4().hex}",
+        body=body,
+        headers=headers,
+        content_type=X12_CONTENT_TYPE,
+    )
