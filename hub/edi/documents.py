@@ -1,9 +1,10 @@
 """Accepted X12 transaction sets to canonical documents, through the declarative mappings in ``mappings/x12/``.
 
-Each set is turned into a tree (``hub.edi.tree``), given an ``envelope`` object with what its group says
-(``sender`` GS02, ``receiver`` GS03, ``version`` GS08, ``group_control_number`` GS06 and the set's
-``control_number`` ST02), and run through the mapping named in ``DOCUMENTS``. Sets without a mapping (997,
-940 ...) give None. Bad data raises ``hub.mapping.MappingInputError`` naming the canonical field.
+Each set is turned into a tree (``hub.edi.tree``), given an ``envelope`` object with what its group and
+interchange say (``sender`` GS02, ``receiver`` GS03, ``version`` GS08, ``group_control_number`` GS06, the
+set's ``control_number`` ST02, ``interchange_control_number`` ISA13 and ``usage`` ISA15, T for test), and run
+through the mapping named in ``DOCUMENTS``. Sets without a mapping (997, 940 ...) give no document. Bad data
+raises ``hub.mapping.MappingInputError`` naming the canonical field.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.canonical import CanonicalModel
-from hub.edi.model import Delimiters, Group, Transaction
+from hub.edi.model import Group, Interchange, Transaction
 from hub.edi.spec import get_spec
 from hub.edi.tree import transaction_tree
 from hub.mapping import load_mapping
@@ -26,23 +27,26 @@ DOCUMENTS: dict[str, str] = {
 }
 
 
-def document_input(transaction: Transaction, group: Group, delimiters: Delimiters) -> dict[str, Any]:
+def document_input(transaction: Transaction, group: Group, interchange: Interchange) -> dict[str, Any]:
     """The JSON data a set's mapping reads: its tree plus the ``envelope`` object."""
     spec = get_spec(transaction.set_id, group.version)
-    data = transaction_tree(transaction, spec, delimiters.component)
+    data = transaction_tree(transaction, spec, interchange.delimiters.component)
     data["envelope"] = {
         "sender": group.sender,
         "receiver": group.receiver,
         "version": group.version,
         "group_control_number": group.control_number,
         "control_number": transaction.control_number,
+        "interchange_control_number": interchange.control_number,
+        "usage": interchange.usage,
     }
     return data
 
 
-def to_document(transaction: Transaction, group: Group, delimiters: Delimiters) -> CanonicalModel | None:
-    """The canonical document for an accepted set, or None when the hub maps no document from its set id."""
+def to_documents(transaction: Transaction, group: Group, interchange: Interchange) -> list[CanonicalModel]:
+    """The canonical documents of an accepted set: one for most sets, none when the hub maps nothing from its
+    set id."""
     name = DOCUMENTS.get(transaction.set_id)
     if name is None:
-        return None
-    return load_mapping(name)(document_input(transaction, group, delimiters))
+        return []
+    return [load_mapping(name)(document_input(transaction, group, interchange))]

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from hub.edi.acks import acknowledge
 from hub.edi.control_numbers import Kind
-from hub.edi.documents import to_document
+from hub.edi.documents import to_documents
 from hub.edi.model import Finding, Group, Interchange, Transaction
 from hub.edi.partners import Identity, PartnerProfile
 from hub.edi.reader import Leniency, read_interchanges
@@ -82,11 +82,12 @@ def _transaction_json(transaction: Transaction, group: Group, interchange: Inter
     document = None
     if transaction.accepted:
         try:
-            mapped = to_document(transaction, group, interchange.delimiters)
+            mapped = to_documents(transaction, group, interchange)
         except MappingInputError as exc:
             errors.append({"level": "document", "code": "mapping", "message": str(exc)})
         else:
-            document = None if mapped is None else mapped.model_dump(mode="json")
+            shown = [doc.model_dump(mode="json") for doc in mapped]
+            document = shown[0] if len(shown) == 1 else (shown or None)
     return {
         "set_id": transaction.set_id,
         "control_number": transaction.control_number,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.edi.documents import DOCUMENTS, to_document
+from hub.edi.documents import DOCUMENTS, to_documents
 from hub.edi.reader import read_interchanges
 from hub.mapping import MappingInputError
 from hub.mapping.functions import x12
@@ -20,7 +20,7 @@ def _documents(path: str) -> list:
         for group in interchange.groups:
             for tx in group.transactions:
                 assert tx.accepted, tx.findings
-                out.append(to_document(tx, group, interchange.delimiters))
+                out.extend(to_documents(tx, group, interchange))
     return out
 
 
@@ -68,9 +68,9 @@ def test_856_to_shipment() -> None:
     assert shipment.items == []
 
 
-def test_sets_without_mapping_give_none() -> None:
+def test_sets_without_mapping_give_no_document() -> None:
     assert "997" not in DOCUMENTS
-    assert _documents("spec_samples/997_4010.x12") == [None]
+    assert _documents("spec_samples/997_4010.x12") == []
 
 
 def test_bad_data_names_the_field() -> None:
@@ -78,7 +78,7 @@ def test_bad_data_names_the_field() -> None:
     interchange = read_interchanges(data)[0]
     group = interchange.groups[0]
     with pytest.raises(MappingInputError, match=r"lines\[0\]\.unit_price"):
-        to_document(group.transactions[0], group, interchange.delimiters)
+        to_documents(group.transactions[0], group, interchange)
 
 
 # --- the mapping functions ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ def _inputs(path: str, data: bytes | None = None) -> list[dict]:
         for group in interchange.groups:
             for tx in group.transactions:
                 assert tx.accepted, tx.findings
-                out.append(document_input(tx, group, interchange.delimiters))
+                out.append(document_input(tx, group, interchange))
     return out
 
 
@@ -132,7 +132,7 @@ def test_855_unknown_codes_fail_naming_the_field() -> None:
         _ack(sample.replace(b"ACK*IB*", b"ACK*IW*"))
 
 
-def test_to_document_once_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_to_documents_once_registered(monkeypatch: pytest.MonkeyPatch) -> None:
     """The DOCUMENTS entries the hub needs for these sets, tried without editing hub/edi/documents.py."""
     monkeypatch.setitem(documents.DOCUMENTS, "810", "x12/810")
     monkeypatch.setitem(documents.DOCUMENTS, "855", "x12/855")
@@ -140,7 +140,8 @@ def test_to_document_once_registered(monkeypatch: pytest.MonkeyPatch) -> None:
         (interchange,) = read_interchanges((HERE / path).read_bytes())
         group = interchange.groups[0]
         (tx,) = group.transactions
-        assert isinstance(documents.to_document(tx, group, interchange.delimiters), kind)
+        (document,) = documents.to_documents(tx, group, interchange)
+        assert isinstance(document, kind)
 
 
 def test_x12_line_rows() -> None:

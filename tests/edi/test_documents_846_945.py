@@ -1,7 +1,7 @@
 """X12 846 -> inventory_advice.v1 and 945 -> shipment.v1 end to end, and the x12_warehouse mapping functions.
 
 The sets are not in ``hub.edi.documents.DOCUMENTS`` yet, so the mappings are loaded by name and fed what
-``to_document`` would feed them: ``document_input`` (the tree of ``hub.edi.tree.transaction_tree`` plus the
+``to_documents`` would feed them: ``document_input`` (the tree of ``hub.edi.tree.transaction_tree`` plus the
 ``envelope`` object).
 """
 
@@ -29,7 +29,7 @@ def _inputs(data: bytes) -> list[dict[str, Any]]:
         for group in interchange.groups:
             for tx in group.transactions:
                 assert tx.accepted, tx.findings
-                out.append(document_input(tx, group, interchange.delimiters))
+                out.append(document_input(tx, group, interchange))
     return out
 
 
