@@ -108,6 +108,8 @@ class EdiInterchange(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # Inbound: the outbound interchange (TA1/997/999) that answered it, so a replay does not answer twice.
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("edi_interchanges.id"))
 
 
 class EdiTransaction(Base):

@@ -41,6 +41,10 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answer_id", ID, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["answer_id"], ["edi_interchanges.id"], name=op.f("fk_edi_interchanges_answer_id_edi_interchanges")
+        ),
         sa.ForeignKeyConstraint(
             ["inbox_message_id"],
             ["inbox_messages.id"],
