@@ -35,15 +35,18 @@ class Applied:
         return f"{self.outcome} order {self.order_id}" if self.order_id else self.outcome
 
 
-def apply_order(session: Session, order: Order, message: InboxMessage) -> Applied:
+def apply_order(session: Session, order: Order, message: InboxMessage, *, account: str | None = None) -> Applied:
+    """Create or update the order from ``message``; ``account`` is the channel account (or EDI partner) it
+    belongs to when the message's own account does not say (an X12 file from a shared mailbox)."""
     source = f"inbox:{message.id}"
-    record = _locked(session, order.channel, message.account, order.channel_order_id)
+    account = account or message.account
+    record = _locked(session, order.channel, account, order.channel_order_id)
     if record is None:
         try:
             with session.begin_nested():
-                stored = add_order(session, order, account=message.account)
+                stored = add_order(session, order, account=account)
         except IntegrityError:  # created concurrently by another worker: continue as an update
-            record = _locked(session, order.channel, message.account, order.channel_order_id)
+            record = _locked(session, order.channel, account, order.channel_order_id)
         else:
             kind = "order.cancelled" if stored.status is OrderStatus.CANCELLED else "order.received"
             record_event(

@@ -1,5 +1,6 @@
 """Processing one inbox message: normalize it, read back what a thin webhook only points at, apply the
 documents, and leave the message processed, ignored or failed with its error (replayable either way).
+X12 messages take their own path (``hub.edi.inbound``).
 
 Safe to run twice: a processed message is left alone unless replayed, and applying is idempotent. HTTP calls
 to a channel happen outside any database transaction, so SQLite writers are never held up by a slow API.
@@ -22,6 +23,8 @@ from hub.channels.registry import get_channel
 from hub.db.models import InboxMessage, InboxStatus
 from hub.db.models.base import utcnow
 from hub.db.session import Database
+from hub.edi.inbound import process_x12
+from hub.edi.intake import X12_CHANNEL
 from hub.errors import ConfigurationError
 from hub.mapping import MappingError
 from hub.sdk.errors import ConnectorError, TransientError
@@ -37,6 +40,7 @@ def default_account(channel: str, account: str, settings: dict[str, object]) -> 
 class Outcome:
     status: str
     detail: str = ""
+    outbound: tuple[int, ...] = ()  # EDI interchanges queued (acknowledgments): publish hub.edi.send for each
 
 
 class MessageNotFound(LookupError):
@@ -51,6 +55,9 @@ def process_message(
         message = _load(session, inbox_id)
         if message.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED) and not replay:
             return Outcome(message.status, "already done")
+        if message.channel == X12_CHANNEL:
+            report = process_x12(session, message, replay=replay)
+            return Outcome(message.status, message.error or "", tuple(report.outbound))
         pending = _handle(session, message)
         if pending is None:
             return Outcome(message.status, message.error or "")

@@ -16,12 +16,10 @@ from pydantic import ValidationError
 
 from hub.edi.acks import acknowledge
 from hub.edi.control_numbers import Kind
-from hub.edi.documents import to_documents
-from hub.edi.model import Finding, Group, Interchange, Transaction
+from hub.edi.model import Finding, Interchange
 from hub.edi.partners import Identity, PartnerProfile
-from hub.edi.reader import Leniency, read_interchanges
-from hub.edi.validate import validate_interchange
-from hub.mapping import MappingInputError
+from hub.edi.pipeline import SetResult, check_stream
+from hub.edi.reader import Leniency
 
 NumberSource = Callable[[Kind], int]
 
@@ -77,27 +75,23 @@ def error_json(finding: Finding) -> dict[str, Any]:
     return shown
 
 
-def _transaction_json(transaction: Transaction, group: Group, interchange: Interchange) -> dict[str, Any]:
+def _set_json(result: SetResult) -> dict[str, Any]:
+    transaction = result.transaction
     errors = [error_json(finding) for finding in transaction.findings]
-    document = None
-    if transaction.accepted:
-        try:
-            mapped = to_documents(transaction, group, interchange)
-        except MappingInputError as exc:
-            errors.append({"level": "document", "code": "mapping", "message": str(exc)})
-        else:
-            shown = [doc.model_dump(mode="json") for doc in mapped]
-            document = shown[0] if len(shown) == 1 else (shown or None)
+    if result.mapping_error:
+        errors.append({"level": "document", "code": "mapping", "message": result.mapping_error})
+    shown = [document.model_dump(mode="json") for document in result.documents]
     return {
         "set_id": transaction.set_id,
         "control_number": transaction.control_number,
         "accepted": transaction.accepted,
         "errors": errors,
-        "document": document,
+        # one document per set, except an 856 carrying several orders (one shipment each)
+        "document": shown[0] if len(shown) == 1 else (shown or None),
     }
 
 
-def _interchange_json(interchange: Interchange) -> dict[str, Any]:
+def _interchange_json(interchange: Interchange, sets: dict[int, dict[str, Any]]) -> dict[str, Any]:
     return {
         "sender_id": interchange.sender_id,
         "receiver_id": interchange.receiver_id,
@@ -111,7 +105,7 @@ def _interchange_json(interchange: Interchange) -> dict[str, Any]:
                 "control_number": group.control_number,
                 "version": group.version,
                 "errors": [error_json(finding) for finding in group.findings],
-                "transactions": [_transaction_json(tx, group, interchange) for tx in group.transactions],
+                "transactions": [sets[id(tx)] for tx in group.transactions],
             }
             for group in interchange.groups
         ],
@@ -127,19 +121,28 @@ def parse_report(
 ) -> dict[str, Any]:
     """The report of ``data``; raises ``hub.edi.reader.UnreadableInput`` when no interchange can be read."""
     if leniency is None and profile is not None:
-        leniency = Leniency(
-            variable_width_isa=not profile.leniencies.fixed_width_isa,
-            trailing_separators=profile.leniencies.trailing_separators,
-        )
-    interchanges = read_interchanges(data, leniency or Leniency())
+        leniency = profile_leniency(profile)
     numbers = numbers or counting_numbers()
+    shown: list[dict[str, Any]] = []
     acknowledgments = []
-    for interchange in interchanges:
-        validate_interchange(interchange)
+    sets: dict[int, dict[str, Any]] = {}
+    for result in check_stream(data, leniency or Leniency()):
+        if isinstance(result, SetResult):
+            sets[id(result.transaction)] = _set_json(result)
+            continue
+        interchange = result.interchange
+        # The JSON is made before the acknowledgment draws its numbers, as the checks are all known by now.
+        shown.append(_interchange_json(interchange, sets))
+        sets.clear()
         answer = acknowledge(interchange, profile or addressee_profile(interchange), numbers)
         if answer is not None:
             acknowledgments.append(answer.text)
-    return {
-        "interchanges": [_interchange_json(interchange) for interchange in interchanges],
-        "acknowledgments": acknowledgments,
-    }
+    return {"interchanges": shown, "acknowledgments": acknowledgments}
+
+
+def profile_leniency(profile: PartnerProfile) -> Leniency:
+    """How strictly to read a partner's files, from its profile's leniencies."""
+    return Leniency(
+        variable_width_isa=not profile.leniencies.fixed_width_isa,
+        trailing_separators=profile.leniencies.trailing_separators,
+    )

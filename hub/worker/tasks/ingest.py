@@ -7,7 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 from sqlalchemy import or_, select
 
-from hub.channels.process import MessageNotFound, process_message
+from hub.channels.process import MessageNotFound, Outcome, process_message
 from hub.channels.pull import pull_account, pullable_accounts
 from hub.db.models import InboxMessage, InboxStatus
 from hub.db.models.base import utcnow
@@ -33,9 +33,18 @@ MAX_ATTEMPTS = 20
 )
 def parse(self: HubTask, inbox_id: int) -> str:
     try:
-        return process_message(self.runtime.database, inbox_id).status
+        outcome = process_message(self.runtime.database, inbox_id)
     except MessageNotFound:
         return "missing"
+    _send_answers(self, outcome)
+    return outcome.status
+
+
+def _send_answers(task: HubTask, outcome: Outcome) -> None:
+    """Publish what processing queued for partners (EDI acknowledgments), now that it is committed; the
+    hub.edi.send_pending sweep sends any that a lost publish leaves behind."""
+    for interchange_id in outcome.outbound:
+        task.app.send_task("hub.edi.send", args=[interchange_id])
 
 
 @shared_task(bind=True, base=HubTask, name="hub.ingest.parse_many")
@@ -45,7 +54,7 @@ def parse_many(self: HubTask, inbox_ids: list[int]) -> int:
     done = 0
     for inbox_id in inbox_ids:
         try:
-            process_message(self.runtime.database, inbox_id)
+            _send_answers(self, process_message(self.runtime.database, inbox_id))
             done += 1
         except MessageNotFound:
             continue

@@ -1,0 +1,216 @@
+"""Canonical documents from a partner's X12 into the hub's state.
+
+* **850 → Order**: the partner's item numbers become our SKUs through the profile's cross-reference (a match
+  there wins over the SKU the mapping read, since the operator configured it); lines whose item is still
+  unknown are named in the note. The order is keyed by (channel ``x12``, partner, PO number). A PO number the
+  partner already sent in another interchange is *flagged*: recorded on the existing order's timeline and not
+  applied, because a changed order comes as an 860, never as a second 850. The same interchange replayed is
+  not a repeat.
+* **855, 856, 945, 810** (a supplier or 3PL reporting on an order the hub placed) are recorded on the order's
+  timeline: ``order.po_acknowledged``, ``order.shipment_reported``, ``order.invoice_received``. The order is
+  found by PO number: first the 850 the hub sent this partner, then orders carrying that PO number or number.
+  A document for an order the hub does not know fails with that reason and can be replayed once it exists.
+* **846 → InventoryAdvice** is kept on the register with its document.
+
+Every function here runs inside the inbound processor's transaction for the interchange.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from hub.canonical import CanonicalModel, InventoryAdvice, Invoice, Order, PurchaseOrderAck, Shipment
+from hub.channels.apply import apply_order
+from hub.db.models import EdiTransaction, InboxMessage, OrderEvent, OrderRecord
+from hub.edi.duplicates import record_purchase_order
+from hub.edi.model import Group, Interchange, Transaction
+from hub.edi.partners import PartnerRecord
+from hub.mapping.functions.x12 import ID_QUALIFIERS
+from hub.orders.store import record_event
+
+X12_CHANNEL = "x12"
+EVENT_TYPES: dict[type[CanonicalModel], str] = {
+    PurchaseOrderAck: "order.po_acknowledged",
+    Shipment: "order.shipment_reported",
+    Invoice: "order.invoice_received",
+}
+# Canonical identifier names back to the X12 qualifiers the cross-reference is keyed by (vendor_part: VN, VP).
+QUALIFIERS_BY_NAME: dict[str, tuple[str, ...]] = {}
+for _qualifier, _name in ID_QUALIFIERS.items():
+    QUALIFIERS_BY_NAME[_name] = (*QUALIFIERS_BY_NAME.get(_name, ()), _qualifier)
+
+
+Reported = PurchaseOrderAck | Shipment | Invoice  # what a supplier or 3PL tells about an order
+
+
+class UnknownOrder(LookupError):
+    """A partner reports on a PO number the hub has no order for."""
+
+
+@dataclass(frozen=True)
+class SetOrigin:
+    """Where a set came from, for notes, duplicate checks and timeline entries."""
+
+    partner: PartnerRecord
+    message: InboxMessage
+    interchange: Interchange
+    group: Group
+    transaction: Transaction
+
+    def describe(self) -> dict[str, str]:
+        return {
+            "partner": self.partner.id,
+            "set_id": self.transaction.set_id,
+            "interchange": self.interchange.control_number,
+            "group": self.group.control_number,
+            "control_number": self.transaction.control_number,
+        }
+
+
+@dataclass(frozen=True)
+class SetApplied:
+    status: str  # applied, flagged, recorded
+    note: str
+    reference: str | None = None
+    order_id: str | None = None
+    warning: str | None = None  # applied, but something needs the operator (lines without a SKU)
+
+
+def apply_document(session: Session, document: CanonicalModel, origin: SetOrigin) -> SetApplied:
+    """Apply one document; raises ``UnknownOrder`` when it reports on an order the hub does not have."""
+    if isinstance(document, Order):
+        return _apply_order(session, document, origin)
+    if isinstance(document, InventoryAdvice):
+        return SetApplied("recorded", f"inventory advice for {len(document.items)} item(s)", document.advice_id)
+    if isinstance(document, Reported):
+        return _record_on_order(session, document, origin)
+    raise TypeError(f"no way to apply {type(document).__name__} from X12")
+
+
+def cross_reference(order: Order, partner: PartnerRecord) -> tuple[Order, list[str]]:
+    """The order with SKUs from the partner's item cross-reference, and the line ids still without a SKU."""
+    lines, unknown = [], []
+    for line in order.lines:
+        sku = line.sku
+        for name, value in (line.identifiers or {}).items():
+            mapped = next(
+                (hit for q in QUALIFIERS_BY_NAME.get(name, ()) if (hit := partner.profile.sku_for(value, q))), None
+            )
+            if mapped:
+                sku = mapped
+                break
+        if sku is None:
+            unknown.append(line.line_id)
+        lines.append(line if sku == line.sku else line.model_copy(update={"sku": sku}))
+    return order.model_copy(update={"lines": lines}), unknown
+
+
+def _apply_order(session: Session, order: Order, origin: SetOrigin) -> SetApplied:
+    po_number = order.po_number or order.channel_order_id
+    repeat = record_purchase_order(
+        session,
+        origin.partner.id,
+        po_number,
+        interchange_control_number=origin.interchange.control_number,
+        transaction_control_number=origin.transaction.control_number,
+    )
+    same_copy = repeat is not None and (repeat.first_interchange, repeat.first_transaction) == (
+        origin.interchange.control_number.strip(),
+        origin.transaction.control_number.strip(),
+    )
+    if repeat is not None and not same_copy:
+        existing = _order_by_channel_id(session, origin.partner.id, order.channel_order_id)
+        if existing is not None:
+            data = {"edi": origin.describe(), "first": str(repeat)}
+            record_event(
+                session,
+                existing.id,
+                "order.duplicate_po_flagged",
+                source=f"inbox:{origin.message.id}",
+                data=data,
+                inbox_message_id=origin.message.id,
+            )
+        return SetApplied("flagged", f"not applied: {repeat}", po_number, existing.id if existing else None)
+    order, unknown = cross_reference(order, origin.partner)
+    applied = apply_order(session, order, origin.message, account=origin.partner.id)
+    warning = None
+    if unknown:
+        warning = (
+            f"PO {po_number}: line(s) {', '.join(unknown)} have no SKU (add them with `orderhub partner xref add`)"
+        )
+    return SetApplied("applied", applied.describe(), po_number, applied.order_id, warning)
+
+
+def _order_by_channel_id(session: Session, partner_id: str, channel_order_id: str) -> OrderRecord | None:
+    return session.scalars(
+        select(OrderRecord).where(
+            OrderRecord.channel == X12_CHANNEL,
+            OrderRecord.account == partner_id,
+            OrderRecord.channel_order_id == channel_order_id,
+        )
+    ).first()
+
+
+def find_order_for_po(session: Session, partner_id: str, po_number: str) -> str | None:
+    """The hub order a partner's PO number refers to: the 850 we sent it, else an order with that PO/number."""
+    sent = session.scalars(
+        select(EdiTransaction.order_id)
+        .where(
+            EdiTransaction.partner_id == partner_id,
+            EdiTransaction.direction == "out",
+            EdiTransaction.set_id.in_(("850", "940")),
+            EdiTransaction.reference == po_number,
+            EdiTransaction.order_id.is_not(None),
+        )
+        .order_by(EdiTransaction.id.desc())
+    ).first()
+    if sent:
+        return sent
+    matches = session.scalars(
+        select(OrderRecord.id).where(
+            or_(OrderRecord.po_number == po_number, OrderRecord.number == po_number, OrderRecord.id == po_number)
+        )
+    ).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+def _record_on_order(session: Session, document: Reported, origin: SetOrigin) -> SetApplied:
+    po_number = document.po_number
+    reference = _reference(document)
+    order_id = document.order_id or (find_order_for_po(session, origin.partner.id, po_number) if po_number else None)
+    if order_id is None or session.get(OrderRecord, order_id) is None:
+        raise UnknownOrder(
+            f"{origin.transaction.set_id} {reference or ''} names PO {po_number!r}, which matches no single order"
+            f" of the hub; replay this message once the order exists"
+        )
+    kind = EVENT_TYPES[type(document)]
+    data: dict[str, Any] = {"edi": origin.describe(), "document": document.model_dump(mode="json")}
+    if _already_recorded(session, order_id, kind, origin):
+        return SetApplied("applied", f"already on order {order_id}", reference, order_id)
+    source = f"inbox:{origin.message.id}"
+    record_event(session, order_id, kind, source=source, data=data, inbox_message_id=origin.message.id)
+    return SetApplied("applied", f"{kind} on order {order_id}", reference, order_id)
+
+
+def _reference(document: Reported) -> str | None:
+    if isinstance(document, Shipment):
+        return document.shipment_number or document.po_number
+    if isinstance(document, Invoice):
+        return document.invoice_number
+    return document.po_number
+
+
+def _already_recorded(session: Session, order_id: str, kind: str, origin: SetOrigin) -> bool:
+    """The same set applied before (a replayed message): its event is there with the same EDI origin."""
+    events = session.scalars(
+        select(OrderEvent).where(
+            OrderEvent.order_id == order_id,
+            OrderEvent.type == kind,
+            OrderEvent.inbox_message_id == origin.message.id,
+        )
+    )
+    return any(event.data.get("edi") == origin.describe() for event in events)
