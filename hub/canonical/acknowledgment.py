@@ -78,3 +78,7 @@ class PurchaseOrderAck(CanonicalModel):
         description="Per-line answers; empty for an acknowledgment without detail. A line split between "
         "statuses (some units accepted, some backordered) appears once per status.",
     )
+    test: bool = Field(
+        default=False,
+        description="True for a test acknowledgment (an X12 test interchange) that must not change the order.",
+    )

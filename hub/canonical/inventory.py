@@ -58,3 +58,6 @@ class InventoryAdvice(CanonicalModel):
         default=None, description="The warehouse or supplier reporting, when identified EDI-style."
     )
     items: list[InventoryItem] = Field(min_length=1, description="Stock per item.")
+    test: bool = Field(
+        default=False, description="True for a test advice (an X12 test interchange) that must not change stock."
+    )

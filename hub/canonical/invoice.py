@@ -77,6 +77,9 @@ class Invoice(CanonicalModel):
     terms: PaymentTerms | None = Field(default=None, description="Payment terms.")
     remit_to: Party | None = Field(default=None, description="Where to send payment; its role is remit_to.")
     parties: list[Party] = Field(default_factory=list, description="Other parties named on the invoice.")
+    test: bool = Field(
+        default=False, description="True for a test invoice (an X12 test interchange) that must not be paid."
+    )
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:

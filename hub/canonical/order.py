@@ -12,6 +12,7 @@ from .base import (
     IDENTIFIERS_HELP,
     CanonicalModel,
     CurrencyCode,
+    DecimalString,
     Identifiers,
     NonEmptyStr,
     Quantity,
@@ -19,6 +20,7 @@ from .base import (
     UnitOfMeasure,
 )
 from .checks import duplicate_problem, raise_problems
+from .invoice import PaymentTerms
 from .money import Money, currency_problem
 from .party import Address, Customer, Party
 
@@ -100,10 +102,56 @@ class ShippingLine(CanonicalModel):
     tax: Money | None = Field(default=None, description="Tax on this shipping charge.")
 
 
+class ChargeKind(StrEnum):
+    """What an allowance or charge is, which says where its amount is counted."""
+
+    DISCOUNT = "discount"  # an allowance: lines[].discount and totals.discount
+    SHIPPING = "shipping"  # freight and delivery: totals.shipping
+    TAX = "tax"  # lines[].tax for a line's, and totals.tax
+    FEE = "fee"  # any other charge (handling, surcharges, small-order fees): totals.fees
+
+
+class OrderCharge(CanonicalModel):
+    """An allowance or charge as the buyer stated it (an X12 SAC), for the whole order or for one line.
+    Amounts are in the order currency."""
+
+    kind: ChargeKind = Field(
+        description="discount for an allowance; shipping, tax or fee for a charge: where its amount is counted."
+    )
+    code: NonEmptyStr | None = Field(
+        default=None,
+        description="The buyer's code for it (X12 SAC02: A260 advertising allowance, C310 discount, D240 freight, "
+        "H090 special handling, H850 tax ...).",
+    )
+    description: NonEmptyStr | None = Field(default=None, description="The buyer's description of it (X12 SAC15).")
+    line_id: NonEmptyStr | None = Field(
+        default=None, description="`line_id` of the line it applies to; absent when it applies to the whole order."
+    )
+    amount: Money = Field(
+        description="The amount as a positive number (an allowance lowers what is paid, a charge raises it); "
+        "computed from `percent` or a rate per unit when the buyer stated only those."
+    )
+    percent: DecimalString | None = Field(
+        default=None, description="The percentage stated for it (X12 SAC07), 2.5 for 2.5 %, when there was one."
+    )
+    in_totals: bool = Field(
+        default=True,
+        description="False when it is settled apart from this order (bill back, a check or a credit to the "
+        "buyer's account, information only): it is listed here but counted in no line or total.",
+    )
+
+    @model_validator(mode="after")
+    def _not_negative(self) -> Self:
+        if self.amount.amount < 0:
+            raise ValueError("amount must not be negative: `kind` says whether it lowers or raises the total")
+        return self
+
+
 class Totals(CanonicalModel):
     """Order totals as the channel computed them; carried, not recomputed, since channels round
-    differently. With `taxes_included` false, total = subtotal + shipping + tax; `discount` reports
-    what was already deducted from subtotal and shipping. Order-level discounts are allocated to lines."""
+    differently. With `taxes_included` false, total = subtotal + shipping + tax (+ fees when present);
+    `discount` reports what was already deducted from subtotal and shipping. Order-level discounts are
+    allocated to lines."""
 
     subtotal: Money = Field(description="Sum of line totals (after line discounts, before tax and shipping).")
     discount: Money = Field(
@@ -111,6 +159,11 @@ class Totals(CanonicalModel):
     )
     shipping: Money = Field(description="Total shipping charged, after shipping discounts.")
     tax: Money = Field(description="Total tax.")
+    fees: Money | None = Field(
+        default=None,
+        description="Charges other than shipping and tax (handling, surcharges, small-order fees), part of "
+        "`total`; absent when the source states none.",
+    )
     total: Money = Field(description="Amount the buyer pays.")
 
 
@@ -151,6 +204,13 @@ class Order(CanonicalModel):
     )
     lines: list[OrderLine] = Field(min_length=1, description="Product lines; `line_id`s are unique.")
     shipping_lines: list[ShippingLine] = Field(default_factory=list, description="Shipping charges.")
+    charges: list[OrderCharge] = Field(
+        default_factory=list,
+        description="Allowances and charges as the buyer stated them (X12 SAC), for the order or for a line. "
+        "Their amounts are already in lines, totals and presentment totals (an order-level allowance is "
+        "allocated to the lines' `discount`); this list says what they were, so they can be sent back as "
+        "stated (on an acknowledgment or invoice) instead of being rebuilt from line discounts.",
+    )
     totals: Totals = Field(description="Order totals in `currency`.")
     presentment_totals: Totals | None = Field(
         default=None, description="The same totals in `presentment_currency`, as the buyer saw them."
@@ -171,6 +231,11 @@ class Order(CanonicalModel):
     shipping_method: NonEmptyStr | None = Field(
         default=None, description='Requested service level or routing ("ground", "2day", carrier SCAC).'
     )
+    payment_terms: PaymentTerms | None = Field(
+        default=None,
+        description="Payment terms the buyer set for invoices against this order (X12 ITD), counted from the "
+        "invoice date.",
+    )
     test: bool = Field(default=False, description="True for test orders that must not be fulfilled.")
     tags: list[str] = Field(default_factory=list, description="Channel tags.")
     notes: str | None = Field(default=None, description="Buyer's note on the order.")
@@ -189,8 +254,16 @@ class Order(CanonicalModel):
                     self, ("presentment_totals",), self.presentment_currency, "presentment currency"
                 )
         raise_problems(
-            currency_problem(self, ("lines", "shipping_lines", "totals"), self.currency, "order currency"),
+            currency_problem(self, ("lines", "shipping_lines", "charges", "totals"), self.currency, "order currency"),
             presentment,
             duplicate_problem((line.line_id for line in self.lines), "line_id", "order"),
+            self._unknown_charge_lines(),
         )
         return self
+
+    def _unknown_charge_lines(self) -> str | None:
+        known = {line.line_id for line in self.lines}
+        unknown = [f"charges[{i}]" for i, charge in enumerate(self.charges) if charge.line_id not in (None, *known)]
+        if not unknown:
+            return None
+        return f"{', '.join(unknown)} name a line_id that no line of the order has"

@@ -165,3 +165,51 @@ def test_party_qualifier_needs_an_id() -> None:
     assert Party(role="supplier", id_qualifier="92", id="WW01").id == "WW01"
     with pytest.raises(ValidationError, match="id_qualifier is set but id is missing"):
         Party(role="supplier", id_qualifier="92")
+
+
+def _palletised(**changes: Any) -> dict[str, Any]:
+    item = {"sku": "TEE-BLK-M", "quantity": 6}
+    return {
+        "po_number": "PO-448812",
+        "weight": {"value": "612.5", "unit": "lb"},
+        "package_count": 1,
+        "packages": [
+            {"package_id": "000123450000000094", "kind": "pallet"},
+            {"package_id": "CTN-1", "kind": "carton", "parent_package_id": "000123450000000094", "items": [item]},
+            {"package_id": "CTN-2", "kind": "carton", "parent_package_id": "000123450000000094", "items": [item]},
+        ],
+    } | changes
+
+
+def test_cartons_name_the_pallet_they_are_loaded_on() -> None:
+    shipment = Shipment.model_validate(_palletised())
+
+    pallet, first, second = shipment.packages
+    assert pallet.kind is not None and pallet.kind.value == "pallet" and pallet.items == []
+    assert first.parent_package_id == second.parent_package_id == pallet.package_id
+    assert shipment.weight is not None and str(shipment.weight.value) == "612.5"
+    assert shipment.test is False
+    validate_document("shipment.v1", shipment.model_dump(mode="json"))
+
+
+@pytest.mark.parametrize(
+    "parents",
+    [
+        ["PLT-9", None, None],  # names no package
+        [None, "CTN-1", None],  # names itself
+        ["CTN-1", "000123450000000094", None],  # pallet and carton hold each other
+    ],
+)
+def test_a_parent_package_must_exist_once_without_loops(parents: list[str | None]) -> None:
+    data = _palletised()
+    for package, parent in zip(data["packages"], parents, strict=True):
+        package["parent_package_id"] = parent
+
+    assert "parent_package_id must name exactly one other package" in _refused(Shipment, data)
+
+
+def test_a_parent_package_id_shared_by_two_packages_is_ambiguous() -> None:
+    data = _palletised()
+    data["packages"][2]["package_id"] = "000123450000000094"
+
+    assert "packages[1] ('000123450000000094')" in _refused(Shipment, data)

@@ -171,3 +171,72 @@ def test_b2b_parties_and_requested_dates() -> None:
     assert dumped["parties"][0]["address"]["country"] == "US"
     assert dumped["cancel_after"] == "2024-12-09"
     validate_document("order.v1", dumped)
+
+
+def _b2b_order(**changes: Any) -> dict[str, Any]:
+    """A purchase order of two lines with a 5.00 order-level allowance allocated to the lines, and freight."""
+    lines = [
+        _usd_line("1") | {"quantity": 4, "unit_price": _usd("10.00"), "discount": _usd("4.00"), "total": _usd("36.00")},
+        _usd_line("2") | {"quantity": 1, "unit_price": _usd("10.00"), "discount": _usd("1.00"), "total": _usd("9.00")},
+    ]
+    data: dict[str, Any] = {
+        "channel": "x12",
+        "channel_order_id": "PO-1",
+        "placed_at": "2024-11-28T00:00:00Z",
+        "currency": "USD",
+        "lines": lines,
+        "charges": [
+            {"kind": "discount", "code": "C310", "amount": _usd("5.00"), "percent": "10"},
+            {"kind": "shipping", "code": "D240", "amount": _usd("7.50")},
+            {"kind": "fee", "code": "H090", "line_id": "2", "amount": _usd("2.00")},
+            {"kind": "discount", "code": "A260", "amount": _usd("3.00"), "in_totals": False},
+        ],
+        "payment_terms": {"net_days": 30, "discount_percent": "2", "discount_days": 10},
+        "totals": {
+            "subtotal": _usd("45.00"),
+            "discount": _usd("5.00"),
+            "shipping": _usd("7.50"),
+            "tax": _usd("0"),
+            "fees": _usd("2.00"),
+            "total": _usd("54.50"),
+        },
+    }
+    return data | changes
+
+
+def test_charges_fees_and_payment_terms_round_trip() -> None:
+    order = Order.model_validate(_b2b_order())
+
+    dumped = order.model_dump(mode="json")
+    assert Order.model_validate(dumped) == order
+    validate_document("order.v1", dumped)
+    assert [(c.kind.value, c.code, c.in_totals) for c in order.charges] == [
+        ("discount", "C310", True),
+        ("shipping", "D240", True),
+        ("fee", "H090", True),
+        ("discount", "A260", False),
+    ]
+    assert dumped["charges"][0]["percent"] == "10"
+    assert dumped["totals"]["fees"] == _usd("2.00")
+    assert order.payment_terms is not None and order.payment_terms.net_days == 30
+    counted = sum((c.amount for c in order.charges if c.kind.value == "fee" and c.in_totals), Money.zero("USD"))
+    assert order.totals.fees == counted
+
+
+def test_a_charge_must_name_a_line_of_the_order_and_be_positive() -> None:
+    data = _b2b_order()
+    data["charges"][2]["line_id"] = "9"
+    assert "charges[2] name a line_id that no line of the order has" in _error(data)
+
+    data = _b2b_order()
+    data["charges"][1]["amount"] = _usd("-7.50")
+    assert "amount must not be negative" in _error(data)
+
+    data = _b2b_order()
+    data["charges"][1]["amount"]["currency"] = "CAD"
+    assert "charges[1].amount is in CAD" in _error(data)
+
+
+def test_payment_terms_are_checked_as_on_invoices() -> None:
+    data = _b2b_order(payment_terms={"net_days": 30, "discount_percent": "2"})
+    assert "discount_percent and discount_days go together" in _error(data)
