@@ -4,12 +4,22 @@ from hub.db.models.base import Base
 from hub.db.models.channels import ChannelAccount, ComplianceRequest
 from hub.db.models.edi import ControlNumber, DocumentReceipt, EdiInterchange, EdiTransaction, InterchangeReceipt
 from hub.db.models.inbox import InboxMessage, InboxStatus
+from hub.db.models.inventory import (
+    Allocation,
+    IncomingStock,
+    InventoryCount,
+    InventoryLedgerEntry,
+    InventoryLevel,
+    Location,
+    Reservation,
+)
 from hub.db.models.orders import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.outbox import Delivery, DeliveryAttempt, DeliveryStatus
 from hub.db.models.partners import Partner
 from hub.db.models.system import WorkerHeartbeat
 
 __all__ = [
+    "Allocation",
     "Base",
     "ChannelAccount",
     "ComplianceRequest",
@@ -22,10 +32,16 @@ __all__ = [
     "EdiTransaction",
     "InboxMessage",
     "InboxStatus",
+    "IncomingStock",
     "InterchangeReceipt",
+    "InventoryCount",
+    "InventoryLedgerEntry",
+    "InventoryLevel",
+    "Location",
     "OrderEvent",
     "OrderLineRecord",
     "OrderRecord",
     "Partner",
+    "Reservation",
     "WorkerHeartbeat",
 ]

@@ -1,0 +1,384 @@
+"""Allocation: committing units of a SKU at a location to an order line, and what happens to them next
+(released back, or shipped). It never oversells.
+
+Every call works inside the caller's transaction (``with database.session() as session: ...``) and is
+final only when that commits; row locks taken here are held until then, so keep those transactions short.
+
+``allocate(session, order_id, line_id, sku, location_id, quantity)``
+    Commits ``quantity`` units with one conditional update of the level::
+
+        UPDATE inventory_levels SET committed = committed + :q
+        WHERE sku = :sku AND location_id = :loc AND on_hand - committed - reserved - safety_stock >= :q
+          AND <location is active> RETURNING ...
+
+    The database evaluates the condition on the locked row, so concurrent allocations (threads, processes,
+    machines) can never commit more than is available, on PostgreSQL and SQLite alike. Too little stock is
+    an ordinary result (:attr:`AllocationStatus.INSUFFICIENT`, with the units that were available), not an
+    exception; ``partial=True`` takes what there is instead. The allocation is keyed by (order, line,
+    location): a retried task finds the key and changes nothing (``ALREADY_ALLOCATED``), so it cannot
+    commit twice. An allocation released in full can be allocated again under the same key.
+
+``allocate_lines(session, requests)``
+    Several allocations in one transaction, taken in (location, sku) order so that two multi-line orders
+    cannot deadlock. To take every line or none, roll back when any result is not ``ok``.
+
+``release(...)`` gives committed units back (cancellation, re-routing); ``ship(...)`` records units that
+left: committed and on hand both decrease. ``ship`` takes an optional idempotency ``key`` (the shipment or
+945 reference) so a shipment confirmation processed twice ships once.
+
+The routing engine decides the location; this module only enforces the stock. Reservations that become
+allocations go through ``hub.inventory.reservations.convert_reservation``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from hub.db.models.base import utcnow
+from hub.inventory.errors import (
+    InventoryConflict,
+    InventoryInputError,
+    LocationUnavailable,
+    UnknownRecord,
+    check_quantity,
+)
+from hub.inventory.ledger import Bucket, Cause, Reason, key_seen
+from hub.inventory.levels import Level, change, get_level
+from hub.inventory.locations import location_state
+from hub.inventory.tables import ALLOCATIONS, AVAILABLE, dialect_insert, from_row, location_is_active
+
+# How often a partial allocation re-reads the level after losing a race before reporting what it got.
+PARTIAL_ATTEMPTS = 20
+
+
+class AllocationStatus(StrEnum):
+    ALLOCATED = "allocated"  # every requested unit committed by this call
+    PARTIAL = "partial"  # partial=True and fewer units than requested were available: those are committed
+    INSUFFICIENT = "insufficient"  # nothing committed: fewer units available than requested (or none)
+    ALREADY_ALLOCATED = "already_allocated"  # the (order, line, location) key was allocated before
+    RESERVATION_LAPSED = "reservation_lapsed"  # converting: the reservation expired or was released
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    status: AllocationStatus
+    order_id: str
+    line_id: str
+    location_id: str
+    sku: str
+    requested: int
+    allocated: int  # units this call committed
+    committed: int  # units the allocation holds now
+    available: int  # units still available at the location (when insufficient: what was available)
+    allocation_id: int | None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the line now holds units here (an insufficient or lapsed result holds none)."""
+        return self.status in (AllocationStatus.ALLOCATED, AllocationStatus.PARTIAL, AllocationStatus.ALREADY_ALLOCATED)
+
+
+@dataclass(frozen=True)
+class AllocationRequest:
+    order_id: str
+    line_id: str
+    sku: str
+    location_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class AllocationRecord:
+    id: int
+    order_id: str
+    line_id: str
+    location_id: str
+    sku: str
+    quantity: int  # still committed
+    shipped: int
+    released: int
+    status: str  # active, shipped, released
+
+
+def allocate(
+    session: Session,
+    order_id: str,
+    line_id: str,
+    sku: str,
+    location_id: str,
+    quantity: int,
+    *,
+    partial: bool = False,
+    source: str = "hub",
+    now: datetime | None = None,
+) -> AllocationResult:
+    """Commit ``quantity`` units of ``sku`` at ``location_id`` to the order line (see the module docstring)."""
+    check_quantity(quantity)
+    request = AllocationRequest(order_id, line_id, sku, location_id, quantity)
+    claimed_id, existing = _claim(session, request, now or utcnow())
+    if existing is not None:
+        level = get_level(session, sku, location_id)
+        return _result(request, AllocationStatus.ALREADY_ALLOCATED, 0, existing.quantity, level, existing.id)
+    cause = Cause(Reason.ALLOCATION, source, order_id=order_id, line_id=line_id)
+    taken, level = _commit(session, request, partial, cause, now)
+    assert claimed_id is not None
+    if taken == 0:
+        _unclaim(session, claimed_id)
+        _require_allocatable(session, location_id)
+        return _result(request, AllocationStatus.INSUFFICIENT, 0, 0, level, None)
+    if taken < quantity:
+        session.execute(update(ALLOCATIONS).where(ALLOCATIONS.c.id == claimed_id).values(quantity=taken))
+    status = AllocationStatus.ALLOCATED if taken == quantity else AllocationStatus.PARTIAL
+    return _result(request, status, taken, taken, level, claimed_id)
+
+
+def allocate_lines(
+    session: Session, requests: Sequence[AllocationRequest], *, partial: bool = False, source: str = "hub"
+) -> list[AllocationResult]:
+    """Allocate each request, locking levels in (location, sku) order; results in the order of ``requests``."""
+    order = sorted(range(len(requests)), key=lambda i: (requests[i].location_id, requests[i].sku))
+    results: dict[int, AllocationResult] = {}
+    for index in order:
+        r = requests[index]
+        results[index] = allocate(
+            session, r.order_id, r.line_id, r.sku, r.location_id, r.quantity, partial=partial, source=source
+        )
+    return [results[i] for i in range(len(requests))]
+
+
+def new_allocation_row(request: AllocationRequest, now: datetime) -> dict[str, Any]:
+    """The columns of a new, active allocation holding the request's units."""
+    return {
+        "order_id": request.order_id,
+        "line_id": request.line_id,
+        "location_id": request.location_id,
+        "sku": request.sku,
+        "quantity": request.quantity,
+        "shipped": 0,
+        "released": 0,
+        "status": "active",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _claim(session: Session, request: AllocationRequest, now: datetime) -> tuple[int | None, AllocationRecord | None]:
+    """Insert the allocation row for the key (optimistically holding the full quantity), or find it.
+
+    Returns (new id, None) when this call owns the key, or (None, existing) when it was allocated before.
+    A concurrent claimer of the same key waits on the unique index until the first one commits or rolls back.
+    """
+    insert = dialect_insert(session, ALLOCATIONS).values(**new_allocation_row(request, now))
+    insert = insert.on_conflict_do_nothing(index_elements=["order_id", "line_id", "location_id"])
+    for _attempt in range(5):
+        new_id = session.execute(insert.returning(ALLOCATIONS.c.id)).scalar_one_or_none()
+        if new_id is not None:
+            return int(new_id), None
+        existing = find_allocation(session, request.order_id, request.line_id, request.location_id)
+        if existing is not None:
+            return _existing(session, request, existing, now)
+        # The row that conflicted was removed since (its claimer got no units): the key is free again.
+    raise InventoryConflict(f"order {request.order_id} line {request.line_id}: the allocation key keeps changing")
+
+
+def _existing(
+    session: Session, request: AllocationRequest, existing: AllocationRecord, now: datetime
+) -> tuple[int | None, AllocationRecord | None]:
+    if existing.sku != request.sku:
+        raise InventoryInputError(
+            f"order {request.order_id} line {request.line_id} is already allocated at {request.location_id} "
+            f"for SKU {existing.sku!r}, not {request.sku!r}: release it first"
+        )
+    if existing.status == "released":
+        reopened = session.execute(
+            update(ALLOCATIONS)
+            .where(ALLOCATIONS.c.id == existing.id, ALLOCATIONS.c.status == "released")
+            .values(status="active", quantity=request.quantity, updated_at=now)
+            .returning(ALLOCATIONS.c.id)
+        ).scalar_one_or_none()
+        if reopened is not None:
+            return int(reopened), None
+    return None, find_allocation(session, request.order_id, request.line_id, request.location_id)
+
+
+def _unclaim(session: Session, allocation_id: int) -> None:
+    """Undo a claim that got no units: a new row goes, a re-opened one returns to released."""
+    row = session.execute(select(ALLOCATIONS.c.released).where(ALLOCATIONS.c.id == allocation_id)).one()
+    if row.released:
+        session.execute(
+            update(ALLOCATIONS).where(ALLOCATIONS.c.id == allocation_id).values(status="released", quantity=0)
+        )
+    else:
+        session.execute(delete(ALLOCATIONS).where(ALLOCATIONS.c.id == allocation_id))
+
+
+def _commit(
+    session: Session, request: AllocationRequest, partial: bool, cause: Cause, now: datetime | None
+) -> tuple[int, Level]:
+    """Commit the units on the level: (units taken, level after) or (0, level as seen) when none were."""
+    sku, location_id, quantity = request.sku, request.location_id, request.quantity
+    active = location_is_active(location_id)
+    wanted = quantity
+    for _attempt in range(PARTIAL_ATTEMPTS):
+        guard = (AVAILABLE >= wanted) & active
+        level = change(session, sku, location_id, {Bucket.COMMITTED: wanted}, cause, guard=guard, now=now)
+        if level is not None:
+            return wanted, level
+        seen = get_level(session, sku, location_id)
+        # Units freed between the update and this read are worth another try; otherwise report what was seen.
+        wanted = min(quantity, seen.available) if partial else quantity
+        if wanted == 0 or seen.available < wanted:
+            return 0, seen
+    return 0, seen
+
+
+def _require_allocatable(session: Session, location_id: str) -> None:
+    _kind, active = location_state(session, location_id)
+    if not active:
+        raise LocationUnavailable(f"location {location_id!r} is inactive: it takes no new allocations")
+
+
+def _result(
+    request: AllocationRequest,
+    status: AllocationStatus,
+    allocated: int,
+    committed: int,
+    level: Level,
+    allocation_id: int | None,
+) -> AllocationResult:
+    return AllocationResult(
+        status=status,
+        order_id=request.order_id,
+        line_id=request.line_id,
+        location_id=request.location_id,
+        sku=request.sku,
+        requested=request.quantity,
+        allocated=allocated,
+        committed=committed,
+        available=level.available,
+        allocation_id=allocation_id,
+    )
+
+
+def find_allocation(session: Session, order_id: str, line_id: str, location_id: str) -> AllocationRecord | None:
+    row = session.execute(
+        select(ALLOCATIONS).where(
+            ALLOCATIONS.c.order_id == order_id,
+            ALLOCATIONS.c.line_id == line_id,
+            ALLOCATIONS.c.location_id == location_id,
+        )
+    ).one_or_none()
+    return from_row(AllocationRecord, row) if row is not None else None
+
+
+def allocations_for_order(session: Session, order_id: str) -> list[AllocationRecord]:
+    rows = session.execute(
+        select(ALLOCATIONS).where(ALLOCATIONS.c.order_id == order_id).order_by(ALLOCATIONS.c.line_id, ALLOCATIONS.c.id)
+    ).all()
+    return [from_row(AllocationRecord, row) for row in rows]
+
+
+def _lock_allocation(
+    session: Session, order_id: str, line_id: str, location_id: str, now: datetime
+) -> AllocationRecord:
+    """Take the allocation's row lock (write lock on SQLite) and read it; UnknownRecord when there is none."""
+    row = session.execute(
+        update(ALLOCATIONS)
+        .where(
+            ALLOCATIONS.c.order_id == order_id,
+            ALLOCATIONS.c.line_id == line_id,
+            ALLOCATIONS.c.location_id == location_id,
+        )
+        .values(updated_at=now)
+        .returning(*ALLOCATIONS.c)
+    ).one_or_none()
+    if row is None:
+        raise UnknownRecord(f"no allocation for order {order_id} line {line_id} at location {location_id!r}")
+    return from_row(AllocationRecord, row)
+
+
+def _settle(session: Session, record: AllocationRecord, shipped: int, released: int) -> AllocationRecord:
+    quantity = record.quantity - shipped - released
+    total_shipped, total_released = record.shipped + shipped, record.released + released
+    status = "active" if quantity else ("shipped" if total_shipped else "released")
+    session.execute(
+        update(ALLOCATIONS)
+        .where(ALLOCATIONS.c.id == record.id)
+        .values(quantity=quantity, shipped=total_shipped, released=total_released, status=status)
+    )
+    return replace(record, quantity=quantity, shipped=total_shipped, released=total_released, status=status)
+
+
+def release(
+    session: Session,
+    order_id: str,
+    line_id: str,
+    location_id: str,
+    quantity: int | None = None,
+    *,
+    source: str = "hub",
+    note: str | None = None,
+    now: datetime | None = None,
+) -> AllocationRecord:
+    """Give back ``quantity`` committed units of the allocation (all it holds when None)."""
+    record = _lock_allocation(session, order_id, line_id, location_id, now or utcnow())
+    units = record.quantity if quantity is None else check_quantity(quantity)
+    if units > record.quantity:
+        raise InventoryInputError(
+            f"order {order_id} line {line_id} holds {record.quantity} committed units at {location_id!r}: "
+            f"cannot release {units}"
+        )
+    if units == 0:
+        return record
+    cause = Cause(Reason.RELEASE, source, order_id=order_id, line_id=line_id, note=note)
+    if change(session, record.sku, location_id, {Bucket.COMMITTED: -units}, cause, now=now) is None:
+        level = get_level(session, record.sku, location_id)
+        raise InventoryConflict(
+            f"{record.sku} at {location_id!r} records {level.committed} committed units, fewer than the {units} "
+            f"order {order_id} line {line_id} holds: the level and its allocations disagree"
+        )
+    return _settle(session, record, shipped=0, released=units)
+
+
+def ship(
+    session: Session,
+    order_id: str,
+    line_id: str,
+    location_id: str,
+    quantity: int,
+    *,
+    reference: str | None = None,
+    key: str | None = None,
+    source: str = "hub",
+    now: datetime | None = None,
+) -> tuple[AllocationRecord, bool]:
+    """Record ``quantity`` committed units as shipped: committed and on hand both decrease.
+
+    Returns the allocation and whether this call shipped anything (False when ``key`` was seen before).
+    """
+    check_quantity(quantity)
+    record = _lock_allocation(session, order_id, line_id, location_id, now or utcnow())
+    ledger_key = f"shipment:{location_id}:{order_id}:{line_id}:{key}" if key else None
+    if ledger_key is not None and key_seen(session, ledger_key):
+        return record, False
+    if quantity > record.quantity:
+        raise InventoryInputError(
+            f"order {order_id} line {line_id} holds {record.quantity} committed units at {location_id!r}: "
+            f"cannot ship {quantity} (allocate them first)"
+        )
+    cause = Cause(Reason.SHIPMENT, source, reference=reference, order_id=order_id, line_id=line_id, key=ledger_key)
+    deltas = {Bucket.COMMITTED: -quantity, Bucket.ON_HAND: -quantity}
+    if change(session, record.sku, location_id, deltas, cause, now=now) is None:
+        level = get_level(session, record.sku, location_id)
+        raise InventoryConflict(
+            f"{record.sku} at {location_id!r} has {level.on_hand} on hand and {level.committed} committed, "
+            f"fewer than the {quantity} shipped: record a count for it, then ship again"
+        )
+    return _settle(session, record, shipped=quantity, released=0), True

@@ -1,0 +1,40 @@
+"""Fixtures for the inventory tests: a migrated database on each backend with locations in it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hub.db.session import Database
+from hub.inventory import Level, get_level, parse_location, save_location
+from hub.inventory.ledger import totals
+
+
+def add_location(database: Database, location_id: str, kind: str = "warehouse", **fields: Any) -> str:
+    document = {
+        "id": location_id,
+        "name": f"{kind} {location_id}",
+        "kind": kind,
+        "capabilities": ["ship"],
+        "postal_region": "US:752",
+    } | fields
+    with database.session() as session:
+        save_location(session, parse_location(document))
+    return location_id
+
+
+@pytest.fixture
+def warehouse(database: Database) -> str:
+    return add_location(database, "dal1")
+
+
+def level_of(database: Database, sku: str, location_id: str) -> Level:
+    """The level as stored, after checking that its ledger explains it bucket by bucket."""
+    with database.session() as session:
+        level = get_level(session, sku, location_id)
+        sums = totals(session, sku, location_id)
+    assert {str(bucket): total for bucket, total in sums.items()} == {
+        str(bucket): level.value(bucket) for bucket in sums
+    }, "the ledger does not sum to the level"
+    return level
