@@ -15,6 +15,7 @@ class MappingInputError(MappingError):
     """The input does not fit the mapping; ``field`` is the output field, ``source`` the input path."""
 
     def __init__(self, message: str, *, field: str = "", source: str = "") -> None:
+        self.message = message
         self.field = field
         self.source = source
         where = " ".join(

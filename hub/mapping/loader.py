@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from hub.canonical import CanonicalModel, document_class
 from hub.mapping.errors import MappingFileError, MappingInputError
 from hub.mapping.functions import get_function
-from hub.mapping.operations import Call, Lookup, Operation, Scope, Spec, build_object
+from hub.mapping.operations import Call, Lookup, Operation, Spec, compile_fields
 from hub.resources import resource
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -52,10 +52,6 @@ class MappingFile(BaseModel):
                 get_function(operation.call)
         return self
 
-    def run(self, data: Any) -> dict[str, Any]:
-        """The document as plain JSON data, before canonical validation."""
-        return build_object(self.fields, Scope(root=data, current=data, tables=self.tables))
-
 
 def _walk(node: Any) -> Any:
     if isinstance(node, Operation):
@@ -77,9 +73,14 @@ class Mapping:
         self.name = name
         self.spec = spec
         self.document_class = document_class(spec.document)
+        self._build = compile_fields(spec.fields, spec.tables)
+
+    def run(self, data: Any) -> dict[str, Any]:
+        """The document as plain JSON data, before canonical validation."""
+        return self._build(data, data)
 
     def __call__(self, data: Any) -> CanonicalModel:
-        raw = self.spec.run(data)
+        raw = self.run(data)
         try:
             return self.document_class.model_validate(raw)
         except ValidationError as exc:

@@ -5,6 +5,10 @@ a path string (``customer.email``). Operations: ``copy``, ``const``, ``first``, 
 ``sum``, ``money``, ``split``, ``call``, ``each`` and ``fields``. Any of them takes the modifiers ``default`` (used when
 the value is missing or empty), ``as`` (string, integer, decimal, boolean) and ``required``.
 
+Operations are compiled once, when the mapping is loaded, into plain closures ``(root, current) -> value``:
+a mapping runs for every inbound document, so the per-field work is only what the field needs. An error
+raised deep inside names its output field as it travels up (``lines[3].unit_price``).
+
 Empty strings read as missing: channels send ``""`` where they mean "none" (Shopify SKUs, WooCommerce
 addresses), and the canonical model has no empty strings. Fields whose value is missing are left out of the
 output, so the canonical model's defaults apply.
@@ -12,7 +16,7 @@ output, so the canonical model's defaults apply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -22,32 +26,43 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from hub.mapping.errors import MappingInputError
 from hub.mapping.functions import decimal_text, get_function, to_decimal
-from hub.mapping.paths import read_path
+from hub.mapping.paths import parse_path, read_parts
 
 Coercion = Literal["string", "integer", "decimal", "boolean"]
 
 
-@dataclass(frozen=True)
-class Scope:
-    root: Any
-    current: Any
-    tables: dict[str, dict[str, Any]]
-    field: str = ""
+Fn = Callable[[Any, Any], Any]  # compiled operation: (input root, current item) -> value or None
+Tables = dict[str, dict[str, Any]]
 
-    def at(self, field: str) -> Scope:
-        return replace(self, field=f"{self.field}.{field}" if self.field else field)
 
-    def item(self, current: Any, index: int) -> Scope:
-        return replace(self, current=current, field=f"{self.field}[{index}]")
+def within(exc: MappingInputError, part: str) -> MappingInputError:
+    """The error as seen one level up: ``part`` (a field name or ``[index]``) put before its field path."""
+    inner = exc.field
+    field = part + ("." + inner if inner and not inner.startswith("[") else inner)
+    return MappingInputError(exc.message, field=field, source=exc.source)
 
-    def read(self, path: str) -> Any:
-        try:
-            return blank_to_none(read_path(self.root, self.current, path))
-        except MappingInputError as exc:
-            raise MappingInputError(str(exc).split(": ", 1)[-1], field=self.field, source=path) from None
 
-    def fail(self, message: str, source: str = "") -> MappingInputError:
-        return MappingInputError(message, field=self.field, source=source)
+def reader(path: str) -> Fn:
+    """A compiled path read: missing values, nulls and blank strings read as None."""
+    from_root, parts = parse_path(path)
+    if not from_root and len(parts) == 1 and isinstance(parts[0], str):
+        key = parts[0]
+
+        def read_key(root: Any, current: Any) -> Any:
+            if isinstance(current, dict):
+                return blank_to_none(current.get(key))
+            return blank_to_none(read_parts(current, parts, path))
+
+        return read_key
+
+    def read(root: Any, current: Any) -> Any:
+        return blank_to_none(read_parts(root if from_root else current, parts, path))
+
+    return read
+
+
+def _nothing(root: Any, current: Any) -> Any:
+    return None
 
 
 def blank_to_none(value: Any) -> Any:
@@ -64,44 +79,64 @@ class Operation(BaseModel):
     as_: Coercion | None = Field(default=None, alias="as", description="Convert the value to this type.")
     required: bool = Field(default=False, description="Fail when no value results (after the default).")
 
-    def produce(self, scope: Scope) -> Any:
+    def producer(self, tables: Tables) -> Fn:
+        """The operation's own work, compiled; the modifiers are added by :meth:`compile`."""
         raise NotImplementedError
 
-    def apply(self, scope: Scope) -> Any:
-        value = blank_to_none(self.produce(scope))
-        if value is None or value == []:
-            value = self.default
-        if value is not None and self.as_ is not None:
-            value = coerce(value, self.as_, scope)
-        if value is None and self.required:
-            source = self.copy_ if isinstance(self, Copy) else ""
-            raise scope.fail("a value is required but the input has none", source=source)
-        return value
+    def compile(self, tables: Tables) -> Fn:
+        produce = self.producer(tables)
+        default, kind, required = self.default, self.as_, self.required
+        if default is None and kind is None and not required:
+
+            def plain(root: Any, current: Any) -> Any:
+                value = blank_to_none(produce(root, current))
+                return None if value == [] else value
+
+            return plain
+        source = self.copy_ if isinstance(self, Copy) else ""
+
+        def modified(root: Any, current: Any) -> Any:
+            value = blank_to_none(produce(root, current))
+            if value is None or value == []:
+                value = default
+            if value is not None and kind is not None:
+                value = coerce(value, kind)
+            if value is None and required:
+                raise MappingInputError("a value is required but the input has none", source=source)
+            return value
+
+        return modified
 
 
 class Copy(Operation):
     copy_: str = Field(alias="copy", description="Path of the input value.")  # `copy` would shadow BaseModel.copy
 
-    def produce(self, scope: Scope) -> Any:
-        return scope.read(self.copy_)
+    def producer(self, tables: Tables) -> Fn:
+        return reader(self.copy_)
 
 
 class Const(Operation):
     const: Any = Field(description="A fixed value.")
 
-    def produce(self, scope: Scope) -> Any:
-        return self.const
+    def producer(self, tables: Tables) -> Fn:
+        const = self.const
+        return lambda root, current: const
 
 
 class First(Operation):
     first: list[Spec] = Field(min_length=1, description="The first of these that yields a value.")
 
-    def produce(self, scope: Scope) -> Any:
-        for candidate in self.first:
-            value = evaluate(candidate, scope)
-            if value is not None:
-                return value
-        return None
+    def producer(self, tables: Tables) -> Fn:
+        candidates = [compile_spec(candidate, tables) for candidate in self.first]
+
+        def first(root: Any, current: Any) -> Any:
+            for candidate in candidates:
+                value = candidate(root, current)
+                if value is not None:
+                    return value
+            return None
+
+        return first
 
 
 class Lookup(Operation):
@@ -109,17 +144,23 @@ class Lookup(Operation):
     from_: Spec = Field(alias="from", description="The key to look up.")
     strict: bool = Field(default=False, description="Fail on a key the table lacks (otherwise: default).")
 
-    def produce(self, scope: Scope) -> Any:
-        key = evaluate(self.from_, scope)
-        if key is None:
+    def producer(self, tables: Tables) -> Fn:
+        key_of = compile_spec(self.from_, tables)
+        table = tables[self.lookup] if isinstance(self.lookup, str) else self.lookup
+        strict = self.strict
+
+        def lookup(root: Any, current: Any) -> Any:
+            key = key_of(root, current)
+            if key is None:
+                return None
+            text = str(key).lower() if isinstance(key, bool) else str(key)
+            if text in table:
+                return table[text]
+            if strict:
+                raise MappingInputError(f"{key!r} is not one of {', '.join(map(repr, table))}")
             return None
-        table = scope.tables[self.lookup] if isinstance(self.lookup, str) else self.lookup
-        text = str(key).lower() if isinstance(key, bool) else str(key)
-        if text in table:
-            return table[text]
-        if self.strict:
-            raise scope.fail(f"{key!r} is not one of {', '.join(map(repr, table))}")
-        return None
+
+        return lookup
 
 
 class DateOp(Operation):
@@ -129,23 +170,26 @@ class DateOp(Operation):
     assume_tz: str | None = Field(default=None, description="Time zone for inputs that carry none (e.g. UTC).")
     date_only: bool = Field(default=False, description="Output the calendar day (YYYY-MM-DD) only.")
 
-    def produce(self, scope: Scope) -> Any:
-        raw = evaluate(self.date, scope)
+    def producer(self, tables: Tables) -> Fn:
+        raw_of = compile_spec(self.date, tables)
+        return lambda root, current: self._convert(raw_of(root, current))
+
+    def _convert(self, raw: Any) -> Any:
         if raw is None:
             return None
         try:
             parsed = self._parse(raw)
         except (ValueError, OverflowError, TypeError) as exc:
-            raise scope.fail(f"{raw!r} is not a date/time: {exc}") from None
+            raise MappingInputError(f"{raw!r} is not a date/time: {exc}") from None
         if self.date_only:
             return parsed.date().isoformat()
         if parsed.tzinfo is None:
             if self.assume_tz is None:
-                raise scope.fail(f"{raw!r} has no time zone and the mapping gives no assume_tz")
+                raise MappingInputError(f"{raw!r} has no time zone and the mapping gives no assume_tz")
             try:
                 parsed = parsed.replace(tzinfo=ZoneInfo(self.assume_tz))
             except ZoneInfoNotFoundError:
-                raise scope.fail(f"unknown time zone {self.assume_tz!r}") from None
+                raise MappingInputError(f"unknown time zone {self.assume_tz!r}") from None
         return parsed.isoformat()
 
     def _parse(self, raw: Any) -> datetime:
@@ -161,45 +205,60 @@ class DateOp(Operation):
 class Sum(Operation):
     sum: list[Spec] = Field(min_length=1, description="Decimal sum of these values (lists are flattened).")
 
-    def produce(self, scope: Scope) -> Any:
-        total, seen = Decimal(0), False
-        for part in self.sum:
-            value = evaluate(part, scope)
-            for item in value if isinstance(value, list) else [value]:
-                try:
-                    number = to_decimal(item)
-                except ValueError as exc:
-                    raise scope.fail(str(exc)) from None
-                if number is not None:
-                    total, seen = total + number, True
-        return decimal_text(total) if seen else None
+    def producer(self, tables: Tables) -> Fn:
+        parts = [compile_spec(part, tables) for part in self.sum]
+
+        def total_of(root: Any, current: Any) -> Any:
+            total, seen = Decimal(0), False
+            for part in parts:
+                value = part(root, current)
+                for item in value if isinstance(value, list) else [value]:
+                    try:
+                        number = to_decimal(item)
+                    except ValueError as exc:
+                        raise MappingInputError(str(exc)) from None
+                    if number is not None:
+                        total, seen = total + number, True
+            return decimal_text(total) if seen else None
+
+        return total_of
 
 
 class MoneyOp(Operation):
     money: Spec = Field(description="The amount (a number or numeric text).")
     currency: Spec = Field(description="ISO 4217 code, e.g. a path such as $.currency.")
 
-    def produce(self, scope: Scope) -> Any:
-        try:
-            amount = to_decimal(evaluate(self.money, scope))
-        except ValueError as exc:
-            raise scope.fail(str(exc)) from None
-        if amount is None:
-            return None
-        return {"amount": decimal_text(amount), "currency": evaluate(self.currency, scope)}
+    def producer(self, tables: Tables) -> Fn:
+        amount_of, currency_of = compile_spec(self.money, tables), compile_spec(self.currency, tables)
+
+        def money(root: Any, current: Any) -> Any:
+            try:
+                amount = to_decimal(amount_of(root, current))
+            except ValueError as exc:
+                raise MappingInputError(str(exc)) from None
+            if amount is None:
+                return None
+            return {"amount": decimal_text(amount), "currency": currency_of(root, current)}
+
+        return money
 
 
 class Split(Operation):
     split: Spec = Field(description="A text to cut into a list of trimmed, non-empty parts.")
     separator: str = Field(default=",", min_length=1)
 
-    def produce(self, scope: Scope) -> Any:
-        value = evaluate(self.split, scope)
-        if value is None:
-            return None
-        if isinstance(value, list):
-            return [str(part).strip() for part in value if str(part).strip()]
-        return [part.strip() for part in str(value).split(self.separator) if part.strip()]
+    def producer(self, tables: Tables) -> Fn:
+        value_of, separator = compile_spec(self.split, tables), self.separator
+
+        def split(root: Any, current: Any) -> Any:
+            value = value_of(root, current)
+            if value is None:
+                return None
+            if isinstance(value, list):
+                return [str(part).strip() for part in value if str(part).strip()]
+            return [part.strip() for part in str(value).split(separator) if part.strip()]
+
+        return split
 
 
 class Call(Operation):
@@ -207,13 +266,18 @@ class Call(Operation):
     args: list[Spec] = Field(default_factory=list, description="Arguments, each an operation or a path.")
     options: dict[str, Any] = Field(default_factory=dict, description="Constant keyword arguments.")
 
-    def produce(self, scope: Scope) -> Any:
-        function = get_function(self.call)
-        arguments = [evaluate(argument, scope) for argument in self.args]
-        try:
-            return function(*arguments, **self.options)
-        except ValueError as exc:
-            raise scope.fail(f"{self.call}: {exc}") from None
+    def producer(self, tables: Tables) -> Fn:
+        function, name, options = get_function(self.call), self.call, self.options
+        arguments = [compile_spec(argument, tables) for argument in self.args]
+
+        def call(root: Any, current: Any) -> Any:
+            values = [argument(root, current) for argument in arguments]
+            try:
+                return function(*values, **options)
+            except ValueError as exc:
+                raise MappingInputError(f"{name}: {exc}") from None
+
+        return call
 
 
 class Where(BaseModel):
@@ -224,13 +288,18 @@ class Where(BaseModel):
     not_equals: Any = None
     present: bool | None = None
 
-    def keeps(self, scope: Scope) -> bool:
-        value = scope.read(self.path)
-        if self.present is not None and (value is not None) != self.present:
-            return False
-        if self.equals is not None and value != self.equals:
-            return False
-        return self.not_equals is None or value != self.not_equals
+    def compile(self) -> Callable[[Any, Any], bool]:
+        read, present, equals, not_equals = reader(self.path), self.present, self.equals, self.not_equals
+
+        def keeps(root: Any, current: Any) -> bool:
+            value = read(root, current)
+            if present is not None and (value is not None) != present:
+                return False
+            if equals is not None and value != equals:
+                return False
+            return not_equals is None or value != not_equals
+
+        return keeps
 
 
 class Each(Operation):
@@ -239,34 +308,48 @@ class Each(Operation):
     value: Spec | None = Field(default=None, description="Build one value per item.")
     where: Where | None = Field(default=None, description="Keep only the items that pass this test.")
 
-    def produce(self, scope: Scope) -> Any:
-        items = scope.read(self.each)
-        if items is None:
-            return None
-        if not isinstance(items, list):
-            raise scope.fail(f"expected a list, found {type(items).__name__}", source=self.each)
-        results = []
-        for index, item in enumerate(items):
-            inner = scope.item(item, index)
-            if self.where is not None and not self.where.keeps(inner):
-                continue
-            result = build_object(self.fields, inner) if self.fields is not None else evaluate(self.value, inner)
-            if result is not None:
-                results.append(result)
-        return results
+    def producer(self, tables: Tables) -> Fn:
+        items_of, path = reader(self.each), self.each
+        build = compile_fields(self.fields, tables) if self.fields is not None else compile_spec(self.value, tables)
+        keeps = self.where.compile() if self.where is not None else None
+
+        def each(root: Any, current: Any) -> Any:
+            items = items_of(root, current)
+            if items is None:
+                return None
+            if not isinstance(items, list):
+                raise MappingInputError(f"expected a list, found {type(items).__name__}", source=path)
+            results = []
+            for index, item in enumerate(items):
+                try:
+                    if keeps is not None and not keeps(root, item):
+                        continue
+                    result = build(root, item)
+                except MappingInputError as exc:
+                    raise within(exc, f"[{index}]") from None
+                if result is not None:
+                    results.append(result)
+            return results
+
+        return each
 
 
 class Fields(Operation):
     fields: dict[str, Spec] = Field(description="Build an object from these fields.")
     from_: str | None = Field(default=None, alias="from", description="Read paths relative to this one.")
 
-    def produce(self, scope: Scope) -> Any:
-        if self.from_ is not None:
-            inner = scope.read(self.from_)
-            if inner is None:
-                return None
-            scope = replace(scope, current=inner)
-        return build_object(self.fields, scope) or None
+    def producer(self, tables: Tables) -> Fn:
+        build = compile_fields(self.fields, tables)
+        inner_of = reader(self.from_) if self.from_ is not None else None
+
+        def fields(root: Any, current: Any) -> Any:
+            if inner_of is not None:
+                current = inner_of(root, current)
+                if current is None:
+                    return None
+            return build(root, current) or None
+
+        return fields
 
 
 OPERATION_KEYS = ("each", "copy", "const", "first", "lookup", "date", "sum", "money", "split", "call", "fields")
@@ -318,24 +401,33 @@ for _model in (First, Lookup, DateOp, Sum, MoneyOp, Split, Call, Each, Fields):
     _model.model_rebuild()
 
 
-def evaluate(spec: Spec | None, scope: Scope) -> Any:
+def compile_spec(spec: Spec | None, tables: Tables) -> Fn:
     if spec is None:
-        return None
+        return _nothing
     if isinstance(spec, str):
-        return scope.read(spec)
-    return spec.apply(scope)
+        return reader(spec)
+    return spec.compile(tables)
 
 
-def build_object(fields: dict[str, Spec], scope: Scope) -> dict[str, Any]:
-    result = {}
-    for name, spec in fields.items():
-        value = evaluate(spec, scope.at(name))
-        if value is not None:
-            result[name] = value
-    return result
+def compile_fields(fields: dict[str, Spec], tables: Tables) -> Callable[[Any, Any], dict[str, Any]]:
+    """Build an object: each field's value, left out when None; an error names the field it happened in."""
+    compiled = [(name, compile_spec(spec, tables)) for name, spec in fields.items()]
+
+    def build(root: Any, current: Any) -> dict[str, Any]:
+        result = {}
+        for name, value_of in compiled:
+            try:
+                value = value_of(root, current)
+            except MappingInputError as exc:
+                raise within(exc, name) from None
+            if value is not None:
+                result[name] = value
+        return result
+
+    return build
 
 
-def coerce(value: Any, kind: Coercion, scope: Scope) -> Any:
+def coerce(value: Any, kind: Coercion) -> Any:
     try:
         if kind == "string":
             return decimal_text(value) if isinstance(value, Decimal) else str(value)
@@ -358,4 +450,4 @@ def coerce(value: Any, kind: Coercion, scope: Scope) -> Any:
             return False
         raise ValueError(f"{value!r} is not a boolean")
     except ValueError as exc:
-        raise scope.fail(str(exc)) from None
+        raise MappingInputError(str(exc)) from None

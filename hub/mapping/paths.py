@@ -37,7 +37,11 @@ def parse_path(path: str) -> tuple[bool, tuple[str | int, ...]]:
 
 def read_path(root: Any, current: Any, path: str) -> Any:
     from_root, parts = parse_path(path)
-    value = root if from_root else current
+    return read_parts(root if from_root else current, parts, path)
+
+
+def read_parts(value: Any, parts: tuple[str | int, ...], path: str) -> Any:
+    """Follow already parsed ``parts`` from ``value``; ``path`` is only for the error message."""
     for part in parts:
         if value is None:
             return None
