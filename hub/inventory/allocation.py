@@ -52,7 +52,7 @@ from hub.inventory.errors import (
 from hub.inventory.ledger import Bucket, Cause, Reason, key_seen
 from hub.inventory.levels import Level, change, get_level
 from hub.inventory.locations import location_state
-from hub.inventory.tables import ALLOCATIONS, AVAILABLE, dialect_insert, from_row, location_is_active
+from hub.inventory.tables import ALLOCATIONS, AVAILABLE, from_row, insert_at_location, location_is_active
 
 # How often a partial allocation re-reads the level after losing a race before reporting what it got.
 PARTIAL_ATTEMPTS = 20
@@ -175,7 +175,7 @@ def _claim(session: Session, request: AllocationRequest, now: datetime) -> tuple
     Returns (new id, None) when this call owns the key, or (None, existing) when it was allocated before.
     A concurrent claimer of the same key waits on the unique index until the first one commits or rolls back.
     """
-    insert = dialect_insert(session, ALLOCATIONS).values(**new_allocation_row(request, now))
+    insert = insert_at_location(session, ALLOCATIONS, new_allocation_row(request, now))
     insert = insert.on_conflict_do_nothing(index_elements=["order_id", "line_id", "location_id"])
     for _attempt in range(5):
         new_id = session.execute(insert.returning(ALLOCATIONS.c.id)).scalar_one_or_none()
@@ -184,7 +184,8 @@ def _claim(session: Session, request: AllocationRequest, now: datetime) -> tuple
         existing = find_allocation(session, request.order_id, request.line_id, request.location_id)
         if existing is not None:
             return _existing(session, request, existing, now)
-        # The row that conflicted was removed since (its claimer got no units): the key is free again.
+        location_state(session, request.location_id)  # UnknownLocation: that is why nothing was inserted
+        # Otherwise the row that conflicted was removed since (its claimer got no units): the key is free again.
     raise InventoryConflict(f"order {request.order_id} line {request.line_id}: the allocation key keeps changing")
 
 

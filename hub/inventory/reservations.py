@@ -42,7 +42,15 @@ from hub.inventory.ledger import Bucket, Cause, Reason
 from hub.inventory.levels import change as change_level
 from hub.inventory.levels import get_level
 from hub.inventory.locations import location_state
-from hub.inventory.tables import ALLOCATIONS, AVAILABLE, RESERVATIONS, dialect_insert, from_row, location_is_active
+from hub.inventory.tables import (
+    ALLOCATIONS,
+    AVAILABLE,
+    RESERVATIONS,
+    dialect_insert,
+    from_row,
+    insert_at_location,
+    location_is_active,
+)
 
 DEFAULT_TTL = timedelta(minutes=15)
 SWEEP_BATCH = 500
@@ -121,11 +129,12 @@ def reserve(
 
 def _insert(session: Session, record: ReservationRecord, created_at: datetime) -> ReservationRecord | None:
     """Insert the reservation; None when it is new, the earlier one when its key was used before."""
-    insert = dialect_insert(session, RESERVATIONS).values(**asdict(record), created_at=created_at)
+    insert = insert_at_location(session, RESERVATIONS, asdict(record) | {"created_at": created_at})
     if record.key is not None:
         insert = insert.on_conflict_do_nothing(index_elements=["key"])
     if session.execute(insert.returning(RESERVATIONS.c.id)).scalar_one_or_none() is not None:
         return None
+    location_state(session, record.location_id)  # UnknownLocation: that is why nothing was inserted
     existing = _find(session, RESERVATIONS.c.key == record.key)
     assert existing is not None  # it conflicted with a committed row, and held reservations are never deleted
     return existing

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, exists, update
+from sqlalchemy import ColumnElement, Table, exists, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,15 @@ def dialect_insert(session: Session, table: Table) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def insert_at_location(session: Session, table: Table, values: dict[str, Any]) -> Any:
+    """``INSERT INTO table SELECT <values> WHERE <the location exists>``: a row for an unknown location is
+    simply not inserted (the caller then reports the location), where a plain INSERT would fail on the
+    foreign key and, on PostgreSQL, abort the caller's whole transaction."""
+    row = select(*(literal(value, table.c[name].type).label(name) for name, value in values.items()))
+    row = row.where(exists().where(LOCATIONS.c.id == values["location_id"]))
+    return dialect_insert(session, table).from_select(list(values), row)
 
 
 def location_is_active(location_id: str) -> ColumnElement[bool]:
