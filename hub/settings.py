@@ -46,6 +46,9 @@ class WorkerSettings(BaseModel):
     heartbeat_seconds: int = Field(default=30, ge=1, description="how often beat asks a worker to check in")
     sweep_seconds: int = Field(default=15, ge=1, description="how often stored but unpublished messages are sought")
     pull_seconds: int = Field(default=300, ge=10, description="how often channels are polled and reconciled")
+    edi_poll_seconds: int = Field(
+        default=60, ge=5, description="how often partners' mailboxes and SFTP servers are polled, unsent X12 sought"
+    )
 
 
 class Settings(BaseSettings):

@@ -64,6 +64,20 @@ def _transport(spec: str) -> dict[str, Any]:
     return transport
 
 
+def _inbound_http(spec: str) -> dict[str, str] | None:
+    """``token=REF`` or ``username=NAME,password=REF`` as a profile's inbound_http; ``none`` removes it."""
+    if spec.strip().lower() == "none":
+        return None
+    credential = {}
+    for pair in filter(None, spec.split(",")):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            # the value is not echoed: a misplaced one is often the secret itself
+            raise InputRejected("--http-inbound takes KEY=VALUE parts: token=REF or username=NAME,password=REF")
+        credential[key.strip()] = value
+    return credential
+
+
 def _set(target: dict[str, Any], path: str, value: Any) -> None:
     if value is None:
         return
@@ -107,6 +121,11 @@ def group() -> None:
 @click.option("--ack-gs-version", help="GS08 of our acknowledgments, when the partner wants other than the plain one.")
 @click.option("--leniency", "leniencies", multiple=True, metavar="NAME=BOOL", help="e.g. fixed_width_isa=false.")
 @click.option("--transport", "transports", multiple=True, metavar="SPEC", help="TYPE,KEY=VALUE,... (replaces all).")
+@click.option(
+    "--http-inbound",
+    metavar="SPEC",
+    help="Who may POST X12 to /edi/ID: token=REF or username=NAME,password=REF (REF: env:NAME or file:PATH); none.",
+)
 @click.option("--active/--inactive", default=None)
 @click.pass_obj
 def add(ctx: Context, /, partner_id: str, **options: Any) -> None:
@@ -170,6 +189,8 @@ def _apply(profile: dict[str, Any], options: dict[str, Any], new: bool) -> None:
         _set(profile, f"leniencies.{name}", flag)
     if options["transports"]:
         profile["transports"] = [_transport(spec) for spec in options["transports"]]
+    if options["http_inbound"]:
+        profile["inbound_http"] = _inbound_http(options["http_inbound"])
 
 
 def _summary(record: PartnerRecord) -> dict[str, Any]:

@@ -116,6 +116,14 @@ class ItemXref(_Model):
     qualifier: Code2 = "VN"
 
 
+def _check_http_auth(token: str | None, username: str | None, password: str | None) -> None:
+    """HTTP authentication is a bearer token or basic username and password, never a mix."""
+    if token and (username or password):
+        raise ValueError("give either a token or a username and password, not both")
+    if bool(username) != bool(password):
+        raise ValueError("basic authentication needs both username and password")
+
+
 class HttpTransport(_Model):
     type: Literal["http"] = "http"
     url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")]
@@ -126,10 +134,7 @@ class HttpTransport(_Model):
 
     @model_validator(mode="after")
     def _one_auth(self) -> HttpTransport:
-        if self.token and (self.username or self.password):
-            raise ValueError("give either a token or a username and password, not both")
-        if bool(self.username) != bool(self.password):
-            raise ValueError("basic authentication needs both username and password")
+        _check_http_auth(self.token, self.username, self.password)
         return self
 
 
@@ -139,8 +144,8 @@ class MailboxTransport(_Model):
     type: Literal["mailbox"] = "mailbox"
     inbound: Annotated[str, Field(min_length=1)]
     outbound: Annotated[str, Field(min_length=1)]
-    pattern: str = "*"
-    archive: str | None = None
+    pattern: str = "*"  # a shell glob on file names, case-sensitive
+    archive: str | None = None  # picked-up files move here; without it they are deleted once stored
 
 
 class SftpTransport(_Model):
@@ -153,6 +158,9 @@ class SftpTransport(_Model):
     host_key: Annotated[str, Field(min_length=8)]  # the server key we pin, e.g. "SHA256:..." (never trust on first use)
     inbound: str = "/outbound"  # where the partner leaves files for us
     outbound: str = "/inbound"  # where we leave files for the partner
+    pattern: str = "*"  # which inbound file names to take (shell glob, case-sensitive)
+    archive: str | None = None  # remote directory picked-up files are renamed into; None deletes them
+    timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30
 
     @model_validator(mode="after")
     def _one_credential(self) -> SftpTransport:
@@ -162,6 +170,23 @@ class SftpTransport(_Model):
 
 
 Transport = Annotated[HttpTransport | MailboxTransport | SftpTransport, Field(discriminator="type")]
+
+
+class InboundHttpAuth(_Model):
+    """How a partner proves itself when it posts X12 to ``POST /edi/<partner id>``: a bearer token, or HTTP
+    basic authentication with a username and a password. A partner without it cannot post at all."""
+
+    token: SecretReference | None = None
+    username: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^:\s]+$")] | None = None
+    password: SecretReference | None = None
+
+    @model_validator(mode="after")
+    def _one_scheme(self) -> InboundHttpAuth:
+        _check_http_auth(self.token, self.username, self.password)
+        if not self.token and not self.username:
+            raise ValueError("give a token, or a username and password (secrets as env:NAME or file:PATH)")
+        return self
+
 
 DEFAULT_GS_VERSION = {"00401": "004010", "00501": "005010"}
 
@@ -177,6 +202,7 @@ class PartnerProfile(_Model):
     leniencies: Leniencies = Leniencies()
     items: tuple[ItemXref, ...] = ()
     transports: tuple[Transport, ...] = ()
+    inbound_http: InboundHttpAuth | None = None  # None: the partner cannot post to /edi/<partner id>
 
     @model_validator(mode="before")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Celery
 from flask import Flask
 
+from hub.edi.transports import http_endpoint
 from hub.runtime import Runtime
 from hub.settings import Settings
 from hub.web import errors, health, webhooks
@@ -21,4 +22,5 @@ def create_app(settings: Settings, celery: Celery | None = None) -> Flask:
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(webhooks.blueprint)
+    app.register_blueprint(http_endpoint.blueprint)
     return app

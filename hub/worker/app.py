@@ -17,7 +17,7 @@ from hub.runtime import Runtime
 from hub.settings import Settings
 from hub.worker import queues
 
-TASK_MODULES = ["hub.worker.tasks.system", "hub.worker.tasks.ingest"]
+TASK_MODULES = ["hub.worker.tasks.system", "hub.worker.tasks.ingest", "hub.worker.tasks.edi"]
 
 
 def create_celery(settings: Settings, runtime: Runtime | None = None) -> Celery:
@@ -74,6 +74,9 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "task": "hub.ingest.pull_all",
         "schedule": timedelta(seconds=settings.worker.pull_seconds),
     }
+    edi_every = timedelta(seconds=settings.worker.edi_poll_seconds)
+    schedule["poll-edi-partners"] = {"task": "hub.edi.poll_all", "schedule": edi_every}
+    schedule["send-pending-edi"] = {"task": "hub.edi.send_pending", "schedule": edi_every}
     if settings.embedded:
         schedule["purge-embedded-broker"] = {
             "task": "hub.system.purge_broker",

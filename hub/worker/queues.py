@@ -14,9 +14,10 @@ DELIVER_3PL = "deliver.3pl"
 DELIVER_SUPPLIER = "deliver.supplier"
 DELIVER_ACCOUNTING = "deliver.accounting"
 EXPORT = "export"  # reports and bulk exports
+EDI = "edi"  # X12 transports: sending interchanges, polling partners' mailboxes and SFTP servers
 SYSTEM = "system"  # housekeeping: heartbeats, cleanup
 
-QUEUES = (INGEST, ROUTE, DELIVER_3PL, DELIVER_SUPPLIER, DELIVER_ACCOUNTING, EXPORT, SYSTEM)
+QUEUES = (INGEST, ROUTE, DELIVER_3PL, DELIVER_SUPPLIER, DELIVER_ACCOUNTING, EXPORT, EDI, SYSTEM)
 
 # Task names are hub.<stage>.<verb>; the stage picks the queue.
 TASK_ROUTES = {
@@ -26,6 +27,7 @@ TASK_ROUTES = {
     "hub.deliver.supplier.*": {"queue": DELIVER_SUPPLIER},
     "hub.deliver.accounting.*": {"queue": DELIVER_ACCOUNTING},
     "hub.export.*": {"queue": EXPORT},
+    "hub.edi.*": {"queue": EDI},
     "hub.system.*": {"queue": SYSTEM},
 }
 

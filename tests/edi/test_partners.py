@@ -125,6 +125,37 @@ def test_transports_hold_secret_references_never_values() -> None:
         parse_profile(profile_data(transports=[{k: v for k, v in sftp.items() if k != "host_key"}]))
 
 
+def test_the_inbound_http_credential_is_a_token_or_basic_auth_given_by_reference() -> None:
+    assert parse_profile(profile_data()).inbound_http is None  # no credential: the partner cannot post
+    token = parse_profile(profile_data(inbound_http={"token": "env:ACME_IN_TOKEN"})).inbound_http
+    assert token is not None and token.token == "env:ACME_IN_TOKEN" and token.username is None
+    basic = parse_profile(profile_data(inbound_http={"username": "acme", "password": "file:/run/secrets/acme"}))
+    assert basic.inbound_http is not None and basic.inbound_http.username == "acme"
+
+    with pytest.raises(InvalidProfile) as refused:
+        parse_profile(profile_data(inbound_http={"token": "s3cr3t-value"}))
+    assert "inbound_http.token" in str(refused.value) and "s3cr3t" not in str(refused.value)
+    for bad, message in (
+        ({}, "give a token, or a username and password"),
+        ({"token": "env:T", "username": "acme", "password": "env:P"}, "either a token or a username and password"),
+        ({"username": "acme"}, "needs both username and password"),
+        ({"username": "ac:me", "password": "env:P"}, "inbound_http.username"),
+        ({"token": "env:T", "realm": "x"}, "inbound_http.realm"),
+    ):
+        with pytest.raises(InvalidProfile, match=message):
+            parse_profile(profile_data(inbound_http=bad))
+
+
+def test_folder_transports_take_a_pattern_and_an_archive() -> None:
+    sftp = {"type": "sftp", "host": "h", "username": "u", "password": "env:P", "host_key": "SHA256:abcdefgh"}
+    profile = parse_profile(profile_data(transports=[sftp, {**sftp, "pattern": "*.edi", "archive": "/done"}]))
+    plain, archived = profile.transports
+    assert (plain.pattern, plain.archive, plain.timeout_seconds) == ("*", None, 30)  # type: ignore[union-attr]
+    assert (archived.pattern, archived.archive) == ("*.edi", "/done")  # type: ignore[union-attr]
+    with pytest.raises(InvalidProfile, match="transports.0.sftp.timeout_seconds"):
+        parse_profile(profile_data(transports=[{**sftp, "timeout_seconds": 0}]))
+
+
 def test_item_cross_reference_maps_partner_numbers_to_our_skus() -> None:
     profile = parse_profile(profile_data())
     profile = profile.with_item(ItemXref(partner_item="4711", sku="SKU-RED", qualifier="BP"))
@@ -210,6 +241,7 @@ def test_partner_commands_add_list_show_and_cross_reference(database_url: str, t
     assert added.stdout.strip() == "added partner acme: ZZ:ACME -> ZZ:ORDERHUB"
 
     assert orderhub("partner", "add", "acme", "--usage", "T", env=env).returncode == 0  # changes only ISA15
+    assert orderhub("partner", "add", "acme", "--http-inbound", "token=env:ACME_IN", env=env).returncode == 0
     xref = orderhub("partner", "xref", "add", "acme", "4711", "SKU-RED", "--qualifier", "BP", env=env)
     assert xref.returncode == 0 and "BP 4711 -> SKU-RED" in xref.stdout
 
@@ -224,6 +256,10 @@ def test_partner_commands_add_list_show_and_cross_reference(database_url: str, t
     assert profile.delimiters.segment == "\x1c" and profile.leniencies.fixed_width_isa is False
     assert profile.sku_for("4711", "BP") == "SKU-RED"
     assert profile.transports[0].password == "env:ACME_SFTP"  # type: ignore[union-attr]
+    assert profile.inbound_http is not None and profile.inbound_http.token == "env:ACME_IN"
+    assert orderhub("partner", "add", "acme", "--http-inbound", "none", env=env).returncode == 0
+    shown = json.loads(orderhub("partner", "show", "acme", env=env).stdout)
+    assert shown["profile"]["inbound_http"] is None and shown["profile"]["usage"] == "T"
 
 
 @pytest.mark.parametrize(
@@ -237,6 +273,10 @@ def test_partner_commands_add_list_show_and_cross_reference(database_url: str, t
           "--transport", "http,url=https://x.example,token=s3cr3t-token"], "transports.0.http.token"),
         (["partner", "add", "acme", "--name", "A", "--isa", "ZZ:ACME", "--our-isa", "ZZ:HUB", "--version", "00401",
           "--ack", "999"], "a 999 exists only from 00501 on"),
+        (["partner", "add", "acme", "--name", "A", "--isa", "ZZ:ACME", "--our-isa", "ZZ:HUB", "--version", "00401",
+          "--http-inbound", "token=s3cr3t-token"], "inbound_http.token"),
+        (["partner", "add", "acme", "--name", "A", "--isa", "ZZ:ACME", "--our-isa", "ZZ:HUB", "--version", "00401",
+          "--http-inbound", "s3cr3t"], "--http-inbound takes KEY=VALUE parts"),
         (["partner", "show", "nobody"], "no EDI partner 'nobody'"),
         (["partner", "xref", "add", "nobody", "1", "SKU"], "no EDI partner 'nobody'"),
     ],
