@@ -37,6 +37,10 @@ GOOD = [
     "856_4010.x12",
     "810_4010.x12",
     "997_4010_with_ta1.x12",
+    "850_4010_allowances_charges.x12",
+    "850_5010_allowances_charges.x12",
+    "856_4010_multi_order_tares.x12",
+    "856_5010_two_orders_pallet_without_label.x12",
 ]
 
 # file -> (interchange codes, group codes, {ST02: transaction codes}) for its one interchange and group
