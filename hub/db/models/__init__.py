@@ -13,6 +13,14 @@ from hub.db.models.inventory import (
     Location,
     Reservation,
 )
+from hub.db.models.lifecycle import (
+    FulfillmentOrderLineRecord,
+    FulfillmentOrderRecord,
+    LineQuantityRecord,
+    OrderLifecycleRecord,
+    ReturnLineRecord,
+    ReturnRecord,
+)
 from hub.db.models.orders import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.outbox import Delivery, DeliveryAttempt, DeliveryStatus
 from hub.db.models.partners import Partner
@@ -30,6 +38,8 @@ __all__ = [
     "DocumentReceipt",
     "EdiInterchange",
     "EdiTransaction",
+    "FulfillmentOrderLineRecord",
+    "FulfillmentOrderRecord",
     "InboxMessage",
     "InboxStatus",
     "IncomingStock",
@@ -37,11 +47,15 @@ __all__ = [
     "InventoryCount",
     "InventoryLedgerEntry",
     "InventoryLevel",
+    "LineQuantityRecord",
     "Location",
     "OrderEvent",
+    "OrderLifecycleRecord",
     "OrderLineRecord",
     "OrderRecord",
     "Partner",
     "Reservation",
+    "ReturnLineRecord",
+    "ReturnRecord",
     "WorkerHeartbeat",
 ]
