@@ -10,18 +10,13 @@ from hub.edi.documents import DOCUMENTS, to_documents
 from hub.edi.reader import read_interchanges
 from hub.mapping import MappingInputError
 from hub.mapping.functions import x12
+from tests.edi.mapped import mapped_documents
 
 HERE = Path(__file__).parent
 
 
 def _documents(path: str) -> list:
-    out = []
-    for interchange in read_interchanges((HERE / path).read_bytes()):
-        for group in interchange.groups:
-            for tx in group.transactions:
-                assert tx.accepted, tx.findings
-                out.extend(to_documents(tx, group, interchange))
-    return out
+    return mapped_documents((HERE / path).read_bytes())
 
 
 def test_850_to_order() -> None:

@@ -10,23 +10,17 @@ import pytest
 from hub.canonical.acknowledgment import PurchaseOrderAck
 from hub.canonical.invoice import Invoice
 from hub.edi import documents
-from hub.edi.documents import document_input
 from hub.edi.reader import read_interchanges
 from hub.mapping import MappingInputError, load_mapping
 from hub.mapping.functions import get_function
 from hub.mapping.functions.x12_invoice import x12_line_rows
+from tests.edi.mapped import mapping_inputs
 
 HERE = Path(__file__).parent
 
 
 def _inputs(path: str, data: bytes | None = None) -> list[dict]:
-    out = []
-    for interchange in read_interchanges(data if data is not None else (HERE / path).read_bytes()):
-        for group in interchange.groups:
-            for tx in group.transactions:
-                assert tx.accepted, tx.findings
-                out.append(document_input(tx, group, interchange))
-    return out
+    return mapping_inputs(data if data is not None else (HERE / path).read_bytes())
 
 
 def _invoice(data: bytes | None = None) -> Invoice:

@@ -13,24 +13,17 @@ from typing import Any
 
 import pytest
 
-from hub.edi.documents import document_input
-from hub.edi.reader import read_interchanges
 from hub.mapping import MappingInputError, load_mapping
 from hub.mapping.functions import get_function
 from hub.mapping.functions.x12_warehouse import x12_concat, x12_pairs_at, x12_references
+from tests.edi.mapped import mapping_inputs
 
 HERE = Path(__file__).parent
 CASES = HERE.parents[1] / "mappings" / "x12"
 
 
 def _inputs(data: bytes) -> list[dict[str, Any]]:
-    out = []
-    for interchange in read_interchanges(data):
-        for group in interchange.groups:
-            for tx in group.transactions:
-                assert tx.accepted, tx.findings
-                out.append(document_input(tx, group, interchange))
-    return out
+    return mapping_inputs(data)
 
 
 def _sample(name: str) -> bytes:

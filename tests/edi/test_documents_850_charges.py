@@ -3,6 +3,7 @@ order.v1 end to end, through hub.edi.documents.to_documents, on real-shaped 4010
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,10 +11,9 @@ import pytest
 
 from hub.canonical import Order, validate_document
 from hub.canonical.order import ChargeKind
-from hub.edi.documents import to_documents
-from hub.edi.reader import read_interchanges
 from hub.mapping import MappingInputError
 from tests.edi import interchange
+from tests.edi.mapped import mapped_documents, mapping_inputs
 
 HERE = Path(__file__).parent
 SAMPLE_4010 = HERE / "samples/850_4010_allowances_charges.x12"
@@ -21,15 +21,9 @@ SAMPLE_5010 = HERE / "samples/850_5010_allowances_charges.x12"
 
 
 def _orders(data: bytes) -> list[Order]:
-    out = []
-    for ix in read_interchanges(data):
-        for group in ix.groups:
-            for tx in group.transactions:
-                assert tx.accepted, tx.findings
-                for document in to_documents(tx, group, ix):
-                    assert isinstance(document, Order)
-                    out.append(document)
-    return out
+    orders = mapped_documents(data)
+    assert all(isinstance(order, Order) for order in orders)
+    return orders  # type: ignore[return-value]
 
 
 def _order(data: bytes) -> Order:
@@ -305,3 +299,13 @@ def test_a_stated_total_that_is_not_a_number_is_refused() -> None:
 def test_a_bad_line_price_is_still_reported_on_the_line_not_the_charges() -> None:
     with pytest.raises(MappingInputError, match=r"field lines\[0\]\.unit_price"):
         _order(_po("SAC*A*C310****3*10", lines=[["PO1*1*2*EA*4,75**VN*W-1"]]))
+
+
+@pytest.mark.parametrize(
+    ("sample", "case"),
+    [(SAMPLE_4010, "allowances_charges"), (SAMPLE_5010, "stated_total_differs_5010")],
+)
+def test_golden_inputs_are_the_sample_trees(sample: Path, case: str) -> None:
+    golden = HERE.parents[1] / "mappings" / "x12" / "850.cases" / f"{case}.in.json"
+
+    assert mapping_inputs(sample.read_bytes()) == [json.loads(golden.read_text(encoding="utf-8"))]

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from hub.canonical import Shipment, validate_document
-from hub.edi.documents import document_input, split_orders, to_documents
-from hub.edi.reader import read_interchanges
+from hub.edi.documents import split_orders
 from hub.mapping import MappingInputError, load_mapping
 from hub.mapping.functions.x12_shipment import x12_hl_segments, x12_packages, x12_weight
+from tests.edi.mapped import mapped_documents, mapping_inputs
 
 HERE = Path(__file__).parent
 MULTI_4010 = HERE / "samples/856_4010_multi_order_tares.x12"
@@ -23,21 +23,12 @@ TWO_5010 = HERE / "samples/856_5010_two_orders_pallet_without_label.x12"
 
 
 def _documents(data: bytes) -> list[Any]:
-    out = []
-    for ix in read_interchanges(data):
-        for group in ix.groups:
-            for tx in group.transactions:
-                assert tx.accepted, tx.findings
-                out.extend(to_documents(tx, group, ix))
-    return out
+    return mapped_documents(data)
 
 
 def _tree(data: bytes) -> dict[str, Any]:
-    (ix,) = read_interchanges(data)
-    (group,) = ix.groups
-    (tx,) = group.transactions
-    assert tx.accepted, tx.findings
-    return document_input(tx, group, ix)
+    (tree,) = mapping_inputs(data)
+    return tree
 
 
 def _contents(shipment: Shipment) -> list[tuple[str | None, str | None, str | None, list[tuple[str | None, int]]]]:
@@ -118,6 +109,20 @@ def test_5010_a_pallet_without_label_is_named_by_its_hl_and_an_order_without_pac
     assert loose.packages == []
     assert [(i.line_id, i.sku, i.quantity) for i in loose.items] == [("1", "WG-300-GRN", 6), ("2", "WG-100-BLU", 3)]
     assert palletised.carrier is not None and palletised.carrier.service == "Ground"
+
+
+@pytest.mark.parametrize(
+    ("sample", "cases"),
+    [
+        (MULTI_4010, ["multi_order_pallets", "multi_order_ship_to_override"]),
+        (TWO_5010, ["pallet_without_label_5010", "order_without_packs_5010"]),
+    ],
+)
+def test_golden_inputs_are_the_split_sample_trees(sample: Path, cases: list[str]) -> None:
+    folder = HERE.parents[1] / "mappings" / "x12" / "856.cases"
+    golden = [json.loads((folder / f"{case}.in.json").read_text(encoding="utf-8")) for case in cases]
+
+    assert json.loads(json.dumps(split_orders(_tree(sample.read_bytes())))) == golden
 
 
 def test_a_single_order_notice_is_mapped_as_it_is() -> None:
