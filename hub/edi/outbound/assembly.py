@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from hub.canonical import CanonicalModel, InventoryAdvice, Invoice, Order, PurchaseOrderAck, Shipment
 from hub.edi.control_numbers import Kind, format_number
-from hub.edi.model import Finding, Interchange
+from hub.edi.model import Finding, Interchange, Level
 from hub.edi.outbound import (
     inventory_advice,
     invoice,
@@ -242,11 +242,15 @@ def _check(text: str, built: list[_Built]) -> None:
     validate_interchange(interchange)
     problems = _problems(interchange, built)
     if problems:
-        shown = [message for _, message in problems[:MAX_REPORTED]]
-        if len(problems) > MAX_REPORTED:
-            shown.append(f"and {len(problems) - MAX_REPORTED} more")
+        # AK5 code 5 ("one or more segments in error") only sums up the segment findings shown beside it.
+        told = [m for f, m in problems if not (f.level is Level.TRANSACTION and f.code == "5")] or [
+            m for _, m in problems
+        ]
+        shown = told[:MAX_REPORTED] + ([f"and {len(told) - MAX_REPORTED} more"] if len(told) > MAX_REPORTED else [])
         raise OutboundInvalid(
-            "the partner would refuse this interchange, so it is not sent: " + "; ".join(shown),
+            "the partner would refuse this interchange, so it is not sent: "
+            + "; ".join(shown)
+            + ". Correct the fields named in the documents and build the interchange again",
             tuple(finding for finding, _ in problems),
         )
 

@@ -12,8 +12,9 @@ Segments, and where each value comes from:
   with the description (cut to PID05's 80 characters).
 * ``TDS`` with the total in whole cents (implied two decimals); an amount with fractions of a cent is refused.
 * ``TXI`` ``TX`` (all taxes) with the tax, when the invoice states one.
-* ``SAC`` ``C`` ``D240`` (freight) with the shipping charge and ``SAC`` ``A`` ``C310`` (discount) with the
-  discount, each in whole cents, when the invoice states them.
+* ``SAC`` ``C`` ``D240`` (freight, SAC12 ``06`` paid by the customer) with the shipping charge and ``SAC`` ``A``
+  ``C310`` (discount, SAC12 ``02`` off invoice) with the discount, each in whole cents, when the invoice states
+  them.
 * ``CTT`` with the number of lines.
 
 What the inbound 810 mapping does not read back: a line total that is not quantity x unit price (it computes
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from hub.canonical import CanonicalModel, Invoice, InvoiceLine
 from hub.edi.outbound.body import SetBody, SetContext, SetWriter, cents, day, decimal, ident, text
-from hub.edi.outbound.charges import add_sac, add_terms
+from hub.edi.outbound.charges import OFF_INVOICE, PAID_BY_CUSTOMER, add_sac, add_terms
 from hub.edi.outbound.items import add_baseline
 from hub.edi.outbound.parties import add_party
 
@@ -59,9 +60,9 @@ def build(document: CanonicalModel, context: SetContext) -> SetBody:
     if invoice.tax is not None:
         body.add("TXI", "TX", decimal(invoice.tax.amount, "tax"))
     if invoice.shipping is not None:
-        add_sac(body, False, "D240", cents(body.label, invoice.shipping.amount, "shipping"))
+        add_sac(body, False, "D240", cents(body.label, invoice.shipping.amount, "shipping"), method=PAID_BY_CUSTOMER)
     if invoice.discount is not None:
-        add_sac(body, True, "C310", cents(body.label, invoice.discount.amount, "discount"))
+        add_sac(body, True, "C310", cents(body.label, invoice.discount.amount, "discount"), method=OFF_INVOICE)
     body.add("CTT", str(len(invoice.lines)))
     return body
 
