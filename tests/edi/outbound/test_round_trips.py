@@ -74,9 +74,8 @@ def test_the_mappings_golden_documents_read_back_as_they_were(name: str, documen
     assert _round_trip(document, gs08) == expected
 
 
-@pytest.mark.parametrize("gs08", GS08)
-def test_a_web_shop_order_sent_to_a_supplier_loses_only_what_an_850_cannot_carry(gs08: str) -> None:
-    order = drop_ship_order()
+def _web_shop_order_read_back(order: Order, gs08: str) -> Order:
+    """``drop_ship_order()`` as the 850 reading gives it back: what an 850 cannot carry, field by field."""
     ship_to = Address(
         name="Ana Muller",  # accents are taken off: X12 is ASCII
         line1="12 Harbor St",
@@ -124,7 +123,28 @@ def test_a_web_shop_order_sent_to_a_supplier_loses_only_what_an_850_cannot_carry
             },
         }
     )
-    assert _round_trip(order, gs08) == expected
+    return expected
+
+
+@pytest.mark.parametrize("gs08", GS08)
+def test_a_web_shop_order_sent_to_a_supplier_loses_only_what_an_850_cannot_carry(gs08: str) -> None:
+    order = drop_ship_order()
+    assert _round_trip(order, gs08) == _web_shop_order_read_back(order, gs08)
+
+
+def test_the_supplier_reads_its_own_item_number_from_the_cross_reference_as_the_sku() -> None:
+    order = drop_ship_order()
+    profile = make_profile(
+        ours={"qualifier": "ZZ", "id": "ORDERHUB", "gs_id": "ORDERHUBGS"},
+        items=[{"partner_item": "SUP-77", "sku": "ABC-1", "qualifier": "VN"}],
+    )
+    [back] = read_back(build_interchange(profile, [order], Numbers(), now=NOW).text)
+    expected = _web_shop_order_read_back(order, "004010")
+    supplier_view = expected.lines[0].model_copy(
+        # VN is the vendor's number, which the reading takes as the SKU; ours stays among the identifiers
+        update={"sku": "SUP-77", "identifiers": {"sku": "ABC-1", "upc": "012345678905", "vendor_part": "SUP-77"}}
+    )
+    assert back == expected.model_copy(update={"lines": [supplier_view, expected.lines[1]]})
 
 
 # -- hypothesis: orders an 850 carries whole -------------------------------------------------------------------
