@@ -263,7 +263,11 @@ class Order(CanonicalModel):
 
     def _unknown_charge_lines(self) -> str | None:
         known = {line.line_id for line in self.lines}
-        unknown = [f"charges[{i}]" for i, charge in enumerate(self.charges) if charge.line_id not in (None, *known)]
+        unknown = [
+            f"charges[{i}]"
+            for i, charge in enumerate(self.charges)
+            if charge.line_id is not None and charge.line_id not in known
+        ]
         if not unknown:
             return None
         return f"{', '.join(unknown)} name a line_id that no line of the order has"
