@@ -44,10 +44,13 @@ class RoutingContext:
     def total_units(self) -> int:
         return sum(self.demand.values())
 
+    def place(self, location: Location) -> Whereabouts:
+        """Where ``location`` is: its coordinates, address and postal region, placed by postal points."""
+        return Whereabouts.of_location(location, self.snapshot)
+
     def closeness(self, location: Location) -> Closeness:
         if location.id not in self._closeness:
-            where = Whereabouts.of_location(location, self.snapshot)
-            self._closeness[location.id] = closeness(where, self.destination)
+            self._closeness[location.id] = closeness(self.place(location), self.destination)
         return self._closeness[location.id]
 
     def ship_date(self, location: Location) -> date:

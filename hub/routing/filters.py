@@ -77,7 +77,7 @@ def within_distance(location: Location, context: RoutingContext, params: Params)
 @location_filter("same_country")
 def same_country(location: Location, context: RoutingContext, params: Params) -> str | None:
     wanted = context.destination.country
-    country = location.address.country if location.address else None
+    country = context.place(location).country
     if wanted is None or country is None:
         return None if params["unknown"] == "keep" else "its country or the ship-to country is unknown"
     return None if country == wanted else f"is in {country}, the order ships to {wanted}"

@@ -4,13 +4,20 @@ from a few keywords, and rule sets from YAML text. Everything they build goes th
 from __future__ import annotations
 
 import copy
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 import yaml
 
 from hub.canonical import Order
 from hub.routing import RuleSet, Snapshot, parse_rules, read_snapshot
+from hub.routing.context import RoutingContext
+from hub.routing.rulefile import schema_defaults
 from hub.routing.snapshot import Location
+from hub.routing.steps import FilterResult, registered
+
+NOW = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # a Monday: 11:00 in New York, 08:00 in Los Angeles
+NYC = {"US:100": [40.75, -73.99]}
 
 
 def order_data(short: dict[str, Any]) -> dict[str, Any]:
@@ -62,3 +69,19 @@ def make_rules(text_or_data: str | dict[str, Any], source: str = "test-rules.yam
 def one_rule(*pipeline: dict[str, Any], **policy: Any) -> RuleSet:
     """A rule set of one catch-all rule with this pipeline and policy."""
     return make_rules({"version": 1, "rules": [{"name": "only", "pipeline": list(pipeline), "policy": policy}]})
+
+
+def make_context(order: Order, *locations: Location, now: datetime = NOW, **points: Any) -> RoutingContext:
+    """The context the engine builds for ``order``: demand per SKU of the lines that ship."""
+    demand: dict[str, int] = {}
+    for line in order.lines:
+        if line.sku and line.requires_shipping:
+            demand[line.sku] = demand.get(line.sku, 0) + line.quantity
+    return RoutingContext(order, make_snapshot(*locations, postal_points=points.get("postal_points")), now, demand)
+
+
+def run_filter(name: str, candidates: list[Location], context: RoutingContext, **params: Any) -> FilterResult:
+    """The registered filter ``name`` with the schema's defaults and ``params``, as a rule would run it."""
+    return cast(
+        FilterResult, registered("filter")[name](candidates, context, schema_defaults(f"filter.{name}") | params)
+    )

@@ -197,7 +197,7 @@ def _trace_problems(trace: dict[str, Any], expect: dict[str, Any]) -> list[str]:
         if key in expect and ranked != expect[key]:
             out.append(f"{key}: expected {expect[key]}, got {ranked}")
     for location, sort in expect.get("ahead_by", {}).items():
-        entry = next((item for item in trace["ranking"] if item["location"] == location), {})
+        entry: dict[str, Any] = next((item for item in trace["ranking"] if item["location"] == location), {})
         if entry.get("ahead_of_next_by") != sort:
             out.append(f"{location}: expected ahead of the next by {sort!r}, got {entry.get('ahead_of_next_by')!r}")
     notes = {step["step"]: step.get("note") or "" for step in trace["steps"]}
