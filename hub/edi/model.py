@@ -70,7 +70,7 @@ class Finding:
     fatal: bool = True  # False for warnings a partner's leniency allows (e.g. a short ISA)
 
 
-@dataclass
+@dataclass(slots=True)
 class Transaction:
     set_id: str  # ST01
     control_number: str  # ST02
@@ -83,7 +83,7 @@ class Transaction:
         return not any(f.fatal for f in self.findings)
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     functional_id: str  # GS01
     sender: str  # GS02
@@ -97,7 +97,7 @@ class Group:
     declared_count: int | None = None  # GE01, the number of sets the sender says the group holds (AK902)
 
 
-@dataclass
+@dataclass(slots=True)
 class Interchange:
     sender_qualifier: str  # ISA05
     sender_id: str  # ISA06 (trimmed)

@@ -57,7 +57,13 @@ def check_stream(
         if isinstance(event, TransactionRead):
             interchange, group, transaction = event.interchange, event.group, event.transaction
             group.transactions.append(transaction)
-            validate(transaction, group.version, component=interchange.delimiters.component, library=library)
+            validate(
+                transaction,
+                group.version,
+                component=interchange.delimiters.component,
+                library=library,
+                international=leniency.international_characters,
+            )
             result = SetResult(interchange, group, transaction)
             if transaction.accepted and map_documents:
                 try:

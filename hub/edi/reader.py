@@ -75,6 +75,7 @@ class Leniency:
     text_outside_interchanges: bool = False  # e.g. a transport header before the first ISA
     trailing_separators: bool = False  # "N1*ST*ACME**~": empty trailing elements written out (AK304 8)
     max_segment_length: int = 1 << 20  # longer segments are reported (TA1 024) and skipped: bounds memory
+    international_characters: bool = False  # accented Latin letters in text elements (checked by validation)
 
 
 STRICT = Leniency()

@@ -58,8 +58,18 @@ _SEP = "\x1f"  # joins elements for the whole-segment match; never valid in data
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _CHARS_4010 = _LETTERS + "!\"&'()*+,-./:;?= %~@[]_{}\\|<>#$"
 _CHARS_5010 = _CHARS_4010 + "^`"
-_BAD_4010 = re.compile("[^" + "".join(re.escape(c) for c in _CHARS_4010) + "]")
-_BAD_5010 = re.compile("[^" + "".join(re.escape(c) for c in _CHARS_5010) + "]")
+# Accented Latin letters and signs (U+00A0 to U+024F), for partners whose agreement allows them: European
+# names and streets arrive in Latin-1 or UTF-8 files although the X12 character sets lack them.
+_INTERNATIONAL = "".join(chr(code) for code in range(0xA0, 0x250))
+
+
+def _bad(chars: str) -> re.Pattern[str]:
+    return re.compile("[^" + "".join(re.escape(c) for c in chars) + "]")
+
+
+def _charset(version: str, international: bool) -> str:
+    chars = _CHARS_5010 if version.startswith("005") else _CHARS_4010
+    return chars + _INTERNATIONAL if international else chars
 _CONTROL = re.compile("[\x01-\x07\x09-\x0d\x11-\x17\x1c-\x1f]")
 _NUMERIC = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"-?[0-9]*(\.[0-9]+)?")
@@ -272,7 +282,7 @@ class _Transition:
 class CompiledSpec:
     """A ``TransactionSpec`` made ready for validation; build with ``compile_spec``."""
 
-    def __init__(self, spec: TransactionSpec) -> None:
+    def __init__(self, spec: TransactionSpec, international: bool = False) -> None:
         self.spec = spec
         self.slots: list[_Slot] = []
         self.top: list[_Slot] = [self._add(node, None) for node in spec.body]
@@ -280,8 +290,8 @@ class CompiledSpec:
         self.max_use = [self._limit(s) for s in self.slots]
         self.loop_ids = [self._loop_id(s) for s in self.slots]
         self._transitions: list[dict[str, Any]] = [{} for _ in self.slots]
-        self.bad_chars = _BAD_5010 if spec.version.startswith("005") else _BAD_4010
-        self._chars = _CHARS_5010 if spec.version.startswith("005") else _CHARS_4010
+        self._chars = _charset(spec.version, international)
+        self.bad_chars = _bad(self._chars)
         self._patterns: dict[tuple[str, str], re.Pattern[str]] = {}
 
     def _add(self, node: SegmentRef | LoopSpec, parent: _Slot | None) -> _Slot:
@@ -358,26 +368,30 @@ class CompiledSpec:
         return [loop.index, first.index] if first.ref is not None and first.ref.id == seg_id else None
 
 
-_compiled: dict[int, tuple[TransactionSpec, CompiledSpec]] = {}
+_compiled: dict[tuple[int, bool], tuple[TransactionSpec, CompiledSpec]] = {}
 
 
-def compile_spec(spec: TransactionSpec) -> CompiledSpec:
-    """The compiled form of ``spec``, built once per spec object."""
-    hit = _compiled.get(id(spec))
+def compile_spec(spec: TransactionSpec, international: bool = False) -> CompiledSpec:
+    """The compiled form of ``spec``, built once per spec object and character set."""
+    key = (id(spec), international)
+    hit = _compiled.get(key)
     if hit is None or hit[0] is not spec:
-        hit = _compiled[id(spec)] = (spec, CompiledSpec(spec))
+        hit = _compiled[key] = (spec, CompiledSpec(spec, international))
     return hit[1]
 
 
 # --- validation ---------------------------------------------------------------------------------------------
 
 
-def validate_transaction(tx: Transaction, spec: TransactionSpec, *, component: str = ">") -> list[Finding]:
+def validate_transaction(
+    tx: Transaction, spec: TransactionSpec, *, component: str = ">", international: bool = False
+) -> list[Finding]:
     """Check ``tx`` (ST to SE) against ``spec``; returns the findings and adds them to ``tx.findings``.
 
-    ``component`` is the interchange's component separator (ISA16), which composites keep in their value.
+    ``component`` is the interchange's component separator (ISA16), which composites keep in their value;
+    ``international`` also accepts accented Latin letters in text elements (a partner's leniency).
     """
-    findings = _run(compile_spec(spec), tx.segments, component)
+    findings = _run(compile_spec(spec, international), tx.segments, component)
     if any(f.fatal for f in findings):
         findings.append(
             Finding(Level.TRANSACTION, "5", f"{spec.set_id} {tx.control_number}: one or more segments in error")
@@ -387,7 +401,12 @@ def validate_transaction(tx: Transaction, spec: TransactionSpec, *, component: s
 
 
 def validate(
-    tx: Transaction, version: str, *, component: str = ">", library: SpecLibrary | None = None
+    tx: Transaction,
+    version: str,
+    *,
+    component: str = ">",
+    library: SpecLibrary | None = None,
+    international: bool = False,
 ) -> list[Finding]:
     """Validate ``tx`` with the spec for its set and the group's GS08 ``version`` (retail variants resolve)."""
     try:
@@ -396,7 +415,7 @@ def validate(
         finding = Finding(Level.TRANSACTION, "1", f"transaction set not supported: {exc}")
         tx.findings.append(finding)
         return [finding]
-    return validate_transaction(tx, spec, component=component)
+    return validate_transaction(tx, spec, component=component, international=international)
 
 
 def validate_interchange(interchange: Interchange, *, library: SpecLibrary | None = None) -> list[Finding]:
