@@ -13,7 +13,7 @@ from itertools import combinations
 
 from hub.routing.snapshot import Location
 
-MAX_COMBINATIONS = 20_000  # keeps a decision fast with hundreds of stores; the trace says when it stopped
+MAX_COMBINATIONS = 50_000  # keeps a decision fast with hundreds of stores; the trace says when it stopped
 
 
 class Ledger:
@@ -62,10 +62,17 @@ def find_cover(
     """The fewest locations from ``pool`` (between ``smallest`` and ``most_new`` of them) that, with ``base``,
     hold all of ``need``; among equally few, the first in rank order. ``must_use`` restricts the search to
     sets that include one of those locations (the drop-ship stage: own-only sets were already tried)."""
-    total = sum(need.values())
+    skus = [sku for sku, needed in need.items() if needed > 0]
+    wanted = [need[sku] for sku in skus]
     taken = {loc.id for loc in base}
     required = {loc.id for loc in must_use}
+    held = [sum(ledger.available(loc, sku) for loc in base) for sku in skus]
     useful = [loc for loc in pool if loc.id not in taken and ledger.gain(loc, need) > 0]
+    # each location's stock as a vector over the SKUs still needed, capped at the need: one addition per SKU
+    vectors = {
+        loc.id: [min(ledger.available(loc, sku), units) for sku, units in zip(skus, wanted, strict=True)]
+        for loc in useful
+    }
     largest = len(useful) if most_new is None else min(most_new, len(useful))
     examined = 0
     for size in range(smallest, largest + 1):
@@ -73,11 +80,18 @@ def find_cover(
             if required and not any(loc.id in required for loc in chosen):
                 continue
             examined += 1
-            if ledger.coverage([*base, *chosen], need) == total:
+            if _covers(held, wanted, [vectors[loc.id] for loc in chosen]):
                 return CoverSearch(tuple(chosen), examined, True)
             if examined >= MAX_COMBINATIONS:
                 return CoverSearch(None, examined, False)
     return CoverSearch(None, examined, True)
+
+
+def _covers(held: list[int], wanted: list[int], vectors: list[list[int]]) -> bool:
+    for index, units in enumerate(wanted):
+        if held[index] + sum(vector[index] for vector in vectors) < units:
+            return False
+    return True
 
 
 def best_coverage(

@@ -168,9 +168,8 @@ class _Planner:
         search = find_cover(self.ledger, self.need, self.own, base, room, smallest)
         if search.found:
             self.allocate([*base, *search.found])
-            names = [loc.id for loc in search.found]
-            self.stage("split", "chosen", f"fewest own locations holding everything: {len(self.used)}", self.used)
-            return bool(names)
+            self.stage("split", "chosen", f"the fewest own locations holding everything: {len(self.used)}", self.used)
+            return True
         within = "any number of" if room is None else f"up to {room} more"
         stopped = "" if search.exhausted else f" (search stopped after {search.examined} combinations)"
         self.stage("split", "not possible", f"no set of {within} own locations holds everything{stopped}")
@@ -200,7 +199,9 @@ class _Planner:
         self.allocate([*base, *chosen])
         placed = before - self.remaining()
         if placed:
-            detail = f"{placed} of {before} units placed now, from the locations covering the most"
+            # a search cut short by MAX_COMBINATIONS can leave the greedy pick to place everything after all
+            share = "all" if placed == before else f"{placed} of"
+            detail = f"{share} {before} units placed now, from the locations covering the most"
             self.stage("partial", "chosen", detail, self.used)
         else:
             self.stage("partial", "not possible", "no candidate location has any of the units still needed")

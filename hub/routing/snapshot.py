@@ -125,8 +125,20 @@ class Cutoff(SnapshotModel):
 
 
 # Most specific first when estimating: "US:941" (postal code prefix), "US-CA" (region), "US" (country).
-_REGION_KEY = re.compile(r"^[A-Z]{2}(:[A-Z0-9]{1,10}|-[A-Z0-9]{1,3})?$")
-_REGION_KEY_HELP = "a country (US), a country-region (US-CA) or a country:postal prefix (US:941)"
+REGION_PATTERN = r"^[A-Z]{2}(:[A-Z0-9]{1,10}|-[A-Z0-9]{1,3})?$"
+POSTAL_POINT_PATTERN = r"^[A-Z]{2}(:\S+)?$"
+_KEY_FORMS = {
+    REGION_PATTERN: "a country (US), a country-region (US-CA) or a country:postal prefix (US:941)",
+    POSTAL_POINT_PATTERN: "COUNTRY:POSTAL_PREFIX (US:100) or COUNTRY",
+}
+
+
+def _check_keys(mapping: dict[str, Any], pattern: str, what: str) -> None:
+    for key in mapping:
+        if not re.fullmatch(pattern, key):
+            raise ValueError(f"{what} key {key!r} must be {_KEY_FORMS[pattern]}")
+
+
 Amount = Annotated[DecimalString, Field(ge=0)]
 
 
@@ -146,9 +158,7 @@ class CostProfile(SnapshotModel):
     @field_validator("regions")
     @classmethod
     def _region_keys(cls, regions: dict[str, RegionCost]) -> dict[str, RegionCost]:
-        for key in regions:
-            if not _REGION_KEY.fullmatch(key):
-                raise ValueError(f"region key {key!r} must be {_REGION_KEY_HELP}")
+        _check_keys(regions, REGION_PATTERN, "region")
         return regions
 
     def estimate(self, units: int, country: str | None, region: str | None, postal_code: str = "") -> Decimal:
@@ -192,7 +202,7 @@ class Location(SnapshotModel):
     coordinates: Coordinates | None = None
     postal_region: str | None = Field(
         default=None,
-        pattern=r"^[A-Z]{2}(:[A-Z0-9]{1,10}|-[A-Z0-9]{1,3})?$",
+        pattern=REGION_PATTERN,
         description='Where the location is when it has no coordinates: "US:606" (postal prefix), "US-IL", "US".',
     )
     cutoff: Cutoff | None = None
@@ -212,9 +222,6 @@ class Location(SnapshotModel):
         return any(wanted == known.casefold() for known in (self.id, *self.aliases))
 
 
-_POSTAL_KEY = re.compile(r"^[A-Z]{2}(:\S+)?$")
-
-
 class Snapshot(SnapshotModel):
     taken_at: Timestamp | None = None
     locations: tuple[Location, ...] = ()
@@ -227,9 +234,7 @@ class Snapshot(SnapshotModel):
     @field_validator("postal_points")
     @classmethod
     def _postal_keys(cls, points: dict[str, Coordinates]) -> dict[str, Coordinates]:
-        for key in points:
-            if not _POSTAL_KEY.fullmatch(key):
-                raise ValueError(f"postal point key {key!r} must be COUNTRY:POSTAL_PREFIX (US:100) or COUNTRY")
+        _check_keys(points, POSTAL_POINT_PATTERN, "postal point")
         return points
 
     @model_validator(mode="after")
