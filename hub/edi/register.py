@@ -22,7 +22,7 @@ from hub.edi.model import Group, Interchange, Transaction
 
 
 @dataclass(frozen=True)
-class OutboundSet:
+class QueuedSet:
     set_id: str
     functional_id: str
     group_control_number: str
@@ -113,7 +113,7 @@ def queue_outbound(
     receiver: str,
     usage: str,
     kind: str,
-    sets: Sequence[OutboundSet] = (),
+    sets: Sequence[QueuedSet] = (),
 ) -> EdiInterchange:
     """Register an interchange to send; its sets (documents, not acknowledgments) await the partner's 997."""
     row = EdiInterchange(

@@ -13,7 +13,7 @@ from hub.db.models import EdiInterchange, EdiTransaction, InboxMessage, OrderEve
 from hub.db.session import Database
 from hub.edi.intake import ANY_PARTNER, store_x12
 from hub.edi.partners import parse_profile, save_partner
-from hub.edi.register import OutboundSet, queue_outbound
+from hub.edi.register import QueuedSet, queue_outbound
 from tests.edi.x12text import group, interchange, purchase_order, transaction
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -200,7 +200,7 @@ def _sent_850(database: Database, po_number: str, order_id: str | None = None) -
             receiver="ZZ:ACMERETAIL",
             usage="P",
             kind="documents",
-            sets=[OutboundSet("850", "PO", "7", "004010", "0001", po_number, order_id=order_id)],
+            sets=[QueuedSet("850", "PO", "7", "004010", "0001", po_number, order_id=order_id)],
         )
 
 

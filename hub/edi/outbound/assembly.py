@@ -133,10 +133,10 @@ def build_interchange(
     return Outbound(
         text=text,
         control_number=format_number(Kind.ISA13, isa13),
-        transactions=tuple(
-            OutboundSet(b.writer.set_id, b.functional_id, g.control_number, b.control_number, b.reference)
-            for g in groups.values()
-            for b in g.members
+        transactions=tuple(  # in the order of ``documents``
+            OutboundSet(b.writer.set_id, b.functional_id, b.group.control_number, b.control_number, b.reference)
+            for b in built
+            if b.group is not None
         ),
     )
 
