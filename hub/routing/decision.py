@@ -160,6 +160,17 @@ class Decision:
             for allocation in line.allocations
         ]
 
+    def awaiting(self) -> dict[str, int]:
+        """Units per SKU not placed on stock now (backordered, pre-ordered or held): the SKUs whose arrival
+        should wake this order up."""
+        units: dict[str, int] = {}
+        for line in self.lines:
+            if line.sku is not None and line.status != LineStatus.NOT_ROUTED:
+                short = line.quantity - line.allocated
+                if short > 0:
+                    units[line.sku] = units.get(line.sku, 0) + short
+        return units
+
     def line(self, line_id: str) -> LineDecision:
         return next(line for line in self.lines if line.line_id == line_id)
 

@@ -81,7 +81,7 @@ class Whereabouts:
 
     def describe(self) -> str:
         parts = [part for part in (self.postal_code, self.region, self.country) if part]
-        where = " ".join(parts) if parts else "unknown"
+        where = " ".join(parts) if parts else "not known (no ship-to address)"
         return f"{where} (placed by postal point {self.placed_by})" if self.placed_by else where
 
 

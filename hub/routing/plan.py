@@ -140,6 +140,7 @@ class _Planner:
 
     def _reuse(self, base: list[Location]) -> bool:
         if self.ledger.coverage(base, self.need) < self.remaining():
+            self.stage("ship_complete", "not possible", "the locations already holding this order lack the rest")
             return False
         self.allocate(base)
         self.stage("ship_complete", "chosen", "the locations already holding this order have the rest", self.used)
@@ -163,7 +164,7 @@ class _Planner:
         smallest = 1 if base else 2
         if room is not None and room < smallest:
             limit = self.policy.max_locations
-            self.stage("split", "not allowed", f"the rule ships from at most {limit} location(s)")
+            self.stage("split", "not allowed", f"the rule ships from at most {_locations(limit)}")
             return False
         search = find_cover(self.ledger, self.need, self.own, base, room, smallest)
         if search.found:
@@ -264,8 +265,12 @@ class _Planner:
             limit = self.policy.max_locations
             reason = (
                 f"{sku}: {units} more needed; {', '.join(elsewhere[:3])} could ship them but the rule ships "
-                f"from at most {limit} location(s)"
+                f"from at most {_locations(limit)}"
             )
             return Unplaced(sku, units, "split_limit", reason)
         tail = "" if self.policy.allow_backorder else " and the rule allows no backorder"
         return Unplaced(sku, units, "insufficient_stock", f"{sku}: {units} more needed; no candidate has them{tail}")
+
+
+def _locations(count: int | None) -> str:
+    return f"{count} location" + ("" if count == 1 else "s")

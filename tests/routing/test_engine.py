@@ -64,6 +64,19 @@ def test_commitments_are_what_the_caller_writes() -> None:
     ]
 
 
+def test_awaiting_names_the_skus_whose_arrival_should_route_the_order_again() -> None:
+    order = make_order(
+        lines=[
+            {"line_id": "1", "sku": "A", "quantity": 7},
+            {"line_id": "2", "sku": "C", "quantity": 2},
+            {"line_id": "3", "sku": "A", "quantity": 1},
+        ]
+    )
+    decision = decide(order, STOCKED, one_rule({"filter": "can_ship"}, allow_split=False, allow_backorder=True), NOW)
+    assert decision.outcome == Outcome.PARTIALLY_ROUTED
+    assert decision.awaiting() == {"A": 3, "C": 2}
+
+
 def test_decide_needs_an_aware_time() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         decide(make_order(), STOCKED, default_rules(), datetime(2026, 3, 2, 16, 0))
