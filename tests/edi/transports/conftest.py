@@ -55,21 +55,21 @@ def inbox(database: Database) -> list[InboxMessage]:
 
 def outbound(database: Database, partner_id: str | None, text: str = ISA, **fields: Any) -> int:
     """A pending outbound interchange (with one transaction set) as the EDI engine queues it; its id."""
+    values: dict[str, Any] = {
+        "direction": "out",
+        "partner_id": partner_id,
+        "control_number": "000000905",
+        "sender": "ZZ:ORDERHUB",
+        "receiver": "ZZ:ACME",
+        "usage": "P",
+        "status": "pending",
+        "kind": "documents",
+        "text": text,
+        "attempts": 0,
+        "created_at": utcnow(),
+    }
     with database.session() as session:
-        row = EdiInterchange(
-            direction="out",
-            partner_id=partner_id,
-            control_number=fields.pop("control_number", "000000905"),
-            sender="ZZ:ORDERHUB",
-            receiver="ZZ:ACME",
-            usage="P",
-            status="pending",
-            kind="documents",
-            text=text,
-            attempts=0,
-            created_at=fields.pop("created_at", utcnow()),
-            **fields,
-        )
+        row = EdiInterchange(**(values | fields))
         session.add(row)
         session.flush()
         session.add(

@@ -20,6 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.processes import free_port, wait_for
 
@@ -78,6 +79,23 @@ class Sshd:
 
     def public_key_line(self, kind: str = "ed25519") -> str:
         return " ".join(self.host_keys[kind].with_suffix(".pub").read_text().split()[:2])
+
+    def transport(self, **changes: Any) -> dict[str, Any]:
+        """An SFTP transport for a partner profile: key authentication, the ed25519 host key pinned, remote
+        directories that do not exist until given; a change of None removes the setting."""
+        settings: dict[str, Any] = {
+            "type": "sftp",
+            "host": "127.0.0.1",
+            "port": self.port,
+            "username": self.user,
+            "private_key": f"file:{self.client_key}",
+            "host_key": self.fingerprint("ed25519"),
+            "inbound": str(self.home / "missing-in"),
+            "outbound": str(self.home / "missing-out"),
+            "timeout_seconds": 10,
+        }
+        settings.update(changes)
+        return {key: value for key, value in settings.items() if value is not None}
 
     def directory(self, name: str) -> Path:
         """A fresh directory in the user's home that the user owns (so it may upload, rename and remove)."""

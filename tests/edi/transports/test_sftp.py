@@ -20,24 +20,7 @@ from tests.processes import free_port
 
 
 def sftp(server: Sshd, **changes: Any) -> SftpTransport:
-    """The transport as a profile would hold it: key authentication, the ed25519 host key pinned."""
-    settings: dict[str, Any] = {
-        "host": "127.0.0.1",
-        "port": server.port,
-        "username": server.user,
-        "private_key": f"file:{server.client_key}",
-        "host_key": server.fingerprint("ed25519"),
-        "inbound": str(server.home / "missing-in"),
-        "outbound": str(server.home / "missing-out"),
-        "timeout_seconds": 10,
-    }
-    settings.update(changes)
-    return SftpTransport.model_validate({k: v for k, v in settings.items() if v is not None})
-
-
-def remote_names(server: Sshd, transport: SftpTransport, directory: Path) -> list[str]:
-    with sftp_session(transport) as client:
-        return sorted(client.listdir(str(directory)))
+    return SftpTransport.model_validate(server.transport(**changes))
 
 
 def test_fingerprints_are_compared_as_openssh_prints_them(sshd: Sshd) -> None:
