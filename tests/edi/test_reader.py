@@ -167,7 +167,7 @@ def test_two_interchanges_with_their_own_delimiters_in_one_file() -> None:
     assert (second.groups[0].functional_id, second.groups[0].version) == ("IN", "004010VICS")
     assert (invoice.set_id, invoice.control_number, len(invoice.segments)) == ("810", "4417", 16)
     assert invoice.segments[1].elements == ("20240110", "INV-88231", "20240105", "4500012345")
-    assert invoice.segments[-4].elements == ("M", "", "", "", "UPSN", "UPS GROUND")
+    assert invoice.segments[-4].elements == ("M", "", "", "UPSN", "UPS GROUND")  # CAD04 SCAC, CAD05 routing
     # each interchange keeps its own bytes; between them only line ends
     assert first.raw.startswith(b"ISA*") and first.raw.endswith(b"IEA*1*000000101~")
     assert second.raw.startswith(b"ISA\x1d00") and second.raw.endswith(b"IEA\x1d1\x1d000004417\x1c")
