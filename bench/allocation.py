@@ -1,0 +1,198 @@
+"""Allocation throughput on PostgreSQL, beside a baseline of bare single-row updates measured in the same run.
+
+N worker processes, each with its own engine, allocate one unit at a time, each in its own transaction
+(``hub.inventory.allocate``: claim the order line, conditional update of the level, ledger entry, commit):
+
+* uncontended: each worker allocates its own SKUs, so no two transactions want the same level row;
+* contended: every worker allocates the same hot SKU, stocked with half the units asked for, so the workers
+  end up racing for the last units and most late attempts are refused.
+
+The baseline is the same number of transactions from the same workers doing the least a stock update can:
+``UPDATE ... SET n = n + 1 WHERE id = :id`` and commit, with no check and no ledger (one row per worker when
+uncontended, one shared row when contended). Each figure is the median of ``--rounds`` rounds, baseline and
+hub alternating; this machine is noisy, so compare the ratios. After each hub round the script checks that
+nothing was oversold: committed never above on hand (replaying the ledger), the ledger summing to the
+level, and as many units committed as allocations reported successful.
+
+    .venv/bin/python bench/allocation.py [--workers 4] [--allocations 500] [--rounds 3]
+
+PostgreSQL is started by scripts/services unless HUB_TEST_POSTGRES_URL points at a running one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.webhooks import database as scratch_database  # noqa: E402
+from hub.db import migrate  # noqa: E402
+from hub.db.session import Database  # noqa: E402
+from hub.inventory import allocate, get_level, history, parse_location, receive, save_location  # noqa: E402
+from hub.inventory.ledger import totals  # noqa: E402
+from tests.services import Services  # noqa: E402
+
+LOCATION = "bench-dc"
+HOT = "HOT"
+OWN_SKUS = 8  # per worker in the uncontended runs
+
+
+def hub_worker(url: str, worker: int, count: int, round_tag: str, contended: bool) -> tuple[int, float, float]:
+    """``count`` allocations of one unit; returns (allocated, start, end)."""
+    database = Database(url)
+    allocated = 0
+    with database.session() as session:  # warm the pool before the clock starts
+        session.execute(text("SELECT 1"))
+    start = time.perf_counter()
+    for n in range(count):
+        sku = HOT if contended else f"W{worker}-{n % OWN_SKUS}"
+        with database.session() as session:
+            result = allocate(session, f"{round_tag}-{worker}-{n}", "1", sku, LOCATION, 1, source="bench")
+        allocated += result.allocated
+    end = time.perf_counter()
+    database.dispose()
+    return allocated, start, end
+
+
+def baseline_worker(url: str, worker: int, count: int, round_tag: str, contended: bool) -> tuple[int, float, float]:
+    """``count`` bare single-row updates, each committed."""
+    engine = create_engine(url)
+    row = 0 if contended else worker + 1
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    start = time.perf_counter()
+    for _ in range(count):
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE bench_counter SET n = n + 1 WHERE id = :id"), {"id": row})
+    end = time.perf_counter()
+    engine.dispose()
+    return count, start, end
+
+
+def _run(job: Callable[..., tuple[int, float, float]], args: tuple[Any, ...], results: Any) -> None:
+    results.put(job(*args))
+
+
+def run_round(
+    job: Callable[..., tuple[int, float, float]], url: str, workers: int, count: int, tag: str, contended: bool
+) -> tuple[float, int]:
+    """Transactions per second over all workers (first start to last end), and units allocated."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    processes = [
+        context.Process(target=_run, args=(job, (url, n, count, tag, contended), results)) for n in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=900) for _ in processes]
+    for process in processes:
+        process.join()
+    elapsed = max(end for _, _, end in outcomes) - min(start for _, start, _ in outcomes)
+    return workers * count / elapsed, sum(units for units, _, _ in outcomes)
+
+
+def prepare(url: str, workers: int, stock_each: int, hot_stock: int) -> None:
+    database = Database(url)
+    migrate.upgrade(database)
+    with database.session() as session:
+        spec = {"id": LOCATION, "name": "Bench DC", "kind": "warehouse", "capabilities": ["ship"]}
+        save_location(session, parse_location(spec | {"postal_region": "US:752"}))
+        for worker in range(workers):
+            for n in range(OWN_SKUS):
+                receive(session, f"W{worker}-{n}", LOCATION, stock_each, source="bench")
+        receive(session, HOT, LOCATION, hot_stock, source="bench")
+        session.execute(text("CREATE TABLE bench_counter (id integer PRIMARY KEY, n bigint NOT NULL)"))
+        session.execute(text("INSERT INTO bench_counter SELECT g, 0 FROM generate_series(0, :w) g"), {"w": workers})
+    database.dispose()
+
+
+def check_no_oversell(url: str, sku: str, expected_committed: int) -> str:
+    database = Database(url)
+    with database.session() as session:
+        level = get_level(session, sku, LOCATION)
+        sums = totals(session, sku, LOCATION)
+        balances = {"on_hand": 0, "committed": 0, "reserved": 0}
+        worst = 0
+        for entry in history(session, sku, LOCATION, limit=10_000_000):
+            balances[entry.bucket] = entry.balance
+            worst = max(worst, balances["committed"] + balances["reserved"] - balances["on_hand"])
+    database.dispose()
+    problems = []
+    if worst > 0:
+        problems.append(f"oversold by {worst} at some moment")
+    if any(sums[bucket] != level.value(bucket) for bucket in sums):
+        problems.append("ledger does not sum to the level")
+    if level.committed != expected_committed:
+        problems.append(f"{level.committed} committed but {expected_committed} allocations reported")
+    if problems:
+        raise SystemExit(f"{sku}: " + "; ".join(problems))
+    return f"{sku}: on hand {level.on_hand}, committed {level.committed}, never oversold, ledger sums to the level"
+
+
+def measure(url: str, args: argparse.Namespace, contended: bool) -> dict[str, list[float]]:
+    rates: dict[str, list[float]] = {"baseline": [], "orderhub": []}
+    committed = 0
+    for round_number in range(args.rounds):
+        tag = f"{'hot' if contended else 'own'}{round_number}"
+        rate, _ = run_round(baseline_worker, url, args.workers, args.allocations, tag, contended)
+        rates["baseline"].append(rate)
+        rate, units = run_round(hub_worker, url, args.workers, args.allocations, tag, contended)
+        rates["orderhub"].append(rate)
+        committed += units
+    if contended:
+        print("  " + check_no_oversell(url, HOT, committed))
+        return rates
+    if committed != args.workers * args.allocations * args.rounds:
+        raise SystemExit(f"own SKUs: {committed} units allocated of {args.workers * args.allocations * args.rounds}")
+    for worker in range(args.workers):
+        for n in range(OWN_SKUS):
+            per_round = args.allocations // OWN_SKUS + (1 if n < args.allocations % OWN_SKUS else 0)
+            check_no_oversell(url, f"W{worker}-{n}", per_round * args.rounds)
+    print(f"  own SKUs: {args.workers * OWN_SKUS} levels checked: never oversold, each ledger sums to its level")
+    return rates
+
+
+def report(label: str, rates: dict[str, list[float]], attempts: int) -> None:
+    base, hub = statistics.median(rates["baseline"]), statistics.median(rates["orderhub"])
+    print(f"{label:<44}{base:>14,.0f}{hub:>14,.0f}{hub / base:>9.2f}x")
+    per_round = {name: [round(r) for r in values] for name, values in rates.items()}
+    print(f"  per round: baseline {per_round['baseline']}, orderhub {per_round['orderhub']} ({attempts} each)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=4, help="worker processes (default 4)")
+    parser.add_argument("--allocations", type=int, default=500, help="allocations per worker per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    attempts = args.workers * args.allocations
+    services = Services()
+    try:
+        server = services.get()["HUB_TEST_POSTGRES_URL"]
+        with scratch_database(server, f"bench_alloc_{uuid.uuid4().hex[:8]}") as url:
+            # Own SKUs never run short; the hot SKU holds half of what is asked of it over all rounds.
+            prepare(url, args.workers, args.allocations * args.rounds, attempts * args.rounds // 2)
+            print(f"PostgreSQL, {args.workers} worker processes, one unit per transaction, medians of {args.rounds}")
+            print(f"{'':<44}{'baseline/s':>14}{'allocations/s':>14}{'ratio':>10}")
+            own = measure(url, args, contended=False)
+            report("uncontended (own SKUs)", own, attempts)
+            hot = measure(url, args, contended=True)
+            report("contended (one hot SKU, half the units)", hot, attempts)
+            print(f"target: >= 2,000 allocations/s uncontended; measured {statistics.median(own['orderhub']):,.0f}")
+    finally:
+        services.stop()
+
+
+if __name__ == "__main__":
+    main()
