@@ -29,7 +29,7 @@ from hub.edi.transports.folders import (
     store_and_put_away,
     taken,
 )
-from hub.sdk.errors import ConfigurationError, PermanentError
+from hub.sdk.errors import ConfigurationError, PermanentError, TransientError
 
 SOURCE = "mailbox"
 
@@ -121,7 +121,9 @@ def write_mailbox(transport: MailboxTransport, filename: str, text: str | bytes)
         _publish(temporary, final, data)
         _sync_directory(outbound)
     except OSError as exc:
-        raise ConfigurationError(f"cannot write {final}: {exc.strerror or exc}") from exc
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT):
+            raise ConfigurationError(f"cannot write {final}: {exc.strerror}; check the directory") from exc
+        raise TransientError(f"cannot write {final}: {exc.strerror or exc}") from exc  # full disk, I/O error
     finally:
         temporary.unlink(missing_ok=True)
     return final

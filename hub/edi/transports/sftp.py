@@ -196,10 +196,7 @@ def _authenticate(ssh: paramiko.Transport, transport: SftpTransport, environ: di
 @contextmanager
 def sftp_session(transport: SftpTransport, environ: dict[str, str] | None = None) -> Iterator[paramiko.SFTPClient]:
     """An authenticated SFTP session with the pinned server; closed when the block ends."""
-    try:
-        ssh = _pinned_connection(transport)
-    except HubConfigurationError as exc:
-        raise ConfigurationError(str(exc)) from None
+    ssh = _pinned_connection(transport)
     try:
         try:
             _authenticate(ssh, transport, environ)
