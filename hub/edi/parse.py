@@ -145,4 +145,5 @@ def profile_leniency(profile: PartnerProfile) -> Leniency:
     return Leniency(
         variable_width_isa=not profile.leniencies.fixed_width_isa,
         trailing_separators=profile.leniencies.trailing_separators,
+        international_characters=profile.leniencies.international_characters,
     )

@@ -108,6 +108,7 @@ class Leniencies(_Model):
     fixed_width_isa: bool = True  # False: an ISA whose fields are not padded to width is read with a warning
     trailing_separators: bool = False  # True: "N1*ST*ACME**~" is read without an error
     lowercase_codes: bool = False  # True: code values such as "st" are upper-cased before checking
+    international_characters: bool = False  # True: accented Latin letters (Latin-1, UTF-8 files) in text elements
 
 
 class ItemXref(_Model):

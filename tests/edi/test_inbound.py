@@ -277,3 +277,23 @@ def test_a_ship_notice_for_an_unknown_po_fails_and_can_be_replayed(acme: Databas
     assert "names PO 'NOPE', which matches no single order" in outcome.detail
     assert register(acme, inbox_id) == [("856", "0001", None, "failed")]
     assert len(answers(acme, outcome)) == 1  # the partner still gets its 997: the set itself was sound
+
+
+@pytest.mark.parametrize("lenient", [False, True])
+def test_accented_names_pass_only_for_a_partner_that_allows_them(database: Database, lenient: bool) -> None:
+    sender = {"qualifier": "ZZ", "id": "MAGASINSUD", "gs_id": "MAGASINSUD"}
+    ours = {"qualifier": "01", "id": "123456789", "gs_id": "123456789"}
+    data = profile(theirs=sender, ours=ours, leniencies={"international_characters": lenient})
+    with database.session() as session:
+        save_partner(session, "sud", name="Magasin Sud", kind="trading_partner", profile=parse_profile(data))
+    inbox_id, outcome = receive(database, (SAMPLES / "850_4010_latin1.x12").read_bytes(), partner="sud")
+    (ack,) = answers(database, outcome)
+    if lenient:
+        assert [status for *_, status in register(database, inbox_id)] == ["applied"]
+        assert "AK5*A~" in ack
+        with database.session() as session:
+            (order,) = session.scalars(select(OrderRecord)).all()
+            assert order.document["ship_to"]["name"] == "BOULANGERIE ÉTOILE"
+    else:
+        assert [status for *_, status in register(database, inbox_id)] == ["rejected"]
+        assert "AK4*2*93*6*BOULANGERIE" in ack and "AK5*R*5~" in ack
