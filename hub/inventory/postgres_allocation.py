@@ -90,7 +90,7 @@ def allocate_in_one_statement(
         "now": now or utcnow(),
         "recorded_at": now,  # None: the database clock, read after the row lock, like the portable path
     }
-    row = session.execute(ALLOCATE, params).one()
+    row = session.connection().execute(ALLOCATE, params).one()
     if row.allocation_id is None:
         return Outcome.UNDECIDED, None, None
     if row.committed is None:
