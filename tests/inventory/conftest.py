@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hub.canonical import InventoryAdvice
 from hub.db.session import Database
+from hub.edi.documents import to_documents
+from hub.edi.reader import read_interchanges
 from hub.inventory import Level, get_level, parse_location, save_location
 from hub.inventory.ledger import totals
+
+SAMPLE_846 = Path(__file__).parents[1] / "edi" / "spec_samples" / "846_4010.x12"
 
 
 def add_location(database: Database, location_id: str, kind: str = "warehouse", **fields: Any) -> str:
@@ -38,3 +44,14 @@ def level_of(database: Database, sku: str, location_id: str) -> Level:
         str(bucket): level.value(bucket) for bucket in sums
     }, "the ledger does not sum to the level"
     return level
+
+
+def sample_advice() -> InventoryAdvice:
+    """The project's 846 sample with a QTY 63 (100 on order, due 2024-02-01 by its SCH) for the first item."""
+    data = SAMPLE_846.read_bytes().replace(b"QTY*33*120*EA~", b"QTY*33*120*EA~\nQTY*63*100*EA~")
+    (interchange,) = read_interchanges(data.replace(b"SE*15*0001", b"SE*16*0001"))
+    (group,) = interchange.groups
+    (transaction,) = group.transactions
+    (advice,) = to_documents(transaction, group, interchange)
+    assert isinstance(advice, InventoryAdvice)
+    return advice

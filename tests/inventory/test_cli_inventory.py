@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from hub.cli import main
+from tests.inventory.conftest import sample_advice
 from tests.processes import hub_env
 
 LOCATIONS_YAML = """
@@ -151,3 +152,17 @@ def test_an_unknown_location_exits_2_with_one_line(database_url: str, tmp_path: 
     assert result.stderr.strip().splitlines() == [
         "orderhub: no location 'nowhere': add it with `orderhub location add` or check the id"
     ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_inventory_advice_file_feeds_a_supplier(hub: Hub, tmp_path: Path) -> None:
+    hub("location", "add", "acme", "--name", "Acme", "--kind", "supplier", "--postal-region", "US:606")
+    file = tmp_path / "advice.json"
+    file.write_text(sample_advice().model_dump_json())
+    lines = [json.loads(line) for line in hub("stock", "advice", "acme", str(file)).splitlines()]
+    assert lines[0] == {"sku": "ABC-1", "status": "applied", "adjustment": 120}
+    assert lines[1]["item"] == 1 and "no SKU for the item (upc=012345678912)" in lines[1]["skipped"]
+    assert json.loads(hub("stock", "show", "ABC-1"))["incoming"] == 100
+    file.write_text('{"as_of": "2026-11-22T08:00:00Z", "items": []}')
+    code, error = hub.fails("stock", "advice", "acme", str(file))
+    assert code == 2 and "not an inventory_advice.v1 document: items: List should have at least 1 item" in error

@@ -4,14 +4,10 @@ counts change nothing, and a supplier location is fed from a real inventory advi
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from hub.canonical import InventoryAdvice
 from hub.db.session import Database
-from hub.edi.documents import to_documents
-from hub.edi.reader import read_interchanges
 from hub.inventory import (
     CountBasis,
     InventoryInputError,
@@ -23,10 +19,9 @@ from hub.inventory import (
     receive,
     ship,
 )
-from tests.inventory.conftest import add_location, level_of
+from tests.inventory.conftest import add_location, level_of, sample_advice
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
-SAMPLE_846 = Path(__file__).parents[1] / "edi" / "spec_samples" / "846_4010.x12"
 
 
 def minutes(n: int) -> datetime:
@@ -110,17 +105,6 @@ def test_an_available_count_leaves_our_commitments_in_place(database: Database, 
     assert (result.ledger_value, result.adjustment) == (15, -3)
     level = level_of(database, "TEE", warehouse)
     assert (level.on_hand, level.committed, level.available) == (17, 5, 12)
-
-
-def sample_advice() -> InventoryAdvice:
-    """The project's 846 sample with a QTY 63 (100 on order, due 2024-02-01 by its SCH) for the first item."""
-    data = SAMPLE_846.read_bytes().replace(b"QTY*33*120*EA~", b"QTY*33*120*EA~\nQTY*63*100*EA~")
-    (interchange,) = read_interchanges(data.replace(b"SE*15*0001", b"SE*16*0001"))
-    (group,) = interchange.groups
-    (transaction,) = group.transactions
-    (advice,) = to_documents(transaction, group, interchange)
-    assert isinstance(advice, InventoryAdvice)
-    return advice
 
 
 def test_a_supplier_location_is_fed_by_its_846(database: Database) -> None:
