@@ -9,7 +9,8 @@ Modules, each named for what it holds:
 ``levels``         ``Level`` (on_hand, committed, reserved, safety_stock, incoming; available) and
                    ``change``, the one conditional update every operation goes through
 ``ledger``         ``Bucket``, ``Reason``, the append-only entries and the queries that explain a level
-``allocation``     ``allocate`` / ``allocate_lines`` / ``release`` / ``ship``: commitments to order lines
+``allocation``     ``allocate`` / ``allocate_lines``: commitments to order lines, never more than available
+``settlement``     ``release`` / ``ship``: committed units given back, or gone out of the door
 ``reservations``   ``reserve`` / ``convert_reservation`` / ``release_reservation`` / ``expire_reservations``
 ``incoming``       ``expect`` (PO, ASN, transfer, supplier on-order) and ``receive``
 ``adjustments``    ``adjust``, ``restock_return``, ``set_safety_stock``
@@ -36,8 +37,6 @@ from hub.inventory.allocation import (
     allocate_lines,
     allocations_for_order,
     find_allocation,
-    release,
-    ship,
 )
 from hub.inventory.counts import (
     AdviceResult,
@@ -78,6 +77,7 @@ from hub.inventory.reservations import (
     release_reservation,
     reserve,
 )
+from hub.inventory.settlement import release, ship
 from hub.inventory.snapshot import InventorySnapshot, StockPosition, available_to_sell, take_snapshot
 
 __all__ = [

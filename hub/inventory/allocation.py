@@ -24,9 +24,7 @@ final only when that commits; row locks taken here are held until then, so keep 
     Several allocations in one transaction, taken in (location, sku) order so that two multi-line orders
     cannot deadlock. To take every line or none, roll back when any result is not ``ok``.
 
-``release(...)`` gives committed units back (cancellation, re-routing); ``ship(...)`` records units that
-left: committed and on hand both decrease. ``ship`` takes an optional idempotency ``key`` (the shipment or
-945 reference) so a shipment confirmation processed twice ships once.
+What happens to committed units next, released back or shipped, is in ``hub.inventory.settlement``.
 
 The routing engine decides the location; this module only enforces the stock. Reservations that become
 allocations go through ``hub.inventory.reservations.convert_reservation``.
@@ -35,7 +33,7 @@ allocations go through ``hub.inventory.reservations.convert_reservation``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -48,10 +46,9 @@ from hub.inventory.errors import (
     InventoryConflict,
     InventoryInputError,
     LocationUnavailable,
-    UnknownRecord,
     check_quantity,
 )
-from hub.inventory.ledger import Bucket, Cause, Reason, key_seen
+from hub.inventory.ledger import Bucket, Cause, Reason
 from hub.inventory.levels import Level, change, get_level
 from hub.inventory.locations import location_state
 from hub.inventory.postgres_allocation import Outcome, allocate_in_one_statement
@@ -311,102 +308,3 @@ def allocations_for_order(session: Session, order_id: str) -> list[AllocationRec
         select(ALLOCATIONS).where(ALLOCATIONS.c.order_id == order_id).order_by(ALLOCATIONS.c.line_id, ALLOCATIONS.c.id)
     ).all()
     return [from_row(AllocationRecord, row) for row in rows]
-
-
-def _lock_allocation(
-    session: Session, order_id: str, line_id: str, location_id: str, now: datetime
-) -> AllocationRecord:
-    """Take the allocation's row lock (write lock on SQLite) and read it; UnknownRecord when there is none."""
-    row = session.execute(
-        update(ALLOCATIONS)
-        .where(
-            ALLOCATIONS.c.order_id == order_id,
-            ALLOCATIONS.c.line_id == line_id,
-            ALLOCATIONS.c.location_id == location_id,
-        )
-        .values(updated_at=now)
-        .returning(*ALLOCATIONS.c)
-    ).one_or_none()
-    if row is None:
-        raise UnknownRecord(f"no allocation for order {order_id} line {line_id} at location {location_id!r}")
-    return from_row(AllocationRecord, row)
-
-
-def _settle(session: Session, record: AllocationRecord, shipped: int, released: int) -> AllocationRecord:
-    quantity = record.quantity - shipped - released
-    total_shipped, total_released = record.shipped + shipped, record.released + released
-    status = "active" if quantity else ("shipped" if total_shipped else "released")
-    session.execute(
-        update(ALLOCATIONS)
-        .where(ALLOCATIONS.c.id == record.id)
-        .values(quantity=quantity, shipped=total_shipped, released=total_released, status=status)
-    )
-    return replace(record, quantity=quantity, shipped=total_shipped, released=total_released, status=status)
-
-
-def release(
-    session: Session,
-    order_id: str,
-    line_id: str,
-    location_id: str,
-    quantity: int | None = None,
-    *,
-    source: str = "hub",
-    note: str | None = None,
-    now: datetime | None = None,
-) -> AllocationRecord:
-    """Give back ``quantity`` committed units of the allocation (all it holds when None)."""
-    record = _lock_allocation(session, order_id, line_id, location_id, now or utcnow())
-    units = record.quantity if quantity is None else check_quantity(quantity)
-    if units > record.quantity:
-        raise InventoryInputError(
-            f"order {order_id} line {line_id} holds {record.quantity} committed units at {location_id!r}: "
-            f"cannot release {units}"
-        )
-    if units == 0:
-        return record
-    cause = Cause(Reason.RELEASE, source, order_id=order_id, line_id=line_id, note=note)
-    if change(session, record.sku, location_id, {Bucket.COMMITTED: -units}, cause, now=now) is None:
-        level = get_level(session, record.sku, location_id)
-        raise InventoryConflict(
-            f"{record.sku} at {location_id!r} records {level.committed} committed units, fewer than the {units} "
-            f"order {order_id} line {line_id} holds: the level and its allocations disagree"
-        )
-    return _settle(session, record, shipped=0, released=units)
-
-
-def ship(
-    session: Session,
-    order_id: str,
-    line_id: str,
-    location_id: str,
-    quantity: int,
-    *,
-    reference: str | None = None,
-    key: str | None = None,
-    source: str = "hub",
-    now: datetime | None = None,
-) -> tuple[AllocationRecord, bool]:
-    """Record ``quantity`` committed units as shipped: committed and on hand both decrease.
-
-    Returns the allocation and whether this call shipped anything (False when ``key`` was seen before).
-    """
-    check_quantity(quantity)
-    record = _lock_allocation(session, order_id, line_id, location_id, now or utcnow())
-    ledger_key = f"shipment:{location_id}:{order_id}:{line_id}:{key}" if key else None
-    if ledger_key is not None and key_seen(session, ledger_key):
-        return record, False
-    if quantity > record.quantity:
-        raise InventoryInputError(
-            f"order {order_id} line {line_id} holds {record.quantity} committed units at {location_id!r}: "
-            f"cannot ship {quantity} (allocate them first)"
-        )
-    cause = Cause(Reason.SHIPMENT, source, reference=reference, order_id=order_id, line_id=line_id, key=ledger_key)
-    deltas = {Bucket.COMMITTED: -quantity, Bucket.ON_HAND: -quantity}
-    if change(session, record.sku, location_id, deltas, cause, now=now) is None:
-        level = get_level(session, record.sku, location_id)
-        raise InventoryConflict(
-            f"{record.sku} at {location_id!r} has {level.on_hand} on hand and {level.committed} committed, "
-            f"fewer than the {quantity} shipped: record a count for it, then ship again"
-        )
-    return _settle(session, record, shipped=quantity, released=0), True

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -96,37 +96,18 @@ def apply_count(
     now: datetime | None = None,
 ) -> CountResult:
     """Reconcile one reported figure against the ledger (see the module docstring)."""
-    check_quantity(reported, "reported quantity", minimum=0)
     moment = now or utcnow()
-    if as_of.tzinfo is None:
-        raise InventoryInputError(f"count as_of {as_of.isoformat()} has no time zone: give an offset such as Z")
-    if as_of > moment + FUTURE_TOLERANCE:
-        raise InventoryInputError(
-            f"count of {sku} at {location_id!r} is as of {as_of.isoformat()}, in the future: check the sender's clock"
-        )
-    location_state(session, location_id)
+    _check_count(session, location_id, sku, reported, as_of, moment)
     key = key or count_key(location_id, sku, as_of, reported, basis)
-    values = {
-        "key": key,
-        "sku": sku,
-        "location_id": location_id,
-        "basis": str(basis),
-        "reported": reported,
-        "as_of": as_of,
-        "status": "pending",
-        "source": source,
-        "reference": reference,
-        "received_at": moment,
-    }
-    insert = dialect_insert(session, COUNTS).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    count_id = session.execute(insert.returning(COUNTS.c.id)).scalar_one_or_none()
+    result = CountResult(CountStatus.APPLIED, key, sku, location_id, reported, as_of, None, None)
+    count_id = _record(session, result, basis, reference, source, moment)
     if count_id is None:
         return _duplicate(session, key)
     ensure_level(session, sku, location_id, moment)
     level = _claim_count(session, sku, location_id, as_of, moment)
     if level is None:
         _finish(session, count_id, "stale", None, None)
-        return CountResult(CountStatus.STALE, key, sku, location_id, reported, as_of, None, None)
+        return replace(result, status=CountStatus.STALE)
     current = {Bucket.ON_HAND: level.on_hand, Bucket.COMMITTED: level.committed}
     then = values_at(session, sku, location_id, current, as_of)
     ledger_value = then[Bucket.ON_HAND] - (then[Bucket.COMMITTED] if basis is CountBasis.AVAILABLE else 0)
@@ -136,7 +117,39 @@ def apply_count(
     cause = Cause(Reason.COUNT, source, reference=reference or key, note=note, effective_at=as_of)
     change(session, sku, location_id, {Bucket.ON_HAND: applied}, cause, now=now)
     _finish(session, count_id, "applied", ledger_value, applied)
-    return CountResult(CountStatus.APPLIED, key, sku, location_id, reported, as_of, ledger_value, applied)
+    return replace(result, ledger_value=ledger_value, adjustment=applied)
+
+
+def _check_count(session: Session, location_id: str, sku: str, reported: int, as_of: datetime, now: datetime) -> None:
+    check_quantity(reported, "reported quantity", minimum=0)
+    if as_of.tzinfo is None:
+        raise InventoryInputError(f"count as_of {as_of.isoformat()} has no time zone: give an offset such as Z")
+    if as_of > now + FUTURE_TOLERANCE:
+        raise InventoryInputError(
+            f"count of {sku} at {location_id!r} is as of {as_of.isoformat()}, in the future: check the sender's clock"
+        )
+    location_state(session, location_id)
+
+
+def _record(
+    session: Session, count: CountResult, basis: CountBasis, reference: str | None, source: str, now: datetime
+) -> int | None:
+    """Store the count as pending; None when its key was stored before (a duplicate delivery)."""
+    values = {
+        "key": count.key,
+        "sku": count.sku,
+        "location_id": count.location_id,
+        "basis": str(basis),
+        "reported": count.reported,
+        "as_of": count.as_of,
+        "status": "pending",
+        "source": source,
+        "reference": reference,
+        "received_at": now,
+    }
+    insert = dialect_insert(session, COUNTS).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    count_id = session.execute(insert.returning(COUNTS.c.id)).scalar_one_or_none()
+    return int(count_id) if count_id is not None else None
 
 
 def _claim_count(session: Session, sku: str, location_id: str, as_of: datetime, now: datetime) -> Level | None:
@@ -213,35 +226,46 @@ def apply_inventory_advice(
         if problem is not None or sku is None:
             result.skipped.append(SkippedItem(index, item.model_dump(mode="json", exclude_none=True), problem or ""))
             continue
-        identity = advice.advice_id or f"{advice.as_of.isoformat()}:{item.quantity_available}"
-        key = f"advice:{location_id}:{identity}:{sku}"
-        count = apply_count(
+        result.counts.append(_apply_item(session, location_id, advice, item, sku, source, now))
+    return result
+
+
+def _apply_item(
+    session: Session,
+    location_id: str,
+    advice: InventoryAdvice,
+    item: InventoryItem,
+    sku: str,
+    source: str,
+    now: datetime | None,
+) -> CountResult:
+    """The item's available quantity as a count; its on-order quantity as the advice's incoming row."""
+    identity = advice.advice_id or f"{advice.as_of.isoformat()}:{item.quantity_available}"
+    count = apply_count(
+        session,
+        location_id,
+        sku,
+        item.quantity_available,
+        advice.as_of,
+        key=f"advice:{location_id}:{identity}:{sku}",
+        basis=CountBasis.AVAILABLE,
+        reference=advice.advice_id,
+        source=source,
+        now=now,
+    )
+    if count.status is CountStatus.APPLIED and item.quantity_on_order is not None:
+        expect(
             session,
-            location_id,
             sku,
-            item.quantity_available,
-            advice.as_of,
-            key=key,
-            basis=CountBasis.AVAILABLE,
-            reference=advice.advice_id,
+            location_id,
+            item.quantity_on_order,
+            source_type=IncomingSource.ADVICE,
+            reference=location_id,
+            expected_on=item.available_date,
             source=source,
             now=now,
         )
-        result.counts.append(count)
-        if count.status is CountStatus.APPLIED and item.quantity_on_order is not None:
-            on_order = item.quantity_on_order
-            expect(
-                session,
-                sku,
-                location_id,
-                on_order,
-                source_type=IncomingSource.ADVICE,
-                reference=location_id,
-                expected_on=item.available_date,
-                source=source,
-                now=now,
-            )
-    return result
+    return count
 
 
 def _unusable(item: InventoryItem, sku: str | None) -> str | None:

@@ -152,12 +152,12 @@ def get_reservation(session: Session, reservation_id: str) -> ReservationRecord:
     return record
 
 
-def _close(session: Session, reservation_id: str, status: str, now: datetime, *condition: Any) -> Any:
+def _close(session: Session, reservation_id: str, status: str, now: datetime, *condition: Any, **values: Any) -> Any:
     """Move an active reservation to ``status`` in one conditional update; its row, or None if not active."""
     statement = (
         update(RESERVATIONS)
         .where(RESERVATIONS.c.id == reservation_id, RESERVATIONS.c.status == "active", *condition)
-        .values(status=status, closed_at=now)
+        .values(status=status, closed_at=now, **values)
         .returning(*RESERVATIONS.c)
     )
     return session.execute(statement).one_or_none()
@@ -218,26 +218,17 @@ def convert_reservation(
 ) -> AllocationResult:
     """Turn an active reservation into (or onto) the allocation of the order line at its location."""
     moment = now or utcnow()
-    row = session.execute(
-        update(RESERVATIONS)
-        .where(
-            RESERVATIONS.c.id == reservation_id,
-            RESERVATIONS.c.status == "active",
-            RESERVATIONS.c.expires_at > moment,
-        )
-        .values(status="converted", order_id=order_id, line_id=line_id, closed_at=moment)
-        .returning(*RESERVATIONS.c)
-    ).one_or_none()
+    unexpired = RESERVATIONS.c.expires_at > moment
+    row = _close(session, reservation_id, "converted", moment, unexpired, order_id=order_id, line_id=line_id)
     if row is None:
         return _not_converted(session, get_reservation(session, reservation_id), order_id, line_id)
     request = AllocationRequest(order_id, line_id, row.sku, row.location_id, row.quantity)
-    allocation_id = _add_to_allocation(session, request, moment)
+    allocation_id, total = _add_to_allocation(session, request, moment)
     cause = Cause(Reason.RESERVATION_CONVERTED, source, reference=row.id, order_id=order_id, line_id=line_id)
     deltas = {Bucket.RESERVED: -row.quantity, Bucket.COMMITTED: row.quantity}
     level = change_level(session, row.sku, row.location_id, deltas, cause, now=now)
     if level is None:
         raise InventoryConflict(f"reservation {row.id}: the level records fewer reserved units than it holds")
-    total = session.execute(select(ALLOCATIONS.c.quantity).where(ALLOCATIONS.c.id == allocation_id)).scalar_one()
     return AllocationResult(
         AllocationStatus.ALLOCATED,
         order_id,
@@ -246,27 +237,28 @@ def convert_reservation(
         row.sku,
         row.quantity,
         row.quantity,
-        int(total),
+        total,
         level.available,
         allocation_id,
     )
 
 
-def _add_to_allocation(session: Session, request: AllocationRequest, now: datetime) -> int:
-    """The allocation row of the line at the location with the reservation's units added (created if new)."""
+def _add_to_allocation(session: Session, request: AllocationRequest, now: datetime) -> tuple[int, int]:
+    """Add the reservation's units to the allocation of the line at the location (created if new): its id
+    and the units it holds now."""
     insert = dialect_insert(session, ALLOCATIONS).values(**new_allocation_row(request, now))
     upsert = insert.on_conflict_do_update(
         index_elements=["order_id", "line_id", "location_id"],
         set_={"quantity": ALLOCATIONS.c.quantity + request.quantity, "status": "active", "updated_at": now},
         where=ALLOCATIONS.c.sku == request.sku,
     )
-    allocation_id = session.execute(upsert.returning(ALLOCATIONS.c.id)).scalar_one_or_none()
-    if allocation_id is None:
+    row = session.execute(upsert.returning(ALLOCATIONS.c.id, ALLOCATIONS.c.quantity)).one_or_none()
+    if row is None:
         raise InventoryInputError(
             f"order {request.order_id} line {request.line_id} is already allocated at {request.location_id!r} "
             f"for another SKU than {request.sku!r}"
         )
-    return int(allocation_id)
+    return int(row.id), int(row.quantity)
 
 
 def _not_converted(session: Session, record: ReservationRecord, order_id: str, line_id: str) -> AllocationResult:
