@@ -83,3 +83,8 @@ def no_open_returns(change: Change[OrderLifecycle]) -> bool:
 @guard("not_yet_validated", "an order that has not been validated yet")
 def not_yet_validated(change: Change[OrderLifecycle]) -> bool:
     return not change.before.validated
+
+
+@guard("validated", "the order to be validated first")
+def validated(change: Change[OrderLifecycle]) -> bool:
+    return change.before.validated

@@ -10,18 +10,21 @@
 
 ``execute`` runs inside the caller's transaction and, for one command:
 
-1. locks the order (``SELECT ... FOR UPDATE`` of its ``orders`` row on PostgreSQL, the row channel updates
-   lock too); on SQLite writers are serialised and the version column below catches a lost race;
+1. locks the order: ``SELECT ... FOR UPDATE`` of its ``orders`` row on PostgreSQL (the row channel updates
+   lock too); on SQLite a write that changes nothing takes the database's write lock, since reads outside a
+   write transaction would not share one snapshot;
 2. loads lines, fulfillment orders and returns into an ``OrderLifecycle`` and applies the command (pure:
    a refusal raises before anything is written);
 3. writes back only what changed, bumping ``order_lifecycles.revision`` with a conditional update
-   (``UPDATE ... WHERE revision = :seen``): a concurrent change surfaces as ``LifecycleConflict``;
+   (``UPDATE ... WHERE revision = :seen``): a change that got past the lock surfaces as ``LifecycleConflict``
+   and nothing is written;
 4. appends the command's event to the order timeline (``hub.orders.store.record_event``) with every state
    and quantity it changed and its effects;
 5. sets ``orders.status`` (and the stored document's ``status``) to the canonical status of the rollup.
 
 Locations named by commands must exist in ``inventory_locations``; the effects are for the caller to carry
-out with ``hub.inventory`` in the same transaction.
+out with ``hub.inventory`` in the same transaction. ``load`` reads a lifecycle back, and
+``find_fulfillment_orders`` lists fulfillment orders by state and location (what a sender or tracker picks up).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -48,6 +51,7 @@ from hub.db.models import (
 from hub.db.models.base import utcnow
 from hub.lifecycle.aggregate import OrderLifecycle, Outcome
 from hub.lifecycle.commands import LifecycleCommand
+from hub.lifecycle.consistency import consistency_problems
 from hub.lifecycle.errors import LifecycleConflict, LifecycleNotFound, UnknownReference
 from hub.lifecycle.fulfillment import FulfillmentLine, FulfillmentOrder, FulfillmentState
 from hub.lifecycle.quantities import BUCKETS, Line, LineQuantities
@@ -55,6 +59,7 @@ from hub.lifecycle.returns import ReturnAuthorization, ReturnLine, ReturnState
 from hub.orders.store import record_event
 
 STARTED = "order.lifecycle_started"
+READ_ATTEMPTS = 5
 
 
 def start(session: Session, order_id: str, *, source: str) -> OrderLifecycle:
@@ -85,8 +90,16 @@ def start(session: Session, order_id: str, *, source: str) -> OrderLifecycle:
 
 
 def load(session: Session, order_id: str) -> OrderLifecycle:
-    """The stored lifecycle of ``order_id`` (no lock: for reading)."""
-    return to_lifecycle(_lifecycle_row(session, order_id))
+    """The stored lifecycle of ``order_id``, for reading (no lock).
+
+    Its rows are read in a few queries; where those do not share one snapshot (SQLite outside a write
+    transaction) a change committed in between could mix two versions, so such a read is taken again.
+    """
+    for _attempt in range(READ_ATTEMPTS):
+        lifecycle = to_lifecycle(_lifecycle_row(session, order_id))
+        if not consistency_problems(lifecycle):
+            return lifecycle
+    raise LifecycleConflict(f"order {order_id!r} kept changing while it was read; read it again")
 
 
 def execute(session: Session, order_id: str, command: LifecycleCommand, *, source: str) -> Outcome:
@@ -108,10 +121,30 @@ def execute(session: Session, order_id: str, command: LifecycleCommand, *, sourc
     return outcome
 
 
+def find_fulfillment_orders(
+    session: Session, state: FulfillmentState, *, location_id: str | None = None, limit: int = 100
+) -> list[tuple[str, str]]:
+    """``(order_id, fulfillment_order_id)`` of fulfillment orders in ``state`` (at ``location_id``), oldest
+    first: what a sender looks for (``created``) or a tracker follows (``sent``, ``accepted``)."""
+    query = select(FulfillmentOrderRecord.order_id, FulfillmentOrderRecord.id).where(
+        FulfillmentOrderRecord.state == state.value
+    )
+    if location_id is not None:
+        query = query.where(FulfillmentOrderRecord.location_id == location_id)
+    query = query.order_by(FulfillmentOrderRecord.created_at, FulfillmentOrderRecord.id).limit(limit)
+    return [(order_id, fulfillment_order_id) for order_id, fulfillment_order_id in session.execute(query)]
+
+
 def _locked_order(session: Session, order_id: str) -> OrderRecord:
+    """The order's row, locked until the transaction ends, so that everything read after it is consistent."""
     query = select(OrderRecord).where(OrderRecord.id == order_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
+    else:
+        # SQLite has no row locks, and reads outside a write transaction each see their own snapshot: a write
+        # that changes nothing takes the database's write lock first, so the rows read next cannot move
+        same = update(OrderRecord).where(OrderRecord.id == order_id).values(revision=OrderRecord.revision)
+        session.execute(same.execution_options(synchronize_session=False))
     order = session.scalars(query).one_or_none()
     if order is None:
         raise LifecycleNotFound(f"no order {order_id!r} is stored")

@@ -3,8 +3,9 @@ inventory locations its fulfillment orders and returns use."""
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from hub.canonical import Money, Order, OrderLine, Totals
 from hub.db.models import Location
 from hub.db.session import Database
 from hub.orders.store import add_order
+from tests.conftest import fresh_postgres
 
 _numbers = itertools.count(1001)
 
@@ -47,20 +49,33 @@ def canonical_order(lines: Iterable[tuple[str, str | None, int]]) -> Order:
 StoreOrder = Callable[..., str]
 
 
+def store_order_in(
+    database: Database, lines: Iterable[tuple[str, str | None, int]], locations: Iterable[str] = (), **changes: object
+) -> str:
+    """Store an order with ``lines`` ``(line_id, sku, quantity)`` and the ``locations`` named; its hub id."""
+    order = canonical_order(lines)
+    if changes:
+        order = order.model_copy(update=changes)
+    with database.session() as session:
+        for location in sorted(set(locations)):
+            if session.get(Location, location) is None:
+                session.add(Location(id=location, name=f"Warehouse {location}", kind="warehouse", can_ship=True))
+        stored = add_order(session, order, account="main")
+    assert stored.id is not None
+    return stored.id
+
+
 @pytest.fixture
 def store_order(database: Database) -> StoreOrder:
-    """Store an order with ``lines`` ``(line_id, sku, quantity)`` and the ``locations`` named; its hub id."""
+    """``store_order_in`` the test's database (SQLite or PostgreSQL)."""
+    return functools.partial(store_order_in, database)
 
-    def store(lines: Iterable[tuple[str, str | None, int]], locations: Iterable[str] = (), **changes: object) -> str:
-        order = canonical_order(lines)
-        if changes:
-            order = order.model_copy(update=changes)
-        with database.session() as session:
-            for location in sorted(set(locations)):
-                if session.get(Location, location) is None:
-                    session.add(Location(id=location, name=f"Warehouse {location}", kind="warehouse", can_ship=True))
-            stored = add_order(session, order, account="main")
-        assert stored.id is not None
-        return stored.id
 
-    return store
+@pytest.fixture
+def postgres_database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A migrated PostgreSQL database, for what only a server with row locks can show."""
+    urls = fresh_postgres(request)
+    database = Database(next(urls))
+    yield database
+    database.dispose()
+    next(urls, None)
