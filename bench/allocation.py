@@ -1,18 +1,21 @@
 """Allocation throughput on PostgreSQL, beside a baseline of bare single-row updates measured in the same run.
 
-N worker processes, each with its own engine, allocate one unit at a time, each in its own transaction
-(``hub.inventory.allocate``: claim the order line, conditional update of the level, ledger entry, commit):
+N worker processes, each with its own engine, allocate one unit at a time (``hub.inventory.allocate``:
+claim the order line, conditional update of the level, ledger entry), in three scenarios:
 
-* uncontended: each worker allocates its own SKUs, so no two transactions want the same level row;
-* contended: every worker allocates the same hot SKU, stocked with half the units asked for, so the workers
-  end up racing for the last units and most late attempts are refused.
+* uncontended: each worker allocates its own SKUs, one allocation per transaction, so no two transactions
+  want the same level row;
+* contended: every worker allocates the same hot SKU, one per transaction, stocked with half the units asked
+  for, so the workers end up racing for the last units and the late attempts are refused;
+* uncontended orders of 8 lines: each transaction allocates the 8 lines of one order, as a routing worker
+  commits a whole order, so the commit is shared.
 
-The baseline is the same number of transactions from the same workers doing the least a stock update can:
-``UPDATE ... SET n = n + 1 WHERE id = :id`` and commit, with no check and no ledger (one row per worker when
-uncontended, one shared row when contended). Each figure is the median of ``--rounds`` rounds, baseline and
-hub alternating; this machine is noisy, so compare the ratios. After each hub round the script checks that
-nothing was oversold: committed never above on hand (replaying the ledger), the ledger summing to the
-level, and as many units committed as allocations reported successful.
+The baseline is the same number of statements from the same workers, grouped in the same transactions,
+doing the least a stock update can: ``UPDATE ... SET n = n + 1 WHERE id = :id``, with no check and no
+ledger (one row per worker when uncontended, one shared row when contended). Each figure is the median of
+``--rounds`` rounds, baseline and hub alternating; this machine is noisy, so compare the ratios. At the end
+the script checks that nothing was oversold: replaying each level's ledger, committed never rose above on
+hand; every ledger sums to its level; and the units committed are exactly those reported allocated.
 
     .venv/bin/python bench/allocation.py [--workers 4] [--allocations 500] [--rounds 3]
 
@@ -28,6 +31,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,33 +52,49 @@ HOT = "HOT"
 OWN_SKUS = 8  # per worker in the uncontended runs
 
 
-def hub_worker(url: str, worker: int, count: int, round_tag: str, contended: bool) -> tuple[int, float, float]:
-    """``count`` allocations of one unit; returns (allocated, start, end)."""
+@dataclass(frozen=True)
+class Scenario:
+    label: str
+    contended: bool  # every worker on the hot SKU, or each on its own SKUs
+    lines: int  # allocations per transaction: 1, or an order's lines committed together
+
+
+SCENARIOS = (
+    Scenario("uncontended (own SKUs)", contended=False, lines=1),
+    Scenario("contended (one hot SKU, half the units)", contended=True, lines=1),
+    Scenario("uncontended, orders of 8 lines", contended=False, lines=8),
+)
+
+
+def hub_worker(url: str, worker: int, count: int, tag: str, scenario: Scenario) -> tuple[int, float, float]:
+    """``count`` allocations of one unit, ``scenario.lines`` per transaction; returns (allocated, start, end)."""
     database = Database(url)
     allocated = 0
     with database.session() as session:  # warm the pool before the clock starts
         session.execute(text("SELECT 1"))
     start = time.perf_counter()
-    for n in range(count):
-        sku = HOT if contended else f"W{worker}-{n % OWN_SKUS}"
+    for first in range(0, count, scenario.lines):
         with database.session() as session:
-            result = allocate(session, f"{round_tag}-{worker}-{n}", "1", sku, LOCATION, 1, source="bench")
-        allocated += result.allocated
+            for n in range(first, min(first + scenario.lines, count)):
+                sku = HOT if scenario.contended else f"W{worker}-{n % OWN_SKUS}"
+                order_id, line_id = f"{tag}-{worker}-{first}", str(n - first)
+                allocated += allocate(session, order_id, line_id, sku, LOCATION, 1, source="bench").allocated
     end = time.perf_counter()
     database.dispose()
     return allocated, start, end
 
 
-def baseline_worker(url: str, worker: int, count: int, round_tag: str, contended: bool) -> tuple[int, float, float]:
-    """``count`` bare single-row updates, each committed."""
+def baseline_worker(url: str, worker: int, count: int, tag: str, scenario: Scenario) -> tuple[int, float, float]:
+    """``count`` bare single-row updates, ``scenario.lines`` per transaction."""
     engine = create_engine(url)
-    row = 0 if contended else worker + 1
+    row = 0 if scenario.contended else worker + 1
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
     start = time.perf_counter()
-    for _ in range(count):
+    for first in range(0, count, scenario.lines):
         with engine.begin() as connection:
-            connection.execute(text("UPDATE bench_counter SET n = n + 1 WHERE id = :id"), {"id": row})
+            for _ in range(first, min(first + scenario.lines, count)):
+                connection.execute(text("UPDATE bench_counter SET n = n + 1 WHERE id = :id"), {"id": row})
     end = time.perf_counter()
     engine.dispose()
     return count, start, end
@@ -85,13 +105,13 @@ def _run(job: Callable[..., tuple[int, float, float]], args: tuple[Any, ...], re
 
 
 def run_round(
-    job: Callable[..., tuple[int, float, float]], url: str, workers: int, count: int, tag: str, contended: bool
+    job: Callable[..., tuple[int, float, float]], url: str, workers: int, count: int, tag: str, scenario: Scenario
 ) -> tuple[float, int]:
-    """Transactions per second over all workers (first start to last end), and units allocated."""
+    """Allocations (or updates) per second over all workers (first start to last end), and units allocated."""
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     processes = [
-        context.Process(target=_run, args=(job, (url, n, count, tag, contended), results)) for n in range(workers)
+        context.Process(target=_run, args=(job, (url, n, count, tag, scenario), results)) for n in range(workers)
     ]
     for process in processes:
         process.start()
@@ -117,7 +137,9 @@ def prepare(url: str, workers: int, stock_each: int, hot_stock: int) -> None:
     database.dispose()
 
 
-def check_no_oversell(url: str, sku: str, expected_committed: int) -> str:
+def check_no_oversell(url: str, sku: str) -> tuple[int, int]:
+    """Replay the SKU's ledger: committed + reserved never above on hand, and the ledger sums to the level.
+    Returns (on hand, committed)."""
     database = Database(url)
     with database.session() as session:
         level = get_level(session, sku, LOCATION)
@@ -128,39 +150,36 @@ def check_no_oversell(url: str, sku: str, expected_committed: int) -> str:
             balances[entry.bucket] = entry.balance
             worst = max(worst, balances["committed"] + balances["reserved"] - balances["on_hand"])
     database.dispose()
-    problems = []
     if worst > 0:
-        problems.append(f"oversold by {worst} at some moment")
+        raise SystemExit(f"{sku}: oversold by {worst} units at some moment")
     if any(sums[bucket] != level.value(bucket) for bucket in sums):
-        problems.append("ledger does not sum to the level")
-    if level.committed != expected_committed:
-        problems.append(f"{level.committed} committed but {expected_committed} allocations reported")
-    if problems:
-        raise SystemExit(f"{sku}: " + "; ".join(problems))
-    return f"{sku}: on hand {level.on_hand}, committed {level.committed}, never oversold, ledger sums to the level"
+        raise SystemExit(f"{sku}: the ledger does not sum to the level")
+    return level.on_hand, level.committed
 
 
-def measure(url: str, args: argparse.Namespace, contended: bool) -> dict[str, list[float]]:
+def measure(url: str, args: argparse.Namespace, scenario: Scenario) -> dict[str, list[float]]:
     rates: dict[str, list[float]] = {"baseline": [], "orderhub": []}
-    committed = 0
     for round_number in range(args.rounds):
-        tag = f"{'hot' if contended else 'own'}{round_number}"
-        rate, _ = run_round(baseline_worker, url, args.workers, args.allocations, tag, contended)
-        rates["baseline"].append(rate)
-        rate, units = run_round(hub_worker, url, args.workers, args.allocations, tag, contended)
+        tag = f"{SCENARIOS.index(scenario)}.{round_number}"
+        rates["baseline"].append(run_round(baseline_worker, url, args.workers, args.allocations, tag, scenario)[0])
+        rate, units = run_round(hub_worker, url, args.workers, args.allocations, tag, scenario)
         rates["orderhub"].append(rate)
-        committed += units
-    if contended:
-        print("  " + check_no_oversell(url, HOT, committed))
-        return rates
-    if committed != args.workers * args.allocations * args.rounds:
-        raise SystemExit(f"own SKUs: {committed} units allocated of {args.workers * args.allocations * args.rounds}")
-    for worker in range(args.workers):
-        for n in range(OWN_SKUS):
-            per_round = args.allocations // OWN_SKUS + (1 if n < args.allocations % OWN_SKUS else 0)
-            check_no_oversell(url, f"W{worker}-{n}", per_round * args.rounds)
-    print(f"  own SKUs: {args.workers * OWN_SKUS} levels checked: never oversold, each ledger sums to its level")
+        if not scenario.contended and units != args.workers * args.allocations:
+            raise SystemExit(f"{scenario.label}: {units} units allocated of {args.workers * args.allocations}")
     return rates
+
+
+def verify(url: str, args: argparse.Namespace, reported: int) -> None:
+    """After every scenario: no level oversold at any moment, and the units committed are those reported."""
+    committed = 0
+    for sku in [HOT] + [f"W{w}-{n}" for w in range(args.workers) for n in range(OWN_SKUS)]:
+        committed += check_no_oversell(url, sku)[1]
+    if committed != reported:
+        raise SystemExit(f"{committed} units committed, but {reported} allocations reported")
+    print(
+        f"checked {1 + args.workers * OWN_SKUS} levels: never oversold, each ledger sums to its level, "
+        f"{committed:,} units committed as reported"
+    )
 
 
 def report(label: str, rates: dict[str, list[float]], attempts: int) -> None:
@@ -182,14 +201,17 @@ def main() -> None:
         server = services.get()["HUB_TEST_POSTGRES_URL"]
         with scratch_database(server, f"bench_alloc_{uuid.uuid4().hex[:8]}") as url:
             # Own SKUs never run short; the hot SKU holds half of what is asked of it over all rounds.
-            prepare(url, args.workers, args.allocations * args.rounds, attempts * args.rounds // 2)
-            print(f"PostgreSQL, {args.workers} worker processes, one unit per transaction, medians of {args.rounds}")
+            prepare(url, args.workers, args.allocations * args.rounds * 2, attempts * args.rounds // 2)
+            print(f"PostgreSQL, {args.workers} worker processes, one unit per allocation, medians of {args.rounds}")
             print(f"{'':<44}{'baseline/s':>14}{'allocations/s':>14}{'ratio':>10}")
-            own = measure(url, args, contended=False)
-            report("uncontended (own SKUs)", own, attempts)
-            hot = measure(url, args, contended=True)
-            report("contended (one hot SKU, half the units)", hot, attempts)
-            print(f"target: >= 2,000 allocations/s uncontended; measured {statistics.median(own['orderhub']):,.0f}")
+            results = {}
+            for scenario in SCENARIOS:
+                results[scenario] = measure(url, args, scenario)
+                report(scenario.label, results[scenario], attempts)
+            reported = attempts * args.rounds * 2 + attempts * args.rounds // 2  # own SKUs all, the hot SKU half
+            verify(url, args, reported)
+            uncontended = statistics.median(results[SCENARIOS[0]]["orderhub"])
+            print(f"target: >= 2,000 allocations/s uncontended, one per transaction; measured {uncontended:,.0f}")
     finally:
         services.stop()
 
