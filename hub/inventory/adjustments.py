@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.models.base import utcnow
 from hub.inventory.errors import InventoryInputError, check_quantity
-from hub.inventory.ledger import Bucket, Cause, Reason, key_seen
+from hub.inventory.ledger import Bucket, Cause, Reason, key_seen, operation_key
 from hub.inventory.levels import Level, change, get_level
 from hub.inventory.locations import location_state
 from hub.inventory.tables import ensure_level, lock_level
@@ -62,7 +62,7 @@ def adjust(
         raise InventoryInputError(f"an adjustment is a non-zero whole number of units, not {delta!r}")
     if reason not in ADJUSTMENT_REASONS:
         raise InventoryInputError(f"reason {reason} is not an adjustment; use one of {', '.join(ADJUSTMENT_REASONS)}")
-    ledger_key = f"{reason}:{location_id}:{sku}:{key}" if key else None
+    ledger_key = operation_key(str(reason), location_id, sku, key) if key else None
     seen = _prepare(session, sku, location_id, ledger_key, now or utcnow())
     if seen is not None:
         return Adjustment(seen, applied=False)

@@ -44,7 +44,7 @@ from hub.canonical.inventory import InventoryAdvice, InventoryItem
 from hub.db.models.base import utcnow
 from hub.inventory.errors import InventoryInputError, check_quantity
 from hub.inventory.incoming import IncomingSource, expect
-from hub.inventory.ledger import Bucket, Cause, Reason, values_at
+from hub.inventory.ledger import Bucket, Cause, Reason, bounded_key, values_at
 from hub.inventory.levels import BUCKET_COLUMNS, Level, change
 from hub.inventory.locations import location_state
 from hub.inventory.tables import COUNTS, LEVELS, dialect_insert, ensure_level
@@ -98,7 +98,7 @@ def apply_count(
     """Reconcile one reported figure against the ledger (see the module docstring)."""
     moment = now or utcnow()
     _check_count(session, location_id, sku, reported, as_of, moment)
-    key = key or count_key(location_id, sku, as_of, reported, basis)
+    key = bounded_key(key) if key else count_key(location_id, sku, as_of, reported, basis)
     result = CountResult(CountStatus.APPLIED, key, sku, location_id, reported, as_of, None, None)
     count_id = _record(session, result, basis, reference, source, moment)
     if count_id is None:

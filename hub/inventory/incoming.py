@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.models.base import utcnow
 from hub.inventory.errors import InventoryConflict, UnknownRecord, check_quantity
-from hub.inventory.ledger import Bucket, Cause, Reason, key_seen
+from hub.inventory.ledger import Bucket, Cause, Reason, key_seen, operation_key
 from hub.inventory.levels import Level, change, get_level
 from hub.inventory.locations import location_state
 from hub.inventory.tables import INCOMING, dialect_insert, ensure_level, from_row, lock_level
@@ -168,7 +168,7 @@ def receive(
     ensure_level(session, sku, location_id, moment)
     expected = _lock_expected(session, sku, location_id, reference, incoming_id, moment)
     lock_level(session, sku, location_id, moment)
-    ledger_key = f"receipt:{location_id}:{sku}:{key}" if key else None
+    ledger_key = operation_key("receipt", location_id, sku, key) if key else None
     if ledger_key is not None and key_seen(session, ledger_key):
         return Receipt(get_level(session, sku, location_id), expected, applied=False)
     drawn = min(quantity, expected.quantity) if expected else 0

@@ -20,6 +20,7 @@ would apply it a second time. Entries of one level are written while its row is 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,6 +129,22 @@ def record(
         return
     rows[0]["key"] = cause.key
     session.execute(insert(LEDGER), rows)
+
+
+KEY_LENGTH = 255  # the key columns' width
+
+
+def bounded_key(key: str) -> str:
+    """The key as stored: itself when it fits the column, else its start and a digest of the whole, so long
+    references (several ids joined) stay distinct and never overflow the column."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    return f"{key[:150]}~{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def operation_key(kind: str, *parts: str) -> str:
+    """The ledger key of an operation of ``kind`` on the parts that identify it (location, sku, caller key)."""
+    return bounded_key(":".join((kind, *parts)))
 
 
 def key_seen(session: Session, key: str) -> bool:

@@ -38,7 +38,7 @@ from hub.inventory.allocation import (
     new_allocation_row,
 )
 from hub.inventory.errors import InventoryConflict, InventoryInputError, UnknownRecord, check_quantity
-from hub.inventory.ledger import Bucket, Cause, Reason
+from hub.inventory.ledger import Bucket, Cause, Reason, bounded_key
 from hub.inventory.levels import change as change_level
 from hub.inventory.levels import get_level
 from hub.inventory.locations import location_state
@@ -72,8 +72,8 @@ class ReservationRecord:
     status: str  # active, converted, released, expired
     reference: str | None
     expires_at: datetime
-    order_id: str | None
-    line_id: str | None
+    order_id: str | None = None  # set when converted
+    line_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,9 +107,9 @@ def reserve(
     if ttl <= timedelta(0):
         raise InventoryInputError(f"a reservation needs a positive time to live, not {ttl}")
     start = now or utcnow()
-    record = ReservationRecord(
-        new_id("res"), key, sku, location_id, quantity, "active", reference, start + ttl, None, None
-    )
+    key = bounded_key(key) if key else None
+    expires_at = start + ttl
+    record = ReservationRecord(new_id("res"), key, sku, location_id, quantity, "active", reference, expires_at)
     existing = _insert(session, record, start)
     if existing is not None:
         available = get_level(session, existing.sku, existing.location_id).available

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hub.db.models.base import utcnow
 from hub.inventory.allocation import AllocationRecord
 from hub.inventory.errors import InventoryConflict, InventoryInputError, UnknownRecord, check_quantity
-from hub.inventory.ledger import Bucket, Cause, Reason, key_seen
+from hub.inventory.ledger import Bucket, Cause, Reason, key_seen, operation_key
 from hub.inventory.levels import change, get_level
 from hub.inventory.tables import ALLOCATIONS, from_row
 
@@ -106,7 +106,7 @@ def ship(
     """
     check_quantity(quantity)
     record = _lock_allocation(session, order_id, line_id, location_id, now or utcnow())
-    ledger_key = f"shipment:{location_id}:{order_id}:{line_id}:{key}" if key else None
+    ledger_key = operation_key("shipment", location_id, order_id, line_id, key) if key else None
     if ledger_key is not None and key_seen(session, ledger_key):
         return record, False
     if quantity > record.quantity:

@@ -49,11 +49,14 @@ def race(url: str, worker: int, attempts: int, start: Event, results: Any) -> No
             roll = rng.random()
             with database.session() as session:
                 if roll < 0.15 and allocated:
-                    release(session, allocated.pop(rng.randrange(len(allocated))), "1", LOCATION, source=f"w{worker}")
+                    order_id = allocated.pop(rng.randrange(len(allocated)))
+                    record = release(session, order_id, "1", LOCATION, source=f"w{worker}")
+                    outcomes.append(("release", order_id, record.status, 0))
                 elif roll < 0.30:
                     held = reserve(session, HOT, LOCATION, 1, ttl=timedelta(hours=1))
                     if held.reservation is not None:
                         reserved.append(held.reservation.id)
+                    outcomes.append(("reserve", "", held.status.value, 0))
                 elif roll < 0.40 and reserved:
                     order_id = f"res-{worker}-{attempt}"
                     result = convert_reservation(session, reserved.pop(), order_id, "1")
@@ -132,7 +135,7 @@ def test_racing_workers_never_oversell_the_last_units(
     outcomes = run_race(database, workers, attempts)
 
     statuses = Counter(status for _, _, status, _ in outcomes)
-    assert len(outcomes) >= workers * attempts * 0.7
+    assert len(outcomes) == workers * attempts  # every worker made every attempt
     # The race was real: the stock ran out many times, and the same lines were claimed again.
     assert statuses["insufficient"] > 100 and statuses["already_allocated"] > 10, statuses
     level = level_of(database, HOT, LOCATION)  # also: the ledger sums to the level

@@ -107,3 +107,13 @@ def test_every_change_is_an_entry_with_its_balance(database: Database, warehouse
     with database.session() as session:
         assert [e.reason for e in history(session, order_id="ord-1")] == ["allocation"]
         assert [e.delta for e in history(session, "TEE", limit=2)] == [2, 3]
+
+
+def test_long_idempotency_keys_still_apply_once(database: Database, warehouse: str) -> None:
+    rma = "RMA-" + "7" * 300  # longer than the key column: stored as a prefix and a digest
+    for _ in range(2):
+        with database.session() as session:
+            restock_return(session, "TEE", warehouse, 1, reference="RMA-7", key=rma)
+    with database.session() as session:
+        restock_return(session, "TEE", warehouse, 1, reference="RMA-8", key=rma[:-1] + "8")
+    assert level_of(database, "TEE", warehouse).on_hand == 2
