@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date, datetime
 from decimal import Context, Decimal
+from enum import Enum
+from functools import cache
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, Field
 
@@ -52,19 +56,50 @@ class Money(CanonicalModel):
             )
 
 
+# Values that never hold money: skipped without a call, since every order is walked when it is validated.
+_PLAIN = (str, int, float, Decimal, datetime, date, Enum, type(None))
+
+
+def _may_hold_money(annotation: Any) -> bool:
+    if annotation is Money:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return bool(_money_fields(annotation))
+    if annotation is Any or isinstance(annotation, TypeVar):
+        return True
+    return any(_may_hold_money(argument) for argument in get_args(annotation))
+
+
+@cache
+def _money_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` whose declared type can hold a Money somewhere inside."""
+    if model is Money:
+        return ()
+    fields: list[str] = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if annotation is model or _may_hold_money(annotation):
+            fields.append(name)
+    return tuple(fields)
+
+
 def money_in(value: object, path: str = "") -> Iterator[tuple[str, Money]]:
     """Every Money inside ``value`` (a model, list or dict), with its path such as ``lines[1].tax``."""
     if isinstance(value, Money):
         yield path, value
     elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from money_in(getattr(value, name), f"{path}.{name}" if path else name)
+        for name in _money_fields(type(value)):
+            item = getattr(value, name)
+            if not isinstance(item, _PLAIN):
+                yield from money_in(item, f"{path}.{name}" if path else name)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            yield from money_in(item, f"{path}[{index}]")
+            if not isinstance(item, _PLAIN):
+                yield from money_in(item, f"{path}[{index}]")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from money_in(item, f"{path}.{key}" if path else str(key))
+            if not isinstance(item, _PLAIN):
+                yield from money_in(item, f"{path}.{key}" if path else str(key))
 
 
 def currency_problem(owner: BaseModel, field_names: Iterable[str], currency: str, label: str) -> str | None:

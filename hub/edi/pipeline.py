@@ -13,6 +13,7 @@ processor does) or only count them (the benchmark, ``orderhub edi parse``).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ from hub.canonical import CanonicalModel
 from hub.edi.acks import group_response
 from hub.edi.documents import to_documents
 from hub.edi.envelope import GroupStart, InterchangeEnd, Ta1Read, TransactionRead
-from hub.edi.model import Group, Interchange, Transaction
+from hub.edi.model import Finding, Group, Interchange, Transaction
 from hub.edi.reader import STRICT, Leniency, Source, read_events
 from hub.edi.spec import SpecLibrary
 from hub.edi.validate import validate
@@ -71,7 +72,7 @@ def check_stream(
                 except MappingInputError as exc:
                     result.mapping_error = str(exc)
             yield result
-            transaction.segments = []
+            _release(transaction)
         elif isinstance(event, GroupStart):
             event.interchange.groups.append(event.group)
         elif isinstance(event, Ta1Read):
@@ -79,6 +80,18 @@ def check_stream(
         elif isinstance(event, InterchangeEnd):
             event.interchange.encoding = event.encoding
             yield InterchangeDone(event.interchange)
+
+
+_NO_FINDINGS: list[Finding] = []  # shared by every set without findings once it is done: never appended to
+
+
+def _release(transaction: Transaction) -> None:
+    """Keep only what an acknowledgment needs of a handled set: ids and findings, not its segments."""
+    transaction.segments = []
+    transaction.set_id = sys.intern(transaction.set_id)
+    transaction.implementation = sys.intern(transaction.implementation)
+    if not transaction.findings:
+        transaction.findings = _NO_FINDINGS
 
 
 def applicable(result: SetResult) -> bool:

@@ -482,7 +482,15 @@ def base_version(gs08: str) -> str:
 
 def load_library(folder: Path | str | None = None) -> SpecLibrary:
     """Load and check every spec in ``folder`` (the packaged ``specs/`` by default). Cached per folder."""
-    return _load_library(Path(folder or SPEC_DIR).resolve())
+    if folder is None:
+        return _packaged_library()
+    return _load_library(Path(folder).resolve())
+
+
+@lru_cache(maxsize=1)
+def _packaged_library() -> SpecLibrary:
+    # Asked for every transaction set read: resolving the folder each time costs more than validating.
+    return _load_library(Path(SPEC_DIR).resolve())
 
 
 @lru_cache(maxsize=8)

@@ -69,14 +69,15 @@ def _pairs(segment: Any, start: int) -> list[tuple[str, str]]:
     if not isinstance(segment, dict):
         raise ValueError(f"expected an X12 segment, found {type(segment).__name__}")
     out = []
-    position = start
-    last = max((int(k) for k in segment if k.isdigit()), default=0)
-    while position < last:
-        qualifier, value = _text(segment.get(f"{position:02d}")), _text(segment.get(f"{position + 1:02d}"))
+    last = max(map(int, filter(str.isdigit, segment)), default=0)
+    for position in range(start, last, 2):
+        qualifier, value = _text(segment.get(_KEYS[position])), _text(segment.get(_KEYS[position + 1]))
         if qualifier is not None and value is not None:
             out.append((qualifier, value))
-        position += 2
     return out
+
+
+_KEYS = tuple(f"{n:02d}" for n in range(1000))  # element keys of the X12 tree: "01", "02" ...
 
 
 @mapping_function("x12_identifiers")

@@ -98,8 +98,24 @@ def _loops(value: Any) -> list[dict[str, Any]]:
     return [entry for entry in value if isinstance(entry, dict)]
 
 
+# The 850 mapping prices the same loops for its charges, lines, totals and stated-total check: the last
+# result is kept, recognised by the very input objects (held here, so their identity cannot be reused).
+_last_priced: tuple[Any, Any, Rules, OrderPricing] | None = None
+
+
 def price_order(po1_loops: Any, header_sacs: Any, rules: Rules) -> OrderPricing:
-    """Every SAC of the order applied: per-line discount and tax, the charges as stated, the totals."""
+    """Every SAC of the order applied: per-line discount and tax, the charges as stated, the totals.
+    The result is shared between calls with the same input: read it, never change it."""
+    global _last_priced
+    last = _last_priced
+    if last is not None and last[0] is po1_loops and last[1] is header_sacs and last[2] == rules:
+        return last[3]
+    pricing = _price(po1_loops, header_sacs, rules)
+    _last_priced = (po1_loops, header_sacs, rules, pricing)
+    return pricing
+
+
+def _price(po1_loops: Any, header_sacs: Any, rules: Rules) -> OrderPricing:
     loops = _loops(po1_loops)
     pricing = OrderPricing(lines=[_line(entry) for entry in loops])
     for line, entry in zip(pricing.lines, loops, strict=True):
