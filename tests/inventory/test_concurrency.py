@@ -33,7 +33,7 @@ from tests.inventory.conftest import level_of
 HOT = "HOT-1"
 LOCATION = "dal1"
 ON_HAND = 60
-KEYS = 300  # order lines the workers share, so the same line is often allocated by two workers at once
+KEYS = 120  # order lines the workers share, so the same line is often allocated by two workers at once
 
 
 def race(url: str, worker: int, attempts: int, start: Event, results: Any) -> None:
