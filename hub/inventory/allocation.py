@@ -259,8 +259,8 @@ def _commit(
         seen = get_level(session, sku, location_id)
         # Units freed between the update and this read are worth another try; otherwise report what was seen.
         wanted = min(quantity, seen.available) if partial else quantity
-        if wanted == 0 or seen.available < wanted:
-            return 0, seen
+        if wanted == 0 or seen.available < wanted or not location_state(session, location_id)[1]:
+            return 0, seen  # short, or the location is inactive (the caller says which)
     return 0, seen
 
 
