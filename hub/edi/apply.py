@@ -10,13 +10,16 @@
   timeline: ``order.po_acknowledged``, ``order.shipment_reported``, ``order.invoice_received``. The order is
   found by PO number: first the 850 the hub sent this partner, then orders carrying that PO number or number.
   A document for an order the hub does not know fails with that reason and can be replayed once it exists.
-* **846 → InventoryAdvice** is kept on the register with its document.
+* **846 → InventoryAdvice** counts the stock of the location the partner feeds (``hub.inventory.counts``:
+  reconciled against the ledger, never overwritten blindly), items found by SKU or the cross-reference; with
+  no location tied to the partner it is kept on the register only, with a warning.
 
 Every function here runs inside the inbound processor's transaction for the interchange.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +32,8 @@ from hub.db.models import EdiTransaction, InboxMessage, OrderEvent, OrderRecord
 from hub.edi.duplicates import record_purchase_order
 from hub.edi.model import Group, Interchange, Transaction
 from hub.edi.partners import PartnerRecord
+from hub.inventory.counts import apply_inventory_advice
+from hub.inventory.locations import location_for_partner
 from hub.mapping.functions.x12 import ID_QUALIFIERS
 from hub.orders.store import record_event
 
@@ -85,24 +90,27 @@ def apply_document(session: Session, document: CanonicalModel, origin: SetOrigin
     if isinstance(document, Order):
         return _apply_order(session, document, origin)
     if isinstance(document, InventoryAdvice):
-        return SetApplied("recorded", f"inventory advice for {len(document.items)} item(s)", document.advice_id)
+        return _apply_advice(session, document, origin)
     if isinstance(document, Reported):
         return _record_on_order(session, document, origin)
     raise TypeError(f"no way to apply {type(document).__name__} from X12")
+
+
+def xref_sku(identifiers: dict[str, str] | None, partner: PartnerRecord) -> str | None:
+    """Our SKU for the first of the item's identifiers that the partner's cross-reference knows."""
+    for name, value in (identifiers or {}).items():
+        for qualifier in QUALIFIERS_BY_NAME.get(name, ()):
+            sku = partner.profile.sku_for(value, qualifier)
+            if sku:
+                return sku
+    return None
 
 
 def cross_reference(order: Order, partner: PartnerRecord) -> tuple[Order, list[str]]:
     """The order with SKUs from the partner's item cross-reference, and the line ids still without a SKU."""
     lines, unknown = [], []
     for line in order.lines:
-        sku = line.sku
-        for name, value in (line.identifiers or {}).items():
-            mapped = next(
-                (hit for q in QUALIFIERS_BY_NAME.get(name, ()) if (hit := partner.profile.sku_for(value, q))), None
-            )
-            if mapped:
-                sku = mapped
-                break
+        sku = xref_sku(line.identifiers, partner) or line.sku
         if sku is None:
             unknown.append(line.line_id)
         lines.append(line if sku == line.sku else line.model_copy(update={"sku": sku}))
@@ -143,6 +151,37 @@ def _apply_order(session: Session, order: Order, origin: SetOrigin) -> SetApplie
             f"PO {po_number}: line(s) {', '.join(unknown)} have no SKU (add them with `orderhub partner xref add`)"
         )
     return SetApplied("applied", applied.describe(), po_number, applied.order_id, warning)
+
+
+def _apply_advice(session: Session, advice: InventoryAdvice, origin: SetOrigin) -> SetApplied:
+    """An 846 counts the stock of the location this partner feeds (a drop-ship supplier's virtual location);
+    without one it is kept on the register only."""
+    partner = origin.partner
+    location = location_for_partner(session, partner.id, advice.location_id)
+    if location is None:
+        return SetApplied(
+            "recorded",
+            f"inventory advice kept, not counted: no single location is fed by partner {partner.id}"
+            f" under {advice.location_id!r} (set partner_id and external_id on a location)",
+            advice.advice_id,
+            warning=f"846 {advice.advice_id or ''}: no location is fed by partner {partner.id}",
+        )
+    edi = origin.describe()
+    result = apply_inventory_advice(
+        session,
+        location.id,
+        advice,
+        resolve_sku=lambda item: xref_sku(item.identifiers, partner),
+        source=f"edi:{partner.id}:{edi['interchange']}/{edi['control_number']}",
+    )
+    counted = Counter(str(count.status) for count in result.counts)
+    note = ", ".join(f"{n} {status}" for status, n in sorted(counted.items())) or "nothing counted"
+    warning = None
+    if result.skipped:
+        warning = f"846 {advice.advice_id or ''}: {len(result.skipped)} item(s) skipped: " + "; ".join(
+            f"item {s.index + 1}: {s.reason}" for s in result.skipped[:5]
+        )
+    return SetApplied("applied", f"location {location.id}: {note}", advice.advice_id, warning=warning)
 
 
 def _order_by_channel_id(session: Session, partner_id: str, channel_order_id: str) -> OrderRecord | None:

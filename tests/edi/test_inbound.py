@@ -297,3 +297,29 @@ def test_accented_names_pass_only_for_a_partner_that_allows_them(database: Datab
     else:
         assert [status for *_, status in register(database, inbox_id)] == ["rejected"]
         assert "AK4*2*93*6*BOULANGERIE" in ack and "AK5*R*5~" in ack
+
+
+def test_a_suppliers_846_counts_the_stock_of_the_location_it_feeds(database: Database) -> None:
+    from hub.inventory.levels import get_level
+    from hub.inventory.locations import parse_location, save_location
+
+    sender = {"qualifier": "ZZ", "id": "SENDERID", "gs_id": "SENDERID"}
+    ours = {"qualifier": "ZZ", "id": "RECEIVERID", "gs_id": "RECEIVERID"}
+    items = [{"partner_item": "012345678912", "qualifier": "UP", "sku": "WIDGET-BLUE"}]
+    with database.session() as session:
+        data = profile(theirs=sender, ours=ours, usage="T", items=items)
+        save_partner(session, "acme-supply", name="Acme Supply", kind="supplier", profile=parse_profile(data))
+        spec = {"id": "acme-dropship", "name": "Acme drop-ship", "kind": "supplier", "partner_id": "acme-supply"}
+        save_location(session, parse_location(spec | {"external_id": "SUP1"}))
+    body = (Path(__file__).parent / "spec_samples" / "846_4010.x12").read_bytes()
+    inbox_id, outcome = receive(database, body, partner="acme-supply")
+    assert outcome.status == "processed", outcome.detail
+    assert register(database, inbox_id) == [("846", "0001", "INV20240116", "applied")]
+    with database.session() as session:
+        # ABC-1 by the SKU the advice carries (VN), the second item by the cross-reference of its UPC
+        assert get_level(session, "ABC-1", "acme-dropship").on_hand == 120
+        assert get_level(session, "WIDGET-BLUE", "acme-dropship").on_hand == 0
+    again, _ = receive(database, body.replace(b"000000001", b"000000002"), partner="acme-supply")
+    assert register(database, again) == [("846", "0001", "INV20240116", "applied")]  # same count: applied once
+    with database.session() as session:
+        assert get_level(session, "ABC-1", "acme-dropship").on_hand == 120
