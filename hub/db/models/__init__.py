@@ -24,6 +24,7 @@ from hub.db.models.lifecycle import (
 from hub.db.models.orders import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.outbox import Delivery, DeliveryAttempt, DeliveryStatus
 from hub.db.models.partners import Partner
+from hub.db.models.routing import OrderRouting, OrderRoutingSku
 from hub.db.models.system import WorkerHeartbeat
 
 __all__ = [
@@ -53,6 +54,8 @@ __all__ = [
     "OrderLifecycleRecord",
     "OrderLineRecord",
     "OrderRecord",
+    "OrderRouting",
+    "OrderRoutingSku",
     "Partner",
     "Reservation",
     "ReturnLineRecord",
