@@ -147,7 +147,15 @@ def _decimal_error(detail: str) -> PydanticCustomError:
     return PydanticCustomError("decimal_value", "decimal number expected ({detail})", {"detail": detail})
 
 
+# Plain fixed-point text within the bounds, as mappings and JSON documents carry amounts: the Decimal made from
+# it needs none of the checks below (it is finite, bounded and has no exponent), only a sign fix for "-0".
+_PLAIN_DECIMAL = re.compile(DECIMAL_PATTERN)
+
+
 def _as_decimal(value: object) -> Decimal:
+    if isinstance(value, str) and _PLAIN_DECIMAL.match(value):
+        number = Decimal(value)
+        return number.copy_abs() if value[0] == "-" and number.is_zero() else number
     if isinstance(value, bool):
         raise _decimal_error("a boolean is not a number")
     if isinstance(value, Decimal):

@@ -102,9 +102,24 @@ def money_in(value: object, path: str = "") -> Iterator[tuple[str, Money]]:
                 yield from money_in(item, f"{path}.{key}" if path else str(key))
 
 
+def _all_in(value: object, currency: str) -> bool:
+    """Whether every Money inside ``value`` is in ``currency`` (the quick pass; paths only when one is not)."""
+    if isinstance(value, Money):
+        return value.currency == currency
+    if isinstance(value, BaseModel):
+        return all(_all_in(getattr(value, name), currency) for name in _money_fields(type(value)))
+    if isinstance(value, list | tuple):
+        return all(_all_in(item, currency) for item in value if not isinstance(item, _PLAIN))
+    if isinstance(value, dict):
+        return all(_all_in(item, currency) for item in value.values() if not isinstance(item, _PLAIN))
+    return True
+
+
 def currency_problem(owner: BaseModel, field_names: Iterable[str], currency: str, label: str) -> str | None:
     """A sentence naming every amount in ``field_names`` that is not in ``currency``, or None if all are."""
     names = list(field_names)
+    if all(_all_in(getattr(owner, name), currency) for name in names):
+        return None
     wrong = [
         f"{path} is in {money.currency}"
         for name in names
