@@ -1,5 +1,6 @@
 """All tables; importing this package registers them on ``Base.metadata`` (what Alembic compares)."""
 
+from hub.db.models.availability import AvailabilityEvent, AvailabilityRun, PublishedAvailability
 from hub.db.models.base import Base
 from hub.db.models.channels import ChannelAccount, ComplianceRequest
 from hub.db.models.edi import ControlNumber, DocumentReceipt, EdiInterchange, EdiTransaction, InterchangeReceipt
@@ -29,6 +30,8 @@ from hub.db.models.system import WorkerHeartbeat
 
 __all__ = [
     "Allocation",
+    "AvailabilityEvent",
+    "AvailabilityRun",
     "Base",
     "ChannelAccount",
     "ComplianceRequest",
@@ -57,6 +60,7 @@ __all__ = [
     "OrderRouting",
     "OrderRoutingSku",
     "Partner",
+    "PublishedAvailability",
     "Reservation",
     "ReturnLineRecord",
     "ReturnRecord",
