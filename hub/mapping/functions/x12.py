@@ -63,9 +63,25 @@ def x12_first(values: Any) -> Any:
     return values
 
 
+# A line's PO1/IT1/LIN is read for its SKU, its name and its identifiers in turn: the last answer is kept,
+# recognised by the very segment object (held here, so its identity cannot be reused).
+_last_pairs: tuple[Any, int, list[tuple[str, str]]] | None = None
+
+
 def _pairs(segment: Any, start: int) -> list[tuple[str, str]]:
+    """The (qualifier, id) pairs from element ``start`` on; shared between calls: read it, never change it."""
+    global _last_pairs
     if segment is None:
         return []
+    last_pairs = _last_pairs
+    if last_pairs is not None and last_pairs[0] is segment and last_pairs[1] == start:
+        return last_pairs[2]
+    pairs = _read_pairs(segment, start)
+    _last_pairs = (segment, start, pairs)
+    return pairs
+
+
+def _read_pairs(segment: Any, start: int) -> list[tuple[str, str]]:
     if not isinstance(segment, dict):
         raise ValueError(f"expected an X12 segment, found {type(segment).__name__}")
     out = []
