@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hub.canonical import Order, OrderStatus, Refund, Shipment
 from hub.db.models import ComplianceRequest, InboxMessage, OrderEvent, OrderRecord
 from hub.db.models.base import as_utc, utcnow
+from hub.oms.cancellation import cancel_for_channel
 from hub.orders.store import add_order, find_record, record_event, replace_order
 
 
@@ -79,6 +80,8 @@ def apply_order(session: Session, order: Order, message: InboxMessage, *, accoun
         data={"topic": message.topic, "changed": changed},
         inbox_message_id=message.id,
     )
+    if newly_cancelled:  # the hub cancels its units too and gives their stock back (hub.oms.cancellation)
+        cancel_for_channel(session, record.id, reason=f"cancelled by the channel ({order.channel})", source=source)
     return Applied("cancelled" if newly_cancelled else "updated", record.id)
 
 

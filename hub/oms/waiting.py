@@ -1,0 +1,177 @@
+"""Orders that routing could not place in full: when to route them again, and when to give up.
+
+Every routing writes the order's ``order_routings`` row (``record_decision``). While units are unplaced the
+order is *waiting*, with the decision's ``reroute_at`` (the rule's ``reroute_every``) and ``cancel_at``
+(the rule's ``auto_cancel_after`` or the order's own cancel-after date), and the SKUs it waits for.
+
+A wait becomes due (``due_orders``) when its ``reroute_at`` passes, or as soon as stock of one of its SKUs
+becomes available anywhere. The second needs no hook in the inventory code: every change to stock is an
+entry in the append-only inventory ledger, so a wait is due when the ledger holds an entry newer than the
+wait's ``ledger_mark`` that raises availability of a SKU it waits for (units on hand up, or committed,
+reserved or safety stock down: a receipt, an adjustment, a count or 846, a released allocation). A ledger
+entry written by a transaction that commits after a decision but was numbered before it can be missed;
+the reroute schedule catches that one.
+
+A wait past its ``cancel_at`` is cancelled (``auto_cancel``): every unit still unplaced (unallocated or
+backordered) is cancelled through the lifecycle, with the stock effects carried out, and the timeline says
+why (``order.auto_cancelled``). Orders that were stored but never routed (a lost task) are found by
+``never_routed``; the sweep task routes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from hub.db.models import InventoryLedgerEntry, OrderRecord, OrderRouting, OrderRoutingSku
+from hub.db.models.base import utcnow
+from hub.db.session import Database
+from hub.lifecycle.commands import CancelLine
+from hub.lifecycle.store import load
+from hub.oms.stock_effects import execute_with_stock
+from hub.orders.store import record_event
+from hub.routing import Decision, Outcome
+
+AUTO_CANCELLED = "order.auto_cancelled"
+NOT_WAITING = (Outcome.ROUTED, Outcome.NOTHING_TO_ROUTE)
+NEVER_ROUTED_GRACE = timedelta(minutes=2)  # an intake task normally routes a new order within seconds
+# Ledger reasons that move units between buckets without making any available to sell.
+NOT_ARRIVALS = ("shipment", "reservation_converted", "allocation", "reservation")
+
+
+def record_decision(session: Session, order_id: str, decision: Decision, *, test: bool, now: datetime) -> OrderRouting:
+    """The order's routing row after ``decision``: waiting (with its SKUs and times) or not."""
+    row = session.get(OrderRouting, order_id)
+    if row is None:
+        row = OrderRouting(order_id=order_id, attempts=0, created_at=utcnow())
+        session.add(row)
+    waiting = decision.outcome not in NOT_WAITING
+    row.outcome, row.rule, row.test, row.waiting = str(decision.outcome), decision.rule, test, waiting
+    row.attempts += 1
+    row.routed_at, row.updated_at = now, utcnow()
+    row.reroute_at = decision.wait.reroute_at if waiting and decision.wait else None
+    row.cancel_at = decision.wait.cancel_at if waiting and decision.wait else None
+    row.ledger_mark = int(session.scalar(select(func.max(InventoryLedgerEntry.id))) or 0)
+    awaited = decision.awaiting() if waiting else {}
+    row.skus = [OrderRoutingSku(sku=sku, units=units) for sku, units in sorted(awaited.items())]
+    session.flush()
+    return row
+
+
+def finish_waiting(session: Session, order_id: str) -> None:
+    """The order waits for nothing any more (cancelled, closed)."""
+    row = session.get(OrderRouting, order_id)
+    if row is not None and row.waiting:
+        row.waiting, row.reroute_at, row.cancel_at, row.skus, row.updated_at = False, None, None, [], utcnow()
+
+
+def _stock_arrived() -> Any:
+    """A ledger entry newer than the wait's mark that makes units of an awaited SKU available."""
+    ledger = InventoryLedgerEntry
+    raises = or_(
+        and_(ledger.bucket == "on_hand", ledger.delta > 0),
+        and_(ledger.bucket.in_(("committed", "reserved", "safety_stock")), ledger.delta < 0),
+    )
+    return exists().where(
+        OrderRoutingSku.order_id == OrderRouting.order_id,
+        ledger.sku == OrderRoutingSku.sku,
+        ledger.id > OrderRouting.ledger_mark,
+        ledger.reason.not_in(NOT_ARRIVALS),
+        raises,
+    )
+
+
+def due_orders(session: Session, now: datetime, *, limit: int = 500) -> list[str]:
+    """Waiting orders to route again now: their time came, or stock they wait for arrived."""
+    not_expired = or_(OrderRouting.cancel_at.is_(None), OrderRouting.cancel_at > now)
+    query = (
+        select(OrderRouting.order_id)
+        .where(OrderRouting.waiting.is_(True), not_expired)
+        .where(or_(OrderRouting.reroute_at <= now, _stock_arrived()))
+        .order_by(OrderRouting.routed_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def expired_orders(session: Session, now: datetime, *, limit: int = 500) -> list[str]:
+    """Waiting orders past their auto-cancel deadline."""
+    query = (
+        select(OrderRouting.order_id)
+        .where(OrderRouting.waiting.is_(True), OrderRouting.cancel_at <= now)
+        .order_by(OrderRouting.cancel_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def never_routed(session: Session, stored_before: datetime, *, limit: int = 500) -> list[str]:
+    """Orders stored before ``stored_before`` that routing has never looked at and that still want stock."""
+    query = (
+        select(OrderRecord.id)
+        .where(OrderRecord.status.in_(("received", "validated")), OrderRecord.created_at < stored_before)
+        .where(~exists().where(OrderRouting.order_id == OrderRecord.id))
+        .order_by(OrderRecord.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def auto_cancel(session: Session, order_id: str, now: datetime, *, source: str) -> dict[str, int]:
+    """Cancel every unit of the order still unplaced, as its wait's deadline passed; the units cancelled
+    per line (empty when the wait was no longer due: routed or cancelled since)."""
+    row = session.get(OrderRouting, order_id, with_for_update=session.get_bind().dialect.name == "postgresql")
+    if row is None or not row.waiting or row.cancel_at is None or row.cancel_at > now:
+        return {}
+    deadline = row.cancel_at
+    reason = f"not placed by the routing deadline {deadline.isoformat()}"
+    cancelled: dict[str, int] = {}
+    for line_id, line in load(session, order_id).lines.items():
+        unplaced = line.quantities.unallocated + line.quantities.backordered
+        if unplaced > 0:
+            execute_with_stock(
+                session, order_id, CancelLine(line=line_id, quantity=unplaced, reason=reason), source=source
+            )
+            cancelled[line_id] = unplaced
+    finish_waiting(session, order_id)
+    data = {"cancel_at": deadline.isoformat(), "rule": row.rule, "cancelled": cancelled}
+    record_event(session, order_id, AUTO_CANCELLED, source=source, data=data)
+    return cancelled
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What one sweep found: orders to route (never routed, or due again) and orders auto-cancelled."""
+
+    never_routed: tuple[str, ...]
+    due: tuple[str, ...]
+    cancelled: tuple[str, ...]
+
+
+def sweep_waiting(
+    database: Database,
+    now: datetime,
+    *,
+    route: Callable[[str], object],
+    source: str,
+    grace: timedelta = NEVER_ROUTED_GRACE,
+) -> Sweep:
+    """Cancel waits past their deadline (one transaction each), then hand every order that was never routed
+    or is due again to ``route`` (the task publishes ``hub.route.order``; tests route in-process)."""
+    with database.session() as session:
+        expired = expired_orders(session, now)
+        unrouted = never_routed(session, utcnow() - grace)
+        due = due_orders(session, now)
+    cancelled = []
+    for order_id in expired:
+        with database.session() as session:
+            if auto_cancel(session, order_id, now, source=source):
+                cancelled.append(order_id)
+    for order_id in [*unrouted, *due]:
+        route(order_id)
+    return Sweep(tuple(unrouted), tuple(due), tuple(cancelled))
