@@ -49,6 +49,15 @@ class WorkerSettings(BaseModel):
     edi_poll_seconds: int = Field(
         default=60, ge=5, description="how often partners' mailboxes and SFTP servers are polled, unsent X12 sought"
     )
+    availability_seconds: int = Field(
+        default=60, ge=5, description="how often available to sell is recomputed for SKUs whose inventory changed"
+    )
+    availability_full_seconds: int = Field(
+        default=3600, ge=60, description="how often available to sell is recomputed for every SKU"
+    )
+    availability_rules: Path | None = Field(
+        default=None, description="file or directory of available-to-sell rules; the shipped default when unset"
+    )
 
 
 class Settings(BaseSettings):

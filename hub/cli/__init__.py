@@ -7,7 +7,7 @@ import sys
 import click
 
 from hub import __version__
-from hub.cli import channels, db, edi, inbox, inventory, partners, processes, routing, schema
+from hub.cli import availability, channels, db, edi, inbox, inventory, partners, processes, routing, schema
 from hub.cli.context import Context
 from hub.errors import HubError
 
@@ -27,6 +27,7 @@ def cli(ctx: click.Context) -> None:
 for group in (db.group, schema.group, channels.group, inbox.group, partners.group, edi.group, *inventory.GROUPS):
     cli.add_command(group)
 cli.add_command(routing.group)
+cli.add_command(availability.group)
 for command in (*processes.COMMANDS, inbox.normalize):
     cli.add_command(command)
 

@@ -17,7 +17,12 @@ from hub.runtime import Runtime
 from hub.settings import Settings
 from hub.worker import queues
 
-TASK_MODULES = ["hub.worker.tasks.system", "hub.worker.tasks.ingest", "hub.worker.tasks.edi"]
+TASK_MODULES = [
+    "hub.worker.tasks.system",
+    "hub.worker.tasks.ingest",
+    "hub.worker.tasks.edi",
+    "hub.availability.tasks",
+]
 
 
 def create_celery(settings: Settings, runtime: Runtime | None = None) -> Celery:
@@ -77,6 +82,16 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     edi_every = timedelta(seconds=settings.worker.edi_poll_seconds)
     schedule["poll-edi-partners"] = {"task": "hub.edi.poll_all", "schedule": edi_every}
     schedule["send-pending-edi"] = {"task": "hub.edi.send_pending", "schedule": edi_every}
+    schedule["availability-changed"] = {
+        "task": "hub.export.availability",
+        "schedule": timedelta(seconds=settings.worker.availability_seconds),
+        "kwargs": {"scope": "changed"},
+    }
+    schedule["availability-all"] = {
+        "task": "hub.export.availability",
+        "schedule": timedelta(seconds=settings.worker.availability_full_seconds),
+        "kwargs": {"scope": "all"},
+    }
     if settings.embedded:
         schedule["purge-embedded-broker"] = {
             "task": "hub.system.purge_broker",
