@@ -39,8 +39,9 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from hub.canonical import Order
+from hub.canonical import Order, OrderStatus
 from hub.db.models import InboxMessage, OrderEvent, OrderRecord, OrderRouting
+from hub.db.models.base import utcnow
 from hub.db.session import Database
 from hub.inventory import (
     IncomingSource,
@@ -88,7 +89,10 @@ class Scenario:
                 save_location(session, parse_location(document))
             for location, skus in self.data.get("stock", {}).items():
                 for sku, units in skus.items():
-                    adjust(session, sku, location, units, source="scenario")
+                    if units:
+                        adjust(session, sku, location, units, source="scenario")
+                    else:  # a level at zero: the SKU is known there, with nothing on the shelf
+                        apply_count(session, location, sku, 0, utcnow(), source="scenario")
             for lot in self.data.get("incoming", []):
                 expected = datetime.fromisoformat(str(lot["expected"])).date() if lot.get("expected") else None
                 expect(
@@ -161,7 +165,7 @@ class Scenario:
             record = session.get(OrderRecord, order_id)
             assert record is not None
             current = Order.model_validate(record.document)
-            cancelled = current.model_copy(update={"status": "cancelled", "updated_at": now + timedelta(days=400)})
+            cancelled = current.model_copy(update={"status": OrderStatus.CANCELLED, "updated_at": now})
             message = InboxMessage(
                 source="webhook", channel=record.channel, account="main", topic="orders/cancelled", body=b"{}"
             )
