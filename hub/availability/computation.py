@@ -20,6 +20,7 @@ is checked, for every SKU, to give the channel accounts it feeds shares adding u
 and pre-order separately); since each quantity is at most the sum over its locations of that location's
 available times the account's share, the quantities of all accounts then add up to no more than the
 stock. A set of rules that breaks this raises :class:`SharesExceedStock` naming the location and accounts.
+A fixed pre-order quantity (an override) is the merchant's own promise and is not part of that check.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from hub.db.models.base import utcnow
 from hub.inventory.locations import LocationKind, LocationSpec
 
 Key = tuple[str, str, str]  # (channel, account, sku)
+MAX_NAMED_EMPTY = 5  # locations without stock named in an explanation; beyond that they are counted
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def compute(
     windows = [t.preorder_days for target in targets for _, t in target.rule.all_terms() if t.preorder_days is not None]
     until = day + timedelta(days=max(windows)) if windows else None
     view = read_stock(session, targets, wanted, until)
-    universe = set(wanted) if wanted is not None else view.skus() | rules.named_skus()
+    named = {sku for target in targets for sku in target.rule.overrides}
+    universe = set(wanted) if wanted is not None else view.skus() | named
     checked: set[tuple[int, ...]] = set()
     results: dict[Key, Availability] = {}
     feeding = [[spec for spec in view.locations.values() if target.rule.feeds(spec)] for target in targets]
@@ -93,13 +96,27 @@ def _availability(
         units = sum(max(stock.get(spec.id, 0), 0) for spec in group)
         share = _share(units, percent)
         pooled += share
-        parts = " + ".join(f"{spec.id} {max(stock.get(spec.id, 0), 0)}" for spec in group)
-        steps.append(f"{label}: {parts} = {units}" + ("" if percent == HUNDRED else f", {_pct(percent)} = {share}"))
+        steps.append(
+            f"{label}: {_sources(group, stock)} = {units}"
+            + ("" if percent == HUNDRED else f", {_pct(percent)} = {share}")
+        )
     if not steps:
         steps.append("no active location feeds this channel")
     quantity = _held_back(pooled, terms, steps)
     preorder = _preorder(sku, terms, locations, view, day, steps) if quantity == 0 else 0
     return Availability(quantity, preorder, "; ".join(steps))
+
+
+def _sources(group: Sequence[LocationSpec], stock: dict[str, int]) -> str:
+    """``dal1 7 + hou1 3``: the locations that have units; those with none are named after (or counted, when
+    there are many, so an explanation stays readable with dozens of stores)."""
+    having = [f"{spec.id} {stock[spec.id]}" for spec in group if stock.get(spec.id, 0) > 0]
+    empty = [spec.id for spec in group if stock.get(spec.id, 0) <= 0]
+    text = " + ".join(having) or "0"
+    if empty:
+        names = ", ".join(empty) if len(empty) <= MAX_NAMED_EMPTY else f"{len(empty)} locations"
+        text += f" (none at {names})"
+    return text
 
 
 def _held_back(pooled: int, terms: SkuTerms, steps: list[str]) -> int:

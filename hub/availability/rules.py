@@ -122,10 +122,6 @@ class AvailabilityRules:
                     return rule
         return None
 
-    def named_skus(self) -> set[str]:
-        """SKUs named exactly in an override: they are computed even with no stock row anywhere."""
-        return {sku for rule in self.rules for sku in rule.overrides}
-
 
 def apply_settings(base: SkuTerms, data: dict[str, Any]) -> SkuTerms:
     """``base`` with the settings of a rule or override document (already schema-checked) laid over it."""

@@ -163,6 +163,8 @@ def test_quantities_are_never_negative_and_an_over_committed_location_takes_noth
         "shopify/main SKU-2": 0,
     }
     assert shop.quantities(default_rules()) == {"shopify/main SKU-1": 3, "shopify/main SKU-2": 2}
+    explanation = shop.compute(default_rules())[("shopify", "main", "SKU-1")].explanation
+    assert explanation == "own: hou1 3 (none at dal1) = 3; shown 3"
 
 
 def test_the_most_specific_rule_wins_and_inactive_or_uncovered_accounts_are_left_out(shop: Shop) -> None:
