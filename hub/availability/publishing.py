@@ -11,6 +11,9 @@ costs a recomputation that finds nothing to record), and the scheduled full run 
 later, as well as what the ledger does not show (a location deactivated, new rules, a pre-order window
 moving with the date).
 
+A listing that is no longer computed (its account deactivated, or no rule covering it any more) keeps its
+last published figures and gets no event: whether to delist is the channel connector's decision.
+
 Events are what a channel connector will send on: :func:`events_after` lists them in id order.
 """
 

@@ -6,8 +6,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
-from hub.availability import AvailabilityRulesError, ShareMode, default_rules, load_rules, parse_rules
+from hub.availability import (
+    AvailabilityRulesError,
+    ShareMode,
+    availability_schema,
+    default_rules,
+    load_rules,
+    parse_rules,
+)
 
 
 def _error(text: str) -> str:
@@ -126,3 +134,9 @@ def test_missing_and_empty_places_are_reported(tmp_path: Path) -> None:
         load_rules(tmp_path)
     with pytest.raises(AvailabilityRulesError, match="cannot read the rule file"):
         load_rules(tmp_path / "absent.yaml")
+
+
+def test_the_published_schema_is_a_valid_json_schema_with_a_description_for_editors() -> None:
+    schema = availability_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema["$id"].endswith("availability.schema.json") and schema["properties"]["shares"]["default"] == "overlap"
