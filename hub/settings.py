@@ -58,6 +58,12 @@ class WorkerSettings(BaseModel):
     availability_rules: Path | None = Field(
         default=None, description="file or directory of available-to-sell rules; the shipped default when unset"
     )
+    route_sweep_seconds: int = Field(
+        default=60, ge=5, description="how often unrouted orders, waits that are due and expired waits are sought"
+    )
+    routing_rules: Path | None = Field(
+        default=None, description="file or directory of routing rules; the shipped default when unset"
+    )
 
 
 class Settings(BaseSettings):

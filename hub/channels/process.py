@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.canonical import Order, Refund, Shipment
@@ -20,7 +21,7 @@ from hub.channels.base import Action
 from hub.channels.intake import account_settings, store_pulled
 from hub.channels.normalize import Normalized, normalize
 from hub.channels.registry import get_channel
-from hub.db.models import InboxMessage, InboxStatus
+from hub.db.models import InboxMessage, InboxStatus, OrderEvent
 from hub.db.models.base import utcnow
 from hub.db.session import Database
 from hub.edi.inbound import process_x12
@@ -41,6 +42,7 @@ class Outcome:
     status: str
     detail: str = ""
     outbound: tuple[int, ...] = ()  # EDI interchanges queued (acknowledgments): publish hub.edi.send for each
+    created: tuple[str, ...] = ()  # orders this message created: publish hub.route.order for each
 
 
 class MessageNotFound(LookupError):
@@ -57,10 +59,10 @@ def process_message(
             return Outcome(message.status, "already done")
         if message.channel == X12_CHANNEL:
             report = process_x12(session, message, replay=replay)
-            return Outcome(message.status, message.error or "", tuple(report.outbound))
+            return Outcome(message.status, message.error or "", tuple(report.outbound), created_by(session, inbox_id))
         pending = _handle(session, message)
         if pending is None:
-            return Outcome(message.status, message.error or "")
+            return Outcome(message.status, message.error or "", created=created_by(session, inbox_id))
         channel_name, account_name = message.channel, message.account
         settings = account_settings(session, channel_name, account_name)
     channel = get_channel(channel_name)
@@ -79,7 +81,18 @@ def process_message(
         child, _ = store_pulled(session, pulled, source="read-back", channel=channel_name, account=account_name)
         _done(message, InboxStatus.PROCESSED, f"read back as inbox message {child.id}")
         _handle(session, child)
-        return Outcome(child.status, child.error or f"read back as inbox message {child.id}")
+        note = child.error or f"read back as inbox message {child.id}"
+        return Outcome(child.status, note, created=created_by(session, child.id))
+
+
+def created_by(session: Session, inbox_id: int) -> tuple[str, ...]:
+    """The orders message ``inbox_id`` created (their ``order.received`` entries name it), in timeline order."""
+    query = (
+        select(OrderEvent.order_id)
+        .where(OrderEvent.inbox_message_id == inbox_id, OrderEvent.type == "order.received")
+        .order_by(OrderEvent.id)
+    )
+    return tuple(dict.fromkeys(session.scalars(query)))
 
 
 def _load(session: Session, inbox_id: int) -> InboxMessage:

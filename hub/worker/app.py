@@ -21,6 +21,7 @@ TASK_MODULES = [
     "hub.worker.tasks.system",
     "hub.worker.tasks.ingest",
     "hub.worker.tasks.edi",
+    "hub.worker.tasks.route",
     "hub.availability.tasks",
 ]
 
@@ -82,6 +83,10 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     edi_every = timedelta(seconds=settings.worker.edi_poll_seconds)
     schedule["poll-edi-partners"] = {"task": "hub.edi.poll_all", "schedule": edi_every}
     schedule["send-pending-edi"] = {"task": "hub.edi.send_pending", "schedule": edi_every}
+    schedule["sweep-routing"] = {
+        "task": "hub.route.sweep",
+        "schedule": timedelta(seconds=settings.worker.route_sweep_seconds),
+    }
     schedule["availability-changed"] = {
         "task": "hub.export.availability",
         "schedule": timedelta(seconds=settings.worker.availability_seconds),

@@ -41,10 +41,13 @@ def parse(self: HubTask, inbox_id: int) -> str:
 
 
 def _send_answers(task: HubTask, outcome: Outcome) -> None:
-    """Publish what processing queued for partners (EDI acknowledgments), now that it is committed; the
-    hub.edi.send_pending sweep sends any that a lost publish leaves behind."""
+    """Publish what processing queued for partners (EDI acknowledgments) and routing for the orders it
+    created, now that it is committed; the hub.edi.send_pending and hub.route.sweep sweeps catch any that a
+    lost publish leaves behind."""
     for interchange_id in outcome.outbound:
         task.app.send_task("hub.edi.send", args=[interchange_id])
+    for order_id in outcome.created:
+        task.app.send_task("hub.route.order", args=[order_id])
 
 
 @shared_task(bind=True, base=HubTask, name="hub.ingest.parse_many")

@@ -1,0 +1,69 @@
+"""``hub.route.order`` end to end on a real worker, on the embedded stack and on PostgreSQL + RabbitMQ: an
+order webhook stored in the inbox is parsed by ``hub.ingest.parse``, which publishes the routing of the order
+it created; the worker routes it, commits the stock and creates the fulfillment order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from hub.db import migrate
+from hub.db.models import InboxMessage, OrderEvent, OrderRouting
+from hub.inventory import adjust, get_level, parse_location, save_location
+from hub.lifecycle.store import load
+from hub.runtime import Runtime
+from hub.settings import load_settings
+from hub.worker.app import create_celery
+from tests.channels.test_pipeline import order_event
+from tests.processes import hub_env, hub_process, wait_for
+from tests.stacks import purge_queues
+
+
+def test_an_ingested_order_is_routed_by_the_worker(stack: dict[str, str], tmp_path: Path) -> None:
+    settings = load_settings(
+        data_dir=stack["HUB_DATA_DIR"], database_url=stack["HUB_DATABASE_URL"], broker_url=stack["HUB_BROKER_URL"]
+    )
+    runtime = Runtime(settings)
+    migrate.upgrade(runtime.database)
+    celery = create_celery(settings, runtime)
+    purge_queues(celery)
+    with runtime.database.session() as session:
+        spec = {
+            "id": "wh-lyon",
+            "name": "Lyon",
+            "kind": "warehouse",
+            "capabilities": ["ship"],
+            "postal_region": "FR:69",
+        }
+        save_location(session, parse_location(spec))
+        adjust(session, "TEE-BLK-M", "wh-lyon", 5, source="test")
+        message = InboxMessage(
+            source="webhook", channel="standard", account="s1", dedupe_key="r-1", body=order_event("R-1"), headers={}
+        )
+        session.add(message)
+        session.flush()
+        inbox_id = message.id
+    celery.send_task("hub.ingest.parse", args=[inbox_id])
+
+    def routed() -> OrderRouting | None:
+        with runtime.database.session() as session:
+            created = session.scalar(select(OrderEvent.order_id).where(OrderEvent.inbox_message_id == inbox_id))
+            return session.get(OrderRouting, created) if created else None
+
+    log = tmp_path / "worker.log"
+    with hub_process(["worker", "--queues", "ingest,route", "--concurrency", "1"], hub_env(**stack), log) as worker:
+        routing = wait_for(routed, "the worker to route the ingested order")
+        assert worker.poll() is None, log.read_text()
+    # the gift-wrap line has no SKU, so it is held; the tees ship from Lyon
+    assert routing.outcome == "partially_routed"
+    with runtime.database.session() as session:
+        lifecycle = load(session, routing.order_id)
+        (fulfillment_order,) = lifecycle.fulfillment_orders.values()
+        assert fulfillment_order.location == "wh-lyon"
+        assert {line_id: line.quantity for line_id, line in fulfillment_order.lines.items()} == {"1": 2}
+        level = get_level(session, "TEE-BLK-M", "wh-lyon")
+        assert (level.committed, level.available) == (2, 3)
+        kinds = list(session.scalars(select(OrderEvent.type).where(OrderEvent.order_id == routing.order_id)))
+        assert kinds[0] == "order.received" and kinds[-1] == "order.routed"
+    runtime.close()
