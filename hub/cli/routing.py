@@ -1,4 +1,5 @@
-"""``orderhub route``: see where an order would ship from, and why, without changing anything."""
+"""``orderhub route``: see where an order would ship from, and why, without changing anything
+(``simulate``), or route a stored order now (``order``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
+from hub.cli.context import Context
 from hub.errors import InputRejected
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -22,36 +24,94 @@ def group() -> None:
 
 @group.command("simulate")
 @click.argument("order_json", type=FILE)
-@click.option("--stock", "stock_json", type=FILE, help="Stock snapshot JSON: locations, their facts and stock.")
+@click.option(
+    "--stock",
+    "stock_json",
+    type=FILE,
+    help="Stock snapshot JSON: locations, their facts and stock (default: read from the database).",
+)
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path), help="A rule file or a directory of them.")
 @click.option("--at", "at", metavar="ISO_TIME", help="Decide as at this time, with offset (default: now).")
 @click.option("--explain", is_flag=True, help="Print a readable summary instead of the JSON.")
-def simulate(order_json: Path, stock_json: Path | None, rules_path: Path | None, at: str | None, explain: bool) -> None:
+@click.pass_obj
+def simulate(
+    ctx: Context, order_json: Path, stock_json: Path | None, rules_path: Path | None, at: str | None, explain: bool
+) -> None:
     """Print the routing decision for ORDER_JSON (a canonical order.v1) and its trace, as JSON: per line the
     allocations, backorders, pre-orders and held units; the outcome; which rule, which candidates, which
-    filter dropped each and why, the ranking and the plan. Nothing is committed. Exit 2 on bad input."""
+    filter dropped each and why, the ranking and the plan. Without --stock, the locations and stock are read
+    from the database. Nothing is committed. Exit 2 on bad input."""
     from hub.canonical import Order
-    from hub.routing import RoutingInputError, decide, default_rules, load_rules, read_snapshot
+    from hub.routing import RoutingInputError, decide, read_snapshot
     from hub.routing.explain import explain as explain_text
     from hub.routing.validation import describe
 
-    if stock_json is None:
-        raise InputRejected("route simulate needs --stock SNAPSHOT_JSON: the locations and stock to route against")
     now = _instant(at)
     try:
         order = Order.model_validate(_read_json(order_json, "order"))
     except ValidationError as exc:
         raise InputRejected(f"{order_json}: not a valid order.v1: {describe(exc)}") from None
     try:
-        snapshot = read_snapshot(_read_json(stock_json, "stock snapshot"), str(stock_json))
-        rules = load_rules(rules_path) if rules_path else default_rules()
+        if stock_json is not None:
+            snapshot = read_snapshot(_read_json(stock_json, "stock snapshot"), str(stock_json))
+        rules = _rules(rules_path)
     except RoutingInputError as exc:
         raise InputRejected(_one_line(str(exc))) from None
+    if stock_json is None:
+        snapshot = _stored_snapshot(ctx, {line.sku for line in order.lines if line.sku}, now)
     decision = decide(order, snapshot, rules, now)
     if explain:
         click.echo(explain_text(decision), nl=False)
     else:
         click.echo(json.dumps(decision.to_json(), indent=2, ensure_ascii=False))
+
+
+@group.command("order")
+@click.argument("order_id")
+@click.option("--rules", "rules_path", type=click.Path(path_type=Path), help="A rule file or a directory of them.")
+@click.pass_obj
+def route_stored_order(ctx: Context, order_id: str, rules_path: Path | None) -> None:
+    """Route stored order ORDER_ID now: commit its allocations, create its fulfillment orders and record the
+    decision on its timeline, then print a summary. Routes only what is still unallocated, so running it again
+    is safe. Rules: --rules, else HUB_WORKER__ROUTING_RULES, else the shipped default."""
+    from hub.oms.route import route_order
+    from hub.routing import RoutingInputError
+
+    try:
+        rules = _rules(rules_path or ctx.settings.worker.routing_rules)
+    except RoutingInputError as exc:
+        raise InputRejected(_one_line(str(exc))) from None
+    routed = route_order(_database(ctx), order_id, rules=rules, source="cli")
+    click.echo(routed.summary(), nl=False)
+
+
+def _rules(path: Path | None) -> Any:
+    from hub.routing import default_rules, load_rules
+
+    return load_rules(path) if path else default_rules()
+
+
+def _database(ctx: Context) -> Any:
+    from hub.runtime import Runtime
+
+    return Runtime(ctx.settings).database
+
+
+def _stored_snapshot(ctx: Context, skus: set[str], now: datetime) -> Any:
+    """The snapshot routing would use in the hub: the database's locations and stock, read only."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from hub.oms.store_snapshot import routing_snapshot
+
+    try:
+        with _database(ctx).session() as session:  # reads only: there is nothing to commit
+            return routing_snapshot(session, skus, now)
+    except (OperationalError, ProgrammingError) as exc:
+        reason = _one_line(str(exc.orig))
+        raise InputRejected(
+            f"cannot read locations and stock from the database ({reason}): run `orderhub db upgrade`, or give "
+            "--stock SNAPSHOT_JSON"
+        ) from None
 
 
 def _instant(at: str | None) -> datetime:

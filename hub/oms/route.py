@@ -107,15 +107,17 @@ def route_in_session(
     moment = now or datetime.now(UTC)
     record = session.get(OrderRecord, order_id)
     if record is None:
-        raise OrderNotStored(f"no order {order_id!r} is stored; `orderhub orders list` shows the stored ones")
-    lifecycle = _ready(session, order_id, source)
+        raise OrderNotStored(
+            f"no order {order_id!r} is stored: give the hub's order id (ord_...), not the channel's order number"
+        )
+    lifecycle = ready_lifecycle(session, order_id, source)
     if lifecycle.state in FINISHED:
         finish_waiting(session, order_id)
         return Routed(order_id, None, note=f"the order is {lifecycle.state}")
     order = Order.model_validate(record.document)
     to_route = routable_order(order, lifecycle)
     snapshot = routing_snapshot(session, {line.sku for line in order.lines if line.sku}, moment)
-    decision, attempts = _decide_and_commit(
+    decision, attempts = decide_and_commit(
         session, to_route, snapshot, rules or default_rules(), moment, lifecycle, source
     )
     if order.test and lifecycle.hold_reason is None:
@@ -133,7 +135,7 @@ def route_in_session(
     return Routed(order_id, decision, created, attempts)
 
 
-def _ready(session: Session, order_id: str, source: str) -> OrderLifecycle:
+def ready_lifecycle(session: Session, order_id: str, source: str) -> OrderLifecycle:
     """The order's lifecycle, started and validated (routing is what validation leads to)."""
     lifecycle = start(session, order_id, source=source)
     if not lifecycle.validated and lifecycle.state not in FINISHED:
@@ -163,7 +165,7 @@ def prior_allocations(lifecycle: OrderLifecycle) -> dict[str, dict[str, int]]:
     return dict(prior)
 
 
-def _decide_and_commit(
+def decide_and_commit(
     session: Session,
     order: Order,
     snapshot: Snapshot,
@@ -172,6 +174,10 @@ def _decide_and_commit(
     lifecycle: OrderLifecycle,
     source: str,
 ) -> tuple[Decision, int]:
+    """Decide and commit until a decision's allocations all commit: (that decision, the attempts it took).
+
+    A commitment that finds less stock than ``snapshot`` promised rolls back the attempt and lowers that
+    figure before deciding again; after ``MAX_ATTEMPTS`` losses ``StockKeptMoving`` is raised."""
     prior: Prior = prior_allocations(lifecycle)
     order_id = order.id or lifecycle.order_id
     for attempt in range(1, MAX_ATTEMPTS + 1):

@@ -75,7 +75,7 @@ def bad_input(tmp_path: Path, name: str, text: str) -> str:
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("no stock", "route simulate needs --stock SNAPSHOT_JSON: the locations and stock to route against"),
+        ("no stock", "cannot read locations and stock from the database (no such table: inventory_locations)"),
         ("missing order", "missing.json: cannot read the order: No such file or directory"),
         ("order not json", "order.json: the order is not valid JSON: Expecting value at line 1, column 1"),
         ("order invalid", "order.json: not a valid order.v1: lines[0].quantity: quantity must be a whole number"),
