@@ -33,7 +33,7 @@ from hub.canonical import Order
 from hub.db.models import OrderRecord
 from hub.db.session import Database
 from hub.errors import HubError, InputRejected
-from hub.lifecycle import OrderLifecycle, OrderState
+from hub.lifecycle import LifecycleNotFound, OrderLifecycle, OrderState
 from hub.lifecycle.commands import BackorderLine, CreateFulfillmentOrder, Hold, Validate
 from hub.lifecycle.store import execute, load, start
 from hub.oms.commit import commit_allocations
@@ -105,12 +105,14 @@ def route_in_session(
 ) -> Routed:
     """``route_order`` inside the caller's transaction."""
     moment = now or datetime.now(UTC)
-    record = session.get(OrderRecord, order_id)
-    if record is None:
+    try:  # starting (or reading) the lifecycle locks the order first, so two routings of it take turns
+        lifecycle = ready_lifecycle(session, order_id, source)
+    except LifecycleNotFound:
         raise OrderNotStored(
             f"no order {order_id!r} is stored: give the hub's order id (ord_...), not the channel's order number"
-        )
-    lifecycle = ready_lifecycle(session, order_id, source)
+        ) from None
+    record = session.get(OrderRecord, order_id)
+    assert record is not None  # read under the lock just taken
     if lifecycle.state in FINISHED:
         finish_waiting(session, order_id)
         return Routed(order_id, None, note=f"the order is {lifecycle.state}")

@@ -4,18 +4,22 @@ it created; the worker routes it, commits the stock and creates the fulfillment 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from hub.db import migrate
-from hub.db.models import InboxMessage, OrderEvent, OrderRouting
+from hub.db.models import InboxMessage, OrderEvent, OrderRecord, OrderRouting
+from hub.db.models.base import utcnow
 from hub.inventory import adjust, get_level, parse_location, save_location
 from hub.lifecycle.store import load
+from hub.oms.route import route_order
 from hub.runtime import Runtime
 from hub.settings import load_settings
 from hub.worker.app import create_celery
 from tests.channels.test_pipeline import order_event
+from tests.oms.test_route import _locations, _order
 from tests.processes import hub_env, hub_process, wait_for
 from tests.stacks import purge_queues
 
@@ -66,4 +70,30 @@ def test_an_ingested_order_is_routed_by_the_worker(stack: dict[str, str], tmp_pa
         assert (level.committed, level.available) == (2, 3)
         kinds = list(session.scalars(select(OrderEvent.type).where(OrderEvent.order_id == routing.order_id)))
         assert kinds[0] == "order.received" and kinds[-1] == "order.routed"
+    runtime.close()
+
+
+def test_the_sweep_task_cancels_expired_waits_and_publishes_routing(database_url: str, tmp_path: Path) -> None:
+    settings = load_settings(
+        data_dir=tmp_path, database_url=database_url, broker_url=f"sqla+sqlite:///{tmp_path / 'b.sqlite3'}"
+    )
+    runtime = Runtime(settings)
+    celery = create_celery(settings, runtime)
+    _locations(runtime.database)
+    expired = _order(runtime.database, number="1", placed_at="2026-01-01T12:00:00Z")  # 30 days ran out long ago
+    route_order(runtime.database, expired, now=datetime(2026, 1, 1, 13, tzinfo=UTC))  # backordered: no stock
+    unrouted = _order(runtime.database, number="2")
+    with runtime.database.session() as session:  # stored long enough ago that intake should have routed it
+        session.get(OrderRecord, unrouted).created_at = utcnow() - timedelta(minutes=10)  # type: ignore[union-attr]
+    found = celery.tasks["hub.route.sweep"]()  # runs here, publishes to the real embedded broker
+    assert found == {"never_routed": 1, "due": 0, "cancelled": 1}
+    with runtime.database.session() as session:
+        assert load(session, expired).state == "cancelled"
+        assert session.get(OrderRouting, expired).waiting is False  # type: ignore[union-attr]
+    with celery.connection_for_write() as connection:
+        queue = connection.SimpleQueue("route")
+        message = queue.get(timeout=5)
+        assert (message.headers["task"], message.headers["argsrepr"]) == ("hub.route.order", repr([unrouted]))
+        message.ack()
+        queue.close()
     runtime.close()
