@@ -40,7 +40,8 @@ import yaml
 from sqlalchemy import select
 
 from hub.canonical import Order, OrderStatus
-from hub.db.models import InboxMessage, OrderEvent, OrderRecord, OrderRouting
+from hub.channels.apply import apply_order
+from hub.db.models import InboxMessage, OrderEvent, OrderLifecycleRecord, OrderRecord, OrderRouting
 from hub.db.models.base import utcnow
 from hub.db.session import Database
 from hub.inventory import (
@@ -159,8 +160,6 @@ class Scenario:
             execute_with_stock(session, order_id, parse_command(fields), source="scenario")
 
     def _channel_cancel(self, order_id: str, now: datetime) -> None:
-        from hub.channels.apply import apply_order
-
         with self.database.session() as session:
             record = session.get(OrderRecord, order_id)
             assert record is not None
@@ -219,7 +218,7 @@ def _order_facts(session: Any, order_id: str, seen: int) -> dict[str, Any]:
     """Everything a scenario can expect of one order, as plain data."""
     record = session.get(OrderRecord, order_id)
     routing = session.get(OrderRouting, order_id)
-    lifecycle = load(session, order_id) if routing is not None or _has_lifecycle(session, order_id) else None
+    lifecycle = load(session, order_id) if session.get(OrderLifecycleRecord, order_id) is not None else None
     allocations: dict[str, dict[str, int]] = {}
     for allocation in allocations_for_order(session, order_id):
         if allocation.quantity:
@@ -252,9 +251,3 @@ def _order_facts(session: Any, order_id: str, seen: int) -> dict[str, Any]:
         "fulfillment_orders": fulfillment_orders,
         "events": routing_events,
     }
-
-
-def _has_lifecycle(session: Any, order_id: str) -> bool:
-    from hub.db.models import OrderLifecycleRecord
-
-    return session.get(OrderLifecycleRecord, order_id) is not None
