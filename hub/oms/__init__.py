@@ -4,11 +4,12 @@
 without touching anything, and ``hub.lifecycle`` keeps each order's quantities and fulfillment orders.
 This package is what joins them, one transaction at a time:
 
-=================  ====================================================================================
+==================  ===================================================================================
 ``store_snapshot``  the routing engine's ``Snapshot`` read from inventory (locations, levels, incoming)
 ``stock_effects``   lifecycle commands carried out together with their inventory effects
 ``commit``          a decision's allocations committed with ``hub.inventory``; a lost race re-decides
 ``route``           ``route_order``: load, decide, commit, create fulfillment orders, record the trace
 ``waiting``         orders not fully routed: when to look again, stock arriving, auto-cancel, the sweep
-=================  ====================================================================================
+``cancellation``    a channel's cancellation carried into the lifecycle, releasing the stock it held
+==================  ===================================================================================
 """
