@@ -14,12 +14,14 @@ the reroute schedule catches that one.
 
 A wait past its ``cancel_at`` is cancelled (``auto_cancel``): every unit still unplaced (unallocated or
 backordered) is cancelled through the lifecycle, with the stock effects carried out, and the timeline says
-why (``order.auto_cancelled``). Orders that were stored but never routed (a lost task) are found by
+why (``order.auto_cancelled``); should the lifecycle refuse (the order moved on meanwhile), the order
+stops waiting and ``order.auto_cancel_refused`` says why, for a person to decide. Orders that were stored but never routed (a lost task) are found by
 ``never_routed``; the sweep task routes them.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +33,7 @@ from sqlalchemy.orm import Session
 from hub.db.models import InventoryLedgerEntry, OrderRecord, OrderRouting, OrderRoutingSku
 from hub.db.models.base import utcnow
 from hub.db.session import Database
+from hub.errors import InputRejected
 from hub.lifecycle.commands import CancelLine
 from hub.lifecycle.store import load
 from hub.oms.stock_effects import execute_with_stock
@@ -38,7 +41,10 @@ from hub.orders.store import record_event
 from hub.routing import Decision, Outcome
 
 AUTO_CANCELLED = "order.auto_cancelled"
+AUTO_CANCEL_REFUSED = "order.auto_cancel_refused"
 NOT_WAITING = (Outcome.ROUTED, Outcome.NOTHING_TO_ROUTE)
+log = logging.getLogger(__name__)
+
 NEVER_ROUTED_GRACE = timedelta(minutes=2)  # an intake task normally routes a new order within seconds
 # Ledger reasons that move units between buckets without making any available to sell.
 NOT_ARRIVALS = ("shipment", "reservation_converted", "allocation", "reservation")
@@ -169,9 +175,15 @@ def sweep_waiting(
         due = due_orders(session, now)
     cancelled = []
     for order_id in expired:
-        with database.session() as session:
-            if auto_cancel(session, order_id, now, source=source):
-                cancelled.append(order_id)
+        try:
+            with database.session() as session:
+                if auto_cancel(session, order_id, now, source=source):
+                    cancelled.append(order_id)
+        except InputRejected as refused:  # the lifecycle moved on meanwhile: a person decides, the sweep goes on
+            log.warning("order %s: auto-cancel refused: %s", order_id, refused)
+            with database.session() as session:
+                finish_waiting(session, order_id)
+                record_event(session, order_id, AUTO_CANCEL_REFUSED, source=source, data={"refused": str(refused)})
     for order_id in [*unrouted, *due]:
         route(order_id)
     return Sweep(tuple(unrouted), tuple(due), tuple(cancelled))
