@@ -10,13 +10,17 @@ entry in the append-only inventory ledger, so a wait is due when the ledger hold
 wait's ``ledger_mark`` that raises availability of a SKU it waits for (units on hand up, or committed,
 reserved or safety stock down: a receipt, an adjustment, a count or 846, a released allocation). A ledger
 entry written by a transaction that commits after a decision but was numbered before it can be missed;
-the reroute schedule catches that one.
+the reroute schedule catches that one. A wait is due too when the channel changed the order since it was
+last routed (an ``order.updated`` entry after the routing's own): a payment captured or a hold tag removed
+should not wait for the schedule.
 
 A wait past its ``cancel_at`` is cancelled (``auto_cancel``): every unit still unplaced (unallocated or
 backordered) is cancelled through the lifecycle, with the stock effects carried out, and the timeline says
 why (``order.auto_cancelled``); should the lifecycle refuse (the order moved on meanwhile), the order
-stops waiting and ``order.auto_cancel_refused`` says why, for a person to decide. Orders that were stored but never routed (a lost task) are found by
-``never_routed``; the sweep task routes them.
+stops waiting and ``order.auto_cancel_refused`` says why, for a person to decide.
+
+Orders that were stored but never routed (a lost task) are found by ``never_routed``; the sweep task
+routes them.
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from hub.db.models import InventoryLedgerEntry, OrderRecord, OrderRouting, OrderRoutingSku
+from hub.db.models import InventoryLedgerEntry, OrderEvent, OrderRecord, OrderRouting, OrderRoutingSku
 from hub.db.models.base import utcnow
 from hub.db.session import Database
 from hub.errors import InputRejected
@@ -42,6 +46,7 @@ from hub.routing import Decision, Outcome
 
 AUTO_CANCELLED = "order.auto_cancelled"
 AUTO_CANCEL_REFUSED = "order.auto_cancel_refused"
+ROUTING_EVENTS = ("order.routed", "order.backordered", "order.held")  # what route_order appends
 NOT_WAITING = (Outcome.ROUTED, Outcome.NOTHING_TO_ROUTE)
 log = logging.getLogger(__name__)
 
@@ -92,13 +97,28 @@ def _stock_arrived() -> Any:
     )
 
 
+def _changed_since_routed() -> Any:
+    """The channel changed the order (payment captured, a hold tag removed ...) after its last routing."""
+    routing = aliased(OrderEvent)
+    last_routed = (
+        select(func.max(routing.id))
+        .where(routing.order_id == OrderRouting.order_id, routing.type.in_(ROUTING_EVENTS))
+        .correlate(OrderRouting)
+        .scalar_subquery()
+    )
+    updated = exists().where(
+        OrderEvent.order_id == OrderRouting.order_id, OrderEvent.type == "order.updated", OrderEvent.id > last_routed
+    )
+    return updated.correlate(OrderRouting)
+
+
 def due_orders(session: Session, now: datetime, *, limit: int = 500) -> list[str]:
-    """Waiting orders to route again now: their time came, or stock they wait for arrived."""
+    """Waiting orders to route again now: their time came, stock they wait for arrived, or they changed."""
     not_expired = or_(OrderRouting.cancel_at.is_(None), OrderRouting.cancel_at > now)
     query = (
         select(OrderRouting.order_id)
         .where(OrderRouting.waiting.is_(True), not_expired)
-        .where(or_(OrderRouting.reroute_at <= now, _stock_arrived()))
+        .where(or_(OrderRouting.reroute_at <= now, _stock_arrived(), _changed_since_routed()))
         .order_by(OrderRouting.routed_at)
         .limit(limit)
     )

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from hub.canonical import Order
-from hub.db.models import OrderEvent, OrderRouting
+from hub.canonical import Order, PaymentStatus
+from hub.channels.apply import apply_order
+from hub.db.models import InboxMessage, OrderEvent, OrderRecord, OrderRouting
 from hub.db.session import Database
 from hub.inventory import adjust, allocate, apply_count, get_level, parse_location, save_location
 from hub.lifecycle import IllegalTransition
@@ -130,3 +131,27 @@ def test_the_sweep_routes_orders_that_were_never_routed(database: Database) -> N
 def test_an_unknown_order_is_refused_with_its_id(database: Database) -> None:
     with pytest.raises(OrderNotStored, match="no order 'ord_missing' is stored"), database.session() as session:
         route_in_session(session, "ord_missing", source="test")
+
+
+def test_a_held_order_is_due_again_as_soon_as_the_channel_changes_it(database: Database) -> None:
+    _locations(database, wh_nj=3)
+    order_id = _order(database, payment_status="pending")
+    routed = route_order(database, order_id, now=NOW)
+    assert routed.decision is not None and str(routed.decision.outcome) == "held"
+    with database.session() as session:
+        assert due_orders(session, NOW + timedelta(minutes=1)) == []
+        record = session.get(OrderRecord, order_id)
+        assert record is not None
+        paid = Order.model_validate(record.document).model_copy(
+            update={"payment_status": PaymentStatus.PAID, "updated_at": NOW}
+        )
+        message = InboxMessage(source="webhook", channel="shopify", account="main", topic="orders/paid", body=b"{}")
+        session.add(message)
+        session.flush()
+        assert apply_order(session, Order.model_validate(paid.model_dump(mode="json")), message).outcome == "updated"
+    with database.session() as session:
+        assert due_orders(session, NOW + timedelta(minutes=1)) == [order_id]
+    routed = route_order(database, order_id, now=NOW + timedelta(minutes=1))
+    assert routed.decision is not None and str(routed.decision.outcome) == "routed"
+    with database.session() as session:
+        assert due_orders(session, NOW + timedelta(minutes=2)) == []
