@@ -12,7 +12,7 @@ from sqlalchemy import select
 from hub.db import migrate
 from hub.db.models import InboxMessage, OrderEvent, OrderRecord, OrderRouting
 from hub.db.models.base import utcnow
-from hub.inventory import adjust, get_level, parse_location, save_location
+from hub.inventory import adjust, get_level, parse_location, receive, reserve, save_location
 from hub.lifecycle.store import load
 from hub.oms.route import route_order
 from hub.runtime import Runtime
@@ -85,8 +85,13 @@ def test_the_sweep_task_cancels_expired_waits_and_publishes_routing(database_url
     unrouted = _order(runtime.database, number="2")
     with runtime.database.session() as session:  # stored long enough ago that intake should have routed it
         session.get(OrderRecord, unrouted).created_at = utcnow() - timedelta(minutes=10)  # type: ignore[union-attr]
+    with runtime.database.session() as session:  # a soft reservation whose hold ran out
+        receive(session, "MUG-1", "wh-nj", 1, source="test")
+        reserve(session, "MUG-1", "wh-nj", 1, ttl=timedelta(minutes=5), now=utcnow() - timedelta(hours=1))
     found = celery.tasks["hub.route.sweep"]()  # runs here, publishes to the real embedded broker
-    assert found == {"never_routed": 1, "due": 0, "cancelled": 1}
+    assert found == {"reservations_expired": 1, "never_routed": 1, "due": 0, "cancelled": 1}
+    with runtime.database.session() as session:
+        assert get_level(session, "MUG-1", "wh-nj").reserved == 0
     with runtime.database.session() as session:
         assert load(session, expired).state == "cancelled"
         assert session.get(OrderRouting, expired).waiting is False  # type: ignore[union-attr]

@@ -3,11 +3,11 @@ cancels what waited too long.
 
 ``hub.route.order`` is published for each order an intake task created, once that transaction committed
 (``hub.worker.tasks.ingest``). Routing is safe to run twice: a second run routes only what is still
-unallocated. ``hub.route.sweep`` runs on beat every ``HUB_WORKER__ROUTE_SWEEP_SECONDS``: it auto-cancels
-waits past their deadline (releasing what the lifecycle gives back), then publishes ``hub.route.order`` for
-orders stored but never routed (a lost publish) and for waits that are due, on their schedule or because
-stock of a SKU they wait for arrived (``hub.oms.waiting``). Rules come from ``HUB_WORKER__ROUTING_RULES``
-(a file or directory), the shipped default when unset.
+unallocated. ``hub.route.sweep`` runs on beat every ``HUB_WORKER__ROUTE_SWEEP_SECONDS``: it releases soft
+reservations past their expiry, auto-cancels waits past their deadline (releasing what the lifecycle gives
+back), then publishes ``hub.route.order`` for orders stored but never routed (a lost publish) and for waits
+that are due, on their schedule or because stock of a SKU they wait for arrived (``hub.oms.waiting``). Rules
+come from ``HUB_WORKER__ROUTING_RULES`` (a file or directory), the shipped default when unset.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from celery import shared_task
 
+from hub.inventory.reservations import expire_reservations
 from hub.oms.route import OrderNotStored, StockKeptMoving, route_order
 from hub.oms.waiting import sweep_waiting
 from hub.routing import RuleSet, default_rules, load_rules
@@ -58,10 +59,19 @@ def order(self: HubTask, order_id: str) -> str:
 
 @shared_task(bind=True, base=HubTask, name=SWEEP_TASK)
 def sweep(self: HubTask) -> dict[str, int]:
-    """Auto-cancel expired waits, then publish routing for never-routed and due orders."""
+    """Release soft reservations past their expiry (the stock they free can wake waits), auto-cancel expired
+    waits, then publish routing for never-routed and due orders."""
 
     def publish(order_id: str) -> None:
         self.app.send_task(ORDER_TASK, args=[order_id])
 
-    found = sweep_waiting(self.runtime.database, datetime.now(UTC), route=publish, source="worker")
-    return {"never_routed": len(found.never_routed), "due": len(found.due), "cancelled": len(found.cancelled)}
+    now = datetime.now(UTC)
+    with self.runtime.database.session() as session:
+        expired = expire_reservations(session, now=now, source="worker")
+    found = sweep_waiting(self.runtime.database, now, route=publish, source="worker")
+    return {
+        "reservations_expired": expired,
+        "never_routed": len(found.never_routed),
+        "due": len(found.due),
+        "cancelled": len(found.cancelled),
+    }
