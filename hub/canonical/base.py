@@ -50,6 +50,8 @@ def _code(pattern: str, what: str) -> BeforeValidator:
     def normalise(value: object) -> object:
         if not isinstance(value, str):
             return value  # the str schema reports the wrong type
+        if compiled.fullmatch(value):
+            return value  # already in form, as nearly every code is
         code = value.strip().upper()
         if not compiled.fullmatch(code):
             context = {"value": value, "what": what}

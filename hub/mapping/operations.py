@@ -87,6 +87,13 @@ class Operation(BaseModel):
         produce = self.producer(tables)
         default, kind, required = self.default, self.as_, self.required
         if default is None and kind is None and not required:
+            if isinstance(self, Copy):  # the read already gives None for missing and blank values
+
+                def copy(root: Any, current: Any) -> Any:
+                    value = produce(root, current)
+                    return None if value == [] else value
+
+                return copy
 
             def plain(root: Any, current: Any) -> Any:
                 value = blank_to_none(produce(root, current))
@@ -435,6 +442,8 @@ def coerce(value: Any, kind: Coercion) -> Any:
             number = to_decimal(value)
             return None if number is None else decimal_text(number)
         if kind == "integer":
+            if isinstance(value, str) and value.isdigit() and value.isascii():
+                return int(value)
             number = to_decimal(value)
             if number is None:
                 return None
