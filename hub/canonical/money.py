@@ -107,11 +107,19 @@ def _all_in(value: object, currency: str) -> bool:
     if isinstance(value, Money):
         return value.currency == currency
     if isinstance(value, BaseModel):
-        return all(_all_in(getattr(value, name), currency) for name in _money_fields(type(value)))
-    if isinstance(value, list | tuple):
-        return all(_all_in(item, currency) for item in value if not isinstance(item, _PLAIN))
-    if isinstance(value, dict):
-        return all(_all_in(item, currency) for item in value.values() if not isinstance(item, _PLAIN))
+        items: Iterable[object] = [getattr(value, name) for name in _money_fields(type(value))]
+    elif isinstance(value, list | tuple):
+        items = value
+    elif isinstance(value, dict):
+        items = value.values()
+    else:
+        return True
+    for item in items:
+        if isinstance(item, Money):
+            if item.currency != currency:
+                return False
+        elif not isinstance(item, _PLAIN) and not _all_in(item, currency):
+            return False
     return True
 
 

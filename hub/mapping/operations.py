@@ -54,6 +54,19 @@ def reader(path: str) -> Fn:
             return blank_to_none(read_parts(current, parts, path))
 
         return read_key
+    if not from_root and len(parts) == 2 and isinstance(parts[0], str) and isinstance(parts[1], str):
+        first, second = parts  # "BEG.03": a segment's element, the commonest path of all
+
+        def read_pair(root: Any, current: Any) -> Any:
+            if isinstance(current, dict):
+                inner = current.get(first)
+                if isinstance(inner, dict):
+                    return blank_to_none(inner.get(second))
+                if inner is None:
+                    return None
+            return blank_to_none(read_parts(current, parts, path))
+
+        return read_pair
 
     def read(root: Any, current: Any) -> Any:
         return blank_to_none(read_parts(root if from_root else current, parts, path))
