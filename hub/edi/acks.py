@@ -29,7 +29,7 @@ partner's outbound delimiters replaced by spaces, since an acknowledgment that c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -200,18 +200,21 @@ class _SetBuilder:
         self.segment_note, self.element_note, self.set_trailer = f"{prefix}3", f"{prefix}4", f"{prefix}5"
 
     def transaction(self, group: Group, control_number: str) -> OutTransaction:
+        implementation = self.gs_version if self.is_999 else ""
+        return OutTransaction(self.set_id, control_number, self._body(group), implementation)
+
+    def _body(self, group: Group) -> Iterator[OutSegment]:
+        """AK1, an AK2 loop per set and AK9, made as they are written (a group may hold thousands of sets)."""
         ak1 = [group.functional_id, group.control_number] + ([group.version] if self.five010 else [])
-        body = [seg("AK1", *ak1)]
+        yield seg("AK1", *ak1)
         for transaction in group.transactions:
             implementation = transaction.implementation if self.five010 else ""
-            body.append(seg("AK2", transaction.set_id, transaction.control_number, implementation))
-            body += self._notes(transaction.findings)
+            yield seg("AK2", transaction.set_id, transaction.control_number, implementation)
+            yield from self._notes(transaction.findings)
             status, codes = set_response(transaction)
-            body.append(seg(self.set_trailer, status, *codes))
+            yield seg(self.set_trailer, status, *codes)
         status, declared, received, accepted, codes = group_response(group, self.version)
-        body.append(seg("AK9", status, str(declared), str(received), str(accepted), *codes))
-        implementation = self.gs_version if self.is_999 else ""
-        return OutTransaction(self.set_id, control_number, body, implementation)
+        yield seg("AK9", status, str(declared), str(received), str(accepted), *codes)
 
     def _notes(self, findings: Iterable[Finding]) -> list[OutSegment]:
         """AK3 per segment in error (ordered by position), each followed by its AK4 element notes."""

@@ -21,7 +21,8 @@ What it guarantees, whatever the caller hands it:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -81,7 +82,7 @@ class InterchangeHeader:
 class OutTransaction:
     set_id: str  # ST01
     control_number: str  # ST02 (4 to 9 characters)
-    body: list[OutSegment]  # the segments between ST and SE
+    body: Iterable[OutSegment]  # the segments between ST and SE; read once, when written
     implementation: str = ""  # ST03 (5010)
 
 
@@ -205,9 +206,16 @@ class X12Writer:
         return self._terminate(self.delimiters.element.join(["ISA", *fields]))
 
     def transaction(self, transaction: OutTransaction) -> str:
-        st = seg("ST", transaction.set_id, transaction.control_number, transaction.implementation)
-        se = seg("SE", str(len(transaction.body) + 2), transaction.control_number)
-        return "".join(self.segment(s) for s in (st, *transaction.body, se))
+        """ST, the body and SE; the body may be a generator (a 997 for a group of thousands of sets is written
+        one AK2 loop at a time), so SE01 is counted while writing."""
+        out = io.StringIO()
+        out.write(self.segment(seg("ST", transaction.set_id, transaction.control_number, transaction.implementation)))
+        count = 1
+        for segment in transaction.body:
+            out.write(self.segment(segment))
+            count += 1
+        out.write(self.segment(seg("SE", str(count + 1), transaction.control_number)))
+        return out.getvalue()
 
     def group(self, group: OutGroup) -> str:
         numbers = [t.control_number for t in group.transactions]
