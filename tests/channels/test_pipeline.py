@@ -86,7 +86,9 @@ def test_webhook_to_order_through_broker_and_worker(stack: dict[str, str], tmp_p
         assert all(message.status == "processed" for message in messages.values())
         assert messages["orphan"].enqueued_at is not None  # published by the sweeper, which records it
         assert messages["live-1"].enqueued_at is None  # published by the relay, which writes nothing
-        assert [event.type for event in session.scalars(select(OrderEvent))] == ["order.received", "order.received"]
+        # each order received exactly once (routing, which intake triggers, adds events of its own)
+        received = session.scalars(select(OrderEvent.order_id).where(OrderEvent.type == "order.received")).all()
+        assert len(received) == len(set(received)) == 2
     database.dispose()
     log = (tmp_path / "run.log").read_text()
     assert "Traceback" not in log, log[-3000:]
