@@ -34,16 +34,15 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from hub.availability.errors import AvailabilityRulesError
 from hub.availability.rules import AvailabilityRules, ChannelRule, LocationSelector, ShareMode, SkuTerms, apply_settings
+from hub.datafiles import parse_yaml, read_rule_file, rule_files
 from hub.resources import resource
 from hub.routing.validation import field_path
 
-SUFFIXES = (".yaml", ".yml", ".json")
 PATTERN_CHARACTERS = set("*?[")
 
 
@@ -62,13 +61,7 @@ def _validator() -> Draft202012Validator:
 
 def parse_rules(text: str, source: str) -> AvailabilityRules:
     """Rules from the text of one file; ``source`` names it in every error."""
-    try:
-        data = yaml.safe_load(text)  # JSON is YAML, so one reader serves both
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise AvailabilityRulesError(f"{source}: not valid YAML or JSON{where}: {problem}") from None
+    data = parse_yaml(text, source, AvailabilityRulesError, what="YAML or JSON")
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         raise AvailabilityRulesError(f"{source}: {_where(error, data)}: {_explain(error)}")
@@ -82,9 +75,7 @@ def load_rules(path: str | Path) -> AvailabilityRules:
     path = Path(path)
     if not path.is_dir():
         return _read(path)
-    found = sorted(item for item in path.iterdir() if item.suffix in SUFFIXES and item.is_file())
-    if not found:
-        raise AvailabilityRulesError(f"{path}: no rule files (*.yaml, *.yml, *.json) in this directory")
+    found = rule_files(path, AvailabilityRulesError)
     sets = [_read(item) for item in found]
     modes = {ruleset.mode for ruleset in sets}
     if len(modes) > 1:
@@ -97,12 +88,7 @@ def load_rules(path: str | Path) -> AvailabilityRules:
 
 
 def _read(path: Path) -> AvailabilityRules:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise AvailabilityRulesError(f"{path}: cannot read the rule file: {reason}") from None
-    return parse_rules(text, str(path))
+    return parse_rules(read_rule_file(path, AvailabilityRulesError), str(path))
 
 
 @cache

@@ -36,16 +36,15 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from hub.datafiles import parse_yaml, read_rule_file, rule_files
 from hub.resources import resource
 from hub.routing.errors import RuleFileError
 from hub.routing.ruleset import Holds, Match, Policy, Rule, RuleSet, as_strings, attribute_conditions
 from hub.routing.steps import Step, StepKind, registered
 
-SUFFIXES = (".yaml", ".yml", ".json")
 _DURATION = re.compile(r"([1-9][0-9]*)([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -70,13 +69,7 @@ def schema_defaults(definition: str) -> dict[str, Any]:
 
 def parse_rules(text: str, source: str) -> RuleSet:
     """Rules from the text of one file; ``source`` names it in every error."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RuleFileError(f"{source}: not valid YAML{where}: {problem}") from None
+    data = parse_yaml(text, source, RuleFileError)
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         raise RuleFileError(f"{source}: {_where(error, data)}: {_explain(error)}")
@@ -90,9 +83,7 @@ def load_rules(path: str | Path) -> RuleSet:
     rule of the first file wins). Rule names must be unique across the files."""
     path = Path(path)
     if path.is_dir():
-        found = sorted(item for item in path.iterdir() if item.suffix in SUFFIXES and item.is_file())
-        if not found:
-            raise RuleFileError(f"{path}: no rule files (*.yaml, *.yml, *.json) in this directory")
+        found = rule_files(path, RuleFileError)
         sets = [_read(item) for item in found]
         rules = tuple(rule for ruleset in sets for rule in ruleset.rules)
         _check_unique((rule.name for rule in rules), str(path))
@@ -101,11 +92,7 @@ def load_rules(path: str | Path) -> RuleSet:
 
 
 def _read(path: Path) -> RuleSet:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleFileError(f"{path}: cannot read the rule file: {getattr(exc, 'strerror', None) or exc}") from None
-    return parse_rules(text, str(path))
+    return parse_rules(read_rule_file(path, RuleFileError), str(path))
 
 
 @cache

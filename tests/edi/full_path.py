@@ -14,7 +14,6 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -23,8 +22,8 @@ from hub.channels.process import process_message
 from hub.db.models import EdiInterchange, EdiTransaction
 from hub.db.session import Database
 from hub.edi.intake import store_x12
-from hub.edi.parse import parse_report
-from hub.edi.partners import Leniencies, PartnerProfile, parse_profile, save_partner
+from hub.edi.parse import addressee_profile, parse_report
+from hub.edi.partners import AckPolicy, PartnerProfile, save_partner
 from hub.edi.reader import Leniency, read_interchanges
 from hub.orders.store import add_order
 
@@ -48,27 +47,10 @@ class PathResult:
 
 
 def partner_from_file(data: bytes) -> PartnerProfile:
+    """The partner the file's first interchange names, answered with a TA1 every time."""
     (first, *_) = read_interchanges(data, Leniency(variable_width_isa=True))
-    gs = first.groups[0] if first.groups else None
-    five = first.control_version >= "00501"
-    profile: dict[str, Any] = {
-        "theirs": {
-            "qualifier": first.sender_qualifier,
-            "id": first.sender_id,
-            "gs_id": gs.sender if gs else first.sender_id,
-        },
-        "ours": {
-            "qualifier": first.receiver_qualifier,
-            "id": first.receiver_id,
-            "gs_id": gs.receiver if gs else first.receiver_id,
-        },
-        "control_version": "00501" if five else "00401",
-        "gs_version": (gs.version if gs and gs.version[:6].isdigit() else ("005010" if five else "004010"))[:12],
-        "usage": "T" if first.usage == "T" else "P",
-        "acks": {"ta1": "always"},
-        "leniencies": Leniencies().model_dump(),
-    }
-    return parse_profile(profile)
+    profile = addressee_profile(first)
+    return profile.model_copy(update={"acks": AckPolicy(ta1="always")})
 
 
 def orders_reported_on(data: bytes) -> list[str]:
