@@ -269,13 +269,14 @@ class Gap:
             return
         if self.start < 0:
             self.start = base + len(text) - len(text.lstrip(BLANKS))
-        if len(self.sample) < _SAMPLE:  # the text may come in several pieces
-            self.sample = (self.sample + core)[:_SAMPLE]
+            text = text.lstrip(BLANKS)
+        if len(self.sample) < _SAMPLE:  # the text may come in several pieces: keep the blanks between them
+            self.sample = (self.sample + text)[:_SAMPLE]
         self.count += len(core)
 
     def describe(self, where: str) -> str:
         message = f"{self.count} bytes of text that is not X12 {where} the interchange, at byte {self.start}: "
-        return message + repr(self.sample) + (f" ({self.rejected})" if self.rejected else "")
+        return message + repr(self.sample.rstrip(BLANKS)) + (f" ({self.rejected})" if self.rejected else "")
 
 
 def locate_isa(inp: Input) -> tuple[IsaHeader | None, Gap]:
@@ -316,4 +317,5 @@ def nothing_readable(inp: Input, gap: Gap) -> str:
         return f"no readable interchange in {inp.size} bytes: {gap.rejected}"
     if gap.count == 0:
         return f"the input is {inp.size} bytes of blanks: there is no ISA segment to read"
-    return f"no ISA segment in {inp.size} bytes: the text starts at byte {gap.start} with {gap.sample!r}"
+    sample = gap.sample.rstrip(BLANKS)
+    return f"no ISA segment in {inp.size} bytes: the text starts at byte {gap.start} with {sample!r}"
