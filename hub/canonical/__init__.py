@@ -2,7 +2,8 @@
 
 Documents (registered by versioned name in ``DOCUMENTS``): Order (order.v1), Shipment (shipment.v1),
 Invoice (invoice.v1), InventoryAdvice (inventory_advice.v1), PurchaseOrderAck (purchase_order_ack.v1),
-Return (return.v1) and Refund (refund.v1). Within a version only additive changes are allowed.
+Return (return.v1), Refund (refund.v1) and FulfillmentRequest
+(fulfillment_request.v1). Within a version only additive changes are allowed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .base import (
     UnitOfMeasure,
 )
 from .errors import CurrencyMismatchError, DocumentValidationError, UnknownDocumentError
+from .fulfillment import FulfillmentRequest, FulfillmentRequestLine
 from .inventory import InventoryAdvice, InventoryItem
 from .invoice import Invoice, InvoiceLine, PaymentTerms
 from .money import Money
@@ -51,6 +53,8 @@ __all__ = [
     "Customer",
     "DecimalString",
     "DocumentValidationError",
+    "FulfillmentRequest",
+    "FulfillmentRequestLine",
     "Identifiers",
     "InventoryAdvice",
     "InventoryItem",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .acknowledgment import PurchaseOrderAck
 from .base import CanonicalModel
 from .errors import UnknownDocumentError
+from .fulfillment import FulfillmentRequest
 from .inventory import InventoryAdvice
 from .invoice import Invoice
 from .order import Order
@@ -24,7 +25,8 @@ def document_name(cls: type[CanonicalModel]) -> str:
 
 
 DOCUMENTS: dict[str, type[CanonicalModel]] = {
-    document_name(cls): cls for cls in (Order, Shipment, Invoice, InventoryAdvice, PurchaseOrderAck, Return, Refund)
+    document_name(cls): cls
+    for cls in (Order, Shipment, Invoice, InventoryAdvice, PurchaseOrderAck, Return, Refund, FulfillmentRequest)
 }
 
 

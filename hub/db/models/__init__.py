@@ -3,6 +3,7 @@
 from hub.db.models.availability import AvailabilityEvent, AvailabilityRun, PublishedAvailability
 from hub.db.models.base import Base
 from hub.db.models.channels import ChannelAccount, ComplianceRequest
+from hub.db.models.connectors import ConnectorAccount, DeliveryDestination, ShipmentRecord
 from hub.db.models.edi import ControlNumber, DocumentReceipt, EdiInterchange, EdiTransaction, InterchangeReceipt
 from hub.db.models.inbox import InboxMessage, InboxStatus
 from hub.db.models.inventory import (
@@ -35,9 +36,11 @@ __all__ = [
     "Base",
     "ChannelAccount",
     "ComplianceRequest",
+    "ConnectorAccount",
     "ControlNumber",
     "Delivery",
     "DeliveryAttempt",
+    "DeliveryDestination",
     "DeliveryStatus",
     "DocumentReceipt",
     "EdiInterchange",
@@ -64,5 +67,6 @@ __all__ = [
     "Reservation",
     "ReturnLineRecord",
     "ReturnRecord",
+    "ShipmentRecord",
     "WorkerHeartbeat",
 ]

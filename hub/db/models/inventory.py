@@ -49,6 +49,9 @@ class Location(Base):
     partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
     external_id: Mapped[str | None] = mapped_column(String(80))
     profile: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    # Who ships its fulfillment orders: "self" (the operator), a connector account "shipstation:main", or an
+    # X12 partner "edi:PARTNER"; None until the operator says (reported by health and `connector list`).
+    fulfilled_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,149 @@
+"""What the delivery engine asks of a connector, one small protocol per capability.
+
+The engine tests a connector instance with ``isinstance(connector, SubmitsFulfillment)`` and so on; a
+connector implements only what its partner can do. Every method raises the ``hub.sdk.errors`` tree on
+failure and never retries on its own: the retry policy lives once, in the engine.
+
+``idempotency_key`` is the hub's key for one intended effect. A connector hands it to the partner where the
+partner's API takes one (ShipStation ``orderKey``, ShipBob ``reference_id``, an ``Idempotency-Key``
+header), so that a resend after a crash finds the first copy instead of making a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from hub.canonical import FulfillmentRequest, Shipment
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The partner took a fulfillment order: its own id for it, when it gives one."""
+
+    external_id: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FulfillmentRef:
+    """A fulfillment order the hub has sent, as a status poll needs to find it again."""
+
+    fulfillment_order_id: str
+    external_id: str | None = None
+    reference: str | None = None  # the order reference the partner was given (FulfillmentRequest.reference)
+
+
+@dataclass(frozen=True)
+class ShipmentNotice:
+    """A shipment the partner reports, tied to the fulfillment order it ships.
+
+    ``fulfillment_order_id`` is the hub's id where the partner echoes it back (our idempotency key, an
+    ``orderKey``); otherwise ``external_id`` is the partner's id for the fulfillment order. ``shipment``
+    carries the carrier, tracking and units (``items`` or ``packages``) with the order lines' ``line_id`` or
+    SKU. ``key`` identifies this shipment at the partner, so a report read twice is recorded once.
+    """
+
+    key: str
+    shipment: Shipment
+    fulfillment_order_id: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FulfillmentStatus:
+    """What a status poll learned of one fulfillment order."""
+
+    ref: FulfillmentRef
+    shipments: tuple[ShipmentNotice, ...] = ()
+    rejected: str | None = None  # the partner's reason, when it refused the order
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class InboundNotification:
+    """A partner's HTTP request to the hub, as received: the web layer hands it over without parsing it."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    path_token: str | None = None  # a secret the partner was given as the last part of its webhook URL
+
+
+@dataclass(frozen=True)
+class NotificationResult:
+    """What a notification said: shipments to record, and the partner's own id for it (for de-duplication)."""
+
+    key: str
+    shipments: tuple[ShipmentNotice, ...] = ()
+    statuses: tuple[FulfillmentStatus, ...] = ()
+    note: str = ""
+    ignored: bool = False
+
+
+class NotificationRefused(Exception):
+    """The notification does not prove it comes from the partner (wrong or missing secret): answer 401."""
+
+
+@runtime_checkable
+class SubmitsFulfillment(Protocol):
+    """Sends a fulfillment order to the partner (create, or update the copy it already has)."""
+
+    def submit_fulfillment(self, request: FulfillmentRequest, idempotency_key: str) -> Submitted:
+        """Create the order at the partner, keyed by ``idempotency_key``; a resend must not make a second."""
+        ...
+
+
+@runtime_checkable
+class CancelsFulfillment(Protocol):
+    """Withdraws a fulfillment order the partner holds."""
+
+    def cancel_fulfillment(self, request: FulfillmentRequest, ref: FulfillmentRef, idempotency_key: str) -> None:
+        """Cancel it at the partner. Raise ``PermanentError`` when the partner has already shipped it."""
+        ...
+
+
+@runtime_checkable
+class FetchesFulfillmentStatus(Protocol):
+    """Polls the partner for what became of fulfillment orders sent to it (a fallback for lost webhooks)."""
+
+    def fetch_status(self, refs: Sequence[FulfillmentRef]) -> list[FulfillmentStatus]:
+        """The status of each fulfillment order the partner knows; orders it does not report are left out."""
+        ...
+
+
+@runtime_checkable
+class ReceivesNotifications(Protocol):
+    """Turns the partner's webhook requests into shipments."""
+
+    def authenticate(self, notification: InboundNotification) -> None:
+        """Raise ``NotificationRefused`` unless the request carries this account's secret or signature."""
+        ...
+
+    def read_notification(self, notification: InboundNotification) -> NotificationResult:
+        """What the stored notification reports; may call the partner's API to read the resource it names
+        (only under the account's configured base URL). Raise ``PermanentError`` for a body that is not a
+        notification this connector understands, ``TransientError`` when a read-back should be retried."""
+        ...
+
+
+CAPABILITIES: dict[str, type] = {
+    "submit_fulfillment": SubmitsFulfillment,
+    "cancel_fulfillment": CancelsFulfillment,
+    "fetch_status": FetchesFulfillmentStatus,
+    "notifications": ReceivesNotifications,
+}
+
+
+def capabilities_of(connector: type | object) -> tuple[str, ...]:
+    """Names of the capabilities ``connector`` (a class or an instance) implements."""
+    cls = connector if isinstance(connector, type) else type(connector)
+    found = []
+    for name, protocol in CAPABILITIES.items():
+        methods = [attr for attr in vars(protocol) if not attr.startswith("_") and callable(getattr(protocol, attr))]
+        if methods and all(callable(getattr(cls, method, None)) for method in methods):
+            found.append(name)
+    return tuple(found)
