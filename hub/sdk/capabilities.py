@@ -116,12 +116,8 @@ class FetchesFulfillmentStatus(Protocol):
 
 
 @runtime_checkable
-class ReceivesNotifications(Protocol):
-    """Turns the partner's webhook requests into shipments."""
-
-    def authenticate(self, notification: InboundNotification) -> None:
-        """Raise ``NotificationRefused`` unless the request carries this account's secret or signature."""
-        ...
+class ReadsNotifications(Protocol):
+    """Turns what the partner sent the hub (a webhook request, a polled file) into shipments and statuses."""
 
     def read_notification(self, notification: InboundNotification) -> NotificationResult:
         """What the stored notification reports; may call the partner's API to read the resource it names
@@ -130,11 +126,45 @@ class ReceivesNotifications(Protocol):
         ...
 
 
+@runtime_checkable
+class ReceivesWebhooks(Protocol):
+    """The partner calls the hub at ``/webhooks/connectors/<connector>/<account>``."""
+
+    def authenticate(self, notification: InboundNotification) -> None:
+        """Raise ``NotificationRefused`` unless the request carries this account's secret or signature."""
+        ...
+
+
+@dataclass(frozen=True)
+class PolledMessage:
+    """A message fetched from the partner's side (a confirmation file in a drop folder or on SFTP)."""
+
+    key: str  # unique at the partner: a file name, a message id
+    body: bytes
+    content_type: str = "application/octet-stream"
+
+
+@runtime_checkable
+class PollsMessages(Protocol):
+    """Fetches messages the partner leaves for the hub. The hub stores each one durably, then acknowledges it,
+    so a crash in between fetches it again (and the inbox recognises the copy) instead of losing it."""
+
+    def poll_messages(self, limit: int) -> list[PolledMessage]:
+        """Up to ``limit`` messages not acknowledged yet, oldest first."""
+        ...
+
+    def acknowledge_messages(self, keys: Sequence[str]) -> None:
+        """The hub has stored these: archive or delete them at the partner so they are not fetched again."""
+        ...
+
+
 CAPABILITIES: dict[str, type] = {
     "submit_fulfillment": SubmitsFulfillment,
     "cancel_fulfillment": CancelsFulfillment,
     "fetch_status": FetchesFulfillmentStatus,
-    "notifications": ReceivesNotifications,
+    "read_notifications": ReadsNotifications,
+    "webhooks": ReceivesWebhooks,
+    "poll_messages": PollsMessages,
 }
 
 
