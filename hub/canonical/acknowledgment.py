@@ -19,6 +19,7 @@ from .base import (
     UnitOfMeasure,
 )
 from .checks import require_reference
+from .lengths import HubId, LineId, Reference, Sku
 from .money import Money
 
 
@@ -42,8 +43,8 @@ class AckLineStatus(StrEnum):
 class AckLine(CanonicalModel):
     """The supplier's answer for one purchase order line; at least one of line_id, sku, identifiers."""
 
-    line_id: NonEmptyStr | None = Field(default=None, description="`line_id` of the order line answered.")
-    sku: NonEmptyStr | None = Field(default=None, description="SKU of the line.")
+    line_id: LineId | None = Field(default=None, description="`line_id` of the order line answered.")
+    sku: Sku | None = Field(default=None, description="SKU of the line.")
     identifiers: Identifiers = Field(default_factory=dict, description=IDENTIFIERS_HELP)
     status: AckLineStatus = Field(description="What the supplier will do with this line.")
     quantity: Quantity = Field(description="Units the status applies to, in `uom`.")
@@ -66,8 +67,8 @@ class PurchaseOrderAck(CanonicalModel):
         default="purchase_order_ack.v1", description="Canonical document name and version."
     )
     id: NonEmptyStr | None = Field(default=None, description="The hub's identifier of the acknowledgment.")
-    po_number: NonEmptyStr = Field(description="Purchase order number acknowledged (X12 BAK03).")
-    order_id: NonEmptyStr | None = Field(default=None, description="The hub's identifier of the order.")
+    po_number: Reference = Field(description="Purchase order number acknowledged (X12 BAK03).")
+    order_id: HubId | None = Field(default=None, description="The hub's identifier of the order.")
     ack_number: NonEmptyStr | None = Field(
         default=None, description="Supplier's identifier of the acknowledgment or its sales order number."
     )

@@ -12,19 +12,19 @@ from .base import (
     IDENTIFIERS_HELP,
     CanonicalModel,
     Identifiers,
-    NonEmptyStr,
     Quantity,
     Timestamp,
     UnitOfMeasure,
 )
 from .checks import require_reference
+from .lengths import AdviceId, LocationReference, Sku
 from .party import Party
 
 
 class InventoryItem(CanonicalModel):
     """Stock of one item at the advised location; identified by sku or identifiers."""
 
-    sku: NonEmptyStr | None = Field(default=None, description="SKU.")
+    sku: Sku | None = Field(default=None, description="SKU.")
     identifiers: Identifiers = Field(default_factory=dict, description=IDENTIFIERS_HELP)
     quantity_available: Quantity = Field(description="Units available to sell now, in `uom`.")
     quantity_on_order: Quantity | None = Field(
@@ -47,11 +47,11 @@ class InventoryAdvice(CanonicalModel):
     schema_version: Literal["inventory_advice.v1"] = Field(
         default="inventory_advice.v1", description="Canonical document name and version."
     )
-    advice_id: NonEmptyStr | None = Field(
+    advice_id: AdviceId | None = Field(
         default=None, description="Sender's identifier of this advice (X12 BIA03, feed file name)."
     )
     as_of: Timestamp = Field(description="When the quantities were counted.")
-    location_id: NonEmptyStr | None = Field(
+    location_id: LocationReference | None = Field(
         default=None, description="Identifier of the warehouse or location the stock is at."
     )
     party: Party | None = Field(

@@ -18,6 +18,7 @@ from .base import (
     UnitOfMeasure,
 )
 from .checks import raise_problems
+from .lengths import HubId, LineId, Reference, Sku
 from .money import Money, currency_problem
 from .party import Party, PartyRole
 
@@ -45,8 +46,8 @@ class PaymentTerms(CanonicalModel):
 class InvoiceLine(CanonicalModel):
     """One billed line. Amounts are in the invoice currency."""
 
-    line_id: NonEmptyStr | None = Field(default=None, description="`line_id` of the order line billed.")
-    sku: NonEmptyStr | None = Field(default=None, description="SKU billed.")
+    line_id: LineId | None = Field(default=None, description="`line_id` of the order line billed.")
+    sku: Sku | None = Field(default=None, description="SKU billed.")
     description: NonEmptyStr | None = Field(default=None, description="Line description.")
     quantity: Quantity = Field(description="Units billed, in `uom`.")
     uom: UnitOfMeasure = Field(default="EA", description="Unit of measure of `quantity`.")
@@ -65,8 +66,8 @@ class Invoice(CanonicalModel):
     invoice_number: NonEmptyStr = Field(description="Supplier's invoice number (X12 BIG02).")
     invoice_date: date = Field(description="Calendar day of the invoice.")
     due_date: date | None = Field(default=None, description="Calendar day payment is due, if stated.")
-    po_number: NonEmptyStr | None = Field(default=None, description="Purchase order number billed.")
-    order_id: NonEmptyStr | None = Field(default=None, description="The hub's identifier of the order.")
+    po_number: Reference | None = Field(default=None, description="Purchase order number billed.")
+    order_id: HubId | None = Field(default=None, description="The hub's identifier of the order.")
     currency: CurrencyCode = Field(description="Currency of every amount on the invoice.")
     lines: list[InvoiceLine] = Field(min_length=1, description="Billed lines.")
     subtotal: Money | None = Field(default=None, description="Sum of line totals.")

@@ -21,6 +21,7 @@ from .base import (
 )
 from .checks import duplicate_problem, raise_problems
 from .invoice import PaymentTerms
+from .lengths import ChannelName, HubId, LineId, ProductName, Reference, Sku
 from .money import Money, currency_problem
 from .party import Address, Customer, Party
 
@@ -57,17 +58,15 @@ class PaymentStatus(StrEnum):
 class OrderLine(CanonicalModel):
     """One product line of an order. Amounts are in the order currency."""
 
-    line_id: NonEmptyStr = Field(
+    line_id: LineId = Field(
         description="Identifier of the line, unique within the order and stable across updates; "
         "shipments, invoices, acknowledgments and refunds refer to lines by it.",
     )
-    channel_line_id: NonEmptyStr | None = Field(
+    channel_line_id: Reference | None = Field(
         default=None, description="The line's identifier in the channel (Shopify line item id, X12 PO101)."
     )
-    sku: NonEmptyStr | None = Field(
-        default=None, description="Stock keeping unit; absent for custom lines that have none."
-    )
-    name: NonEmptyStr = Field(description="Product name as shown to the buyer.")
+    sku: Sku | None = Field(default=None, description="Stock keeping unit; absent for custom lines that have none.")
+    name: ProductName = Field(description="Product name as shown to the buyer.")
     quantity: Quantity = Field(description="Units ordered, in `uom`.")
     uom: UnitOfMeasure = Field(default="EA", description="Unit of measure of `quantity` (X12 355 code).")
     unit_price: Money = Field(description="Price of one unit before discounts and tax.")
@@ -124,7 +123,7 @@ class OrderCharge(CanonicalModel):
         "H090 special handling, H850 tax ...).",
     )
     description: NonEmptyStr | None = Field(default=None, description="The buyer's description of it (X12 SAC15).")
-    line_id: NonEmptyStr | None = Field(
+    line_id: LineId | None = Field(
         default=None, description="`line_id` of the line it applies to; absent when it applies to the whole order."
     )
     amount: Money = Field(
@@ -172,17 +171,17 @@ class Order(CanonicalModel):
     purchase order (X12 850). Every amount in lines, shipping_lines and totals is in `currency`."""
 
     schema_version: Literal["order.v1"] = Field(default="order.v1", description="Canonical document name and version.")
-    id: NonEmptyStr | None = Field(
+    id: HubId | None = Field(
         default=None, description="The hub's identifier of the order; absent until the hub stores it."
     )
-    channel: NonEmptyStr = Field(description='Connector slug of the source ("shopify", "edi").')
-    channel_order_id: NonEmptyStr = Field(
+    channel: ChannelName = Field(description='Connector slug of the source ("shopify", "edi").')
+    channel_order_id: Reference = Field(
         description="The order's identifier in the channel; with `channel` it identifies the order.",
     )
-    number: NonEmptyStr | None = Field(
+    number: Reference | None = Field(
         default=None, description='Human-facing order number as the buyer sees it ("#1001").'
     )
-    po_number: NonEmptyStr | None = Field(default=None, description="Buyer's purchase order number (X12 BEG03).")
+    po_number: Reference | None = Field(default=None, description="Buyer's purchase order number (X12 BEG03).")
     source_partner: NonEmptyStr | None = Field(
         default=None, description="Trading partner the order came from, for B2B and EDI orders."
     )

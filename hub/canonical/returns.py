@@ -17,6 +17,7 @@ from .base import (
     Timestamp,
 )
 from .checks import duplicate_problem, raise_problems, require_one_of, require_reference
+from .lengths import Condition, HubId, LineId, RecordId, Reference, RmaNumber, Sku
 from .money import Money, currency_problem
 
 
@@ -37,14 +38,14 @@ class ReturnStatus(StrEnum):
 class ReturnLine(CanonicalModel):
     """Units of one order line coming back; at least one of line_id, sku, identifiers."""
 
-    line_id: NonEmptyStr | None = Field(default=None, description="`line_id` of the order line returned.")
-    sku: NonEmptyStr | None = Field(default=None, description="SKU returned.")
+    line_id: LineId | None = Field(default=None, description="`line_id` of the order line returned.")
+    sku: Sku | None = Field(default=None, description="SKU returned.")
     identifiers: Identifiers = Field(default_factory=dict, description=IDENTIFIERS_HELP)
     quantity: Quantity = Field(description="Units returned.")
     reason: NonEmptyStr | None = Field(
         default=None, description='Return reason as the channel states it ("too_small", "defective").'
     )
-    condition: NonEmptyStr | None = Field(
+    condition: Condition | None = Field(
         default=None, description='Condition of the goods as received ("new", "opened", "damaged").'
     )
 
@@ -60,12 +61,10 @@ class Return(CanonicalModel):
     schema_version: Literal["return.v1"] = Field(
         default="return.v1", description="Canonical document name and version."
     )
-    id: NonEmptyStr | None = Field(default=None, description="The hub's identifier of the return.")
-    order_id: NonEmptyStr | None = Field(default=None, description="The hub's identifier of the order.")
-    channel_order_id: NonEmptyStr | None = Field(
-        default=None, description="The order's identifier in its sales channel."
-    )
-    rma_number: NonEmptyStr | None = Field(default=None, description="Return merchandise authorization.")
+    id: RecordId | None = Field(default=None, description="The hub's identifier of the return.")
+    order_id: HubId | None = Field(default=None, description="The hub's identifier of the order.")
+    channel_order_id: Reference | None = Field(default=None, description="The order's identifier in its sales channel.")
+    rma_number: RmaNumber | None = Field(default=None, description="Return merchandise authorization.")
     status: ReturnStatus = Field(default=ReturnStatus.REQUESTED, description="Return status.")
     requested_at: Timestamp = Field(description="When the return was requested.")
     lines: list[ReturnLine] = Field(min_length=1, description="Goods returned.")
@@ -80,7 +79,7 @@ class Return(CanonicalModel):
 class RefundLine(CanonicalModel):
     """Money refunded for units of one order line."""
 
-    line_id: NonEmptyStr = Field(description="`line_id` of the order line refunded.")
+    line_id: LineId = Field(description="`line_id` of the order line refunded.")
     quantity: Quantity = Field(description="Units refunded; 0 for a price adjustment without units.")
     amount: Money = Field(description="Amount refunded for this line, in the refund currency.")
     restock: bool = Field(default=False, description="True when the units go back into sellable stock.")
@@ -93,10 +92,8 @@ class Refund(CanonicalModel):
         default="refund.v1", description="Canonical document name and version."
     )
     id: NonEmptyStr | None = Field(default=None, description="The hub's identifier of the refund.")
-    order_id: NonEmptyStr | None = Field(default=None, description="The hub's identifier of the order.")
-    channel_order_id: NonEmptyStr | None = Field(
-        default=None, description="The order's identifier in its sales channel."
-    )
+    order_id: HubId | None = Field(default=None, description="The hub's identifier of the order.")
+    channel_order_id: Reference | None = Field(default=None, description="The order's identifier in its sales channel.")
     channel_refund_id: NonEmptyStr | None = Field(default=None, description="The refund's identifier in the channel.")
     created_at: Timestamp = Field(description="When the refund was issued.")
     currency: CurrencyCode = Field(description="Currency of every amount in the refund.")

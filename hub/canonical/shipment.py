@@ -21,6 +21,7 @@ from .base import (
     UnitOfMeasure,
 )
 from .checks import raise_problems, require_one_of, require_reference
+from .lengths import CarrierText, HubId, LineId, RecordId, Reference, Sku
 from .party import Address
 
 
@@ -62,15 +63,15 @@ class Carrier(CanonicalModel):
     """The carrier moving the shipment and the service level used."""
 
     scac: Scac | None = Field(default=None, description='Standard Carrier Alpha Code, 2 to 4 letters ("UPSN", "FDEG").')
-    name: NonEmptyStr | None = Field(default=None, description='Carrier name ("UPS").')
-    service: NonEmptyStr | None = Field(default=None, description='Service level ("Ground", "2nd Day").')
+    name: CarrierText | None = Field(default=None, description='Carrier name ("UPS").')
+    service: CarrierText | None = Field(default=None, description='Service level ("Ground", "2nd Day").')
 
 
 class ShipmentItem(CanonicalModel):
     """Units of one order line in a shipment or package; at least one of line_id, sku, identifiers."""
 
-    line_id: NonEmptyStr | None = Field(default=None, description="`line_id` of the order line shipped.")
-    sku: NonEmptyStr | None = Field(default=None, description="SKU shipped.")
+    line_id: LineId | None = Field(default=None, description="`line_id` of the order line shipped.")
+    sku: Sku | None = Field(default=None, description="SKU shipped.")
     quantity: Quantity = Field(description="Units shipped, in `uom`.")
     uom: UnitOfMeasure = Field(default="EA", description="Unit of measure of `quantity`.")
     identifiers: Identifiers = Field(default_factory=dict, description=IDENTIFIERS_HELP)
@@ -120,12 +121,10 @@ class Shipment(CanonicalModel):
     schema_version: Literal["shipment.v1"] = Field(
         default="shipment.v1", description="Canonical document name and version."
     )
-    id: NonEmptyStr | None = Field(default=None, description="The hub's identifier of the shipment.")
-    order_id: NonEmptyStr | None = Field(default=None, description="The hub's identifier of the order.")
-    channel_order_id: NonEmptyStr | None = Field(
-        default=None, description="The order's identifier in its sales channel."
-    )
-    po_number: NonEmptyStr | None = Field(default=None, description="Buyer's purchase order number.")
+    id: RecordId | None = Field(default=None, description="The hub's identifier of the shipment.")
+    order_id: HubId | None = Field(default=None, description="The hub's identifier of the order.")
+    channel_order_id: Reference | None = Field(default=None, description="The order's identifier in its sales channel.")
+    po_number: Reference | None = Field(default=None, description="Buyer's purchase order number.")
     shipment_number: NonEmptyStr | None = Field(
         default=None, description="Shipper's identifier of the shipment (3PL shipment id, X12 BSN02)."
     )
