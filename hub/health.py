@@ -1,7 +1,13 @@
-"""What ``GET /healthz`` and ``orderhub status`` report: database, migrations, broker, worker check-ins."""
+"""What ``GET /healthz`` reports: database, migrations, broker, worker check-ins, the inbox.
+
+Anyone who can reach the hub can read ``/healthz``, so the report names each backend's kind (``sqlite`` or
+``postgresql``, ``embedded`` or ``rabbitmq``) and never its URL, host, user name or file path, not even
+inside an error: why a backend is unreachable goes to the log, where the operator looks.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -11,9 +17,13 @@ from sqlalchemy import func, select
 from hub.db.migrate import current_revision, head_revision
 from hub.db.models import InboxMessage, InboxStatus, WorkerHeartbeat
 from hub.db.models.base import as_utc, utcnow
+from hub.delivery.destinations import locations_without_fulfiller
 from hub.errors import ServiceUnavailable
 from hub.runtime import Runtime
 from hub.settings import redact_url
+
+log = logging.getLogger(__name__)
+UNREACHABLE = "the {} is unreachable; the hub's log says why"
 
 
 def check_broker(celery: Celery, timeout: float = 3.0) -> None:
@@ -29,11 +39,12 @@ def check_broker(celery: Celery, timeout: float = 3.0) -> None:
 
 def database_report(runtime: Runtime) -> dict[str, Any]:
     database = runtime.database
-    report: dict[str, Any] = {"ok": False, "url": redact_url(database.url), "dialect": database.dialect}
+    report: dict[str, Any] = {"ok": False, "backend": database.dialect}
     try:
         database.ping()
     except ServiceUnavailable as exc:
-        report["error"] = str(exc)
+        log.warning("health check: %s", exc)
+        report["error"] = UNREACHABLE.format("database")
         return report
     current, head = current_revision(database), head_revision()
     report.update(ok=current == head, revision=current, head=head)
@@ -43,11 +54,13 @@ def database_report(runtime: Runtime) -> dict[str, Any]:
 
 
 def broker_report(celery: Celery) -> dict[str, Any]:
-    report: dict[str, Any] = {"ok": True, "url": redact_url(celery.conf.broker_url)}
+    backend = "embedded" if str(celery.conf.broker_url).startswith("sqla+") else "rabbitmq"
+    report: dict[str, Any] = {"ok": True, "backend": backend}
     try:
         check_broker(celery)
     except ServiceUnavailable as exc:
-        report.update(ok=False, error=str(exc))
+        log.warning("health check: %s", exc)
+        report.update(ok=False, error=UNREACHABLE.format("broker"))
     return report
 
 
@@ -79,6 +92,14 @@ def inbox_report(runtime: Runtime) -> dict[str, Any]:
     return {"waiting": count, "oldest_waiting_seconds": age, "failed": failures}
 
 
+def warnings_report(runtime: Runtime) -> list[dict[str, Any]]:
+    """What works but needs the operator, without making the hub unhealthy: locations holding stock that
+    nobody fulfils (their fulfillment orders would never leave the hub)."""
+    with runtime.database.session() as session:
+        found = locations_without_fulfiller(session)
+    return [{"location": f.location_id, "on_hand": f.on_hand, "warning": f.warning} for f in found]
+
+
 def health(runtime: Runtime, celery: Celery) -> dict[str, Any]:
     database = database_report(runtime)
     broker = broker_report(celery)
@@ -89,4 +110,5 @@ def health(runtime: Runtime, celery: Celery) -> dict[str, Any]:
         "broker": broker,
         "workers": worker_report(runtime) if database["ok"] else {},
         "inbox": inbox_report(runtime) if database["ok"] else {},
+        "warnings": warnings_report(runtime) if database["ok"] else [],
     }

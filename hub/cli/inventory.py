@@ -105,6 +105,8 @@ def _location_options(options: dict[str, Any], current: dict[str, Any]) -> dict[
     for name in ("name", "kind", "priority", "active", "postal_region", "partner_id", "external_id"):
         if options[name] is not None:
             document[name] = options[name]
+    if options["fulfilled_by"] is not None:  # "none" clears it
+        document["fulfilled_by"] = None if options["fulfilled_by"] == "none" else options["fulfilled_by"]
     if options["capabilities"]:
         document["capabilities"] = list(options["capabilities"])
     address = dict(document.get("address") or {})
@@ -150,6 +152,10 @@ def _location_options(options: dict[str, Any], current: dict[str, Any]) -> dict[
 @click.option("--priority", type=int, help="Lower is preferred when costs tie (default 100).")
 @click.option("--partner", "partner_id", help="The partner that reports this location's stock.")
 @click.option("--external-id", help="The partner's code for this location (N1 of its 846).")
+@click.option(
+    "--fulfilled-by",
+    help="Who ships its fulfillment orders: CONNECTOR:ACCOUNT, self, edi:PARTNER, or none to clear.",
+)
 @click.option("--active/--inactive", default=None)
 @click.pass_obj
 def location_add(ctx: Context, /, location_id: str | None, file: Path | None, **options: Any) -> None:
@@ -162,10 +168,16 @@ def location_add(ctx: Context, /, location_id: str | None, file: Path | None, **
         raise InputRejected("give a location ID with options, or --file FILE")
     else:
         specs = [_spec_from_options(ctx, location_id, options)]
+    from hub.delivery.destinations import check_fulfiller
+
     with _database(ctx).session() as session:
         for spec in specs:
+            if spec.fulfilled_by is not None:
+                check_fulfiller(session, spec.fulfilled_by)
             saved, created = save_location(session, spec)
-            click.echo(f"{'added' if created else 'updated'} location {saved.id}: {saved.kind} {saved.name!r}")
+            verb, fulfiller = "added" if created else "updated", saved.fulfilled_by
+            by = f", fulfilled by {fulfiller}" if fulfiller else ""
+            click.echo(f"{verb} location {saved.id}: {saved.kind} {saved.name!r}{by}")
 
 
 def _spec_from_options(ctx: Context, location_id: str, options: dict[str, Any]) -> LocationSpec:
@@ -194,6 +206,7 @@ def location_list(ctx: Context, kind: str | None, active: bool | None) -> None:
             "priority": spec.priority,
             "capabilities": spec.capabilities,
             "country": spec.country,
+            "fulfilled_by": spec.fulfilled_by,
         }
         click.echo(json.dumps(summary))
 

@@ -39,6 +39,8 @@ LOCATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 # Cost regions, most specific first when estimating: "US:941" (postal-code prefix), "US-CA" (subdivision),
 # "US" (country).
 REGION_PATTERN = r"^[A-Z]{2}(?::[A-Z0-9]{1,10}|-[A-Z0-9]{1,3})?$"
+# Who ships a location's fulfillment orders: "self", a connector account "shipstation:main", or "edi:PARTNER".
+FULFILLER_PATTERN = r"^(self|[a-z0-9][a-z0-9_-]{0,63}:[A-Za-z0-9][A-Za-z0-9_.-]{0,127})$"
 NonNegativeAmount = Annotated[DecimalString, Field(ge=0)]
 
 
@@ -149,6 +151,7 @@ class LocationSpec(_Model):
     active: bool = True
     partner_id: str | None = Field(default=None, pattern=LOCATION_ID_PATTERN)
     external_id: str | None = Field(default=None, min_length=1, max_length=80)
+    fulfilled_by: str | None = Field(default=None, pattern=FULFILLER_PATTERN)
 
     @field_validator("capabilities")
     @classmethod
@@ -210,6 +213,7 @@ def save_location(session: Session, spec: LocationSpec) -> tuple[LocationSpec, b
     row.latitude = coordinates.latitude if coordinates else None
     row.longitude = coordinates.longitude if coordinates else None
     row.partner_id, row.external_id = spec.partner_id, spec.external_id
+    row.fulfilled_by = spec.fulfilled_by
     row.profile = spec.model_dump(mode="json", exclude_none=True)
     row.updated_at = utcnow()
     session.flush()
@@ -217,7 +221,8 @@ def save_location(session: Session, spec: LocationSpec) -> tuple[LocationSpec, b
 
 
 def _spec(row: Location) -> LocationSpec:
-    return parse_location(row.profile, f"stored location {row.id!r}")
+    # the column is the truth for who fulfils it (profiles written before it existed do not say)
+    return parse_location({**row.profile, "fulfilled_by": row.fulfilled_by}, f"stored location {row.id!r}")
 
 
 def get_location(session: Session, location_id: str) -> LocationSpec:
