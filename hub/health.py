@@ -1,7 +1,13 @@
-"""What ``GET /healthz`` and ``orderhub status`` report: database, migrations, broker, worker check-ins."""
+"""What ``GET /healthz`` reports: database, migrations, broker, worker check-ins, the inbox.
+
+Anyone who can reach the hub can read ``/healthz``, so the report names each backend's kind (``sqlite`` or
+``postgresql``, ``embedded`` or ``rabbitmq``) and never its URL, host, user name or file path, not even
+inside an error: why a backend is unreachable goes to the log, where the operator looks.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +21,9 @@ from hub.delivery.destinations import locations_without_fulfiller
 from hub.errors import ServiceUnavailable
 from hub.runtime import Runtime
 from hub.settings import redact_url
+
+log = logging.getLogger(__name__)
+UNREACHABLE = "the {} is unreachable; the hub's log says why"
 
 
 def check_broker(celery: Celery, timeout: float = 3.0) -> None:
@@ -30,11 +39,12 @@ def check_broker(celery: Celery, timeout: float = 3.0) -> None:
 
 def database_report(runtime: Runtime) -> dict[str, Any]:
     database = runtime.database
-    report: dict[str, Any] = {"ok": False, "url": redact_url(database.url), "dialect": database.dialect}
+    report: dict[str, Any] = {"ok": False, "backend": database.dialect}
     try:
         database.ping()
     except ServiceUnavailable as exc:
-        report["error"] = str(exc)
+        log.warning("health check: %s", exc)
+        report["error"] = UNREACHABLE.format("database")
         return report
     current, head = current_revision(database), head_revision()
     report.update(ok=current == head, revision=current, head=head)
@@ -44,11 +54,13 @@ def database_report(runtime: Runtime) -> dict[str, Any]:
 
 
 def broker_report(celery: Celery) -> dict[str, Any]:
-    report: dict[str, Any] = {"ok": True, "url": redact_url(celery.conf.broker_url)}
+    backend = "embedded" if str(celery.conf.broker_url).startswith("sqla+") else "rabbitmq"
+    report: dict[str, Any] = {"ok": True, "backend": backend}
     try:
         check_broker(celery)
     except ServiceUnavailable as exc:
-        report.update(ok=False, error=str(exc))
+        log.warning("health check: %s", exc)
+        report.update(ok=False, error=UNREACHABLE.format("broker"))
     return report
 
 

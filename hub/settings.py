@@ -32,8 +32,12 @@ class WebSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    workers: int = Field(default=2, ge=1, description="gunicorn worker processes (sync workers)")
+    workers: int = Field(default=2, ge=1, description="gunicorn worker processes")
+    threads: int = Field(default=4, ge=1, le=64, description="threads per worker process that run requests")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="larger request bodies get 413")
+    request_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=600, description="a request not fully received (headers and body) by then gets 408"
+    )
 
 
 class WorkerSettings(BaseModel):

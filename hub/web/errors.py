@@ -11,14 +11,21 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 log = logging.getLogger(__name__)
 
 
+def error_document(status: int, code: str, message: str) -> dict[str, dict[str, object]]:
+    """The JSON every error answer carries (also written by the web worker, outside any app)."""
+    return {"error": {"status": status, "code": code, "message": message}}
+
+
+def error_code(error: HTTPException) -> str:
+    return (error.name or "error").lower().replace(" ", "_")
+
+
 def error_response(status: int, code: str, message: str) -> ResponseReturnValue:
-    return jsonify({"error": {"status": status, "code": code, "message": message}}), status
+    return jsonify(error_document(status, code, message)), status
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
-    status = error.code or 500
-    code = (error.name or "error").lower().replace(" ", "_")
-    return error_response(status, code, error.description or error.name)
+    return error_response(error.code or 500, error_code(error), error.description or error.name)
 
 
 def _unexpected(error: Exception) -> ResponseReturnValue:

@@ -1,6 +1,10 @@
-"""``orderhub serve``: gunicorn with sync workers, configured from the settings instead of a config file.
+"""``orderhub serve``: gunicorn, configured from the settings instead of a config file.
 
-Sync workers keep SQLite writers from contending (threaded workers multiply its p99 by ten here).
+The worker is ``hub.web.worker.HubWorker``: gunicorn's threaded worker, with each request read whole on the
+worker's event loop before one of its HUB_WEB__THREADS threads runs it, so slow clients cannot take the
+threads (gunicorn's sync workers, which the hub ran before, are held by any client that sends slowly).
+A few threads per process are enough: a request reaches a thread complete, and the web path does one
+INSERT; SQLite writers wait on each other (busy timeout) whether they are threads or processes.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from gunicorn.app.base import BaseApplication
 
 from hub.settings import Settings
 from hub.web.app import create_app
+from hub.web.worker import HubWorker
 
 
 class HubServer(BaseApplication):  # type: ignore[misc]
@@ -31,7 +36,10 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
+        "worker_class": HubWorker,
+        "threads": settings.web.threads,
+        # gunicorn's worker liveness check: the loop of a HubWorker checks in every second whatever the
+        # threads are doing, so this only restarts a worker whose loop is stuck.
         "timeout": 30,
         "graceful_timeout": 10,
         "accesslog": "-",

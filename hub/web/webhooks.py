@@ -2,7 +2,7 @@
 
 Nothing is parsed here. A duplicate delivery (same channel delivery/event id) is answered 200 and changes
 nothing; a bad or missing signature is 401 and stores nothing; an unknown channel or account is 404; a body
-over the cap is 413 before it is read.
+over the cap is 413, whole or chunked, and is neither verified nor stored (``hub.web.body``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from hub.channels.intake import UnknownAccount, account_settings, store_message
 from hub.channels.registry import all_channels
 from hub.channels.verifiers import InboundRequest, SignatureInvalid
 from hub.errors import ConfigurationError
+from hub.web.body import read_body
 from hub.web.errors import error_response
 from hub.web.extension import hub_extension
 
@@ -47,7 +48,7 @@ def receive(channel_name: str, account: str) -> ResponseReturnValue:
     channel = all_channels().get(channel_name)
     if channel is None or channel.verifier is None:
         return error_response(404, "unknown_channel", f"no webhook channel {channel_name!r}")
-    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    body = read_body()
     inbound = InboundRequest(
         method=request.method,
         path=request.path,

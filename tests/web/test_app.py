@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from hub.web.app import create_app
 
@@ -33,6 +35,41 @@ def test_healthz_is_503_when_the_broker_is_unreachable(make_settings, database_u
     assert response.status_code == 503
     assert body["database"]["ok"] and not body["broker"]["ok"]
     assert "unreachable" in body["broker"]["error"] and ":pw@" not in body["broker"]["error"]
+
+
+def _identifying(url: str) -> list[str]:
+    """What a URL gives away about where and who: host, port, user, password, database name or file path."""
+    parsed = make_url(url.replace("sqla+", "", 1))
+    user = f"{parsed.username}:" if parsed.username else None  # as in a URL ("postgres" alone is a backend)
+    parts = [parsed.host, user, parsed.password, parsed.database, f":{parsed.port}" if parsed.port else None]
+    return [part for part in parts if part and part not in ("/", "//")]
+
+
+def test_healthz_shows_no_url_path_or_credentials(make_settings, database_url: str, broker_url: str) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(database_url=database_url, broker_url=broker_url)
+    response = create_app(settings).test_client().get("/healthz")
+    text = response.get_data(as_text=True)
+    for part in [*_identifying(database_url), *_identifying(broker_url), str(settings.data_dir)]:
+        assert part not in text, f"/healthz shows {part!r}: {text}"
+    body = response.get_json()
+    assert body["database"]["backend"] == ("sqlite" if database_url.startswith("sqlite") else "postgresql")
+    assert body["broker"]["backend"] == ("embedded" if broker_url.startswith("sqla+") else "rabbitmq")
+
+
+@pytest.mark.parametrize(
+    "unreachable",
+    [
+        {"database_url": "postgresql://orders_admin:pw-4417@db-internal.example:5439/orders_prod"},
+        {"broker_url": "amqp://mq_admin:pw-4417@mq-internal.example:5679/orders_vhost"},
+    ],
+)
+def test_healthz_errors_show_no_host_or_user(make_settings, unreachable: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    response = create_app(make_settings(**unreachable)).test_client().get("/healthz")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "unreachable" in text
+    for part in _identifying(next(iter(unreachable.values()))):
+        assert part not in text, f"/healthz shows {part!r}: {text}"
 
 
 def _app_with_echo(make_settings) -> Flask:  # type: ignore[no-untyped-def]

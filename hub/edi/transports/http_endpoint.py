@@ -33,6 +33,7 @@ from hub.edi.intake import store_x12
 from hub.edi.partners import InboundHttpAuth, InvalidProfile, UnknownPartner, get_partner
 from hub.errors import ConfigurationError
 from hub.secrets import resolve_secret
+from hub.web.body import read_body
 from hub.web.errors import error_response
 from hub.web.extension import hub_extension
 
@@ -146,7 +147,7 @@ def receive(partner_id: str) -> ResponseReturnValue:
         return error_response(refusal.status, refusal.code, refusal.message)
     if not credential.admits(request.headers.get("Authorization")):
         return _unauthorized(credential)
-    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    body = read_body()  # 413 past HUB_WEB__MAX_BODY_BYTES, chunked or not; never a cut body
     if not body:
         return error_response(400, "empty_body", "the request body is empty: post the X12 interchange as the body")
     key = request.headers.get("Idempotency-Key", "").strip()
