@@ -20,6 +20,7 @@ from hub.lifecycle.errors import LifecycleRejected
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Ref = Annotated[str, Field(min_length=1, max_length=64)]
+Condition = Annotated[str, Field(min_length=1, max_length=64)]  # return_lines.condition holds 64 characters
 Units = dict[Ref, PositiveInt]
 
 
@@ -169,7 +170,7 @@ class ReceiveReturn(LifecycleCommand):
 class InspectReturn(LifecycleCommand):
     do: Literal["inspect_return"] = "inspect_return"
     id: Ref
-    conditions: dict[Ref, Text] = Field(default_factory=dict)
+    conditions: dict[Ref, Condition] = Field(default_factory=dict)
     timeline_type = "return.inspected"
 
 

@@ -121,6 +121,8 @@ def test_a_malformed_command_is_refused_naming_the_field() -> None:
         parse_command({"do": "hold"})
     with pytest.raises(LifecycleRejected, match="validate.when: Extra inputs are not permitted"):
         parse_command({"do": "validate", "when": "now"})
+    with pytest.raises(LifecycleRejected, match="inspect_return.conditions.A: String should have at most 64"):
+        parse_command({"do": "inspect_return", "id": "R1", "conditions": {"A": "scuffed " * 9}})  # 72 characters
 
 
 def test_new_fulfillment_orders_and_returns_get_time_ordered_ids() -> None:
