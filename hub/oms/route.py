@@ -18,6 +18,10 @@ Test orders (``Order.test``) are routed like live ones, so the rules can be trie
 put on hold with the reason ``TEST_ORDER_HOLD`` before its fulfillment orders are created, and
 ``order_routings.test`` is set: the lifecycle refuses to send a fulfillment order of a held order, so
 nothing reaches a warehouse or supplier.
+
+A failure that routing again cannot mend (the order's own data, not a lost race or a dropped connection)
+parks the order as an exception and raises ``RoutingFailed``; a parked order is routed again only by hand
+(``release``, as ``orderhub route order`` does). See ``hub.oms.route_exceptions``.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from hub.lifecycle import LifecycleNotFound, OrderLifecycle, OrderState
 from hub.lifecycle.commands import BackorderLine, CreateFulfillmentOrder, Hold, Validate
 from hub.lifecycle.store import execute, load, start
 from hub.oms.commit import commit_allocations
+from hub.oms.route_exceptions import RoutingFailed, describe, is_parked, park, parks, release_hold
 from hub.oms.store_snapshot import routing_snapshot
 from hub.oms.waiting import finish_waiting, record_decision
 from hub.orders.store import record_event
@@ -69,6 +74,7 @@ class Routed:
     fulfillment_orders: dict[str, str] = field(default_factory=dict)  # id -> location
     attempts: int = 0
     note: str = ""
+    parked: bool = False  # a routing exception left alone (routing from a task does not release it)
 
     def summary(self) -> str:
         """One line per fact a person wants after routing an order by hand."""
@@ -94,23 +100,43 @@ def route_order(
     rules: RuleSet | None = None,
     now: datetime | None = None,
     source: str = "worker",
+    release: bool = True,
 ) -> Routed:
-    """Route the stored order ``order_id`` now and commit the result (see the module docstring)."""
-    with database.session() as session:
-        return route_in_session(session, order_id, rules=rules, now=now, source=source)
+    """Route the stored order ``order_id`` now and commit the result (see the module docstring).
+
+    ``release`` routes an order parked as a routing exception too, clearing the exception (by hand); without
+    it a parked order is left alone. A failure routing again cannot mend parks the order and raises
+    ``RoutingFailed``; one that passes (``StockKeptMoving``, a dropped connection) is raised as it is."""
+    try:
+        with database.session() as session:
+            return route_in_session(session, order_id, rules=rules, now=now, source=source, release=release)
+    except (OrderNotStored, StockKeptMoving):
+        raise
+    except Exception as error:
+        if not parks(error):
+            raise
+        reason = describe(error)
+        held = park(database, order_id, reason, source=source, now=now or datetime.now(UTC))
+        raise RoutingFailed(
+            f"order {order_id}: routing failed: {reason}; the order is parked as an exception"
+            f"{' and on hold' if held else ''}: fix the cause, then route it with `orderhub route order {order_id}`"
+        ) from error
 
 
 def route_in_session(
-    session: Session, order_id: str, *, rules: RuleSet | None = None, now: datetime | None = None, source: str
+    session: Session,
+    order_id: str,
+    *,
+    rules: RuleSet | None = None,
+    now: datetime | None = None,
+    source: str,
+    release: bool = True,
 ) -> Routed:
-    """``route_order`` inside the caller's transaction."""
+    """``route_order`` inside the caller's transaction (a failure is raised as it is, nothing parked)."""
     moment = now or datetime.now(UTC)
-    try:  # starting (or reading) the lifecycle locks the order first, so two routings of it take turns
-        lifecycle = ready_lifecycle(session, order_id, source)
-    except LifecycleNotFound:
-        raise OrderNotStored(
-            f"no order {order_id!r} is stored: give the hub's order id (ord_...), not the channel's order number"
-        ) from None
+    if not release and is_parked(session, order_id):
+        return Routed(order_id, None, note="parked as a routing exception: route it by hand to release it", parked=True)
+    lifecycle = _locked_lifecycle(session, order_id, source, release)
     record = session.get(OrderRecord, order_id)
     assert record is not None  # read under the lock just taken
     if lifecycle.state in FINISHED:
@@ -135,6 +161,18 @@ def route_in_session(
     record_event(session, order_id, EVENT_BY_OUTCOME[decision.outcome], source=source, data=data)
     record_decision(session, order_id, decision, test=order.test, now=moment)
     return Routed(order_id, decision, created, attempts)
+
+
+def _locked_lifecycle(session: Session, order_id: str, source: str, release: bool) -> OrderLifecycle:
+    """The order's lifecycle, ready to route and locked (so two routings of the order take turns); with
+    ``release``, without the hold a routing exception set."""
+    try:
+        lifecycle = ready_lifecycle(session, order_id, source)
+    except LifecycleNotFound:
+        raise OrderNotStored(
+            f"no order {order_id!r} is stored: give the hub's order id (ord_...), not the channel's order number"
+        ) from None
+    return release_hold(session, lifecycle, source) if release else lifecycle
 
 
 def ready_lifecycle(session: Session, order_id: str, source: str) -> OrderLifecycle:

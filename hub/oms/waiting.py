@@ -20,7 +20,8 @@ why (``order.auto_cancelled``); should the lifecycle refuse (the order moved on 
 stops waiting and ``order.auto_cancel_refused`` says why, for a person to decide.
 
 Orders that were stored but never routed (a lost task) are found by ``never_routed``; the sweep task
-routes them.
+routes them. An order parked as a routing exception (``hub.oms.route_exceptions``) is neither: its routing
+row says ``exception`` and waits for nothing, so no sweep routes it until a person does.
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ def expired_orders(session: Session, now: datetime, *, limit: int = 500) -> list
 
 
 def never_routed(session: Session, stored_before: datetime, *, limit: int = 500) -> list[str]:
-    """Orders stored before ``stored_before`` that routing has never looked at and that still want stock."""
+    """Orders stored before ``stored_before`` that routing has never looked at and that still want stock (a
+    routing exception has been looked at: it has its row)."""
     query = (
         select(OrderRecord.id)
         .where(OrderRecord.status.in_(("received", "validated")), OrderRecord.created_at < stored_before)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from hub.cli import main
-from hub.db.models import OrderRouting
+from hub.db.models import OrderRecord, OrderRouting
 from hub.db.session import Database
 from hub.orders.store import get_order
 from tests.oms.test_route import _committed, _locations, _order
@@ -63,3 +63,29 @@ def test_route_order_for_an_unknown_order_is_one_line_and_exit_2(
     assert error == [
         "orderhub: no order 'ord_nope' is stored: give the hub's order id (ord_...), not the channel's order number"
     ]
+
+
+def test_route_order_releases_a_routing_exception_once_its_cause_is_fixed(
+    cli: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _locations(cli, wh_pa=3)
+    order_id = _order(cli)
+    with cli.session() as session:  # stored before line ids were checked
+        record = session.get(OrderRecord, order_id)
+        assert record is not None
+        good = record.document
+        record.document = {**good, "lines": [{**good["lines"][0], "line_id": "9" * 65}]}
+    with pytest.raises(SystemExit) as exited:
+        main(["route", "order", order_id])
+    assert exited.value.code == 1
+    (error,) = capsys.readouterr().err.strip().splitlines()
+    assert error.startswith(f"orderhub: order {order_id}: routing failed: not a valid Order: lines[0].line_id: at")
+    assert error.endswith(
+        f"parked as an exception and on hold: fix the cause, then route it with `orderhub route order {order_id}`"
+    )
+    with cli.session() as session:
+        session.get(OrderRecord, order_id).document = good  # type: ignore[union-attr]
+    main(["route", "order", order_id])
+    assert capsys.readouterr().out.splitlines()[0] == f"order {order_id}: routed (rule standard)"
+    with cli.session() as session:
+        assert session.get(OrderRecord, order_id).status == "allocated"  # type: ignore[union-attr]

@@ -102,3 +102,26 @@ def test_the_sweep_task_cancels_expired_waits_and_publishes_routing(database_url
         message.ack()
         queue.close()
     runtime.close()
+
+
+def test_the_order_task_parks_an_order_it_cannot_route_and_ends_without_retrying(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = load_settings(
+        data_dir=tmp_path, database_url=database_url, broker_url=f"sqla+sqlite:///{tmp_path / 'b.sqlite3'}"
+    )
+    runtime = Runtime(settings)
+    celery = create_celery(settings, runtime)
+    _locations(runtime.database, wh_nj=3)
+    order_id = _order(runtime.database)
+    with runtime.database.session() as session:  # stored before line ids were checked
+        record = session.get(OrderRecord, order_id)
+        assert record is not None
+        record.document = {**record.document, "lines": [{**record.document["lines"][0], "line_id": "9" * 65}]}
+    assert celery.tasks["hub.route.order"](order_id) == "exception"  # runs here: no retry was scheduled
+    assert celery.tasks["hub.route.order"](order_id) == "exception"  # published twice: left alone
+    with runtime.database.session() as session:
+        kinds = list(session.scalars(select(OrderEvent.type).where(OrderEvent.order_id == order_id)))
+        assert kinds.count("routing.failed") == 1 and "order.routed" not in kinds
+    assert celery.tasks["hub.route.sweep"]()["never_routed"] == 0
+    runtime.close()

@@ -8,10 +8,16 @@ reservations past their expiry, auto-cancels waits past their deadline (releasin
 back), then publishes ``hub.route.order`` for orders stored but never routed (a lost publish) and for waits
 that are due, on their schedule or because stock of a SKU they wait for arrived (``hub.oms.waiting``). Rules
 come from ``HUB_WORKER__ROUTING_RULES`` (a file or directory), the shipped default when unset.
+
+Failures that pass (a race for stock lost every time, a dropped connection, a lock timeout) are retried
+with backoff. One that retrying cannot mend parks the order as a routing exception (``hub.oms.route_exceptions``):
+the task logs it and ends, and neither the sweep nor a second ``hub.route.order`` routes it again until
+someone routes it by hand (``orderhub route order ID``).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -20,12 +26,14 @@ from celery import shared_task
 
 from hub.inventory.reservations import expire_reservations
 from hub.oms.route import OrderNotStored, StockKeptMoving, route_order
+from hub.oms.route_exceptions import TRANSIENT, RoutingFailed
 from hub.oms.waiting import sweep_waiting
 from hub.routing import RuleSet, default_rules, load_rules
 from hub.worker.base import HubTask
 
 ORDER_TASK = "hub.route.order"
 SWEEP_TASK = "hub.route.sweep"
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -42,18 +50,25 @@ def configured_rules(task: HubTask) -> RuleSet:
     bind=True,
     base=HubTask,
     name=ORDER_TASK,
-    autoretry_for=(StockKeptMoving,),
+    autoretry_for=(StockKeptMoving, *TRANSIENT),
     retry_backoff=2,
     retry_backoff_max=120,
     retry_jitter=True,
     max_retries=10,
 )
 def order(self: HubTask, order_id: str) -> str:
-    """Route one stored order now; returns the decision's outcome ("missing" for an unknown order)."""
+    """Route one stored order now; returns the decision's outcome ("missing" for an unknown order, "exception"
+    for one parked as a routing exception, now or before)."""
+    rules = configured_rules(self)  # a bad rule file is the operator's to fix, not the order's: raised as it is
     try:
-        routed = route_order(self.runtime.database, order_id, rules=configured_rules(self), source="worker")
+        routed = route_order(self.runtime.database, order_id, rules=rules, source="worker", release=False)
     except OrderNotStored:
         return "missing"
+    except RoutingFailed as failed:
+        log.warning("%s", failed)
+        return "exception"
+    if routed.parked:
+        return "exception"
     return str(routed.decision.outcome) if routed.decision else "not_routed"
 
 
