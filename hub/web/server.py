@@ -49,5 +49,8 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         # Pass header names with underscores (Walmart's WM_SEC.SIGNATURE) instead of dropping them; they arrive
         # spelled with dashes, and only signature verification reads them.
         "header_map": "dangerous",
+        # gunicorn's control socket lives at one path per user ($HOME/.gunicorn/gunicorn.ctl), so a second hub
+        # on the machine would take it over; the hub is run through its own settings and commands instead.
+        "control_socket_disable": True,
     }
     HubServer(settings, options).run()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from flask import Flask
 from sqlalchemy.engine import make_url
 
 from hub.web.app import create_app
+from hub.web.body import read_body
 
 
 def test_healthz_reports_database_and_broker(make_settings, database_url: str, broker_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -77,9 +80,7 @@ def _app_with_echo(make_settings) -> Flask:  # type: ignore[no-untyped-def]
 
     @app.post("/echo")
     def echo() -> bytes:
-        from flask import request
-
-        return request.get_data()
+        return read_body()
 
     @app.get("/boom")
     def boom() -> str:
@@ -104,3 +105,30 @@ def test_body_over_the_cap_is_413(make_settings) -> None:  # type: ignore[no-unt
     assert client.post("/echo", data=b"x" * 2048).status_code == 200
     too_big = client.post("/echo", data=b"x" * (1024 * 1024 + 1))
     assert too_big.status_code == 413 and too_big.get_json()["error"]["code"] == "request_entity_too_large"
+
+
+def test_a_body_without_length_is_read_whole_or_refused_never_cut(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Chunked bodies reach the app as a stream the server ends (wsgi.input_terminated), with no length."""
+    client = _app_with_echo(make_settings).test_client()
+
+    def post(size: int):  # type: ignore[no-untyped-def]
+        return client.post(
+            "/echo",
+            input_stream=io.BytesIO(b"x" * size),
+            headers={"Transfer-Encoding": "chunked"},
+            environ_overrides={"wsgi.input_terminated": True},
+        )
+
+    limit = 1024 * 1024
+    whole = post(limit)
+    assert whole.status_code == 200 and whole.get_data() == b"x" * limit
+    for size in (limit + 1, 5 * limit):
+        too_big = post(size)
+        assert too_big.status_code == 413, too_big.get_data()[:200]
+        assert too_big.get_json()["error"]["code"] == "request_entity_too_large"
+
+
+def test_a_body_shorter_than_its_content_length_is_400(make_settings) -> None:  # type: ignore[no-untyped-def]
+    client = _app_with_echo(make_settings).test_client()
+    short = client.post("/echo", input_stream=io.BytesIO(b"x" * 10), environ_overrides={"CONTENT_LENGTH": "100"})
+    assert short.status_code == 400 and "10 of the 100 bytes" in short.get_json()["error"]["message"]
