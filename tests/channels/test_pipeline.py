@@ -84,11 +84,13 @@ def test_webhook_to_order_through_broker_and_worker(stack: dict[str, str], tmp_p
     with database.session() as session:
         messages = {message.dedupe_key: message for message in session.scalars(select(InboxMessage))}
         assert all(message.status == "processed" for message in messages.values())
-        assert messages["orphan"].enqueued_at is not None  # published by the sweeper, which records it
-        assert messages["live-1"].enqueued_at is None  # published by the relay, which writes nothing
-        # each order received exactly once (routing, which intake triggers, adds events of its own)
-        received = session.scalars(select(OrderEvent.order_id).where(OrderEvent.type == "order.received")).all()
-        assert len(received) == len(set(received)) == 2
+        # Which of relay and sweeper handed the live message over is a race (a slow machine lets the sweeper
+        # win); what counts is that each message, the orphan too, became its order exactly once.
+        received = session.execute(
+            select(OrderEvent.inbox_message_id, OrderEvent.order_id).where(OrderEvent.type == "order.received")
+        ).all()
+        assert sorted(inbox_id for inbox_id, _ in received) == sorted(m.id for m in messages.values())
+        assert len({order_id for _, order_id in received}) == 2  # routing, which intake triggers, adds its own
     database.dispose()
     log = (tmp_path / "run.log").read_text()
     assert "Traceback" not in log, log[-3000:]

@@ -69,6 +69,6 @@ def test_a_starting_worker_checks_in_through_each_queue_it_consumes(stack: dict[
         return found or None
 
     with hub_process(["worker", "--queues", "route,export", "-c", "1"], hub_env(**stack), tmp_path / "worker.log"):
-        assert wait_for(ready_queues, "the worker's first check-in") >= {"route"}
+        # which queue's check-in is consumed first is up to the broker: wait for both
         assert wait_for(lambda: ready_queues() == {"route", "export"} or None, "a check-in per consumed queue")
     runtime.close()
