@@ -68,6 +68,29 @@ class WorkerSettings(BaseModel):
     routing_rules: Path | None = Field(
         default=None, description="file or directory of routing rules; the shipped default when unset"
     )
+    delivery_chunk: int = Field(
+        default=50, ge=1, le=1000, description="deliveries claimed, sent and recorded together by one task"
+    )
+    delivery_lease_seconds: int = Field(
+        default=600, ge=30, description="how long a claimed delivery is held before the sweep takes it back"
+    )
+    delivery_sweep_seconds: int = Field(
+        default=10, ge=1, description="how often due, lost and expired deliveries are sought and republished"
+    )
+    delivery_poll_seconds: int = Field(
+        default=120, ge=5, description="how often partners that report by polling are asked for news"
+    )
+    retry_base_seconds: float = Field(default=30, gt=0, description="ceiling of the first retry's wait")
+    retry_cap_seconds: float = Field(default=3600, gt=0, description="ceiling of any one retry's wait")
+    retry_max_attempts: int = Field(
+        default=55, ge=1, description="attempts before a delivery is dead (about a day with the defaults)"
+    )
+    breaker_threshold: int = Field(
+        default=5, ge=1, description="consecutive transient failures that open a destination's circuit breaker"
+    )
+    breaker_open_seconds: float = Field(
+        default=60, gt=0, description="how long an opened breaker waits before one probe (doubles per failed probe)"
+    )
 
 
 class Settings(BaseSettings):

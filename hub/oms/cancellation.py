@@ -5,6 +5,10 @@ hub cancels every unit through the lifecycle and releases what the inventory com
 same transaction, and the order stops waiting for stock. Units already sent to a warehouse or supplier
 cannot be taken back by the hub alone: those stay, the rest is cancelled, and the timeline says which
 fulfillment orders a person must cancel with the location (``order.cancellation_incomplete``).
+Each fulfillment order a partner holds is asked to cancel through a ``fulfillment_order.cancel`` delivery
+(``hub.delivery.outbox.plan_cancellation``): its stock is released, and its units cancelled, only once the
+partner confirms. One already shipped is listed on that timeline entry (``already_shipped``), as is one
+whose location nobody fulfils (``nobody_to_ask``).
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from hub.db.models import OrderLifecycleRecord
-from hub.lifecycle import LifecycleRejected
+from hub.delivery.outbox import plan_cancellation
+from hub.lifecycle import FulfillmentState, LifecycleRejected
 from hub.lifecycle.commands import CancelLine, CancelOrder
 from hub.lifecycle.quantities import available
 from hub.lifecycle.store import load
@@ -35,8 +40,22 @@ def cancel_for_channel(session: Session, order_id: str, *, reason: str, source: 
     except LifecycleRejected as refused:
         kept = _cancel_what_can_be(session, order_id, reason, source)
         data = {"reason": reason, "refused": str(refused), "still_with_fulfillment": kept}
+        data |= _cancel_at_partners(session, order_id, reason, source)
         record_event(session, order_id, INCOMPLETE, source=source, data=data)
         return False
+
+
+def _cancel_at_partners(session: Session, order_id: str, reason: str, source: str) -> dict[str, list[str]]:
+    """Ask whoever holds each released fulfillment order to cancel it (a cancel delivery: its units are released
+    and cancelled when the partner confirms); list those already shipped, and those nobody can be asked about."""
+    found: dict[str, list[str]] = {"cancelling_at_partner": [], "already_shipped": [], "nobody_to_ask": []}
+    for fo in load(session, order_id).fulfillment_orders.values():
+        if fo.state in (FulfillmentState.SHIPPED, FulfillmentState.CLOSED):
+            found["already_shipped"].append(fo.id)
+        elif fo.is_released():
+            asked = plan_cancellation(session, fo.id, reason, cancel_lines=True, source=source)
+            found["cancelling_at_partner" if asked else "nobody_to_ask"].append(fo.id)
+    return found
 
 
 def _cancel_what_can_be(session: Session, order_id: str, reason: str, source: str) -> dict[str, int]:

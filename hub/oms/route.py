@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from hub.canonical import Order
 from hub.db.models import OrderRecord
 from hub.db.session import Database
+from hub.delivery.outbox import plan_fulfillment
 from hub.errors import HubError, InputRejected
 from hub.lifecycle import LifecycleNotFound, OrderLifecycle, OrderState
 from hub.lifecycle.commands import BackorderLine, CreateFulfillmentOrder, Hold, Validate
@@ -75,6 +76,7 @@ class Routed:
     attempts: int = 0
     note: str = ""
     parked: bool = False  # a routing exception left alone (routing from a task does not release it)
+    deliveries: tuple[int, ...] = ()  # submit deliveries planned for its fulfillment orders: publish after commit
 
     def summary(self) -> str:
         """One line per fact a person wants after routing an order by hand."""
@@ -160,7 +162,8 @@ def route_in_session(
     }
     record_event(session, order_id, EVENT_BY_OUTCOME[decision.outcome], source=source, data=data)
     record_decision(session, order_id, decision, test=order.test, now=moment)
-    return Routed(order_id, decision, created, attempts)
+    deliveries = tuple(plan_fulfillment(session, order_id, order=order))
+    return Routed(order_id, decision, created, attempts, deliveries=deliveries)
 
 
 def _locked_lifecycle(session: Session, order_id: str, source: str, release: bool) -> OrderLifecycle:

@@ -22,6 +22,7 @@ TASK_MODULES = [
     "hub.worker.tasks.ingest",
     "hub.worker.tasks.edi",
     "hub.worker.tasks.route",
+    "hub.worker.tasks.deliver",
     "hub.availability.tasks",
 ]
 
@@ -96,6 +97,14 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "task": "hub.export.availability",
         "schedule": timedelta(seconds=settings.worker.availability_full_seconds),
         "kwargs": {"scope": "all"},
+    }
+    schedule["sweep-deliveries"] = {
+        "task": "hub.system.sweep_deliveries",
+        "schedule": timedelta(seconds=settings.worker.delivery_sweep_seconds),
+    }
+    schedule["poll-destinations"] = {
+        "task": "hub.system.poll_destinations",
+        "schedule": timedelta(seconds=settings.worker.delivery_poll_seconds),
     }
     if settings.embedded:
         schedule["purge-embedded-broker"] = {

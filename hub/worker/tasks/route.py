@@ -30,6 +30,7 @@ from hub.oms.route_exceptions import TRANSIENT, RoutingFailed
 from hub.oms.waiting import sweep_waiting
 from hub.routing import RuleSet, default_rules, load_rules
 from hub.worker.base import HubTask
+from hub.worker.tasks.deliver import publish_deliveries
 
 ORDER_TASK = "hub.route.order"
 SWEEP_TASK = "hub.route.sweep"
@@ -69,6 +70,7 @@ def order(self: HubTask, order_id: str) -> str:
         return "exception"
     if routed.parked:
         return "exception"
+    publish_deliveries(self.app, routed.deliveries)  # committed: send its fulfillment orders
     return str(routed.decision.outcome) if routed.decision else "not_routed"
 
 
