@@ -70,6 +70,7 @@ def test_registry_names_each_document_by_its_version() -> None:
         "purchase_order_ack.v1",
         "return.v1",
         "refund.v1",
+        "fulfillment_request.v1",
     }
 
 
