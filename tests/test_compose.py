@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
+import pytest
 import yaml
 
 from hub.cli import cli
+from hub.settings import load_settings
 from hub.worker.queues import QUEUES
 
 COMPOSE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
@@ -62,9 +65,56 @@ def test_hub_services_point_at_postgres_and_rabbitmq() -> None:
 
 
 def test_a_misspelt_command_would_be_caught() -> None:
-    import pytest
-
     with pytest.raises(click.UsageError):
         _resolve(["worker", "--queue", "ingest"])
     with pytest.raises(click.UsageError):
         _resolve(["serv"])
+
+
+def _nginx() -> dict[str, list[str]]:
+    """The proxy's nginx directives, each name with every value it is given ("$$" is Compose's "$")."""
+    content = yaml.safe_load(COMPOSE.read_text())["configs"]["nginx"]["content"].replace("$$", "$")
+    directives: dict[str, list[str]] = {}
+    for line in content.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.endswith(";"):
+            name, _, value = line[:-1].partition(" ")
+            directives.setdefault(name, []).append(value.strip())
+    return directives
+
+
+def _nginx_number(value: str, units: dict[str, int]) -> int:
+    number, unit = re.fullmatch(r"(\d+)([a-z]?)", value.lower()).groups()  # type: ignore[union-attr]
+    return int(number) * units[unit]
+
+
+def test_only_the_proxy_publishes_the_web_port() -> None:
+    services = _services()
+    hub_services = [name for name, spec in services.items() if spec.get("image") == "orderhub:latest"]
+    assert "web" in hub_services
+    assert all(not services[name].get("ports") for name in hub_services), "gunicorn must sit behind the proxy"
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:") and proxy["ports"] == ["8000:80"]
+    assert proxy["configs"] == [{"source": "nginx", "target": "/etc/nginx/conf.d/default.conf"}]
+
+
+def test_the_proxy_reads_requests_whole_within_the_hubs_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    web = _services()["web"]
+    for name, value in web["environment"].items():
+        monkeypatch.setenv(name, str(value))
+    settings = load_settings().web
+    nginx = _nginx()
+    port = _resolve(web["command"][1:]).params["port"]
+    assert nginx["server"] == [f"web:{port}"] and nginx["proxy_pass"] == ["http://orderhub_web"]
+    assert nginx["proxy_request_buffering"] == ["on"]
+    [body_size] = nginx["client_max_body_size"]
+    assert _nginx_number(body_size, {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}) == settings.max_body_bytes
+    assert (
+        _nginx_number(nginx["client_body_buffer_size"][0], {"": 1, "k": 1024, "m": 1024**2}) >= settings.max_body_bytes
+    )
+    for timeout in ("client_header_timeout", "client_body_timeout"):
+        [value] = nginx[timeout]
+        assert _nginx_number(value, {"": 1, "s": 1, "m": 60}) <= settings.request_timeout_seconds, timeout
+    # Walmart's WM_SEC.* signature headers: nginx drops names with underscores or dots unless told not to
+    assert nginx["underscores_in_headers"] == ["on"] and nginx["ignore_invalid_headers"] == ["off"]
+    assert str(settings.max_body_bytes) in nginx["return"][0]  # its own 413 says the same as the hub's
