@@ -7,7 +7,21 @@ import sys
 import click
 
 from hub import __version__
-from hub.cli import availability, channels, db, edi, inbox, inventory, partners, processes, routing, schema
+from hub.cli import (
+    availability,
+    channels,
+    connectors,
+    db,
+    edi,
+    fulfillment,
+    inbox,
+    inventory,
+    orders,
+    partners,
+    processes,
+    routing,
+    schema,
+)
 from hub.cli.context import Context
 from hub.errors import HubError
 
@@ -28,6 +42,8 @@ for group in (db.group, schema.group, channels.group, inbox.group, partners.grou
     cli.add_command(group)
 cli.add_command(routing.group)
 cli.add_command(availability.group)
+for group in (connectors.group, orders.group, fulfillment.group):
+    cli.add_command(group)
 for command in (*processes.COMMANDS, inbox.normalize):
     cli.add_command(command)
 

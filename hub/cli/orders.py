@@ -1,0 +1,326 @@
+"""``orderhub order``: the orders the hub holds, and everything that happened to one.
+
+::
+
+    orderhub order list --status partially_shipped --channel shopify --since 1d
+    orderhub order show ord_01JD...        # or the channel's order number, when only one order has it
+    orderhub order show '#1001' --json
+
+``show`` gathers what an operator asks about an order in one place: its lines with their quantities per
+state (the lifecycle's line ledger), the fulfillment orders and who fulfils their locations, the shipments
+with tracking, the deliveries to partners with their last attempt, and the timeline.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from hub.cli.context import Context
+from hub.db.models import (
+    Delivery,
+    DeliveryAttempt,
+    FulfillmentOrderRecord,
+    LineQuantityRecord,
+    Location,
+    OrderEvent,
+    OrderRecord,
+)
+from hub.db.models.lifecycle import LEDGER_BUCKETS
+from hub.delivery.shipments import find_shipments, shipment_details
+from hub.errors import InputRejected
+from hub.orders.store import timeline
+
+DURATION = re.compile(r"^(\d+)([smhd])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def _database(ctx: Context) -> Any:
+    from hub.runtime import Runtime
+
+    return Runtime(ctx.settings).database
+
+
+def parse_since(value: str, option: str = "--since") -> datetime:
+    """A moment given as a date-time with an offset, a date (midnight UTC), or an age such as 30m, 2h, 7d."""
+    match = DURATION.match(value.strip())
+    if match:
+        return datetime.now(UTC) - timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputRejected(
+            f"{option} {value!r} is not a date-time (2026-11-22T06:00:00Z), a date (2026-11-22) or an age (2h, 7d)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+@click.group("order")
+def group() -> None:
+    """Orders: list them, and show one with its lines, fulfillment, shipments, deliveries and timeline."""
+
+
+@group.command("list")
+@click.option("--status", help="Only orders in this status (received, allocated, shipped ...).")
+@click.option("--channel", help="Only orders from this channel (shopify, x12 ...).")
+@click.option("--since", help="Only orders the hub received since then: 2026-11-22T06:00:00Z, 2026-11-22, 2h, 7d.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+def list_orders(
+    ctx: Context, status: str | None, channel: str | None, since: str | None, limit: int, as_json: bool
+) -> None:
+    """The newest orders first."""
+    query = select(OrderRecord).order_by(OrderRecord.created_at.desc(), OrderRecord.id.desc()).limit(limit)
+    if status:
+        query = query.where(OrderRecord.status == status)
+    if channel:
+        query = query.where(OrderRecord.channel == channel)
+    if since:
+        query = query.where(OrderRecord.created_at >= parse_since(since))
+    with _database(ctx).session() as session:
+        rows = [_summary(row) for row in session.scalars(query)]
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row))
+        else:
+            reference = row["number"] or row["channel_order_id"]
+            click.echo(
+                f"{row['id']}  {row['channel']}/{row['account']} {reference}  {row['status']}  "
+                f"{row['total']} {row['currency']}  placed {row['placed_at']}"
+            )
+    if not rows and not as_json:
+        click.echo("no orders match", err=True)
+
+
+def _summary(row: OrderRecord) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "channel": row.channel,
+        "account": row.account,
+        "channel_order_id": row.channel_order_id,
+        "number": row.number,
+        "po_number": row.po_number,
+        "status": row.status,
+        "payment_status": row.payment_status,
+        "total": str(row.total),
+        "currency": row.currency,
+        "test": row.test,
+        "placed_at": _iso(row.placed_at),
+        "received_at": _iso(row.created_at),
+    }
+
+
+def find_order(session: Session, reference: str) -> OrderRecord:
+    """The order with the hub id ``reference``, else the only one with that number, PO or channel id."""
+    row = session.get(OrderRecord, reference)
+    if row is not None:
+        return row
+    matches = session.scalars(
+        select(OrderRecord)
+        .where(
+            or_(
+                OrderRecord.number == reference,
+                OrderRecord.po_number == reference,
+                OrderRecord.channel_order_id == reference,
+            )
+        )
+        .limit(6)
+    ).all()
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        ids = ", ".join(m.id for m in matches[:5])
+        raise InputRejected(f"{reference!r} is the number of several orders ({ids}): give the hub's order id")
+    raise InputRejected(f"no order {reference!r}: give the hub's id (ord_...) or the order's number")
+
+
+def order_view(session: Session, row: OrderRecord) -> dict[str, Any]:
+    """Everything ``order show`` prints, as data."""
+    return {
+        "order": _summary(row),
+        "lines": _lines(session, row),
+        "fulfillment_orders": _fulfillment_orders(session, row.id),
+        "shipments": [shipment_details(s) for s in find_shipments(session, row.id)],
+        "deliveries": _deliveries(session, row.id),
+        "timeline": [_event(event) for event in timeline(session, row.id)],
+    }
+
+
+def _lines(session: Session, row: OrderRecord) -> list[dict[str, Any]]:
+    ledger = {
+        r.line_id: r for r in session.scalars(select(LineQuantityRecord).where(LineQuantityRecord.order_id == row.id))
+    }
+    lines = []
+    for line in row.lines:
+        entry: dict[str, Any] = {"line_id": line.line_id, "sku": line.sku, "name": line.name}
+        tracked = ledger.get(line.line_id)
+        if tracked is None:  # not followed by the lifecycle yet (not routed): only what was ordered
+            entry.update(state="pending", quantities={"ordered": line.quantity})
+        else:
+            counts = {name: getattr(tracked, name) for name in LEDGER_BUCKETS}
+            entry.update(state=tracked.state, quantities={k: n for k, n in counts.items() if n or k == "ordered"})
+        lines.append(entry)
+    return lines
+
+
+def _fulfillment_orders(session: Session, order_id: str) -> list[dict[str, Any]]:
+    query = (
+        select(FulfillmentOrderRecord, Location.fulfilled_by)
+        .join(Location, Location.id == FulfillmentOrderRecord.location_id)
+        .where(FulfillmentOrderRecord.order_id == order_id)
+        .order_by(FulfillmentOrderRecord.position)
+    )
+    return [
+        {
+            "id": fo.id,
+            "location": fo.location_id,
+            "fulfilled_by": fulfilled_by,
+            "state": fo.state,
+            "external_id": fo.external_id,
+            "reason": fo.reason,
+            "lines": [
+                {
+                    "line_id": fl.line_id,
+                    "sku": fl.sku,
+                    "quantity": fl.quantity,
+                    "shipped": fl.shipped,
+                    "cancelled": fl.cancelled,
+                }
+                for fl in fo.lines
+            ],
+        }
+        for fo, fulfilled_by in session.execute(query)
+    ]
+
+
+def _deliveries(session: Session, order_id: str) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Delivery).where(Delivery.order_id == order_id).order_by(Delivery.id)).all()
+    found = []
+    for d in rows:
+        last = session.scalars(
+            select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id).order_by(DeliveryAttempt.number.desc())
+        ).first()
+        found.append(
+            {
+                "id": d.id,
+                "operation": d.operation,
+                "destination": d.destination,
+                "subject": f"{d.subject_type}:{d.subject_id}",
+                "status": d.status,
+                "attempts": d.attempts,
+                "next_attempt_at": _iso(d.next_attempt_at) if d.status == "pending" else None,
+                "external_id": d.external_id,
+                "last_error": d.last_error,
+                "last_attempt": None if last is None else _attempt(last),
+            }
+        )
+    return found
+
+
+def _attempt(a: DeliveryAttempt) -> dict[str, Any]:
+    return {
+        "number": a.number,
+        "outcome": a.outcome,
+        "status_code": a.status_code,
+        "error": a.error,
+        "started_at": _iso(a.started_at),
+        "finished_at": _iso(a.finished_at),
+    }
+
+
+def _event(event: OrderEvent) -> dict[str, Any]:
+    return {"at": _iso(event.occurred_at), "type": event.type, "source": event.source, "data": event.data}
+
+
+@group.command("show")
+@click.argument("reference", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of text.")
+@click.pass_obj
+def show(ctx: Context, reference: str, as_json: bool) -> None:
+    """Order ID (the hub's id, or its number): lines, fulfillment orders, shipments, deliveries, timeline."""
+    with _database(ctx).session() as session:
+        view = order_view(session, find_order(session, reference))
+    if as_json:
+        click.echo(json.dumps(view, indent=2, default=str))
+        return
+    for line in render(view):
+        click.echo(line)
+
+
+def render(view: dict[str, Any]) -> list[str]:
+    """The view as readable text, one section after another."""
+    sections = (_head, _line_section, _fulfillment_section, _shipment_section, _delivery_section, _timeline_section)
+    return [text for section in sections for text in section(view)]
+
+
+def _head(view: dict[str, Any]) -> list[str]:
+    o = view["order"]
+    number = f" {o['number']}" if o["number"] else ""
+    test = " [test]" if o["test"] else ""
+    return [
+        f"order {o['id']}{number} ({o['channel']}/{o['account']} {o['channel_order_id']}): {o['status']}{test}",
+        f"  placed {o['placed_at']}, {o['total']} {o['currency']}, payment {o['payment_status']}",
+    ]
+
+
+def _line_section(view: dict[str, Any]) -> list[str]:
+    out = ["lines:"]
+    for line in view["lines"]:
+        counts = ", ".join(f"{k} {n}" for k, n in line["quantities"].items())
+        out.append(f"  {line['line_id']}  {line['sku'] or '(no sku)'}  {line['state']}: {counts}")
+    return out
+
+
+def _fulfillment_section(view: dict[str, Any]) -> list[str]:
+    out = ["fulfillment orders:" if view["fulfillment_orders"] else "fulfillment orders: none"]
+    for fo in view["fulfillment_orders"]:
+        who = f" by {fo['fulfilled_by']}" if fo["fulfilled_by"] else " (nobody fulfils this location)"
+        extra = "".join(f", {k} {fo[k]}" for k in ("external_id", "reason") if fo[k])
+        out.append(f"  {fo['id']} at {fo['location']}{who}: {fo['state']}{extra}")
+        for fl in fo["lines"]:
+            out.append(
+                f"    line {fl['line_id']} {fl['sku'] or ''} x{fl['quantity']}: shipped {fl['shipped']}, "
+                f"cancelled {fl['cancelled']}"
+            )
+    return out
+
+
+def _shipment_section(view: dict[str, Any]) -> list[str]:
+    out = ["shipments:" if view["shipments"] else "shipments: none"]
+    for s in view["shipments"]:
+        service = f" {s['service']}" if s["service"] else ""
+        numbers = ", ".join(s["tracking_numbers"]) or "no tracking number"
+        units = ", ".join(f"line {line} x{n}" for line, n in s["units"].items())
+        out.append(f"  {s['shipment_id']} from {s['source']}: {s['carrier'] or 'carrier?'}{service} {numbers}")
+        out.append(f"    shipped {s['shipped_at']}: {units}" + (f"; {s['tracking_url']}" if s["tracking_url"] else ""))
+    return out
+
+
+def _delivery_section(view: dict[str, Any]) -> list[str]:
+    out = ["deliveries:" if view["deliveries"] else "deliveries: none"]
+    for d in view["deliveries"]:
+        last = d["last_attempt"]
+        tried = f", attempt {last['number']}: {last['outcome'] or 'running'}" if last else ""
+        error = f" ({d['last_error']})" if d["last_error"] else ""
+        out.append(f"  {d['id']} {d['operation']} to {d['destination']}: {d['status']}{tried}{error}")
+    return out
+
+
+def _timeline_section(view: dict[str, Any]) -> list[str]:
+    out = ["timeline:"]
+    for event in view["timeline"]:
+        data = event["data"] if isinstance(event["data"], dict) else {}
+        note = ", ".join(data.get("tracking_numbers") or []) or data.get("reason") or ""
+        out.append(f"  {event['at']}  {event['type']}  ({event['source']})" + (f"  {note}" if note else ""))
+    return out
