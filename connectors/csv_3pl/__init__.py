@@ -62,6 +62,12 @@ shipment_id             no           the warehouse's shipment id (groups rows in
 order_reference         no           as written in the order file
 ======================  ===========  ==========================================================
 
+The hub polls the inbox (oldest file first, files changed in the last ``settle_seconds`` left for the next
+poll), stores each file as a message keyed ``<file name>#<digest of its bytes>`` and only then has it moved
+to ``archive`` (under its own name, or with the digest added when that name is taken there), so a file
+the warehouse drops again under yesterday's name is a new message and nothing is lost to a crash between
+the two steps. A file whose bytes changed after the poll is left where it is, for the next poll.
+
 Encoding: files the hub writes are UTF-8 with a byte order mark (Excel then opens them as UTF-8; set
 ``bom`` to false for an importer that chokes on it). Cells starting ``= + - @`` are written with a
 leading single quote so no spreadsheet runs them as formulas.

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
+from pydantic import ValidationError
+
 from hub.canonical import Carrier, Shipment, ShipmentItem
 from hub.sdk import PermanentError, ShipmentNotice
 
@@ -55,6 +57,7 @@ LIMITS = {  # what the hub can store, so a long value is refused here, by row an
 }
 MAX_LISTED = 20
 SHORTENED_NUMBER = re.compile(r"\d(\.\d+)?E\+\d+", re.IGNORECASE)  # 1.23457E+21: Excel ate the digits
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A day without a time stands for midday UTC: the same calendar day in every zone from UTC-12 to UTC+11.
 MIDDAY = time(12, 0, tzinfo=UTC)
@@ -76,7 +79,12 @@ class _Group:
 
 
 def decode(body: bytes) -> str:
-    text = body.decode("utf-8", errors="strict") if _is_utf8(body) else body.decode("cp1252", errors="replace")
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with its byte order mark
+        text = body.decode("utf-16", errors="replace")
+    elif _is_utf8(body):
+        text = body.decode("utf-8")
+    else:
+        text = body.decode("cp1252", errors="replace")
     return text[1:] if text.startswith(BOM) else text
 
 
@@ -118,9 +126,14 @@ def _header(name: str, row: list[str]) -> dict[str, int]:
     if missing:
         raise PermanentError(
             f"{name}: the header row has no {', '.join(missing)} column; a confirmation needs fulfillment_order_id,"
-            " line_id or sku, and quantity (found: " + ", ".join(c for c in columns if c) + ")"
+            f" line_id or sku, and quantity (found: {_shown(columns)})"
         )
     return columns
+
+
+def _shown(columns: dict[str, int]) -> str:
+    names = [repr(column[:40]) for column in columns if column][:12]
+    return ", ".join(names) + (" ..." if len(columns) > 12 else "") if names else "no column names"
 
 
 def _ship_date(value: str) -> datetime:
@@ -164,8 +177,8 @@ class _Row:
 
     def _check_quantity(self) -> None:
         text = self.get("quantity")
-        if not text.isdigit() or int(text) == 0:
-            self.problem("quantity", f"{text!r} is not a whole number of units above zero")
+        if not WHOLE_NUMBER.fullmatch(text) or int(text) == 0:
+            self.problem("quantity", f"{text[:20]!r} is not a whole number of units above zero")
 
     def _check_date_and_url(self) -> None:
         if self.get("ship_date"):
@@ -183,7 +196,10 @@ class _Row:
 
 
 def _rows(name: str, text: str) -> list[_Row]:
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    except csv.Error as exc:
+        raise PermanentError(f"{name}: not readable as CSV ({exc})") from None
     records = [record for record in records if any(cell.strip() for cell in record)]
     if not records:
         raise PermanentError(f"{name}: the file is empty; a confirmation starts with a header row")
@@ -267,4 +283,12 @@ def read_confirmation(name: str, body: bytes) -> list[ShipmentNotice]:
         key = _group_key(row, content_key)
         group = groups.setdefault(key, _Group(row.get("fulfillment_order_id"), key))
         _add(group, row)
-    return [_notice(group) for group in groups.values()]
+    try:
+        return [_notice(group) for group in groups.values()]
+    except ValidationError as exc:  # what the row checks do not cover; still named, never a crash
+        raise PermanentError(f"{name}: {_first_problem(exc)}") from None
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return f"{'.'.join(str(part) for part in error['loc']) or 'shipment'}: {error['msg']}"

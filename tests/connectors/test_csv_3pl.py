@@ -380,6 +380,10 @@ def test_a_spreadsheet_export_is_read_as_saved(local: Folders) -> None:
     assert shipment.fulfillment_order_id == "-ful_X" and shipment.shipment.items[0].sku == "-CAFÉ"
     assert shipment.shipment.carrier is not None and shipment.shipment.carrier.name == "La Poste"
 
+    unicode_text = "fulfillment_order_id\tsku\tquantity\r\nful_Y\tTHÉ\t2\r\n"  # Excel's "Unicode text"
+    [shipment] = read(connector(local.settings()), "unicode.txt", b"\xff\xfe" + unicode_text.encode("utf-16-le"))
+    assert (shipment.fulfillment_order_id, shipment.shipment.items[0].sku) == ("ful_Y", "THÉ")
+
 
 def test_a_file_with_bad_rows_is_refused_whole_with_each_row_and_column_named(local: Folders) -> None:
     bad = (
@@ -425,6 +429,8 @@ def test_the_file_is_named_when_the_hub_hands_its_key_over(local: Folders) -> No
         (b"fulfillment_order_id,quantity\r\nful_A,1\r\n", "no line_id or sku column"),
         (b"fulfillment_order_id,sku,quantity\r\n", "a header row and no shipments"),
         (b"fulfillment_order_id,sku,quantity,sku\r\n", "names column 'sku' twice"),
+        (b'fulfillment_order_id,sku,quantity\r\n"' + b"x" * 200_000 + b'",A,1\r\n', "not readable as CSV"),
+        (b"fulfillment_order_id,sku,quantity\r\nful_A,A,\xc2\xb2\r\n", "column quantity: '\u00b2' is not a whole"),
     ],
 )
 def test_a_file_that_is_not_a_confirmation_is_refused(local: Folders, body: bytes, problem: str) -> None:
