@@ -24,6 +24,13 @@ def test_nested_sections_use_double_underscore(monkeypatch: pytest.MonkeyPatch) 
     assert (settings.web.port, settings.worker.concurrency) == (9123, 5)
 
 
+def test_web_threads_and_request_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (load_settings().web.threads, load_settings().web.request_timeout_seconds) == (4, 10.0)
+    monkeypatch.setenv("HUB_WEB__THREADS", "8")
+    monkeypatch.setenv("HUB_WEB__REQUEST_TIMEOUT_SECONDS", "2.5")
+    assert (load_settings().web.threads, load_settings().web.request_timeout_seconds) == (8, 2.5)
+
+
 def test_postgres_url_gets_the_shipped_driver(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_DATABASE_URL", "postgres://hub:pw@db:5432/hub")
     assert load_settings().database_url == "postgresql+psycopg://hub:pw@db:5432/hub"
@@ -44,6 +51,8 @@ def test_postgres_url_gets_the_shipped_driver(monkeypatch: pytest.MonkeyPatch) -
             "HUB_DATABASE_URL 'mysql://u:***@h/db' is not supported",
         ),
         ("HUB_WEB__PORT", "eighty", "HUB_WEB__PORT: Input should be a valid integer"),
+        ("HUB_WEB__THREADS", "0", "HUB_WEB__THREADS: Input should be greater than or equal to 1"),
+        ("HUB_WEB__REQUEST_TIMEOUT_SECONDS", "0", "HUB_WEB__REQUEST_TIMEOUT_SECONDS: Input should be greater than 0"),
         ("HUB_SECRETS__SHOPIFY", "plaintext-secret", "HUB_SECRETS__SHOPIFY must be a reference of the form"),
     ],
 )

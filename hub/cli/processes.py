@@ -24,14 +24,15 @@ def preflight(ctx: Context) -> Runtime:
 @click.option("--host", help="Address to bind (default HUB_WEB__HOST, 127.0.0.1).")
 @click.option("--port", type=int, help="Port to bind (default HUB_WEB__PORT, 8000).")
 @click.option("--workers", type=int, help="gunicorn worker processes (default HUB_WEB__WORKERS, 2).")
+@click.option("--threads", type=click.IntRange(1, 64), help="Threads per worker process (default HUB_WEB__THREADS, 4).")
 @click.pass_obj
-def serve(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
+def serve(ctx: Context, host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Run the web receiver and API under gunicorn."""
     from hub.web.server import serve as run_server
 
     preflight(ctx)
     web = ctx.settings.web
-    run_server(ctx.settings, host or web.host, port or web.port, workers or web.workers)
+    run_server(ctx.settings, host or web.host, port or web.port, workers or web.workers, threads or web.threads)
 
 
 @click.command("worker")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from celery import Celery
 from flask import Flask, current_app
 
@@ -16,12 +18,16 @@ class HubExtension:
         self.runtime = runtime
         self.celery = celery
         self._relay: Relay | None = None
+        self._relay_lock = threading.Lock()
 
     @property
     def relay(self) -> Relay:
-        """Created on first use, so it belongs to the (forked) process that serves requests."""
+        """Created on first use, so it belongs to the (forked) process that serves requests; once per
+        process, however many of its threads ask first."""
         if self._relay is None:
-            self._relay = Relay(self.celery)
+            with self._relay_lock:
+                if self._relay is None:
+                    self._relay = Relay(self.celery)
         return self._relay
 
 

@@ -32,12 +32,12 @@ class HubServer(BaseApplication):  # type: ignore[misc]
         return create_app(self.settings)
 
 
-def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def serve(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": HubWorker,
-        "threads": settings.web.threads,
+        "threads": threads,
         # gunicorn's worker liveness check: the loop of a HubWorker checks in every second whatever the
         # threads are doing, so this only restarts a worker whose loop is stuck.
         "timeout": 30,
