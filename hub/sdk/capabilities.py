@@ -43,12 +43,14 @@ class ShipmentNotice:
     ``orderKey``); otherwise ``external_id`` is the partner's id for the fulfillment order. ``shipment``
     carries the carrier, tracking and units (``items`` or ``packages``) with the order lines' ``line_id`` or
     SKU. ``key`` identifies this shipment at the partner, so a report read twice is recorded once.
+    ``tracking_url`` is the partner's own tracking link, when it gives one.
     """
 
     key: str
     shipment: Shipment
     fulfillment_order_id: str | None = None
     external_id: str | None = None
+    tracking_url: str | None = None
 
 
 @dataclass(frozen=True)
