@@ -24,6 +24,7 @@ from hub.channels.registry import get_channel
 from hub.db.models import InboxMessage, InboxStatus, OrderEvent
 from hub.db.models.base import utcnow
 from hub.db.session import Database
+from hub.delivery.notifications import NotificationOutcome, is_connector_channel, process_connector_message
 from hub.edi.inbound import process_x12
 from hub.edi.intake import X12_CHANNEL
 from hub.errors import ConfigurationError
@@ -57,6 +58,9 @@ def process_message(
         message = _load(session, inbox_id)
         if message.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED) and not replay:
             return Outcome(message.status, "already done")
+        if is_connector_channel(message.channel):
+            session.commit()  # nothing written: the connector reads its partner outside any transaction
+            return _connector_outcome(process_connector_message(database, inbox_id, replay=replay))
         if message.channel == X12_CHANNEL:
             report = process_x12(session, message, replay=replay)
             return Outcome(message.status, message.error or "", tuple(report.outbound), created_by(session, inbox_id))
@@ -83,6 +87,11 @@ def process_message(
         _handle(session, child)
         note = child.error or f"read back as inbox message {child.id}"
         return Outcome(child.status, note, created=created_by(session, child.id))
+
+
+def _connector_outcome(outcome: NotificationOutcome) -> Outcome:
+    """A connector notification's outcome; the orders it sent back to routing are published like new ones."""
+    return Outcome(outcome.status, outcome.detail, created=outcome.reroute)
 
 
 def created_by(session: Session, inbox_id: int) -> tuple[str, ...]:

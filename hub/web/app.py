@@ -8,7 +8,7 @@ from flask import Flask
 from hub.edi.transports import http_endpoint
 from hub.runtime import Runtime
 from hub.settings import Settings
-from hub.web import errors, health, webhooks
+from hub.web import connector_webhooks, errors, health, webhooks
 from hub.web.extension import EXTENSION, HubExtension
 from hub.worker.app import create_celery
 
@@ -22,5 +22,6 @@ def create_app(settings: Settings, celery: Celery | None = None) -> Flask:
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(webhooks.blueprint)
+    app.register_blueprint(connector_webhooks.blueprint)
     app.register_blueprint(http_endpoint.blueprint)
     return app
