@@ -10,6 +10,8 @@
   timeline: ``order.po_acknowledged``, ``order.shipment_reported``, ``order.invoice_received``. The order is
   found by PO number: first the 850 the hub sent this partner, then orders carrying that PO number or number.
   A document for an order the hub does not know fails with that reason and can be replayed once it exists.
+  A 945 or 856 also ships the order's fulfillment orders at the partner's locations through
+  ``hub.delivery.shipments.record_shipment``; one that does not fit is an ``order.shipment_exception``.
 * **846 → InventoryAdvice** counts the stock of the location the partner feeds (``hub.inventory.counts``:
   reconciled against the ledger, never overwritten blindly), items found by SKU or the cross-reference; with
   no location tied to the partner it is kept on the register only, with a warning.
@@ -27,8 +29,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hub.canonical import CanonicalModel, InventoryAdvice, Invoice, Order, PurchaseOrderAck, Shipment
+from hub.canonical.shipment import ShipmentItem
 from hub.channels.apply import apply_order
-from hub.db.models import EdiTransaction, InboxMessage, OrderEvent, OrderRecord
+from hub.db.models import EdiTransaction, FulfillmentOrderRecord, InboxMessage, Location, OrderEvent, OrderRecord
+from hub.delivery.shipments import ShipmentRejected, record_shipment
 from hub.edi.duplicates import record_purchase_order
 from hub.edi.model import Group, Interchange, Transaction
 from hub.edi.partners import PartnerRecord
@@ -36,6 +40,7 @@ from hub.inventory.counts import apply_inventory_advice
 from hub.inventory.locations import location_for_partner
 from hub.mapping.functions.x12 import ID_QUALIFIERS
 from hub.orders.store import record_event
+from hub.sdk import ShipmentNotice
 
 X12_CHANNEL = "x12"
 EVENT_TYPES: dict[type[CanonicalModel], str] = {
@@ -221,6 +226,8 @@ def _record_on_order(session: Session, document: Reported, origin: SetOrigin) ->
     po_number = document.po_number
     reference = _reference(document)
     order_id = document.order_id or (find_order_for_po(session, origin.partner.id, po_number) if po_number else None)
+    if order_id is None and isinstance(document, Shipment) and document.channel_order_id:
+        order_id = _order_for_depositor_number(session, origin.partner.id, document.channel_order_id)
     if order_id is None or session.get(OrderRecord, order_id) is None:
         raise UnknownOrder(
             f"{origin.transaction.set_id} {reference or ''} names PO {po_number!r}, which matches no single order"
@@ -228,11 +235,69 @@ def _record_on_order(session: Session, document: Reported, origin: SetOrigin) ->
         )
     kind = EVENT_TYPES[type(document)]
     data: dict[str, Any] = {"edi": origin.describe(), "document": document.model_dump(mode="json")}
+    # a 945 or 856 also ships the fulfillment order (idempotent, so a replayed message ships nothing twice)
+    warning = _ship(session, document, origin, order_id) if isinstance(document, Shipment) else None
     if _already_recorded(session, order_id, kind, origin):
-        return SetApplied("applied", f"already on order {order_id}", reference, order_id)
+        return SetApplied("applied", f"already on order {order_id}", reference, order_id, warning)
     source = f"inbox:{origin.message.id}"
     record_event(session, order_id, kind, source=source, data=data, inbox_message_id=origin.message.id)
-    return SetApplied("applied", f"{kind} on order {order_id}", reference, order_id)
+    return SetApplied("applied", f"{kind} on order {order_id}", reference, order_id, warning)
+
+
+def _order_for_depositor_number(session: Session, partner_id: str, number: str) -> str | None:
+    """A 945 names the order by the depositor order number the 940 carried (W0602): the order we sent under it,
+    else the one order with that channel order id."""
+    found = find_order_for_po(session, partner_id, number)
+    if found is not None:
+        return found
+    matches = session.scalars(select(OrderRecord.id).where(OrderRecord.channel_order_id == number).limit(2)).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+SHIPMENT_EXCEPTION = "order.shipment_exception"
+
+
+def _ship(session: Session, shipment: Shipment, origin: SetOrigin, order_id: str) -> str | None:
+    """Pass a 945 or 856 to ``hub.delivery.shipments.record_shipment`` (source ``edi:<partner>``, key the
+    shipment number and the order), so the fulfillment order and the line quantities move. One that does not
+    fit (more units than were sent, a SKU the fulfillment order lacks) is recorded on the timeline as an
+    exception with the reason and returned as a warning. A test shipment moves nothing, nor does one from a
+    partner that fulfils no location (a supplier's ship notice stays on the timeline)."""
+    source, named = f"edi:{origin.partner.id}", _named_fulfillment_order(session, order_id, shipment)
+    fulfils = session.scalars(select(Location.id).where(Location.fulfilled_by == source).limit(1)).first()
+    if shipment.test or (named is None and fulfils is None):  # a supplier's notice, not a 3PL's: timeline only
+        return None
+    ours = _with_our_skus(shipment, origin.partner).model_copy(update={"order_id": order_id})
+    notice = ShipmentNotice(f"{shipment.shipment_number or shipment.po_number}:{order_id}", ours, named)
+    actor = f"inbox:{origin.message.id}"
+    try:
+        record_shipment(session, source=source, notice=notice, actor=actor)
+    except ShipmentRejected as refused:
+        if not _already_recorded(session, order_id, SHIPMENT_EXCEPTION, origin):
+            data = {"edi": origin.describe(), "shipment_number": shipment.shipment_number, "reason": str(refused)}
+            message_id = origin.message.id
+            record_event(session, order_id, SHIPMENT_EXCEPTION, source=actor, data=data, inbox_message_id=message_id)
+        return f"{origin.transaction.set_id} {shipment.shipment_number or ''}: order {order_id} not shipped: {refused}"
+    return None
+
+
+def _with_our_skus(shipment: Shipment, partner: PartnerRecord) -> Shipment:
+    """The shipment with each item's SKU from the partner's cross-reference where it has one."""
+
+    def item(line: ShipmentItem) -> ShipmentItem:
+        return line.model_copy(update={"sku": xref_sku(line.identifiers, partner) or line.sku})
+
+    packages = [p.model_copy(update={"items": [item(i) for i in p.items]}) for p in shipment.packages]
+    return shipment.model_copy(update={"items": [item(i) for i in shipment.items], "packages": packages})
+
+
+def _named_fulfillment_order(session: Session, order_id: str, shipment: Shipment) -> str | None:
+    """The fulfillment order the shipment names, where the partner echoes our fulfillment order id."""
+    references = [r for r in (shipment.channel_order_id, shipment.po_number) if r]
+    query = select(FulfillmentOrderRecord.id).where(
+        FulfillmentOrderRecord.order_id == order_id, FulfillmentOrderRecord.id.in_(references)
+    )
+    return session.scalars(query).first() if references else None
 
 
 def _reference(document: Reported) -> str | None:

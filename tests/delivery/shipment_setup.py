@@ -50,7 +50,9 @@ def add_locations(database: Database) -> None:
         session.get(Location, "wh-pa").fulfilled_by = "self"  # type: ignore[union-attr]
 
 
-def routed_order(database: Database, *, lamps: int = 3, shades: int = 2, number: str = "1001") -> Routed:
+def routed_order(
+    database: Database, *, lamps: int = 3, shades: int = 2, number: str = "1001", po_number: str | None = None
+) -> Routed:
     """A stored order of LAMP x ``lamps`` (line 1) and SHADE x ``shades`` (line 2), routed to both locations."""
     add_locations(database)
     short = {
@@ -61,6 +63,7 @@ def routed_order(database: Database, *, lamps: int = 3, shades: int = 2, number:
             {"line_id": "2", "sku": "SHADE", "quantity": shades},
         ],
         "ship_to": {"country": "US", "region": "NY", "postal_code": "10001"},
+        "po_number": po_number,
     }
     with database.session() as session:
         stored = add_order(session, Order.model_validate(order_data(short)), account="main")
