@@ -79,9 +79,7 @@ class Handler(Protocol):
 
     def send_batch(self, target: Target, deliveries: Sequence[Claimed]) -> list[Result] | None: ...
 
-    def settle(
-        self, session: Session, delivery: Claimed, result: Result, status: str, after: AfterCommit
-    ) -> None: ...
+    def settle(self, session: Session, delivery: Claimed, result: Result, status: str, after: AfterCommit) -> None: ...
 
 
 HANDLERS: dict[tuple[str, str], Handler] = {}

@@ -236,9 +236,7 @@ def cancel_unsent(
         cancel_returned_units(session, fo.order_id, open_units, reason, source=source)
 
 
-def cancel_returned_units(
-    session: Session, order_id: str, units: dict[str, int], reason: str, *, source: str
-) -> None:
+def cancel_returned_units(session: Session, order_id: str, units: dict[str, int], reason: str, *, source: str) -> None:
     """Cancel on the order the units a cancelled fulfillment order gave back to its lines."""
     for line_id, count in units.items():
         if count > 0:

@@ -91,6 +91,11 @@ class Fake3plServer(FakeServer):
         super().__post_init__()
         self._ids = itertools.count(1001)
 
+    def recover(self) -> None:
+        """Drop the failures still injected: the partner is back."""
+        with self._lock:
+            self._failures.clear()
+
     def _seen(self) -> dict[str, Any]:
         return {"path": request.path, "headers": dict(request.headers), "body": request.get_json(silent=True)}
 

@@ -40,7 +40,11 @@ def test_a_routed_order_gets_one_submit_delivery_per_fulfillment_order(database:
     assert set(by_fo) == set(routed.fulfillment_orders)
     for fo_id, location in routed.fulfillment_orders.items():
         row = by_fo[fo_id]
-        assert (row.operation, row.status, row.idempotency_key) == ("fulfillment_order.submit", "pending", f"fo:{fo_id}:submit")
+        assert (row.operation, row.status, row.idempotency_key) == (
+            "fulfillment_order.submit",
+            "pending",
+            f"fo:{fo_id}:submit",
+        )
         assert row.destination == (destination if location == "wh-east" else "self")
         assert (row.order_id, row.queue) == (order_id, "deliver.3pl")
         request = FulfillmentRequest.model_validate(row.payload)
