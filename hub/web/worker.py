@@ -1,14 +1,16 @@
 """The gunicorn worker ``orderhub serve`` runs: gunicorn's threaded worker, except that each request is read
 whole on the worker's event loop before a thread is given to it.
 
-gunicorn's own threaded worker (like its sync worker) gives a connection to a thread as soon as a byte
-arrives, and the thread then blocks until the rest of the request has come. A few clients that send a
-byte every two seconds hold every thread, and the server stops answering anyone, ``/healthz`` included.
+gunicorn's own threaded worker gives a connection to a thread as soon as a byte arrives, and the thread
+then blocks until the rest of the request has come (its sync worker blocks the whole process). A few
+clients that send a byte every two seconds hold every thread, and the server stops answering anyone,
+``/healthz`` included.
 Here the event loop, which never blocks, reads headers and body into memory as they come, and a thread
 gets the request only when it is whole: a thread never waits on a client, so a slow one costs a socket
 and a buffer, never a thread. The loop answers for itself, and closes, when
 
-* the request is not whole within HUB_WEB__REQUEST_TIMEOUT_SECONDS of its first byte: 408;
+* the request is not whole within HUB_WEB__REQUEST_TIMEOUT_SECONDS of the connection being accepted
+  (of its first byte, on a kept-alive connection): 408;
 * its body is over HUB_WEB__MAX_BODY_BYTES, declared or received (chunked): 413, without waiting for the
   rest (the app's body reader, ``hub.web.body``, refuses such a body too, under any other server);
 * its headers run past 64 KiB: 431; or its chunked framing is broken: 400.
