@@ -1,6 +1,7 @@
 """Webhook intake benchmark: the orderhub receiver against a bare insert-and-publish endpoint, same run.
 
-Both run under gunicorn (2 sync workers) on the same PostgreSQL and RabbitMQ; a second process on loopback
+Both run under gunicorn with 2 worker processes (the hub with its own threaded worker, `orderhub serve`;
+the baseline with sync workers) on the same PostgreSQL and RabbitMQ; a second process on loopback
 sends signed Shopify orders/create deliveries (a fresh X-Shopify-Event-Id each, so none is a duplicate).
 
 * closed loop: wrk, 8 connections, rounds alternating baseline and hub; medians of the rounds are reported
@@ -218,7 +219,7 @@ def report(
         for name, runs in closed.items()
     }
     base, hub = median["baseline"], median["orderhub"]
-    print(f"\nclosed loop: wrk 8 connections, {args.rounds} rounds x {args.seconds}s, medians; {WORKERS} sync workers")
+    print(f"\nclosed loop: wrk 8 connections, {args.rounds} rounds x {args.seconds}s, medians; {WORKERS} worker processes each")
     print(f"{'receiver':<34}{'acked/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}")
     for label, row in (("baseline: insert + confirmed publish", base), ("orderhub /webhooks/shopify", hub)):
         print(f"{label:<34}{row['rate']:>10.0f}{row['p50']:>9.2f}{row['p99']:>9.2f}{row['failed']:>8.0f}")
