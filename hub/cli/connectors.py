@@ -74,7 +74,7 @@ def group() -> None:
 
 def installed() -> list[dict[str, Any]]:
     """Every connector of the ``orderhub.connectors`` entry-point group; one that fails to load says why."""
-    found = []
+    found: list[dict[str, Any]] = []
     for name in sorted(available_connectors()):
         try:
             cls = load_connector(name)

@@ -14,8 +14,9 @@ holding stock that nobody is named to ship from, whose fulfillment orders would 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.models import Delivery, DeliveryDestination, DeliveryStatus, InventoryLevel, Location, Partner
@@ -50,7 +51,7 @@ def resume(session: Session, destination: str) -> int:
     many were held."""
     row = destination_state(session, destination)
     row.paused, row.paused_reason, row.updated_at = False, None, utcnow()
-    released = session.execute(
+    released: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Delivery)
         .where(Delivery.destination == destination, Delivery.status == DeliveryStatus.PENDING)
         .values(next_attempt_at=utcnow())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import select
 
@@ -141,3 +144,26 @@ def test_a_shipment_of_a_fulfillment_order_still_created_sends_and_accepts_it_fi
     sent = events.index("fulfillment_order.sent")
     moves = ["fulfillment_order.sent", "fulfillment_order.accepted", "fulfillment_order.shipped"]
     assert events[sent : sent + 3] == moves
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_copies_of_a_report_at_the_same_time_ship_once(database: Database) -> None:
+    """A webhook retried while the first delivery is still being recorded: the copies wait for the first and
+    find it recorded, instead of shipping again or being refused as an over-shipment."""
+    order = routed_order(database, lamps=3)
+    same = notice("r1", order.order_id, [{"sku": "LAMP", "quantity": 2}], fulfillment_order_id=order.nj)
+    start = threading.Barrier(3)
+
+    def report(shipment_notice: ShipmentNotice) -> str:
+        start.wait()
+        try:
+            return "created" if record(database, "shipbob:main", shipment_notice).created else "repeat"
+        except ShipmentRejected as refused:
+            return f"refused: {refused}"
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        outcomes = list(pool.map(report, [same, same, same]))
+    assert sorted(outcomes) == ["created", "repeat", "repeat"]
+    view = order_view(database, order.order_id)
+    assert view["shipped"]["1"] == 2 and view["on_hand"]["LAMP"] == STOCK - 2
+    assert len(view["shipments"]) == 1 and view["events"].count("shipment.recorded") == 1
