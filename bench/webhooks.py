@@ -219,7 +219,7 @@ def report(
         for name, runs in closed.items()
     }
     base, hub = median["baseline"], median["orderhub"]
-    print(f"\nclosed loop: wrk 8 connections, {args.rounds} rounds x {args.seconds}s, medians; {WORKERS} worker processes each")
+    print(f"\nclosed loop: wrk 8 connections, {args.rounds} rounds x {args.seconds}s, medians; {WORKERS} processes")
     print(f"{'receiver':<34}{'acked/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}")
     for label, row in (("baseline: insert + confirmed publish", base), ("orderhub /webhooks/shopify", hub)):
         print(f"{label:<34}{row['rate']:>10.0f}{row['p50']:>9.2f}{row['p99']:>9.2f}{row['failed']:>8.0f}")
