@@ -201,12 +201,24 @@ def secret_values(config: BaseModel) -> list[str]:
     return values
 
 
+LEAK_WINDOW = 8  # characters of a secret that count as showing it (reprs cut long values, showing a part)
+
+
+def shows(text: str, secret: str) -> bool:
+    """Whether ``text`` shows ``secret``, whole or any ``LEAK_WINDOW`` characters of it in a row."""
+    if not secret:
+        return False
+    width = min(LEAK_WINDOW, len(secret))
+    return any(secret[start : start + width] in text for start in range(len(secret) - width + 1))
+
+
 def leaks(texts: Iterable[str], secrets: Sequence[str]) -> list[str]:
-    """The texts that contain one of ``secrets`` (each shortened, so a failing test does not print it)."""
+    """The texts that show one of ``secrets`` (each with the secret masked, so a failing test does not print
+    it)."""
     found = []
     for text in texts:
         for secret in secrets:
-            if secret and secret in text:
+            if shows(text, secret):
                 found.append(text.replace(secret, "<SECRET>")[:300])
     return found
 
@@ -313,10 +325,15 @@ class ConnectorContract:
         assert not leaks([str(refused.value)], secrets), "the refusal prints a secret (hide_input_in_errors)"
 
     def test_secret_settings_are_secret_types(self, partner: ContractPartner) -> None:
-        """Each secret setting is a ``SecretStr``, so a repr or a dump masks it."""
-        config = self.connector_class.Config.model_validate(partner.settings())
+        """Each secret setting is a ``SecretStr``, so a repr or a dump masks it; and ``Config`` keeps refused
+        input out of its errors (``hide_input_in_errors``): for a missing setting pydantic would otherwise
+        print the whole settings dict, secrets included."""
+        config_class = self.connector_class.Config
+        config = config_class.model_validate(partner.settings())
         for name in self.secret_settings:
             assert isinstance(getattr(config, name), SecretStr), f"setting {name!r} must be a SecretStr"
+        if self.secret_settings:
+            assert config_class.model_config.get("hide_input_in_errors"), "Config must set hide_input_in_errors=True"
 
     def test_secrets_stay_out_of_reprs(self, partner: ContractPartner) -> None:
         """Neither the config nor the connector shows a secret in its repr, str or JSON dump."""
