@@ -9,6 +9,7 @@
     orderhub connector check shipstation main       # the connector's own check() against the partner
     orderhub connector pause shipstation main --reason "stocktake"
     orderhub connector resume shipstation main      # held deliveries go at once
+    orderhub connector resume edi ACME              # an X12 3PL's deliveries (940s) likewise
 
 An account is the destination ``CONNECTOR:ACCOUNT`` that ``orderhub location add --fulfilled-by`` names.
 """
@@ -23,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.cli.context import Context
-from hub.db.models import ConnectorAccount, Delivery, DeliveryDestination
+from hub.db.models import ConnectorAccount, Delivery, DeliveryDestination, Partner
 from hub.delivery.accounts import (
     UnknownDestination,
     account_spec,
@@ -33,7 +34,7 @@ from hub.delivery.accounts import (
     find_account,
     save_account,
 )
-from hub.delivery.destinations import destination_state, locations_without_fulfiller, pause, resume
+from hub.delivery.destinations import EDI, destination_state, locations_without_fulfiller, pause, resume
 from hub.errors import HubError, InputRejected
 from hub.sdk import ConnectorError, available_connectors, capabilities_of, load_connector
 
@@ -98,12 +99,17 @@ def _destination_json(row: DeliveryDestination | None) -> dict[str, Any]:
 
 
 def configured(session: Session) -> list[dict[str, Any]]:
+    """Connector accounts, then the other destinations deliveries went to (X12 partners, self), with state."""
     rows = session.scalars(select(ConnectorAccount).order_by(ConnectorAccount.connector, ConnectorAccount.account))
     accounts = []
     for row in rows:
         destination = destination_name(row.connector, row.account)
         state = session.get(DeliveryDestination, destination)
         accounts.append({"destination": destination, "active": row.active, **_destination_json(state)})
+    known = {account["destination"] for account in accounts}
+    for state in session.scalars(select(DeliveryDestination).order_by(DeliveryDestination.destination)):
+        if state.destination not in known:
+            accounts.append({"destination": state.destination, "active": True, **_destination_json(state)})
     return accounts
 
 
@@ -244,6 +250,9 @@ def check(ctx: Context, connector: str, account: str) -> None:
 
 
 def _known_destination(session: Session, connector: str, account: str) -> str:
+    """CONNECTOR:ACCOUNT of a configured account, or edi:PARTNER of a known X12 partner."""
+    if connector == EDI and session.get(Partner, account) is not None:
+        return destination_name(connector, account)
     if find_account(session, connector, account, active_only=False) is None:
         raise InputRejected(
             f"no connector account {destination_name(connector, account)!r} (see `orderhub connector list`)"

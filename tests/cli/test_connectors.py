@@ -121,3 +121,15 @@ def test_an_unknown_account_is_one_line_from_the_real_command(database_url: str,
         assert result.returncode == 2, result.stderr
         assert result.stderr.startswith("orderhub: no") and "'shipstation:nope'" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_x12_partners_deliveries_pause_and_resume_like_an_accounts(hub: Hub) -> None:
+    with hub.database.session() as session:
+        session.add(Partner(id="ACME", name="Acme", kind="3pl", profile={}))
+    assert "paused edi:ACME: 997s late" in hub("connector", "pause", "edi", "ACME", "--reason", "997s late")
+    (listed,) = hub.json("connector", "list")["accounts"]
+    assert (listed["destination"], listed["paused"], listed["paused_reason"]) == ("edi:ACME", True, "997s late")
+    assert "resumed edi:ACME" in hub("connector", "resume", "edi", "ACME")
+    code, err = hub.fails("connector", "pause", "edi", "NOBODY")
+    assert code == 2 and "'edi:NOBODY'" in err
