@@ -14,6 +14,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from hub.settings import Settings
+from hub.web.access_log import RedactingLogger
 from hub.web.app import create_app
 from hub.web.worker import HubWorker
 
@@ -43,6 +44,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int) 
         "timeout": 30,
         "graceful_timeout": 10,
         "accesslog": "-",
+        "logger_class": RedactingLogger,  # no webhook token from a URL in the access log
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "orderhub-web",

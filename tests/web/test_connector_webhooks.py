@@ -6,10 +6,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import requests
+from gunicorn.config import Config as GunicornConfig
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -24,6 +27,7 @@ from hub.delivery.outbox import fulfillment_request
 from hub.sdk import TransientError
 from hub.sdk.testing import sample_fulfillment_request
 from hub.web import connector_webhooks
+from hub.web.access_log import RedactingLogger, redact_path
 from hub.web.app import create_app
 from tests.delivery.shipment_setup import Routed, fo_state, routed_order
 from tests.fakes.shipstation import FakeShipStation
@@ -196,3 +200,22 @@ def test_other_notifications_are_ignored(hub: Hub) -> None:
     outcome = hub.process(answer.json()["id"])
     assert outcome.status == "ignored" and "ORDER_NOTIFY" in outcome.detail
     assert hub.fake.requests == []
+
+
+def test_the_access_log_does_not_show_the_webhook_token() -> None:
+    config = GunicornConfig()
+    config.set("logger_class", RedactingLogger)
+    logger = config.logger_class(config)
+    path = f"/webhooks/connectors/shipstation/main/{TOKEN}"
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": f"{path}?x=1",
+        "PATH_INFO": path,
+        "QUERY_STRING": "x=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    response = SimpleNamespace(status="200 OK", sent=20, headers=[])
+    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=3))
+    assert atoms["r"] == "POST /webhooks/connectors/shipstation/main/***?x=1 HTTP/1.1"
+    assert atoms["U"] == "/webhooks/connectors/shipstation/main/***"
+    assert redact_path("POST /webhooks/shopify/main HTTP/1.1") == "POST /webhooks/shopify/main HTTP/1.1"
