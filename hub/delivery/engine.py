@@ -139,7 +139,7 @@ def _refused(delivery: Claimed, reason: str) -> Result:
     return Result(delivery.id, results.CONFIGURATION, now, now, error=reason)
 
 
-def _target(destination: str, specs: dict[str, AccountSpec | str]) -> Target | str:
+def build_target(destination: str, specs: dict[str, AccountSpec | str]) -> Target | str:
     """The connector instance for a destination (built once per chunk), or why it cannot be built."""
     if destination_kind(destination) != CONNECTOR:
         return Target(destination)
@@ -173,7 +173,7 @@ def _send(
     assert group.handler is not None  # groups without one were decided in _prepare
     built = targets.get(group.destination)
     if built is None:
-        made = _target(group.destination, specs)
+        made = build_target(group.destination, specs)
         built = targets[group.destination] = made if isinstance(made, Target) else _refused(deliveries[0], made)
     if isinstance(built, Result):
         return [_refused(delivery, built.error or "refused") for delivery in deliveries]

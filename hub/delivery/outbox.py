@@ -73,8 +73,8 @@ def queue_for(destination: str) -> str:
         return DELIVER_3PL
     try:
         kind = ConnectorKind(load_connector(name).kind)
-    except (UnknownConnector, TypeError, ValueError):
-        return DELIVER_3PL  # the engine reports the unknown connector when it tries to send
+    except (UnknownConnector, ImportError, AttributeError, TypeError, ValueError):
+        return DELIVER_3PL  # not loadable here: the engine reports why when it tries to send
     return QUEUE_BY_KIND.get(kind, DELIVER_3PL)
 
 

@@ -22,7 +22,7 @@ REPLAYABLE = (DeliveryStatus.DEAD, DeliveryStatus.CANCELLED)
 
 def listing(
     *, status: str | None = None, connector: str | None = None, order_id: str | None = None
-) -> Select[tuple[Delivery]]:
+) -> Select[Delivery]:
     """Deliveries, newest first, narrowed by status, connector (name or ``name:account``) and order."""
     query = select(Delivery).order_by(Delivery.id.desc())
     if status:

@@ -68,6 +68,37 @@ class Fake3PL:
         self._post("/orders/cancel", {"key": idempotency_key, "id": ref.external_id})
 
 
+class FakePolling3PL(Fake3PL):
+    """Reports shipments by status poll, and leaves confirmation messages to fetch."""
+
+    name = "fakepoll"
+
+    def fetch_status(self, refs):
+        from hub.canonical import Shipment
+        from hub.sdk import FulfillmentStatus, ShipmentNotice
+
+        answers = self._post("/status", {"ids": [ref.external_id for ref in refs]})
+        statuses = []
+        for ref in refs:
+            answer = answers.get(ref.external_id or "")
+            if answer is None:
+                continue
+            shipments = tuple(
+                ShipmentNotice(s["key"], Shipment.model_validate(s["shipment"]), external_id=ref.external_id)
+                for s in answer.get("shipments", [])
+            )
+            statuses.append(FulfillmentStatus(ref, shipments, rejected=answer.get("rejected")))
+        return statuses
+
+    def poll_messages(self, limit):
+        from hub.sdk import PolledMessage
+
+        return [PolledMessage(m["key"], m["body"].encode()) for m in self._post("/messages", {"limit": limit})]
+
+    def acknowledge_messages(self, keys):
+        self._post("/messages/ack", {"keys": list(keys)})
+
+
 class FakeBatch3PL(Fake3PL):
     name = "fakebatch"
 
@@ -86,6 +117,8 @@ class Fake3plServer(FakeServer):
     received: list[str] = field(default_factory=list)  # keys, once per order created
     cancelled: list[str] = field(default_factory=list)
     refuse_references: set[str] = field(default_factory=set)
+    statuses: dict[str, dict[str, Any]] = field(default_factory=dict)  # the 3PL's id -> what a poll reports
+    messages: list[dict[str, str]] = field(default_factory=list)  # left for the hub to fetch, until acknowledged
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -134,6 +167,20 @@ class Fake3plServer(FakeServer):
             self.cancelled.append(request.get_json()["key"])
             return jsonify({"ok": True})
 
+        @app.post("/status")
+        def status() -> ResponseReturnValue:
+            return jsonify({i: self.statuses[i] for i in request.get_json()["ids"] if i in self.statuses})
+
+        @app.post("/messages")
+        def messages() -> ResponseReturnValue:
+            return jsonify(self.messages[: request.get_json()["limit"]])
+
+        @app.post("/messages/ack")
+        def acknowledge() -> ResponseReturnValue:
+            keys = set(request.get_json()["keys"])
+            self.messages = [m for m in self.messages if m["key"] not in keys]
+            return jsonify({"ok": True})
+
         return app
 
 
@@ -147,6 +194,7 @@ def fake3pl_installed(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fake3pl-connector\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text(
         "[orderhub.connectors]\nfake3pl = fake3pl_connector:Fake3PL\nfakebatch = fake3pl_connector:FakeBatch3PL\n"
+        "fakepoll = fake3pl_connector:FakePolling3PL\n"
     )
     monkeypatch.syspath_prepend(str(where))
     monkeypatch.setenv("FAKE3PL_API_KEY", API_KEY)
