@@ -10,9 +10,9 @@ A 3PL webhook or poll, a CSV confirmation, an EDI 945 or 856 and a person at the
    (``fulfillment_orders.external_id``, or the ``external_id`` a delivery to ``source`` stored); else, for
    reports that name only the order (an EDI 945 or 856 carries the PO or order number), the order's open
    fulfillment orders at the locations ``source`` fulfils;
-3. maps the shipped units onto fulfillment order lines (by ``line_id``, else by SKU) and refuses, changing
-   nothing, a shipment of more units than are left to ship, or of a line or SKU the fulfillment order does
-   not hold (``ShipmentRejected``, naming what and how many);
+3. maps the shipped units onto fulfillment order lines (``hub.delivery.shipped_units``: by ``line_id``, else
+   by SKU) and refuses, changing nothing, a shipment of more units than are left to ship, or of a line or SKU
+   the fulfillment order does not hold (``ShipmentRejected``, naming what and how many);
 4. moves the fulfillment order through its machine (one still ``created`` is sent and accepted first, one
    ``sent`` is accepted: the partner evidently has it) and ships the units with
    ``hub.oms.stock_effects.execute_with_stock``, so the stock leaves the location's books in the same
@@ -37,7 +37,8 @@ from hub.canonical import Shipment
 from hub.canonical.shipment import ShipmentStatus
 from hub.db.models import Delivery, FulfillmentOrderRecord, Location, OrderRecord, ShipmentRecord
 from hub.db.models.base import utcnow
-from hub.errors import HubError, InputRejected
+from hub.delivery.shipped_units import ShipmentRejected, plan_units
+from hub.errors import HubError
 from hub.ids import new_id
 from hub.inventory.errors import InventoryInputError
 from hub.lifecycle import FulfillmentOrder, FulfillmentState, LifecycleRejected, OrderLifecycle
@@ -46,6 +47,17 @@ from hub.lifecycle.store import load, start
 from hub.oms.stock_effects import execute_with_stock
 from hub.orders.store import record_event
 from hub.sdk import ShipmentNotice
+
+__all__ = [
+    "OPEN_STATES",
+    "RecordedShipment",
+    "ShipmentRejected",
+    "find_shipments",
+    "record_shipment",
+    "shipment_details",
+    "tracking_numbers",
+    "tracking_url",
+]
 
 RECORDED = "shipment.recorded"
 ORDER_SHIPPED = "order.shipped"
@@ -65,11 +77,6 @@ TRACKING_PAGES = {
     "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
     "dhl": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?tracking-id={number}",
 }
-
-
-class ShipmentRejected(InputRejected):
-    """The shipment does not fit the order (unknown fulfillment order, too many units, a SKU it does not
-    hold); the message says what, and nothing of the shipment was recorded."""
 
 
 @dataclass(frozen=True)
@@ -236,99 +243,6 @@ def _open_candidates(
             "a shipment of more units than were sent is refused"
         )
     return open_ones
-
-
-# -- units onto fulfillment order lines ----------------------------------------------------------------------
-
-
-@dataclass
-class _Slot:
-    fo_id: str
-    line_id: str
-    sku: str | None
-    room: int  # units still to ship from this fulfillment order line
-
-
-def shipped_items(shipment: Shipment) -> list[tuple[str | None, str | None, int]]:
-    """``(line_id, sku, units)`` the shipment reports, summed per line and SKU: its items, else every
-    package's items; items of no units (a 945 line that shipped nothing) are left out."""
-    items = list(shipment.items) or [item for package in shipment.packages for item in package.items]
-    totals: dict[tuple[str | None, str | None], int] = {}
-    for item in items:
-        if item.quantity:
-            key = (item.line_id, item.sku)
-            totals[key] = totals.get(key, 0) + int(item.quantity)
-    return [(line_id, sku, units) for (line_id, sku), units in totals.items()]
-
-
-def plan_units(
-    notice: ShipmentNotice, fulfillment_orders: Sequence[FulfillmentOrder], where: str
-) -> dict[str, dict[str, int]]:
-    """Units to ship per fulfillment order and line; ``ShipmentRejected`` for units that fit nowhere.
-
-    A shipment that lists no items ships every open unit, when it can only be about one fulfillment order."""
-    items = shipped_items(notice.shipment)
-    if not items:
-        if notice.shipment.items or notice.shipment.packages:
-            raise ShipmentRejected(f"shipment {notice.key} reports no shipped units for {where}")
-        if len(fulfillment_orders) > 1:
-            names = ", ".join(fo.id for fo in fulfillment_orders)
-            raise ShipmentRejected(
-                f"shipment {notice.key} lists no items, and {where} are several ({names}): it must say what shipped"
-            )
-        return {fulfillment_orders[0].id: fulfillment_orders[0].open_by_line()}
-    slots = [
-        _Slot(fo.id, line.line_id, line.sku, line.open)
-        for fo in fulfillment_orders
-        for line in fo.lines.values()
-        if line.open
-    ]
-    plan: dict[str, dict[str, int]] = {}
-    for line_id, sku, units in items:
-        _place(notice.key, where, _slots_for(notice.key, where, slots, line_id, sku), line_id, sku, units, plan)
-    return plan
-
-
-def _slots_for(key: str, where: str, slots: list[_Slot], line_id: str | None, sku: str | None) -> list[_Slot]:
-    by_line = [slot for slot in slots if line_id is not None and slot.line_id == line_id]
-    if by_line and (sku is None or all(slot.sku in (None, sku) for slot in by_line)):
-        return by_line
-    by_sku = [slot for slot in slots if sku is not None and slot.sku == sku]
-    if by_sku:
-        return by_sku
-    if line_id is None and sku is None:
-        raise ShipmentRejected(f"shipment {key} has an item with neither a line_id nor a SKU the hub knows")
-    raise ShipmentRejected(f"shipment {key} ships {_describe(line_id, sku)}, which {where} does not have to ship")
-
-
-def _place(
-    key: str,
-    where: str,
-    slots: list[_Slot],
-    line_id: str | None,
-    sku: str | None,
-    units: int,
-    plan: dict[str, dict[str, int]],
-) -> None:
-    room = sum(slot.room for slot in slots)
-    if units > room:
-        raise ShipmentRejected(
-            f"shipment {key} ships {units} units of {_describe(line_id, sku)} but {where} has only {room} left "
-            "to ship; an over-shipment is refused and nothing was recorded"
-        )
-    left = units
-    for slot in slots:
-        taken = min(left, slot.room)
-        if taken:
-            slot.room -= taken
-            lines = plan.setdefault(slot.fo_id, {})
-            lines[slot.line_id] = lines.get(slot.line_id, 0) + taken
-            left -= taken
-
-
-def _describe(line_id: str | None, sku: str | None) -> str:
-    parts = [f"line {line_id}" if line_id else "", f"SKU {sku}" if sku else ""]
-    return " / ".join(part for part in parts if part)
 
 
 # -- carrying it out -----------------------------------------------------------------------------------------
