@@ -15,6 +15,7 @@ stored message is processed by the parse task (``hub.delivery.notifications``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -52,6 +53,14 @@ DELIVERY_ID_HEADERS = ("webhook-id", "x-webhook-id", "x-event-id")
 _connectors: dict[tuple[str, str], tuple[float, Connector]] = {}
 
 
+@functools.lru_cache(maxsize=64)
+def _capabilities(name: str) -> tuple[str, ...] | None:
+    """What the installed connector ``name`` can do, None when there is none (looked up once per process)."""
+    if name not in available_connectors():
+        return None
+    return capabilities_of(load_connector(name))
+
+
 def _connector(name: str, account: str) -> Connector:
     """The account's connector instance, cached briefly so a burst of webhooks costs one lookup."""
     cached = _connectors.get((name, account))
@@ -75,9 +84,10 @@ def dedupe_key(notification: InboundNotification) -> str:
 @blueprint.post("/webhooks/connectors/<connector_name>/<account>")
 @blueprint.post("/webhooks/connectors/<connector_name>/<account>/<token>")
 def receive(connector_name: str, account: str, token: str | None = None) -> ResponseReturnValue:
-    if connector_name not in available_connectors():
+    capabilities = _capabilities(connector_name)
+    if capabilities is None:
         return error_response(404, "unknown_connector", f"no connector named {connector_name!r}")
-    if "webhooks" not in capabilities_of(load_connector(connector_name)):
+    if "webhooks" not in capabilities:
         return error_response(404, "no_webhooks", f"connector {connector_name!r} does not receive webhooks")
     body = read_body()
     try:

@@ -249,3 +249,17 @@ def test_webhooks_are_authenticated_by_the_account_token(shipstation: FakeShipSt
     without_secret = ShipStation(Config.model_validate(shipstation.settings()), requests.Session())
     with pytest.raises(NotificationRefused, match="no webhook_secret"):
         without_secret.authenticate(ship_notify(b"{}"))
+
+
+def test_a_large_batch_is_sent_100_orders_at_a_time(shipstation: FakeShipStation) -> None:
+    batch = [(fulfillment_request(f"ful_L{n:03d}"), f"fo:ful_L{n:03d}:submit") for n in range(101)]
+    answers = connector(shipstation).submit_fulfillments(batch)
+    assert all(isinstance(answer, Submitted) for answer in answers) and len(answers) == 101
+    assert [len(call.body) for call in shipstation.calls("POST", "/orders/createorders")] == [100, 1]
+    too_many = requests.post(
+        f"{shipstation.base_url}/orders/createorders",
+        json=[{}] * 101,
+        auth=(shipstation.api_key, shipstation.api_secret),
+        timeout=10,
+    )
+    assert too_many.status_code == 400 and "100" in str(too_many.json()["ModelState"])

@@ -23,8 +23,9 @@ from hub.channels.process import Outcome, process_message
 from hub.db.models import FulfillmentOrderRecord, InboxMessage, Location, OrderRecord, ShipmentRecord
 from hub.db.session import Database
 from hub.delivery.accounts import save_account
+from hub.delivery.notifications import record_report
 from hub.delivery.outbox import fulfillment_request
-from hub.sdk import TransientError
+from hub.sdk import FulfillmentRef, FulfillmentStatus, TransientError
 from hub.sdk.testing import sample_fulfillment_request
 from hub.web import connector_webhooks
 from hub.web.access_log import RedactingLogger, redact_path
@@ -219,3 +220,27 @@ def test_the_access_log_does_not_show_the_webhook_token() -> None:
     assert atoms["r"] == "POST /webhooks/connectors/shipstation/main/***?x=1 HTTP/1.1"
     assert atoms["U"] == "/webhooks/connectors/shipstation/main/***"
     assert redact_path("POST /webhooks/shopify/main HTTP/1.1") == "POST /webhooks/shopify/main HTTP/1.1"
+
+
+def test_a_poll_records_the_same_shipments_through_the_same_path(hub: Hub) -> None:
+    order = shipped_to_shipstation(hub)
+    hub.fake.ship(order.nj, items={"1": 1}, tracking_number="1ZPOLL0001")
+    ss = ShipStation(Config.model_validate(hub.fake.settings()), requests.Session())
+    statuses = ss.fetch_status([FulfillmentRef(order.nj, None, "#1001")])
+    for expected in ((1, 0), (0, 1)):  # the second poll finds it recorded
+        with hub.database.session() as session:
+            recorded = record_report(session, SOURCE, (), statuses, actor=SOURCE)
+        assert (len(recorded.shipments), recorded.repeated) == expected and not recorded.problems
+    assert fo_state(hub.database, order.nj) == ("partially_shipped", {"1": 1})
+
+
+def test_a_partner_refusal_rejects_the_fulfillment_order_and_routes_again(hub: Hub) -> None:
+    order = shipped_to_shipstation(hub)
+    refused = FulfillmentStatus(ref=FulfillmentRef(order.nj), rejected="SKU LAMP is not stocked here")
+    with hub.database.session() as session:
+        recorded = record_report(session, SOURCE, (), [refused], actor=SOURCE)
+    assert recorded.after.routes == {order.order_id} and not recorded.problems
+    assert fo_state(hub.database, order.nj)[0] == "rejected"
+    with hub.database.session() as session:
+        again = record_report(session, SOURCE, (), [refused], actor=SOURCE)  # reported twice: nothing more
+    assert again.after.routes == set() and not again.problems
