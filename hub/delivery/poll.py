@@ -8,8 +8,9 @@ the inbox recognises the copy. The stored messages are handed to the ingest work
 For one whose connector ``FetchesFulfillmentStatus`` (a fallback for lost webhooks), the fulfillment orders
 it holds (sent, accepted, partly shipped at locations it fulfils) are asked after; each shipment reported
 is recorded through ``hub.delivery.shipments.record_shipment`` (idempotent, so a shipment the webhook
-already brought is not recorded twice), a rejection releases the units and routes the order again, and a
-cancellation at the partner gives the units back and routes them again.
+already brought is not recorded twice), and a rejection or a cancellation at the partner releases the
+units and routes the order again: ``hub.delivery.notifications.record_report``, the same recording a
+webhook's report goes through.
 """
 
 from __future__ import annotations
@@ -26,21 +27,15 @@ from hub.db.models import ConnectorAccount, FulfillmentOrderRecord, Location, Or
 from hub.db.session import Database
 from hub.delivery.accounts import UnknownDestination, account_spec, build_connector, destination_name
 from hub.delivery.destinations import pause
-from hub.delivery.fulfillment import route_again
 from hub.delivery.handlers import AfterCommit
+from hub.delivery.notifications import Recorded, record_report
 from hub.delivery.outbox import RELEASED
-from hub.delivery.shipments import ShipmentRejected, record_shipment
 from hub.errors import HubError
-from hub.lifecycle import FulfillmentState, LifecycleRejected
-from hub.lifecycle.commands import CancelFulfillmentOrder, RejectFulfillmentOrder
-from hub.oms.stock_effects import execute_with_stock
-from hub.orders.store import record_event
 from hub.sdk import (
     ConfigurationError,
     ConnectorError,
     FetchesFulfillmentStatus,
     FulfillmentRef,
-    FulfillmentStatus,
     PollsMessages,
     capabilities_of,
     load_connector,
@@ -49,7 +44,6 @@ from hub.sdk import (
 log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 100
 REF_LIMIT = 500
-SHIPMENT_REFUSED = "shipment.refused"
 
 
 @dataclass
@@ -70,8 +64,8 @@ def pollable_destinations(session: Session) -> list[str]:
     ):
         try:
             capabilities = capabilities_of(load_connector(connector))
-        except (LookupError, TypeError):
-            continue
+        except (LookupError, ImportError, AttributeError, TypeError):
+            continue  # not loadable here: `orderhub connector list` says why
         if "poll_messages" in capabilities or "fetch_status" in capabilities:
             found.append(destination_name(connector, account))
     return sorted(found)
@@ -111,14 +105,20 @@ def poll_destination(database: Database, destination: str) -> PollReport:
         if isinstance(connector, FetchesFulfillmentStatus) and refs:
             statuses = connector.fetch_status(refs)
             with database.session() as session:
-                for status in statuses:
-                    apply_status(session, destination, status, report)
+                recorded = record_report(session, destination, (), statuses, actor="poll")
+            _note(report, recorded)
     except (ConnectorError, HubError, requests.RequestException) as exc:
         report.error = str(exc)
         if isinstance(exc, ConfigurationError):
             with database.session() as session:
                 pause(session, destination, f"polling was refused: {exc}")
     return report
+
+
+def _note(report: PollReport, recorded: Recorded) -> None:
+    report.shipments, report.refused, report.after = len(recorded.shipments), len(recorded.problems), recorded.after
+    for problem in recorded.problems:  # a poll keeps no raw copy to replay: the partner reports it again next time
+        log.warning("%s: %s", report.destination, problem)
 
 
 def _fetch_messages(database: Database, connector: PollsMessages, name: str, account: str, report: PollReport) -> None:
@@ -140,44 +140,3 @@ def _fetch_messages(database: Database, connector: PollsMessages, name: str, acc
             if created:
                 report.stored.append(inbox_id)
     connector.acknowledge_messages([message.key for message in messages])
-
-
-def apply_status(session: Session, destination: str, status: FulfillmentStatus, report: PollReport) -> None:
-    """Record what a partner says became of one fulfillment order (see the module docstring)."""
-    for notice in status.shipments:
-        try:
-            with session.begin_nested():
-                record_shipment(session, source=destination, notice=notice, actor="poll")
-            report.shipments += 1
-        except ShipmentRejected as exc:
-            report.refused += 1
-            _note_refused(session, status.ref.fulfillment_order_id, destination, notice.key, str(exc))
-    if status.rejected or status.cancelled:
-        _given_back(session, destination, status, report.after)
-
-
-def _given_back(session: Session, destination: str, status: FulfillmentStatus, after: AfterCommit) -> None:
-    fo = session.get(FulfillmentOrderRecord, status.ref.fulfillment_order_id)
-    if fo is None or FulfillmentState(fo.state) not in RELEASED:
-        return
-    if status.rejected:
-        command: RejectFulfillmentOrder | CancelFulfillmentOrder = RejectFulfillmentOrder(
-            id=fo.id, reason=f"{destination}: {status.rejected}"[:2000]
-        )
-    else:
-        command = CancelFulfillmentOrder(id=fo.id, reason=f"cancelled at {destination}")
-    try:
-        with session.begin_nested():
-            execute_with_stock(session, fo.order_id, command, source=f"poll:{destination}")
-    except LifecycleRejected as exc:
-        log.warning("%s reported %s %s, which the lifecycle refused: %s", destination, fo.id, command.do, exc)
-        return
-    route_again(session, fo.order_id, fo.location_id, status.rejected or "cancelled by the partner", after)
-
-
-def _note_refused(session: Session, fo_id: str, destination: str, key: str, reason: str) -> None:
-    fo = session.get(FulfillmentOrderRecord, fo_id)
-    if fo is not None:
-        data = {"source": destination, "key": key, "reason": reason, "fulfillment_order": fo_id}
-        record_event(session, fo.order_id, SHIPMENT_REFUSED, source=f"poll:{destination}", data=data)
-    log.warning("%s reported shipment %s that was refused: %s", destination, key, reason)
