@@ -27,7 +27,7 @@ T = TypeVar("T")
 class Csv3plConfig(BaseModel):
     """Where fulfillment orders are written and shipment confirmations read."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     sftp_host: str | None = Field(default=None, min_length=1, description="SFTP server; absent for local folders.")
     sftp_port: int = Field(default=22, ge=1, le=65535)

@@ -54,8 +54,8 @@ def test_registered_connector_loads_by_name(installed_distribution: Path) -> Non
 
 
 def test_unknown_name_lists_the_known_ones(installed_distribution: Path) -> None:
-    with pytest.raises(UnknownConnector, match=r"no connector named 'shipbob'; known connectors: .*demo3pl"):
-        load_connector("shipbob")
+    with pytest.raises(UnknownConnector, match=r"no connector named 'no-such-3pl'; known connectors: .*demo3pl"):
+        load_connector("no-such-3pl")
 
 
 def test_entry_point_must_honour_the_contract(installed_distribution: Path) -> None:
