@@ -51,7 +51,7 @@ from hub.lifecycle.commands import (
 from hub.lifecycle.store import execute
 from hub.oms.stock_effects import execute_with_stock
 from hub.orders.store import record_event
-from hub.sdk import CancelsFulfillment, FulfillmentRef, PermanentError, SubmitsFulfillment
+from hub.sdk import CancelsFulfillment, FulfillmentRef, PermanentError, SubmitsFulfillment, TransientError
 
 SUBMITTED = "fulfillment_order.submitted"
 DELIVERY_FAILED = "fulfillment_order.delivery_failed"
@@ -119,7 +119,9 @@ class Submit:
             return None
         started = utcnow()
         try:
-            answers = submit_many([(_request(d.payload), d.idempotency_key) for d in deliveries])
+            answers = list(submit_many([(_request(d.payload), d.idempotency_key) for d in deliveries]))
+            if len(answers) != len(deliveries):
+                raise TransientError(f"the batch call answered {len(answers)} of {len(deliveries)} orders")
         except Exception as exc:  # noqa: BLE001
             return [results.failed(d.id, started, exc) for d in deliveries]
         return [
