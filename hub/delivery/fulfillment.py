@@ -51,7 +51,14 @@ from hub.lifecycle.commands import (
 from hub.lifecycle.store import execute
 from hub.oms.stock_effects import execute_with_stock
 from hub.orders.store import record_event
-from hub.sdk import CancelsFulfillment, FulfillmentRef, PermanentError, SubmitsFulfillment, TransientError
+from hub.sdk import (
+    CancelsFulfillment,
+    FulfillmentRef,
+    PermanentError,
+    SubmitsFulfillment,
+    SubmitsFulfillmentBatch,
+    TransientError,
+)
 
 SUBMITTED = "fulfillment_order.submitted"
 DELIVERY_FAILED = "fulfillment_order.delivery_failed"
@@ -114,9 +121,9 @@ class Submit:
         return results.succeeded(delivery.id, started, submitted.external_id, submitted.note)
 
     def send_batch(self, target: Target, deliveries: Sequence[Claimed]) -> list[Result] | None:
-        submit_many = getattr(target.connector, "submit_fulfillments", None)
-        if submit_many is None or len(deliveries) < 2:
+        if not isinstance(target.connector, SubmitsFulfillmentBatch) or len(deliveries) < 2:
             return None
+        submit_many = target.connector.submit_fulfillments
         started = utcnow()
         try:
             answers = list(submit_many([(_request(d.payload), d.idempotency_key) for d in deliveries]))

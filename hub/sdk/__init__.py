@@ -14,6 +14,7 @@ from hub.sdk.capabilities import (
     ReceivesWebhooks,
     ShipmentNotice,
     SubmitsFulfillment,
+    SubmitsFulfillmentBatch,
     Submitted,
     capabilities_of,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "ShipmentNotice",
     "Submitted",
     "SubmitsFulfillment",
+    "SubmitsFulfillmentBatch",
     "TransientError",
     "UnknownConnector",
     "available_connectors",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from hub.canonical import FulfillmentRequest, Shipment
+from hub.sdk.errors import ConnectorError
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,20 @@ class SubmitsFulfillment(Protocol):
 
 
 @runtime_checkable
+class SubmitsFulfillmentBatch(Protocol):
+    """Sends several fulfillment orders in one call, where the partner has a batch API (ShipStation's
+    ``createorders``) or a batch form (one CSV file for many orders). Optional: the engine falls back to
+    ``submit_fulfillment`` one by one."""
+
+    def submit_fulfillments(
+        self, batch: Sequence[tuple[FulfillmentRequest, str]]
+    ) -> Sequence[Submitted | ConnectorError]:
+        """One answer per ``(request, idempotency_key)``, in order: what the partner took, or the error it gave
+        for that order alone. A failure of the whole call raises instead."""
+        ...
+
+
+@runtime_checkable
 class CancelsFulfillment(Protocol):
     """Withdraws a fulfillment order the partner holds."""
 
@@ -162,6 +177,7 @@ class PollsMessages(Protocol):
 
 CAPABILITIES: dict[str, type] = {
     "submit_fulfillment": SubmitsFulfillment,
+    "submit_batch": SubmitsFulfillmentBatch,
     "cancel_fulfillment": CancelsFulfillment,
     "fetch_status": FetchesFulfillmentStatus,
     "read_notifications": ReadsNotifications,
