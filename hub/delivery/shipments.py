@@ -286,7 +286,7 @@ def _store(
         carrier=carrier_name,
         service=carrier.service if carrier else None,
         tracking_numbers=numbers,
-        tracking_url=tracking_url(carrier_name, carrier.scac if carrier else None, numbers),
+        tracking_url=notice.tracking_url or tracking_url(carrier_name, carrier.scac if carrier else None, numbers),
         shipped_at=shipment.shipped_at or utcnow(),
         units=units,
         document={**shipment.model_dump(mode="json"), "fulfillment_orders": plan},
@@ -303,7 +303,8 @@ def tracking_numbers(shipment: Shipment) -> list[str]:
 
 
 def tracking_url(carrier: str | None, scac: str | None, numbers: Sequence[str]) -> str | None:
-    """The carrier's public tracking page for the first number, for the carriers the hub knows."""
+    """The carrier's public tracking page for the first number, for the carriers the hub knows (used when the
+    partner gives no link of its own)."""
     if not numbers:
         return None
     words = " ".join(part for part in (carrier, scac) if part).lower().replace("-", " ").split()

@@ -52,6 +52,16 @@ def test_a_full_shipment_ships_the_fulfillment_order_and_its_stock(database: Dat
     assert view["events"][-2:] == ["shipment.recorded", "order.shipped"]
 
 
+def test_the_partners_own_tracking_link_is_kept(database: Database) -> None:
+    order = routed_order(database)
+    report = notice("t1", order.order_id, [{"sku": "LAMP", "quantity": 1}], fulfillment_order_id=order.nj)
+    linked = ShipmentNotice(report.key, report.shipment, report.fulfillment_order_id, tracking_url="https://t.test/1")
+    record(database, "shipbob:main", linked)
+    with database.session() as session:
+        event = session.scalars(select(OrderEvent).where(OrderEvent.type == "order.partially_shipped")).one()
+        assert event.data["tracking_url"] == "https://t.test/1" and event.data["tracking_numbers"] == ["1ZT1"]
+
+
 def test_a_partial_shipment_then_the_rest(database: Database) -> None:
     order = routed_order(database, lamps=3)
     by_line = [{"line_id": "1", "quantity": 1}]
