@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from hub.canonical import Shipment
 from hub.cli.context import Context
+from hub.cli.publishing import publish_deliveries_now
 from hub.db.models import FulfillmentOrderRecord, Location, OrderRecord
 from hub.delivery.destinations import SELF
 from hub.delivery.shipments import OPEN_STATES, record_shipment
@@ -188,25 +189,12 @@ def cancel(ctx: Context, fo_id: str, reason: str) -> None:
         else:  # the operator holds it: nobody else to ask
             execute_with_stock(session, fo.order_id, CancelFulfillmentOrder(id=fo_id, reason=reason), source=SOURCE)
     if deliveries:
-        published = _publish(runtime, deliveries)
+        published = publish_deliveries_now(runtime.settings, deliveries)
         click.echo(
             f"asked {fulfilled_by} to cancel {fo_id} (delivery {deliveries[0]}"
-            f"{'' if published else ', sent by the relay once the broker answers'}); "
+            f"{'' if published else ', sent by the delivery sweep once the broker answers'}); "
             "its units come back when the partner confirms"
         )
         return
     with runtime.database.session() as session:
         click.echo(f"fulfillment order {fo_id} is {_fulfillment_order(session, fo_id)[0].state}")
-
-
-def _publish(runtime: Any, deliveries: list[int]) -> bool:
-    """Hand new deliveries to the workers now; False when the broker did not take them (they are stored, and
-    the relay publishes what is still pending)."""
-    from hub.worker.app import create_celery
-    from hub.worker.tasks.deliver import publish_deliveries
-
-    try:
-        publish_deliveries(create_celery(runtime.settings, runtime), deliveries)
-    except Exception:  # noqa: BLE001 (any broker failure: the stored delivery is not lost)
-        return False
-    return True

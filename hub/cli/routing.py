@@ -12,6 +12,7 @@ import click
 from pydantic import ValidationError
 
 from hub.cli.context import Context
+from hub.cli.publishing import publish_deliveries_now
 from hub.errors import InputRejected
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -83,6 +84,8 @@ def route_stored_order(ctx: Context, order_id: str, rules_path: Path | None) -> 
         raise InputRejected(_one_line(str(exc))) from None
     routed = route_order(_database(ctx), order_id, rules=rules, source="cli")
     click.echo(routed.summary(), nl=False)
+    if routed.deliveries and not publish_deliveries_now(ctx.settings, routed.deliveries):
+        click.echo("  the broker did not answer: the delivery sweep will send its fulfillment orders")
 
 
 def _rules(path: Path | None) -> Any:

@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from kombu import Connection
+from sqlalchemy import select, update
 
 from hub.cli import main
-from hub.db.models import OrderRecord, OrderRouting
+from hub.db.models import Delivery, Location, OrderRecord, OrderRouting
 from hub.db.session import Database
 from hub.orders.store import get_order
 from tests.oms.test_route import _committed, _locations, _order
@@ -89,3 +90,24 @@ def test_route_order_releases_a_routing_exception_once_its_cause_is_fixed(
     assert capsys.readouterr().out.splitlines()[0] == f"order {order_id}: routed (rule standard)"
     with cli.session() as session:
         assert session.get(OrderRecord, order_id).status == "allocated"  # type: ignore[union-attr]
+
+
+def test_route_order_hands_the_deliveries_it_planned_to_the_broker(
+    cli: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    monkeypatch.setenv("HUB_BROKER_URL", broker)
+    _locations(cli, wh_pa=5)
+    with cli.session() as session:
+        session.execute(update(Location).where(Location.id == "wh-pa").values(fulfilled_by="self"))
+    order_id = _order(cli)
+    main(["route", "order", order_id])
+    assert "broker did not answer" not in capsys.readouterr().out
+    with cli.session() as session:
+        [delivery] = session.scalars(select(Delivery).where(Delivery.order_id == order_id)).all()
+    with Connection(broker) as connection:
+        queue = connection.SimpleQueue(delivery.queue)
+        message = queue.get(timeout=10)
+        assert delivery.id in message.payload[0][0]  # the send task's ids
+        message.ack()
+        queue.close()
