@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -63,10 +63,12 @@ class AfterCommit:
 
     routes: set[str] = field(default_factory=set)  # order ids to route again
     deliveries: list[int] = field(default_factory=list)  # new deliveries it wrote
+    tasks: list[tuple[str, list[Any]]] = field(default_factory=list)  # other tasks: (name, args)
 
     def merge(self, other: AfterCommit) -> None:
         self.routes |= other.routes
         self.deliveries.extend(other.deliveries)
+        self.tasks.extend(other.tasks)
 
 
 class Handler(Protocol):
@@ -107,4 +109,5 @@ def missing_handler_reason(operation: str, destination: str) -> str:
 
 def _load_builtin() -> None:
     # Built-in handlers register on import; imported late so handler modules can import this one.
+    import hub.delivery.edi_fulfillment  # noqa: F401
     import hub.delivery.fulfillment  # noqa: F401

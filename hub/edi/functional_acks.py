@@ -10,10 +10,12 @@ The verdict lands on our outbound register (``edi_transactions`` rows with direc
 ``ack_status``: accepted (A), accepted_with_errors (E), rejected (R, M, W, X), plus the codes. Control numbers
 are compared as numbers where they are numeric, since partners echo "000000123" for "123": the register keeps
 GS06 without leading zeros and ISA13 as nine digits, and what a partner sends is put in that form first.
+A rejected 940 also rejects the fulfillment order it carried (``hub.delivery.edi_fulfillment``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -106,6 +108,7 @@ def record_verdict(
         row.ack_codes = [code, *reasons]
         row.acknowledged_at = now
         row.ack_interchange_id = answer.id
+    _rejected(session, rows)
     return len(rows)
 
 
@@ -123,7 +126,16 @@ def record_ta1(session: Session, partner_id: str, ta1: Segment, answer: EdiInter
         return False
     target.ta1_code = note or code
     if code == "R":
-        for row in session.scalars(select(EdiTransaction).where(EdiTransaction.interchange_id == target.id)):
+        rows = session.scalars(select(EdiTransaction).where(EdiTransaction.interchange_id == target.id)).all()
+        for row in rows:
             row.ack_status, row.ack_codes = "rejected", ["TA1", note]
             row.acknowledged_at, row.ack_interchange_id = now, answer.id
+        _rejected(session, rows)
     return True
+
+
+def _rejected(session: Session, rows: Sequence[EdiTransaction]) -> None:
+    """A set the partner rejected may be a 940 carrying a fulfillment order to an X12 3PL: it is rejected too."""
+    from hub.delivery.edi_fulfillment import partner_rejected  # late: hub.delivery builds on hub.edi
+
+    partner_rejected(session, [row for row in rows if row.ack_status == "rejected"])

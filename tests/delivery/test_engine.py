@@ -187,7 +187,7 @@ def test_an_x12_fulfiller_holds_its_deliveries_with_a_reason_instead_of_losing_t
     with database.session() as session:
         state = session.get(DeliveryDestination, "edi:ACME")
         assert (
-            state is not None and state.paused and "cannot send fulfillment_order.submit" in (state.paused_reason or "")
+            state is not None and state.paused and "no EDI partner 'ACME'" in (state.paused_reason or "")
         )
 
 

@@ -74,10 +74,13 @@ def send_by_queue(app: Celery, queues: Mapping[int, str]) -> int:
 
 
 def publish_after(app: Celery, after: AfterCommit) -> None:
-    """What a committed chunk left to publish: its new deliveries, and orders to route again."""
+    """What a committed chunk left to publish: its new deliveries, orders to route again, other tasks (the
+    sending of an interchange an EDI handler queued)."""
     publish_deliveries(app, after.deliveries)
     for order_id in sorted(after.routes):
         app.send_task(ROUTE_TASK, args=[order_id])
+    for name, args in after.tasks:
+        app.send_task(name, args=args)
 
 
 def _send(task: HubTask, delivery_ids: list[int]) -> dict[str, int]:
