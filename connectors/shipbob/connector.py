@@ -10,6 +10,7 @@ import requests
 
 from connectors.shipbob.client import ShipBobClient
 from connectors.shipbob.config import Config as ShipBobConfig
+from connectors.shipbob.config import signing_key
 from connectors.shipbob.orders import order_payload
 from connectors.shipbob.shipments import (
     is_cancelled,
@@ -62,7 +63,7 @@ class ShipBob:
 
     def check(self) -> None:
         """List the token's channels: proves the URL, the version and the token, and that ``channel_id`` is
-        one of them with the right to write orders."""
+        one of them with the right to write orders; and that ``webhook_secret`` is a ``whsec_`` secret."""
         channels = self.client.get("/channel", channel=False)
         if not isinstance(channels, list):
             raise PermanentError("ShipBob answered GET /channel without a list of channels")
@@ -73,6 +74,11 @@ class ShipBob:
             raise ConfigurationError(
                 f"channel_id {self.config.channel_id} is not one of this token's ShipBob channels: {listing}"
             )
+        if self.config.webhook_secret is not None:
+            try:
+                signing_key(self.config.webhook_secret)
+            except ValueError as wrong:
+                raise ConfigurationError(f"webhook_secret {wrong}: set the subscription's whsec_ secret") from None
         scopes = channel.get("scopes")
         if isinstance(scopes, list) and scopes and "orders_write" not in scopes:
             raise ConfigurationError(

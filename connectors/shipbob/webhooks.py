@@ -65,7 +65,11 @@ def authenticate(notification: InboundNotification, secret: SecretStr | None, no
         raise NotificationRefused(
             f"the webhook-timestamp is {abs(skew):.0f} s {when} (more than 5 minutes): a delayed or replayed request"
         )
-    expected = _signature(signing_key(secret), message_id, stamp, notification.body)
+    try:
+        key = signing_key(secret)
+    except ValueError as wrong:
+        raise NotificationRefused(f"this account's webhook_secret {wrong}: set the subscription's secret") from None
+    expected = _signature(key, message_id, stamp, notification.body)
     for entry in signatures.split():
         version, _, value = entry.partition(",")
         if version == "v1" and hmac.compare_digest(value.encode(), expected):

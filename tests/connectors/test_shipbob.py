@@ -8,18 +8,25 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
 from flask import Flask, request
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from connectors.shipbob import ShipBob
 from connectors.shipbob.config import Config
-from hub.canonical import FulfillmentRequest
+from hub.canonical import FulfillmentRequest, Order
 from hub.canonical.fulfillment import FulfillmentRequestLine
+from hub.channels.process import process_message
+from hub.db.models import FulfillmentOrderRecord, InboxMessage, Location, OrderRecord, ShipmentRecord
+from hub.db.session import Database
+from hub.delivery.accounts import save_account
+from hub.delivery.outbox import fulfillment_request as outbox_request
 from hub.sdk import (
     ConfigurationError,
     FulfillmentRef,
@@ -29,7 +36,10 @@ from hub.sdk import (
     TransientError,
 )
 from hub.sdk.testing import ConnectorContract, ContractPartner, InjectedFailure
+from hub.web import connector_webhooks
+from hub.web.app import create_app
 from tests.connectors.conftest import fulfillment_request
+from tests.delivery.shipment_setup import fo_state, routed_order
 from tests.fakes.shipbob import FakeShipBob
 
 OTHER_SECRET = "whsec_" + base64.b64encode(b"another-subscription-signing-key").decode()
@@ -74,9 +84,6 @@ class TestShipBobContract(ConnectorContract):
         ("api_version", "2026-13"),
         ("channel_id", "main"),
         ("channel_id", 0),
-        ("webhook_secret", "a-plain-password-of-some-length"),
-        ("webhook_secret", "whsec_dG9vc2hvcnQ="),
-        ("webhook_secret", "whsec_not base64!"),
         ("shipping_method", ""),
         ("timeout", 0),
     )
@@ -87,7 +94,7 @@ class TestShipBobContract(ConnectorContract):
 
 
 def connector(fake: FakeShipBob, **settings: Any) -> ShipBob:
-    config = Config.model_validate(fake.settings(webhook_secret=fake.webhook_secret, **settings))
+    config = Config.model_validate(fake.settings(**{"webhook_secret": fake.webhook_secret, **settings}))
     return ShipBob(config, requests.Session())
 
 
@@ -98,16 +105,24 @@ def with_lines(request: FulfillmentRequest, lines: list[FulfillmentRequestLine])
 # -- settings ------------------------------------------------------------------------------------------------
 
 
-def test_the_webhook_secret_is_secret_and_refused_without_printing_it(shipbob: FakeShipBob) -> None:
+def test_the_webhook_secret_is_secret_and_checked_where_its_value_is_known(shipbob: FakeShipBob) -> None:
     config = Config.model_validate(shipbob.settings(webhook_secret=shipbob.webhook_secret))
     assert isinstance(config.webhook_secret, SecretStr)
     assert shipbob.webhook_secret not in repr(config) and shipbob.webhook_secret not in config.model_dump_json()
-    wrong = "whsec_" + "x" * 30 + "!"
-    with pytest.raises(ValidationError) as refused:
-        Config.model_validate(shipbob.settings(webhook_secret=wrong))
-    assert "webhook_secret" in str(refused.value) and wrong not in str(refused.value)
     unpadded = shipbob.webhook_secret.rstrip("=")
-    assert Config.model_validate(shipbob.settings(webhook_secret=unpadded)).webhook_secret is not None
+    connector(shipbob, webhook_secret=unpadded).check()
+    body = b'{"id": 1, "order_id": 2}'
+    for wrong, reason in (
+        ("a-plain-password-of-some-length", "starts with whsec_"),
+        ("whsec_dG9vc2hvcnQ=", "fewer than 16 bytes"),
+        ("whsec_not base64!", "followed by base64"),
+    ):
+        with pytest.raises(ConfigurationError, match="webhook_secret is not|webhook_secret holds") as refused:
+            connector(shipbob, webhook_secret=wrong).check()
+        assert reason in str(refused.value) and wrong not in str(refused.value)
+        with pytest.raises(NotificationRefused, match=reason) as refused_hook:
+            connector(shipbob, webhook_secret=wrong).authenticate(notification(body, shipbob.signed_headers(body)))
+        assert wrong not in str(refused_hook.value)
 
 
 def test_check_names_a_channel_the_token_does_not_have(shipbob: FakeShipBob) -> None:
@@ -426,6 +441,15 @@ def test_order_shipped_reports_the_shipment(shipbob: FakeShipBob) -> None:
     assert [n.key for n in delivered.shipments] == [notice.key]  # the same shipment: recorded once
 
 
+def test_the_tracking_number_is_read_under_either_name(shipbob: FakeShipBob) -> None:
+    shipbob.tracking_key = "tracking_id"
+    shipment = shipped(shipbob, "ful_R6", tracking_number="9400R6")
+    assert "tracking_number" not in shipment["tracking"]
+    body = shipbob.webhook_body(shipment)
+    (notice,) = connector(shipbob).read_notification(notification(body, shipbob.signed_headers(body))).shipments
+    assert notice.shipment.tracking_numbers == ["9400R6"]
+
+
 def test_an_order_body_reports_only_its_shipped_shipments(shipbob: FakeShipBob) -> None:
     shipment = shipped(shipbob, "ful_R2", items={"MUG-WHT": 1})
     body = shipbob.webhook_body(shipment, as_order=True)
@@ -477,3 +501,99 @@ def test_one_cancelled_shipment_of_a_split_order_cancels_nothing(shipbob: FakeSh
 def test_bodies_that_are_no_shipbob_model_are_refused(shipbob: FakeShipBob, body: bytes) -> None:
     with pytest.raises(PermanentError, match="ShipBob webhook body"):
         connector(shipbob).read_notification(notification(body, shipbob.signed_headers(body)))
+
+
+# -- through the hub: the webhook endpoint, the inbox, the shipment recorder ------------------------------------
+
+
+@dataclass
+class Hub:
+    url: str
+    database: Database
+    fake: FakeShipBob
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.url}/webhooks/connectors/shipbob/main"
+
+    def send(self, fo_id: str, order_id: str) -> None:
+        """What the delivery engine does for the fulfillment order: submit it to ShipBob."""
+        with self.database.session() as session:
+            fo, record = session.get(FulfillmentOrderRecord, fo_id), session.get(OrderRecord, order_id)
+            assert fo is not None and record is not None
+            request = FulfillmentRequest.model_validate(outbox_request(fo, Order.model_validate(record.document)))
+        assert request.order.ship_to is not None
+        street = request.order.ship_to.model_copy(update={"name": "Ada Park", "line1": "1 Main St", "city": "NYC"})
+        request = request.model_copy(update={"order": request.order.model_copy(update={"ship_to": street})})
+        connector(self.fake).submit_fulfillment(request, f"fo:{fo_id}:submit")
+
+
+@pytest.fixture
+def hub(  # type: ignore[no-untyped-def]
+    make_settings, database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch, shipbob: FakeShipBob
+) -> Iterator[Hub]:
+    monkeypatch.setenv("TEST_SB_TOKEN", shipbob.access_token)
+    monkeypatch.setenv("TEST_SB_WEBHOOK_SECRET", shipbob.webhook_secret)
+    settings = make_settings(database_url=database_url, broker_url=f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}")
+    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    database = Database(database_url)
+    with database.session() as session:
+        secrets = {"access_token": "env:TEST_SB_TOKEN", "webhook_secret": "env:TEST_SB_WEBHOOK_SECRET"}
+        save_account(
+            session, "shipbob", "main", {"base_url": shipbob.origin, "channel_id": str(shipbob.channel_id)}, secrets
+        )
+    yield Hub(f"http://127.0.0.1:{server.server_port}", database, shipbob)
+    server.shutdown()
+    thread.join(timeout=5)
+    database.dispose()
+    connector_webhooks._connectors.clear()
+
+
+def test_a_signed_order_shipped_ships_the_fulfillment_order(hub: Hub) -> None:
+    order = routed_order(hub.database)
+    with hub.database.session() as session:
+        session.get(Location, "wh-nj").fulfilled_by = "shipbob:main"  # type: ignore[union-attr]
+    hub.send(order.nj, order.order_id)
+    shipment = hub.fake.ship(order.nj, tracking_number="9400111899223197428490")
+    answer = hub.fake.notify(hub.webhook, shipment, message_id="msg_e2e_1")
+    assert answer.status_code == 200 and answer.json()["status"] == "accepted", answer.text
+    inbox_id = answer.json()["id"]
+
+    outcome = process_message(hub.database, inbox_id)
+    assert outcome.status == "processed", outcome.detail
+    assert fo_state(hub.database, order.nj) == ("shipped", {"1": 3})  # LAMP x 3, matched by SKU
+    with hub.database.session() as session:
+        row = session.scalars(select(ShipmentRecord).where(ShipmentRecord.source == "shipbob:main")).one()
+    assert (row.key, row.tracking_numbers, row.carrier, row.service) == (
+        str(shipment["id"]),
+        ["9400111899223197428490"],
+        "USPS",
+        "Priority",
+    )
+    assert row.units == {"1": 3}
+
+    retried = hub.fake.notify(hub.webhook, shipment, message_id="msg_e2e_1")  # ShipBob retries: same webhook-id
+    assert retried.json() == {"status": "duplicate", "id": inbox_id}
+    delivered = hub.fake.notify(hub.webhook, shipment, topic="order.shipment.delivered")
+    assert process_message(hub.database, delivered.json()["id"]).status == "processed"  # the same shipment
+    with hub.database.session() as session:
+        assert len(session.scalars(select(ShipmentRecord)).all()) == 1
+
+
+def test_a_webhook_signed_with_another_secret_is_refused_and_kept(hub: Hub) -> None:
+    order = routed_order(hub.database)
+    with hub.database.session() as session:
+        session.get(Location, "wh-nj").fulfilled_by = "shipbob:main"  # type: ignore[union-attr]
+    hub.send(order.nj, order.order_id)
+    shipment = hub.fake.ship(order.nj)
+    refused = hub.fake.notify(hub.webhook, shipment, secret=OTHER_SECRET)
+    assert refused.status_code == 401 and "no webhook-signature matches" in refused.json()["error"]["message"]
+    stale = hub.fake.notify(hub.webhook, shipment, timestamp=time.time() - 600)
+    assert stale.status_code == 401 and "more than 5 minutes" in stale.json()["error"]["message"]
+    assert fo_state(hub.database, order.nj)[0] != "shipped"
+    with hub.database.session() as session:
+        kept = session.scalars(select(InboxMessage)).all()
+    assert kept and all(message.status == "failed" for message in kept)
+    assert hub.fake.webhook_secret not in str([message.headers for message in kept])

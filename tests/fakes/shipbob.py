@@ -112,6 +112,7 @@ class FakeShipBob(FakeServer):
     channel_scopes: tuple[str, ...] = ("orders_read", "orders_write", "products_read", "webhooks_write")
     webhook_secret: str = DEFAULT_SECRET
     api_version: str = "2026-01"  # the version ``settings`` and ``calls`` use
+    tracking_key: str = "tracking_number"  # ShipBob's tracking webhook calls it tracking_id
     rate_limit: int = 150  # requests per minute
     hang_seconds: float = 2.0
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -182,7 +183,7 @@ class FakeShipBob(FakeServer):
             shipment["tracking"] = {
                 "carrier": carrier,
                 "carrier_service": carrier_service,
-                "tracking_number": number,
+                self.tracking_key: number,
                 "tracking_url": f"https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
             }
             shipment["actual_fulfillment_date"] = shipment["last_update_at"] = _now()
