@@ -14,6 +14,13 @@ import pytest
 from hub.db.migrate import head_revision
 from tests.processes import free_port, hub_env, hub_process, wait_for
 
+# A purchase order whose BEG05 date ends in a Latin-1 superscript two (byte 0xB2), which Python calls a digit.
+SUPERSCRIPT_DATE_850 = (
+    b"ISA*00*          *00*          *ZZ*ACMERETAIL     *ZZ*WIDGETSUPPLY   *261122*0930*U*00401*000000101*0*P*>~"
+    b"GS*PO*ACMERETAIL*WIDGETSUPPLY*20261122*0930*1*X*004010~ST*850*0001~BEG*00*SA*PO-1**2026112\xb2~"
+    b"PO1*1*2*EA*3.50**VN*SKU-1~CTT*1~SE*5*0001~GE*1*1~IEA*1*000000101~"
+)
+
 
 def orderhub(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "hub", *args], env=env, capture_output=True, text=True, timeout=120)
@@ -57,6 +64,31 @@ def test_bad_settings_print_one_line_and_exit_non_zero(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("orderhub: ") and message in lines[0]
     assert "Traceback" not in result.stderr and ":pw@" not in result.stderr
+
+
+def test_an_internal_error_is_one_line_with_its_type_and_exit_1(tmp_path: Path) -> None:
+    # A database that was never upgraded: the inbox table is missing, which no command foresees.
+    result = orderhub("inbox", "list", env=hub_env(HUB_DATA_DIR=str(tmp_path)))
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("orderhub: internal error: OperationalError: ") and "no such table" in line
+    assert "Traceback" not in result.stderr
+
+
+def test_replaying_an_x12_file_with_a_superscript_date_answers_it(database_url: str, tmp_path: Path) -> None:
+    env = hub_env(HUB_DATA_DIR=str(tmp_path), HUB_DATABASE_URL=database_url)
+    partner = ["--name", "Acme", "--isa", "ZZ:ACMERETAIL", "--our-isa", "ZZ:WIDGETSUPPLY", "--version", "00401"]
+    assert orderhub("partner", "add", "acme", *partner, env=env).returncode == 0
+    x12 = tmp_path / "po.x12"
+    x12.write_bytes(SUPERSCRIPT_DATE_850)
+    received = orderhub("edi", "receive", "acme", str(x12), env=env)
+    assert received.returncode == 0, received.stderr
+    inbox_id = json.loads(received.stdout)["inbox_id"]
+    replayed = orderhub("inbox", "replay", str(inbox_id), env=env)
+    assert "Traceback" not in replayed.stderr, replayed.stderr
+    shown = json.loads(replayed.stdout)
+    assert (shown["id"], shown["status"], replayed.returncode) == (inbox_id, "processed", 0)
+    assert "1 set(s) rejected" in shown["detail"]
 
 
 def test_db_upgrade_then_current(database_url: str, tmp_path: Path) -> None:

@@ -4,15 +4,24 @@ X12 messages take their own path (``hub.edi.inbound``).
 
 Safe to run twice: a processed message is left alone unless replayed, and applying is idempotent. HTTP calls
 to a channel happen outside any database transaction, so SQLite writers are never held up by a slow API.
+
+No message can hold up the worker or its neighbours. Each processing counts one attempt, committed before the
+work starts, so even a message that kills its worker reaches the sweeper's attempt limit. Whatever a message
+makes the hub raise (a recursion, a type or value error a channel's data provokes, a database refusal) ends
+that message ``failed`` with the exception's type and text, in a transaction of its own after the failed one
+was rolled back; for X12 the partner is still answered (``hub.edi.inbound.answer_after_fault``). Only a
+``TransientError`` keeps the message ``received`` (with the reason) and propagates, for the caller to retry,
+as does a refund or shipment whose order is not there yet (``OrderNotYetReceived``), which the sweeper retries.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from hub.canonical import Order, Refund, Shipment
 from hub.channels.accounts import AccountContext
@@ -25,13 +34,15 @@ from hub.db.models import InboxMessage, InboxStatus, OrderEvent
 from hub.db.models.base import utcnow
 from hub.db.session import Database
 from hub.delivery.notifications import NotificationOutcome, is_connector_channel, process_connector_message
-from hub.edi.inbound import process_x12
+from hub.edi.inbound import answer_after_fault, process_x12
 from hub.edi.intake import X12_CHANNEL
+from hub.edi.pipeline import fault_text
 from hub.errors import ConfigurationError
 from hub.mapping import MappingError
 from hub.sdk.errors import ConnectorError, TransientError
 
 AccountFactory = Callable[[str, str, dict[str, object]], AccountContext]
+log = logging.getLogger(__name__)
 
 
 def default_account(channel: str, account: str, settings: dict[str, object]) -> AccountContext:
@@ -53,14 +64,53 @@ class MessageNotFound(LookupError):
 def process_message(
     database: Database, inbox_id: int, *, replay: bool = False, accounts: AccountFactory = default_account
 ) -> Outcome:
-    """Process inbox message ``inbox_id``. TransientError propagates (the caller retries later)."""
+    """Process inbox message ``inbox_id``. TransientError propagates (the caller retries later); any other
+    exception leaves the message failed with its type and text, and is not raised."""
+    try:
+        return _process(database, inbox_id, replay, accounts)
+    except MessageNotFound:
+        raise
+    except TransientError as exc:
+        _note_retry(database, inbox_id, exc)
+        raise
+    except Exception as exc:
+        log.exception("inbox message %s could not be processed", inbox_id)
+        return _fail_after_fault(database, inbox_id, exc)
+
+
+def _note_retry(database: Database, inbox_id: int, exc: TransientError) -> None:
+    """The message stays received for the caller's retry; its reason shows while it waits."""
     with database.session() as session:
         message = _load(session, inbox_id)
+        if message.status == InboxStatus.RECEIVED:
+            message.error = f"will be retried: {exc}"[:4000]
+
+
+def _fail_after_fault(database: Database, inbox_id: int, exc: Exception) -> Outcome:
+    error = f"could not be processed: {fault_text(exc)}"
+    with database.session() as session:
+        message = _load(session, inbox_id)
+        if message.channel == X12_CHANNEL:
+            outbound = tuple(answer_after_fault(session, message, error))
+        else:
+            _fail(message, error)
+            outbound = ()
+        return Outcome(InboxStatus.FAILED, message.error or error, outbound)
+
+
+def _process(database: Database, inbox_id: int, replay: bool, accounts: AccountFactory) -> Outcome:
+    with database.session() as session:  # committed before the work: the attempt counts whatever follows
+        message = session.get(InboxMessage, inbox_id, options=[defer(InboxMessage.body)])
+        if message is None:
+            raise MessageNotFound(f"no inbox message {inbox_id}")
         if message.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED) and not replay:
             return Outcome(message.status, "already done")
         if is_connector_channel(message.channel):
             session.commit()  # nothing written: the connector reads its partner outside any transaction
             return _connector_outcome(process_connector_message(database, inbox_id, replay=replay))
+        message.attempts += 1
+    with database.session() as session:
+        message = _load(session, inbox_id)
         if message.channel == X12_CHANNEL:
             report = process_x12(session, message, replay=replay)
             return Outcome(message.status, message.error or "", tuple(report.outbound), created_by(session, inbox_id))
@@ -70,11 +120,9 @@ def process_message(
         channel_name, account_name = message.channel, message.account
         settings = account_settings(session, channel_name, account_name)
     channel = get_channel(channel_name)
-    try:
+    try:  # a TransientError leaves the message received with the reason (process_message), for a retry
         pulled = channel.read_back(pending.reference or {}, accounts(channel_name, account_name, settings))
-    except TransientError as exc:
-        with database.session() as session:  # stays received; the reason is visible while it waits
-            _load(session, inbox_id).error = f"read-back will be retried: {exc}"
+    except TransientError:
         raise
     except (ConnectorError, ConfigurationError) as exc:
         with database.session() as session:
@@ -84,6 +132,7 @@ def process_message(
         message = _load(session, inbox_id)
         child, _ = store_pulled(session, pulled, source="read-back", channel=channel_name, account=account_name)
         _done(message, InboxStatus.PROCESSED, f"read back as inbox message {child.id}")
+        child.attempts += 1  # its first attempt is this one, in the transaction that stores it
         _handle(session, child)
         note = child.error or f"read back as inbox message {child.id}"
         return Outcome(child.status, note, created=created_by(session, child.id))
@@ -121,7 +170,6 @@ def _fail(message: InboxMessage, error: str) -> None:
 
 def _handle(session: Session, message: InboxMessage) -> Normalized | None:
     """Apply the message; return its normalization when a read-back must happen first."""
-    message.attempts += 1
     try:
         normalized = normalize(get_channel(message.channel), message.topic, message.body)
     except (MappingError, LookupError) as exc:

@@ -1,4 +1,5 @@
-"""The ``orderhub`` command. Errors the user can fix print one line on stderr and exit non-zero."""
+"""The ``orderhub`` command. Errors the user can fix print one line on stderr and exit non-zero; so does any
+other exception (``orderhub: internal error: <Type>: <message>``, exit 1), never a traceback."""
 
 from __future__ import annotations
 
@@ -63,3 +64,12 @@ def main(argv: list[str] | None = None) -> None:
     except (click.Abort, KeyboardInterrupt):
         click.echo("orderhub: interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # a fault of the hub's own: one line, like every other error
+        click.echo(f"orderhub: internal error: {_one_line(exc)}", err=True)
+        sys.exit(1)
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception's type and the first line of its message (a database error's goes on with its SQL)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0].strip()}" if lines else type(exc).__name__

@@ -3,38 +3,49 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
 from hub.cli.context import Context
-from hub.edi.control_numbers import NumberSource
 from hub.edi.partners import PartnerProfile, get_partner
 from hub.edi.reader import UnreadableInput
 from hub.errors import InputRejected
 
 
-def _report(ctx: Context, file: Path, partner: str | None) -> dict[str, object]:
-    from hub.edi.parse import parse_report
+def _answering_as(ctx: Context, partner: str | None) -> dict[str, Any]:
+    """The profile and control numbers to answer with: the stored partner's, numbered from where its sequences
+    stand without drawing from them (a look at a file changes nothing), or the addressee's from 1."""
+    if not partner:
+        return {}
+    from hub.edi.control_numbers import Kind, peek
+    from hub.edi.parse import following_numbers
+    from hub.runtime import Runtime
 
-    profile: PartnerProfile | None = None
-    numbers = None
-    if partner:  # answer as configured for this partner, numbering from its persistent sequences
-        from hub.runtime import Runtime
+    with Runtime(ctx.settings).database.session() as session:
+        profile: PartnerProfile = get_partner(session, partner).profile
+        last = {kind: peek(session, partner, kind) for kind in Kind}
+        session.rollback()  # nothing was written; say so
+    return {"profile": profile, "numbers": following_numbers(last)}
 
-        database = Runtime(ctx.settings).database
-        with database.session() as session:
-            profile = get_partner(session, partner).profile
-        numbers = NumberSource(database, partner)
+
+@contextmanager
+def _readable(file: Path) -> Iterator[Any]:
+    """``file`` opened for streaming; a file with no interchange in it is one line and exit 2."""
     try:
-        return parse_report(file.read_bytes(), profile=profile, numbers=numbers)
+        with file.open("rb") as stream:
+            yield stream
     except UnreadableInput as exc:
         raise InputRejected(f"{file}: {exc}") from None
 
 
 FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 PARTNER = click.option(
-    "--partner", help="Answer with this stored partner's profile and control numbers (default: as the addressee)."
+    "--partner",
+    help="Answer with this stored partner's profile, numbered as its next answer would be (nothing is drawn).",
 )
 
 
@@ -51,7 +62,13 @@ def parse(ctx: Context, file: Path, partner: str | None) -> None:
     """Print JSON: every interchange, group and set of FILE with its verdict, errors (segment position,
     segment id, element, code) and canonical document, and the acknowledgments the hub would send.
     Exit 0 when the file was read, even if rejected; 2 when nothing in it can be read."""
-    click.echo(json.dumps(_report(ctx, file, partner), indent=2, ensure_ascii=False))
+    from hub.edi.parse import write_report
+
+    answering = _answering_as(ctx, partner)
+    out = click.get_text_stream("stdout")
+    with _readable(file) as stream:
+        write_report(stream, out, **answering)
+    out.write("\n")
 
 
 @group.command("ack")
@@ -60,8 +77,12 @@ def parse(ctx: Context, file: Path, partner: str | None) -> None:
 @click.pass_obj
 def ack(ctx: Context, file: Path, partner: str | None) -> None:
     """Print only the acknowledgments (TA1, 997/999) the hub answers FILE with."""
-    for text in _report(ctx, file, partner)["acknowledgments"]:  # type: ignore[attr-defined]
-        click.echo(text, nl=not str(text).endswith("\n"))
+    from hub.edi.parse import acknowledgments
+
+    answering = _answering_as(ctx, partner)
+    with _readable(file) as stream:
+        for text in acknowledgments(stream, **answering):
+            click.echo(text, nl=not text.endswith("\n"))
 
 
 @group.command("receive")

@@ -12,8 +12,9 @@ validation attached to it, into at most one outbound interchange, following the 
   pair. AK1 names the group (5010 adds AK103 = GS08), each set gets AK2 (5010: AK203 = ST03), an AK3 per
   segment in error with its AK4 element notes, and AK5; AK9 closes with declared/received/accepted counts.
   Code 19 (group control number not unique) does not exist in a 4010 AK9 and is sent as 6 (invalid group
-  control number) there. A group rejected as a whole (a fatal group finding such as a wrong GE01) counts no
-  accepted sets: none of them will be processed, whatever their own AK5 says.
+  control number) there. A group rejected as a whole (a fatal group finding such as a wrong GE01 count, AK905
+  5) counts no accepted sets, and each of its sets says so too: AK5 R, with only the set's own error codes
+  (none for a sound set), because none of them will be processed and the AK9 code names the reason.
 * **999**: the same with IK3/IK4/IK5, for 00501 partners whose profile asks for it.
 
 A rejected envelope gets a TA1 alone: there is no 997, because its groups were never read as such. A group
@@ -129,7 +130,7 @@ def _ta1(interchange: Interchange, profile: PartnerProfile) -> OutSegment | None
         return None
     code, note = ta1_status(interchange)
     number = interchange.control_number.strip()
-    if number.isdigit():
+    if number.isascii() and number.isdigit():
         number = number.zfill(9)
     return seg("TA1", number, interchange.date, interchange.time, code, note)
 
@@ -150,15 +151,25 @@ def _groups_to_acknowledge(interchange: Interchange, profile: PartnerProfile) ->
     return groups
 
 
-def set_response(transaction: Transaction) -> tuple[str, list[str]]:
-    """AK501 and AK502-AK506 for one transaction set."""
+def set_response(transaction: Transaction, group_rejected: bool = False) -> tuple[str, list[str]]:
+    """AK501 and AK502-AK506 for one transaction set.
+
+    A set in a group rejected as a whole (``group_rejected``: a wrong GE01 count, GE02, GS06 ...) is rejected
+    too, so that its AK5 agrees with the AK9 that counts it as not accepted; its AK502 codes are only those of
+    its own errors, since X12 has no set code for a group's fault (AK905 carries it).
+    """
     if not transaction.findings:
-        return "A", []
+        return ("R" if group_rejected else "A"), []
     codes = [f.code for f in transaction.findings if f.level is Level.TRANSACTION]
     if any(f.level in (Level.SEGMENT, Level.ELEMENT) for f in transaction.findings) and "5" not in codes:
         codes.append("5")  # one or more segments in error
-    status = "R" if any(f.fatal for f in transaction.findings) else "E"
+    status = "R" if group_rejected or any(f.fatal for f in transaction.findings) else "E"
     return status, _first_distinct(codes)
+
+
+def group_rejected(group: Group) -> bool:
+    """Whether the group is rejected as a whole: a fatal group-level finding, whatever its sets say."""
+    return any(f.fatal and f.level is Level.GROUP for f in group.findings)
 
 
 def group_response(group: Group, version: str = "00501") -> tuple[str, int, int, int, list[str]]:
@@ -166,12 +177,13 @@ def group_response(group: Group, version: str = "00501") -> tuple[str, int, int,
     received = len(group.transactions)
     statuses = [set_response(t)[0] for t in group.transactions]
     group_findings = [f for f in group.findings if f.level is Level.GROUP]
-    rejected_as_group = any(f.fatal for f in group_findings)
+    rejected_as_group = group_rejected(group)
     accepted = 0 if rejected_as_group else sum(s in ("A", "E") for s in statuses)
     declared = received
     for finding in group_findings:  # a wrong GE01 carries the declared count as its value
-        if finding.code == "5" and finding.value.strip().isdigit():
-            declared = int(finding.value)
+        value = finding.value.strip()
+        if finding.code == "5" and value.isascii() and value.isdigit():
+            declared = int(value)
     codes = [f.code for f in group_findings]
     if version < "00501":
         codes = ["6" if c == "19" else c for c in codes]
@@ -207,11 +219,12 @@ class _SetBuilder:
         """AK1, an AK2 loop per set and AK9, made as they are written (a group may hold thousands of sets)."""
         ak1 = [group.functional_id, group.control_number] + ([group.version] if self.five010 else [])
         yield seg("AK1", *ak1)
+        rejected = group_rejected(group)
         for transaction in group.transactions:
             implementation = transaction.implementation if self.five010 else ""
             yield seg("AK2", transaction.set_id, transaction.control_number, implementation)
             yield from self._notes(transaction.findings)
-            status, codes = set_response(transaction)
+            status, codes = set_response(transaction, rejected)
             yield seg(self.set_trailer, status, *codes)
         status, declared, received, accepted, codes = group_response(group, self.version)
         yield seg("AK9", status, str(declared), str(received), str(accepted), *codes)
@@ -233,7 +246,7 @@ class _SetBuilder:
         return notes
 
     def _element_note(self, finding: Finding) -> OutSegment:
-        position = tuple(str(int(p)) if p.strip().isdigit() else p for p in finding.element.split(":"))
+        position = tuple(str(int(p)) if p.isascii() and p.strip().isdigit() else p for p in finding.element.split(":"))
         return seg(
             self.element_note,
             position if len(position) > 1 else position[0],

@@ -57,7 +57,7 @@ def interchange_key(interchange: Interchange) -> InterchangeKey:
         interchange.sender_id.strip(),
         interchange.receiver_qualifier.strip(),
         interchange.receiver_id.strip(),
-        number.zfill(9) if number.isdigit() else number,
+        number.zfill(9) if number.isascii() and number.isdigit() else number,
     )
 
 

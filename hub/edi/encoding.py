@@ -237,7 +237,8 @@ def parse_isa(buf: str, at: int, eof: bool) -> IsaHeader | str | None:
         terminator, length, line_ends = after, i + 2 - at, False
     elements.append(component)
     version, isa11 = elements[11], elements[10]
-    repeats = version.isdigit() and version >= "00402" and len(isa11) == 1 and not isa11.isalnum() and isa11 != " "
+    numeric = version.isascii() and version.isdigit()
+    repeats = numeric and version >= "00402" and len(isa11) == 1 and not isa11.isalnum() and isa11 != " "
     return IsaHeader(
         fields=tuple(elements),
         delimiters=Delimiters(separator, component, terminator, isa11 if repeats else None),

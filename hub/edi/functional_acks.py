@@ -11,6 +11,7 @@ The verdict lands on our outbound register (``edi_transactions`` rows with direc
 are compared as numbers where they are numeric, since partners echo "000000123" for "123": the register keeps
 GS06 without leading zeros and ISA13 as nine digits, and what a partner sends is put in that form first.
 A rejected 940 also rejects the fulfillment order it carried (``hub.delivery.edi_fulfillment``).
+Numeric means ASCII digits only: a "²" is a digit to Python but not to X12, and is kept as it came.
 """
 
 from __future__ import annotations
@@ -49,13 +50,13 @@ class GroupVerdict:
 def group_number(text: str) -> str:
     """GS06 as the register keeps it: digits without leading zeros (how the hub writes it)."""
     text = text.strip()
-    return str(int(text)) if text.isdigit() else text
+    return str(int(text)) if text.isascii() and text.isdigit() else text
 
 
 def interchange_number(text: str) -> str:
     """ISA13 as the register keeps it: nine digits."""
     text = text.strip()
-    return text.zfill(9) if text.isdigit() else text
+    return text.zfill(9) if text.isascii() and text.isdigit() else text
 
 
 def read_verdict(transaction: Transaction) -> GroupVerdict | None:

@@ -7,6 +7,10 @@ hands the message to ``hub.ingest.parse``, which reads, validates, acknowledges 
 Inbox rows for X12 use channel ``x12`` and, as account, the partner the transport vouches for (the one whose
 credentials or directory it came through), or ``-`` when the transport serves several partners and the ISA
 sender decides.
+
+A body in which no interchange header can be found at all (:func:`not_x12`) is stored too, and fails when
+parsed, but it can never be acknowledged: a TA1 names the interchange it answers by its ISA13, ISA09 and
+ISA10, and such a body has none. A transport that can answer at once (the HTTP endpoint) says so then.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from hub.channels.intake import store_message
+from hub.edi.reader import Leniency, UnreadableInput, read_events
 
 X12_CHANNEL = "x12"
 ANY_PARTNER = "-"
@@ -54,3 +59,13 @@ def store_x12(
         headers=headers,
         content_type=X12_CONTENT_TYPE,
     )
+
+
+def not_x12(body: bytes) -> str | None:
+    """Why ``body`` holds no interchange at all (the reason the worker will fail it with), or None when an ISA
+    can be read. Only the interchange header is looked for: whatever else is wrong is answered later."""
+    try:
+        next(iter(read_events(body, Leniency(variable_width_isa=True), check=False)), None)
+    except UnreadableInput as exc:
+        return str(exc)
+    return None

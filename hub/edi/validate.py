@@ -82,8 +82,14 @@ _TIME = "(?:[01][0-9]|2[0-3])[0-5][0-9](?:[0-5][0-9](?:[0-9]{1,2})?)?"
 # --- element checks (the slow path, which explains a rejected segment) ---------------------------------------
 
 
+def _digits(value: str) -> bool:
+    """Only the ASCII digits 0-9: ``str.isdigit`` also accepts superscripts ("²") and other scripts' digits,
+    which X12 numbers, dates and times never hold (and which ``int`` refuses or silently converts)."""
+    return value.isascii() and value.isdigit()
+
+
 def _is_date(value: str) -> bool:
-    if not value.isdigit() or len(value) not in (6, 8, 12):
+    if not _digits(value) or len(value) not in (6, 8, 12):
         return False
     if len(value) == 6:
         value = ("20" if int(value[:2]) < 50 else "19") + value
@@ -99,7 +105,7 @@ def _is_date(value: str) -> bool:
 
 
 def _is_time(value: str) -> bool:
-    if not value.isdigit() or len(value) < 4 or len(value) == 5 or len(value) > 8:
+    if not _digits(value) or len(value) < 4 or len(value) == 5 or len(value) > 8:
         return False
     return value[:2] <= "23" and value[2:4] <= "59" and (len(value) < 6 or value[4:6] <= "59")
 
@@ -501,7 +507,7 @@ class _Hierarchy:
 
 
 def _as_int(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+    return int(text) if _digits(text) else None
 
 
 def _hl_finding(

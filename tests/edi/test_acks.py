@@ -221,9 +221,29 @@ def test_a_wrong_ge01_count_rejects_the_group_with_ak9_5() -> None:
     assert lines(inbound(po_group(purchase_order(), findings=[wrong_count])), profile())[3:-3] == [
         "AK1*PO*1234~",
         "AK2*850*0001~",
-        "AK5*A~",
+        "AK5*R~",  # agrees with the AK9: the set is sound but will not be processed, and AK905 says why
         "AK9*R*2*1*0*5~",  # declared 2 (GE01), received 1, none accepted: the group is rejected as a whole
     ]
+
+
+def test_every_set_of_a_group_rejected_as_a_whole_is_rejected_keeping_its_own_codes() -> None:
+    mismatch = Finding(Level.GROUP, "4", "GE02 99 does not match GS06 1234", segment_id="GE", value="99")
+    bad_date = Finding(Level.ELEMENT, "8", "BEG05 is not a date", segment_id="BEG", position=2, element="05")
+    group = po_group(purchase_order("0001"), purchase_order("0002", bad_date), findings=[mismatch])
+    assert lines(inbound(group), profile())[4:-3] == [
+        "AK2*850*0001~",
+        "AK5*R~",
+        "AK2*850*0002~",
+        "AK3*BEG*2**8~",
+        "AK4*5**8~",
+        "AK5*R*5~",
+        "AK9*R*2*2*0*4~",
+    ]
+
+
+def test_a_ge01_that_is_no_number_is_answered_with_the_count_received() -> None:
+    superscript = Finding(Level.GROUP, "5", "GE01 says \u00b2 sets, the group holds 1", segment_id="GE", value="\u00b2")
+    assert lines(inbound(po_group(purchase_order(), findings=[superscript])), profile())[-4] == "AK9*R*1*1*0*5~"
 
 
 @pytest.mark.parametrize(("version", "expected"), [("00401", "AK9*R*1*1*0*6~"), ("00501", "AK9*R*1*1*0*19~")])

@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hub.channels.process import process_message
+from hub.db.models import EdiInterchange
+from hub.db.session import Database
+from hub.edi.control_numbers import Kind, peek
+from hub.edi.intake import store_x12
 from tests.processes import hub_env
 
 SAMPLES = Path(__file__).with_name("samples")
@@ -67,3 +72,46 @@ def test_an_unreadable_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("orderhub: ") and "no ISA segment" in line
+
+
+def test_a_superscript_digit_in_a_date_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    text = (SAMPLES / "850_4010_one_line.x12").read_text(encoding="ascii")
+    date = text.split("BEG*", 1)[1].split("~", 1)[0].split("*")[4]
+    poisoned = tmp_path / "superscript.x12"
+    poisoned.write_bytes(text.replace(f"**{date}", f"**{date[:-1]}\u00b2", 1).encode("latin-1"))
+    result = orderhub("edi", "parse", str(poisoned), cwd=tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    first = json.loads(result.stdout)["interchanges"][0]["groups"][0]["transactions"][0]
+    assert not first["accepted"]
+    assert [(e["segment"], e["element"], e["code"]) for e in first["errors"] if e["level"] == "element"] == [
+        ("BEG", "05", "8")
+    ]
+    acked = orderhub("edi", "ack", str(poisoned), cwd=tmp_path)
+    assert acked.returncode == 0 and "AK4*5*373*8*" in acked.stdout
+
+
+def test_a_look_with_a_partner_spends_none_of_its_control_numbers(database_url: str, tmp_path: Path) -> None:
+    env = hub_env(HUB_DATA_DIR=str(tmp_path), HUB_DATABASE_URL=database_url)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hub", *args], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    partner = ["--name", "Acme", "--isa", "ZZ:ACMERETAIL", "--our-isa", "ZZ:WIDGETSUPPLY", "--version", "00401"]
+    assert run("partner", "add", "acme", *partner).returncode == 0
+    sample = str(SAMPLES / "850_4010_one_line.x12")
+    looks = [run("edi", "ack", sample, "--partner", "acme"), run("edi", "parse", sample, "--partner", "acme")]
+    assert all(look.returncode == 0 for look in looks), [look.stderr for look in looks]
+    shown_ack = looks[0].stdout
+    shown_parse = json.loads(looks[1].stdout)["acknowledgments"][0]
+    assert "*000000001*0*P*" in shown_ack and "*000000001*0*P*" in shown_parse  # as the partner's next answer
+    database = Database(database_url)
+    with database.session() as session:
+        assert [peek(session, "acme", kind) for kind in Kind] == [0, 0, 0]
+        inbox_id, _ = store_x12(session, source="cli", body=Path(sample).read_bytes(), partner_id="acme")
+    outcome = process_message(database, inbox_id)  # the real answer takes the number the looks showed
+    with database.session() as session:
+        answer = session.get(EdiInterchange, outcome.outbound[0])
+        assert answer is not None and answer.control_number == "000000001"
+    database.dispose()

@@ -130,7 +130,7 @@ EXPECTED: dict[str, tuple[str, list[str], list[list[Any]], list[Any]]] = {
         "processed",
         ["accepted"],
         [["850", "rejected", None]],
-        [(A, [("A",)], [("R", "1", "1", "0", "4")])],
+        [(A, [("R",)], [("R", "1", "1", "0", "4")])],  # the set's AK5 agrees with its group's rejection
     ),
     "samples/850_iea02_mismatch.x12": (
         "processed",

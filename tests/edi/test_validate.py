@@ -133,6 +133,18 @@ def test_a_mandatory_loop_missing_is_reported_once_with_its_first_segment():
         ("REF*DP*042", "REF*DP*042**ZZ>1>IA>2>VN>3>X", [("", "REF", 4, "04", "3", "C040")]),
         ("REF*DP*042", "REF*DP*042**QQ>1", [("", "REF", 4, "04:1", "7", "128")]),
         ("BEG*00*SA*PO12345**20240115", "BEG*00*SA*PO12345", [("", "BEG", 2, "05", "1", "373")]),
+        # Characters Python calls digits that are not X12 digits: a superscript two, Arabic-Indic and
+        # full-width digits are an invalid date, time or character of that element, never a crash.
+        ("DTM*010*20240125", "DTM*010*2024012\u00b2", [("", "DTM", 10, "02", "8", "373")]),
+        (
+            "DTM*010*20240125",
+            "DTM*010*\u0662\u0660\u0662\u0664\u0660\u0661\u0662\u0665",
+            [("", "DTM", 10, "02", "8", "373")],
+        ),
+        ("DTM*010*20240125", "DTM*010*20240125*12\u00b30", [("", "DTM", 10, "03", "9", "337")]),
+        ("DTM*010*20240125", "DTM*010*20240125*\uff11\uff12\uff13\uff10", [("", "DTM", 10, "03", "9", "337")]),
+        ("CTT*2*17", "CTT*\u00b2*17", [("", "CTT", 29, "01", "6", "354")]),
+        ("PO1*1*12*EA", "PO1*1*1\u00b2*EA", [("", "PO1", 18, "02", "6", "330")]),
     ],
 )
 def test_element_checks(old, new, expected):
@@ -238,6 +250,12 @@ def test_the_hl_hierarchy_is_numbered_in_order_and_points_at_open_levels():
     assert first[0] == ("HL", 14, "01", "7", "2")
     bad_parent = _findings(replace_once(text, "HL*4*3*I", "HL*4*9*I"))
     assert _notes(bad_parent) == [("", "HL", 17, "02", "7", "734")]
+    superscript = _findings(replace_once(text, "HL*2*1*O", "HL*\u00b2*1*O"))
+    assert ("HL", 13, "01", "7", "\u00b2") in [
+        (f.segment_id, f.position, f.element, f.code, f.value) for f in superscript
+    ]
+    superscript_parent = _findings(replace_once(text, "HL*4*3*I", "HL*4*\u00b3*I"))
+    assert _notes(superscript_parent) == [("", "HL", 17, "02", "6", "734"), ("", "HL", 17, "02", "7", "734")]
     root_zero = _findings(replace_once(text, "HL*1**S", "HL*1*0*S"))
     assert [(f.element, f.fatal) for f in root_zero] == [("02", False)]  # a warning, and no AK5 5
     ((gs08, tx),) = transactions(replace_once(text, "HL*1**S", "HL*1*0*S"))

@@ -8,13 +8,18 @@ Answers, in the order they are decided:
 * 503 when the credential's secret cannot be read (a server-side problem; the partner should retry);
 * 401 when the ``Authorization`` header is missing, of the other scheme, or wrong (compared in constant time);
 * 413 when the body is over ``HUB_WEB__MAX_BODY_BYTES``; 400 when it is empty;
-* 202 ``{"status": "accepted", "inbox_id": N}`` once the body is stored, byte for byte.
+* 202 ``{"status": "accepted", "inbox_id": N}`` once the body is stored, byte for byte;
+* 422 ``{"error": {"code": "not_x12", ...}, "inbox_id": N}`` when the body, stored all the same, holds no
+  interchange header at all.
 
 Nothing is parsed here, and the content type is not judged: ``application/edi-x12``, ``application/edi``,
 ``text/plain`` and ``application/octet-stream`` are the usual ones, and anything that authenticates is
-stored, because a file that fails to parse is answered with a TA1 or 997 later, not refused now. A partner
-may name the file (``X-Filename`` or a ``Content-Disposition`` filename) and may send an ``Idempotency-Key``:
-a repeated key is answered 200 ``{"status": "duplicate", "inbox_id": N}`` and stores nothing.
+stored. An interchange that fails its checks is answered later with a TA1 or 997, not refused now. A body
+with no ISA at all can never be answered that way (a TA1 names the interchange it answers by its ISA13,
+date and time), so it is the one thing said at once: it is kept (and fails with that reason when the worker
+reads it), and the answer is 422 naming what was found instead. A partner may name the file (``X-Filename``
+or a ``Content-Disposition`` filename) and may send an ``Idempotency-Key``: a repeated key is answered 200
+``{"status": "duplicate", "inbox_id": N}`` and stores nothing.
 """
 
 from __future__ import annotations
@@ -29,12 +34,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import Authorization
 from werkzeug.http import parse_options_header
 
-from hub.edi.intake import store_x12
+from hub.edi.intake import not_x12, store_x12
 from hub.edi.partners import InboundHttpAuth, InvalidProfile, UnknownPartner, get_partner
 from hub.errors import ConfigurationError
 from hub.secrets import resolve_secret
 from hub.web.body import read_body
-from hub.web.errors import error_response
+from hub.web.errors import error_document, error_response
 from hub.web.extension import hub_extension
 
 log = logging.getLogger(__name__)
@@ -165,4 +170,8 @@ def receive(partner_id: str) -> ResponseReturnValue:
     if not created:
         return jsonify({"status": "duplicate", "inbox_id": inbox_id}), 200
     extension.relay.submit(inbox_id)
+    unreadable = not_x12(body)
+    if unreadable is not None:
+        message = f"stored as inbox message {inbox_id}, but it is not X12 ({unreadable}): no TA1 or 997 will follow"
+        return jsonify(error_document(422, "not_x12", message) | {"inbox_id": inbox_id}), 422
     return jsonify({"status": "accepted", "inbox_id": inbox_id}), 202

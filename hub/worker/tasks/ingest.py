@@ -1,7 +1,15 @@
-"""Intake tasks: parse stored messages, republish forgotten ones, pull from channels on a schedule."""
+"""Intake tasks: parse stored messages, republish forgotten ones, pull from channels on a schedule.
+
+A message never takes its neighbours down: ``process_message`` ends any message whose processing raises
+(failed, with the error), and ``parse_many`` goes on with the rest of its chunk whatever one message does,
+handing a transient failure to ``hub.ingest.parse`` and logging anything else (the database gone, say: the
+message stays received and the sweep publishes it again). Every processing counts one attempt before it
+starts, so a message that keeps failing, or that kills its worker, is given up after ``MAX_ATTEMPTS``.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -19,6 +27,7 @@ from hub.worker.relay import publish_and_mark, queue_depth
 UNPUBLISHED_GRACE = timedelta(seconds=30)  # a relay normally publishes within milliseconds
 LOST_IN_BROKER = timedelta(minutes=10)  # published but still unprocessed: the broker lost it (or a worker died)
 MAX_ATTEMPTS = 20
+log = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -57,13 +66,22 @@ def parse_many(self: HubTask, inbox_ids: list[int]) -> int:
     done = 0
     for inbox_id in inbox_ids:
         try:
-            _send_answers(self, process_message(self.runtime.database, inbox_id))
-            done += 1
-        except MessageNotFound:
-            continue
-        except TransientError as exc:
-            parse.apply_async(args=[inbox_id], countdown=exc.retry_after or 5)
+            done += _parse_one(self, inbox_id)
+        except Exception:  # not the message's doing (process_message contains that): the next may fare better
+            log.exception("inbox message %s was left for the sweep", inbox_id)
     return done
+
+
+def _parse_one(task: HubTask, inbox_id: int) -> int:
+    try:
+        outcome = process_message(task.runtime.database, inbox_id)
+    except MessageNotFound:
+        return 0
+    except TransientError as exc:
+        parse.apply_async(args=[inbox_id], countdown=exc.retry_after or 5)
+        return 0
+    _send_answers(task, outcome)
+    return 1
 
 
 @shared_task(bind=True, base=HubTask, name="hub.ingest.sweep")

@@ -12,8 +12,11 @@ from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from hub.channels.process import process_message
+from hub.db.models import EdiInterchange
 from hub.db.session import Database
 from hub.edi.transports.http_endpoint import clear_credential_cache
 from hub.web.app import create_app
@@ -86,11 +89,27 @@ def test_a_posted_interchange_is_stored_byte_for_byte(endpoint: Endpoint, conten
     assert "authorization" not in message.headers and message.headers["content-type"] == content_type
 
 
-def test_anything_that_authenticates_is_stored_even_if_it_is_not_x12(endpoint: Endpoint) -> None:
+def test_a_body_that_is_not_x12_is_stored_failed_and_told_at_once_that_no_ta1_will_come(endpoint: Endpoint) -> None:
     body = b'{"this": "is json, not X12"}'
     answer = endpoint.post("acme", body, {**bearer(), "Content-Type": "application/json"})
-    assert answer.status_code == 202
-    assert [m.body for m in inbox(endpoint.database)] == [body]  # answered later by a TA1/997, never lost
+    [message] = inbox(endpoint.database)
+    assert message.body == body  # never lost
+    # No ISA: there is no ISA13, date or time for a TA1 to name, so the sender hears it now, not later.
+    assert answer.status_code == 422
+    assert answer.json()["inbox_id"] == message.id
+    error = answer.json()["error"]
+    assert error["code"] == "not_x12" and "no ISA segment" in error["message"] and "no TA1 or 997" in error["message"]
+    outcome = process_message(endpoint.database, message.id)
+    assert outcome.status == "failed" and "not X12: no ISA segment in 28 bytes" in outcome.detail
+    assert outcome.outbound == ()
+    with endpoint.database.session() as session:
+        assert session.scalars(select(EdiInterchange)).all() == []
+
+
+def test_an_interchange_that_fails_its_checks_is_accepted_now_and_answered_later(endpoint: Endpoint) -> None:
+    broken = ISA.replace("IEA*1*", "IEA*7*")  # a wrong group count: TA1 021, from the worker
+    answer = endpoint.post("acme", broken.encode(), bearer())
+    assert answer.status_code == 202 and answer.json()["status"] == "accepted"
 
 
 def test_basic_authentication(endpoint: Endpoint) -> None:
@@ -141,7 +160,8 @@ def test_bodies_over_the_limit_and_empty_bodies_are_refused(endpoint: Endpoint) 
     empty = endpoint.post("acme", b"", bearer())
     assert empty.status_code == 400 and empty.json()["error"]["code"] == "empty_body"
     assert inbox(endpoint.database) == []
-    assert endpoint.post("acme", b"I" * 4096, bearer()).status_code == 202  # exactly at the limit
+    at_limit = ISA.encode().ljust(4096, b"\n")  # an interchange and blank lines, exactly at the limit
+    assert endpoint.post("acme", at_limit, bearer()).status_code == 202
 
 
 def test_an_idempotency_key_makes_a_resend_a_duplicate(endpoint: Endpoint) -> None:
