@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.canonical import Order, OrderStatus, Refund, Shipment
-from hub.db.models import ComplianceRequest, InboxMessage, OrderEvent, OrderRecord
+from hub.channels.redaction import REDACTING_TOPICS, check_shop, redact
+from hub.db.models import ChannelAccount, ComplianceRequest, InboxMessage, OrderEvent, OrderRecord
 from hub.db.models.base import as_utc, utcnow
 from hub.oms.cancellation import cancel_for_channel
 from hub.orders.store import add_order, find_record, record_event, replace_order
@@ -122,13 +123,22 @@ COMPLIANCE_DEADLINE = timedelta(days=30)
 
 
 def record_compliance(session: Session, message: InboxMessage, payload: Any) -> Applied:
-    """Keep a privacy request with its deadline; redaction requests are carried out at once."""
+    """Keep a privacy request with its deadline; redaction requests are carried out at once.
+
+    The request must name the account's own shop (MappingInputError otherwise, which fails the message and
+    records nothing): the topic header is not signed, and the body alone says whose data is meant."""
     existing = session.scalars(
         select(ComplianceRequest).where(ComplianceRequest.inbox_message_id == message.id)
     ).first()
     if existing is not None:
         return Applied("duplicate")
     subject = payload if isinstance(payload, dict) else {}
+    settings = session.scalars(
+        select(ChannelAccount.settings).where(
+            ChannelAccount.channel == message.channel, ChannelAccount.account == message.account
+        )
+    ).first()
+    check_shop(settings or {}, subject, message.topic or "", message.account)
     request = ComplianceRequest(
         channel=message.channel,
         account=message.account,
@@ -139,9 +149,7 @@ def record_compliance(session: Session, message: InboxMessage, payload: Any) -> 
     )
     session.add(request)
     session.flush()
-    if message.topic in ("customers/redact", "shop/redact"):
-        from hub.channels.redaction import redact
-
-        redacted = redact(session, message.channel, message.account, message.topic, subject, f"inbox:{message.id}")
-        request.status, request.done_at, request.outcome = "done", utcnow(), f"redacted {redacted} order(s)"
+    if message.topic in REDACTING_TOPICS:
+        done = redact(session, message.channel, message.account, message.topic or "", subject, f"inbox:{message.id}")
+        request.status, request.done_at, request.outcome = "done", utcnow(), done.describe()
     return Applied("recorded")

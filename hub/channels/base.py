@@ -12,22 +12,30 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hub.channels.accounts import AccountContext
-from hub.channels.verifiers import InboundRequest, Verifier
+from hub.channels.limits import MAX_TOPIC_LENGTH
+from hub.channels.verifiers import InboundRequest, Verifier, epoch_seconds
+
+if TYPE_CHECKING:
+    from hub.channels.shapes import Shape
+
+MAX_INSTANT_LENGTH = 64
+MAX_DEDUPE_KEY_LENGTH = 255  # inbox_messages.dedupe_key
 
 
 def parse_instant(value: Any) -> datetime | None:
     """An ISO 8601 time from a channel (``Z`` or an offset; none means UTC) as an aware UTC datetime, or None
     when it is missing or unreadable. Channels' own clocks become watermarks, so they are normalised here."""
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or len(value) > MAX_INSTANT_LENGTH:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # a time at the edge of the calendar ("0001-01-01T00:00+01:00") has no UTC equivalent: OverflowError
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class Action(StrEnum):
@@ -63,28 +71,36 @@ class Channel:
     event_id_headers: ClassVar[tuple[str, ...]] = ()  # delivery/event id headers, most specific first
     triggered_at_headers: ClassVar[tuple[str, ...]] = ()
     topics: ClassVar[dict[str, Topic]] = {}
+    # For a topic named outside the signature (a header): the shape its body must have (hub.channels.shapes).
+    shapes: ClassVar[dict[str, Shape]] = {}
     pulls: ClassVar[bool] = False  # has pull(): scheduled polling or reconciliation
 
     # -- the webhook request (runs in the web process: headers only, never the body's content) --
 
     def webhook_topic(self, request: InboundRequest) -> str | None:
-        return request.header(*self.topic_headers) if self.topic_headers else None
+        """The topic header, cut to what the inbox keeps (a topic that long names nothing the hub handles)."""
+        topic = request.header(*self.topic_headers) if self.topic_headers else None
+        return topic[:MAX_TOPIC_LENGTH] if topic else None
 
     def dedupe_key(self, request: InboundRequest, topic: str | None) -> str:
         """The channel's delivery or event id, prefixed by topic (one merchant action can fire several topics
-        with the same event id); without one, a hash of the body, so byte-identical retries still collapse."""
+        with the same event id); without one, a hash of the body, so byte-identical retries still collapse.
+        A key longer than the inbox keeps is kept as its hash, so it still identifies the delivery."""
         event_id = request.header(*self.event_id_headers) if self.event_id_headers else None
         if event_id:
-            return f"{topic}:{event_id}" if topic else event_id
+            key = f"{topic}:{event_id}" if topic else event_id
+            if len(key) <= MAX_DEDUPE_KEY_LENGTH:
+                return key
+            return "id-sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
         return "sha256:" + hashlib.sha256(request.body).hexdigest()
 
     def triggered_at(self, request: InboundRequest) -> datetime | None:
+        """The channel's own time of the event, from epoch seconds or ISO 8601; None when unreadable (it is
+        informative only and never refuses a delivery)."""
         value = request.header(*self.triggered_at_headers) if self.triggered_at_headers else None
-        if value and value.isdigit():
-            try:
-                return datetime.fromtimestamp(int(value), tz=UTC)
-            except (ValueError, OverflowError):
-                return None
+        if value and value.strip().isdigit():
+            seconds = epoch_seconds(value)
+            return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
         return parse_instant(value)
 
     def accepts_unsigned(self, request: InboundRequest) -> bool:
@@ -92,6 +108,12 @@ class Channel:
         return False
 
     # -- in the worker: the parsed payload --
+
+    def check_body(self, topic: str, payload: Any) -> None:
+        """Raise MappingInputError when the body is not what ``topic`` says (see ``shapes``)."""
+        shape = self.shapes.get(topic)
+        if shape is not None:
+            shape.check(topic, payload)
 
     def payload_topic(self, payload: Any) -> str | None:
         """The topic, for channels that put it in the body rather than a header."""

@@ -5,7 +5,6 @@ The worker and ``orderhub normalize`` both call ``normalize``: what the command 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +12,7 @@ from pydantic import ValidationError
 
 from hub.canonical import CanonicalModel, Order, Refund, Shipment
 from hub.channels.base import Action, Channel
+from hub.channels.limits import load_json
 from hub.mapping import MappingInputError, load_mapping
 from hub.mapping.loader import invalid_document
 from hub.mapping.paths import read_path
@@ -46,12 +46,12 @@ class Normalized:
 
 
 def parse_body(body: bytes) -> Any:
+    """The body as JSON data, within the limits of ``hub.channels.limits`` (depth, number sizes)."""
     try:
-        return json.loads(body.decode("utf-8-sig"))
+        text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise MappingInputError(f"body is not UTF-8 text (byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise MappingInputError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    return load_json(text)
 
 
 def normalize(channel: Channel, topic: str | None, body: bytes) -> Normalized:
@@ -63,6 +63,8 @@ def normalize(channel: Channel, topic: str | None, body: bytes) -> Normalized:
     spec = channel.topics.get(topic)
     if spec is None:
         return Normalized(topic, Action.IGNORE, payload=payload, note=f"{channel.name} topic {topic!r} is not handled")
+    if spec.action is not Action.IGNORE:
+        channel.check_body(topic, payload)  # a topic the signature does not cover is believed only if the body agrees
     if spec.action in DOCUMENT_OF:
         return Normalized(
             topic, spec.action, (_document(spec.action, spec.mapping, spec.canonical_at, payload),), payload=payload

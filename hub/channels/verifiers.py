@@ -40,6 +40,36 @@ class InboundRequest:
         return None
 
 
+# Bounds on the headers a verifier reads. Every value is checked before it is used, so a malformed header is a
+# refusal (401) like any other bad signature, never an exception: a signature is base64 or hex of a 32-byte MAC
+# (a Standard Webhooks header may list several), an id is a short token, a timestamp is at most 13 ASCII digits
+# (epoch milliseconds; 11 or fewer are seconds).
+MAX_SIGNATURE_LENGTH = 256
+MAX_SIGNATURE_LIST_LENGTH = 2048
+MAX_ID_LENGTH = 200
+MAX_STAMP_DIGITS = 13
+SECONDS_DIGITS = 11
+
+
+def epoch_seconds(stamp: str) -> float | None:
+    """Epoch seconds from ASCII digits (more than 11 digits: milliseconds); None for anything else."""
+    text = stamp.strip()
+    if not 0 < len(text) <= MAX_STAMP_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) / (1000 if len(text) > SECONDS_DIGITS else 1)
+
+
+def bounded_header(request: InboundRequest, names: Sequence[str], max_length: int) -> str | None:
+    """The header, or None when it is absent; SignatureInvalid when it is longer than ``max_length`` or holds
+    anything but printable ASCII (no signature scheme here sends other characters)."""
+    value = request.header(*names)
+    if value is None:
+        return None
+    if len(value) > max_length or not (value.isascii() and value.isprintable()):
+        raise SignatureInvalid(f"malformed {names[0]} header")
+    return value
+
+
 class Verifier(Protocol):
     def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
         """Return if ``request`` is signed by one of ``secrets``; raise SignatureInvalid otherwise."""
@@ -64,7 +94,7 @@ class BodyHmac:
     headers: tuple[str, ...]
 
     def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
-        given = request.header(*self.headers)
+        given = bounded_header(request, self.headers, MAX_SIGNATURE_LENGTH)
         if not given:
             raise SignatureInvalid(f"missing signature header {self.headers[0]}")
         if not _matches_any(given, secrets, request.body):
@@ -82,11 +112,15 @@ class StandardWebhooks:
     raw_secret: bool = False
 
     def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
-        if not all(request.header(name) for name in ("webhook-id", "webhook-timestamp", "webhook-signature")):
-            raise SignatureInvalid("missing webhook-id, webhook-timestamp or webhook-signature header")
         headers = {
-            name: request.header(name) or "" for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+            "webhook-id": bounded_header(request, ("webhook-id",), MAX_ID_LENGTH) or "",
+            "webhook-timestamp": bounded_header(request, ("webhook-timestamp",), MAX_STAMP_DIGITS) or "",
+            "webhook-signature": bounded_header(request, ("webhook-signature",), MAX_SIGNATURE_LIST_LENGTH) or "",
         }
+        if not all(headers.values()):
+            raise SignatureInvalid("missing webhook-id, webhook-timestamp or webhook-signature header")
+        if epoch_seconds(headers["webhook-timestamp"]) is None:
+            raise SignatureInvalid("webhook-timestamp is not a time in epoch seconds")
         reasons = set()
         for secret in secrets:
             try:
@@ -116,14 +150,13 @@ class WalmartSignature:
     tolerance_seconds: int = 300
 
     def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
-        signature = request.header("wm_sec.signature", "wm-sec.signature")
-        stamp = request.header("wm_sec.timestamp", "wm-sec.timestamp")
+        signature = bounded_header(request, ("wm_sec.signature", "wm-sec.signature"), MAX_SIGNATURE_LENGTH)
+        stamp = bounded_header(request, ("wm_sec.timestamp", "wm-sec.timestamp"), MAX_STAMP_DIGITS + 2)
         if not signature or not stamp:
             raise SignatureInvalid("missing WM_SEC.SIGNATURE or WM_SEC.TIMESTAMP header")
-        try:
-            seconds = int(stamp) / (1000 if len(stamp.strip()) > 11 else 1)
-        except ValueError:
-            raise SignatureInvalid("WM_SEC.TIMESTAMP is not a number") from None
+        seconds = epoch_seconds(stamp)
+        if seconds is None:
+            raise SignatureInvalid("WM_SEC.TIMESTAMP is not a time in epoch seconds or milliseconds")
         if abs(request.received_at - seconds) > self.tolerance_seconds:
             raise SignatureInvalid("WM_SEC.TIMESTAMP is outside the replay window")
         target = f"{request.path}?{request.query}" if request.query else request.path

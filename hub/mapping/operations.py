@@ -26,9 +26,11 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from hub.mapping.errors import MappingInputError
 from hub.mapping.functions import decimal_text, get_function, to_decimal
+from hub.mapping.functions.core import shown
 from hub.mapping.paths import parse_path, read_parts
 
 Coercion = Literal["string", "integer", "decimal", "boolean"]
+MAX_INTEGER_DIGITS = 18  # `as: integer` gives a quantity or a count: it must fit a 64-bit column
 
 
 Fn = Callable[[Any, Any], Any]  # compiled operation: (input root, current item) -> value or None
@@ -177,7 +179,7 @@ class Lookup(Operation):
             if text in table:
                 return table[text]
             if strict:
-                raise MappingInputError(f"{key!r} is not one of {', '.join(map(repr, table))}")
+                raise MappingInputError(f"{shown(key)} is not one of {', '.join(map(repr, table))}")
             return None
 
         return lookup
@@ -200,12 +202,13 @@ class DateOp(Operation):
         try:
             parsed = self._parse(raw)
         except (ValueError, OverflowError, TypeError) as exc:
-            raise MappingInputError(f"{raw!r} is not a date/time: {exc}") from None
+            reason = f": {exc}" if len(str(exc)) <= 80 else ""  # some reasons repeat the whole input
+            raise MappingInputError(f"{shown(raw)} is not a date/time{reason}") from None
         if self.date_only:
             return parsed.date().isoformat()
         if parsed.tzinfo is None:
             if self.assume_tz is None:
-                raise MappingInputError(f"{raw!r} has no time zone and the mapping gives no assume_tz")
+                raise MappingInputError(f"{shown(raw)} has no time zone and the mapping gives no assume_tz")
             try:
                 parsed = parsed.replace(tzinfo=ZoneInfo(self.assume_tz))
             except ZoneInfoNotFoundError:
@@ -235,10 +238,10 @@ class Sum(Operation):
                 for item in value if isinstance(value, list) else [value]:
                     try:
                         number = to_decimal(item)
+                        if number is not None:
+                            total, seen = total + number, True
                     except ValueError as exc:
                         raise MappingInputError(str(exc)) from None
-                    if number is not None:
-                        total, seen = total + number, True
             return decimal_text(total) if seen else None
 
         return total_of
@@ -296,6 +299,8 @@ class Call(Operation):
                 return function(*values, **options)
             except ValueError as exc:
                 raise MappingInputError(f"{name}: {exc}") from None
+            except ArithmeticError as exc:  # decimal overflow or precision, float overflow: numbers too big
+                raise MappingInputError(f"{name}: the numbers are out of range ({type(exc).__name__})") from None
 
         return call
 
@@ -455,13 +460,15 @@ def coerce(value: Any, kind: Coercion) -> Any:
             number = to_decimal(value)
             return None if number is None else decimal_text(number)
         if kind == "integer":
-            if isinstance(value, str) and value.isdigit() and value.isascii():
+            if isinstance(value, str) and value.isdigit() and value.isascii() and len(value) <= MAX_INTEGER_DIGITS:
                 return int(value)
             number = to_decimal(value)
             if number is None:
                 return None
             if number != number.to_integral_value():
-                raise ValueError(f"{value!r} is not a whole number")
+                raise ValueError(f"{shown(value)} is not a whole number")
+            if number.adjusted() >= MAX_INTEGER_DIGITS:
+                raise ValueError(f"{shown(value)} has more than {MAX_INTEGER_DIGITS} digits")
             return int(number)
         if isinstance(value, bool):
             return value
@@ -470,6 +477,6 @@ def coerce(value: Any, kind: Coercion) -> Any:
             return True
         if text in ("false", "0", "no"):
             return False
-        raise ValueError(f"{value!r} is not a boolean")
+        raise ValueError(f"{shown(value)} is not a boolean")
     except ValueError as exc:
         raise MappingInputError(str(exc)) from None

@@ -116,6 +116,7 @@ def hub(receiver: Receiver, fake: FakeShopify, monkeypatch: pytest.MonkeyPatch) 
         webhook_secrets=["env:SHOPIFY_SECRET", "env:SHOPIFY_OLD_SECRET"],
         base_url=fake.base_url,
         access_token="env:SHOPIFY_TOKEN",
+        shop_domain="northwind-goods.myshopify.com",  # base_url is the fake's: the shop is named here
     )
     return receiver
 
@@ -321,10 +322,8 @@ def test_compliance_requests_are_recorded_and_redaction_removes_pii(hub: Receive
     assert requests_["customers/data_request"].subject["orders_requested"] == [int(ORDER_ID)]
     due = as_utc(requests_["customers/data_request"].due_at)
     assert due is not None and due - datetime.now(UTC) > timedelta(days=29)
-    assert (requests_["customers/redact"].status, requests_["customers/redact"].outcome) == (
-        "done",
-        "redacted 1 order(s)",
-    )
+    assert requests_["customers/redact"].status == "done"
+    assert (requests_["customers/redact"].outcome or "").startswith("redacted 1 order(s), emptied 1 inbox message(s)")
     _, named, named_events = stored(hub)
     assert named.customer is None and named.notes is None and named.attributes == {}
     assert named.ship_to is not None and named.ship_to.model_dump(exclude_none=True) == {"country": "US"}
@@ -338,7 +337,7 @@ def test_compliance_requests_are_recorded_and_redaction_removes_pii(hub: Receive
     deliver_and_process(hub, "shop/redact", sample("shop_redact"), "evt-c2")
     with hub.database.session() as session:
         shop = session.scalars(select(ComplianceRequest).where(ComplianceRequest.topic == "shop/redact")).one()
-    assert (shop.status, shop.outcome) == ("done", "redacted 2 order(s)")
+    assert shop.status == "done" and (shop.outcome or "").startswith("redacted 2 order(s)")
     assert stored(hub, "5620117831903")[1].customer is None
 
 

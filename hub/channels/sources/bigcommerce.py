@@ -23,6 +23,7 @@ from typing import Any
 
 from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic
+from hub.channels.limits import describe, numeric_id, text_value
 from hub.channels.paging import keyset_pages
 from hub.channels.verifiers import StandardWebhooks
 from hub.mapping import MappingInputError
@@ -48,13 +49,17 @@ class BigCommerce(Channel):
 
     def payload_topic(self, payload: Any) -> str | None:
         scope = payload.get("scope") if isinstance(payload, dict) else None
-        return scope if isinstance(scope, str) and scope else None
+        return None if scope is None else text_value(scope, "scope")
 
     def reference(self, topic: str, payload: Any) -> dict[str, Any]:
         data = payload.get("data") if isinstance(payload, dict) else None
-        order_id = _order_id(data.get("id") if isinstance(data, dict) else None)
+        value = data.get("id") if isinstance(data, dict) else None
+        order_id = _order_id(value)
         if order_id is None:
-            raise MappingInputError(f"{topic} event has no order id", source="data.id")
+            found = "none" if value is None else describe(value)
+            raise MappingInputError(
+                f"{topic} event has no order id (a positive whole number; found {found})", source="data.id"
+            )
         return {"order_id": order_id}
 
     def read_back(self, reference: dict[str, Any], account: AccountContext) -> Pulled:
@@ -131,14 +136,8 @@ class _Api:
 
 
 def _order_id(value: Any) -> int | None:
-    """A positive integer order id, from a JSON number or digits; anything else (paths included) is None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return int(value)
-    return None
+    """A positive integer order id, from a JSON number or ASCII digits; anything else (paths included) is None."""
+    return numeric_id(value)
 
 
 def _rfc2822(value: str) -> datetime | None:

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic
+from hub.channels.limits import is_ascii_digits, text_value
 from hub.channels.paging import keyset_pages
 from hub.channels.verifiers import StandardWebhooks
 from hub.errors import ConfigurationError
@@ -30,6 +31,7 @@ from hub.sdk.errors import PermanentError
 READ_BACK = Topic(Action.READ_BACK)
 PAGE_SIZE = 100  # Etsy's maximum limit
 OUTSIDE = "resource_url outside the account's API base"
+MAX_URL_LENGTH = 2048
 
 
 class Etsy(Channel):
@@ -46,12 +48,14 @@ class Etsy(Channel):
 
     def payload_topic(self, payload: Any) -> str | None:
         event = payload.get("event_type") if isinstance(payload, dict) else None
-        return event if isinstance(event, str) and event else None
+        return None if event is None else text_value(event, "event_type")
 
     def reference(self, topic: str, payload: Any) -> dict[str, Any]:
         url = payload.get("resource_url") if isinstance(payload, dict) else None
         if not isinstance(url, str) or not url.strip():
             raise MappingInputError(f"{topic} event has no resource_url", source="resource_url")
+        if len(url) > MAX_URL_LENGTH:
+            raise MappingInputError(f"resource_url is longer than {MAX_URL_LENGTH} characters")
         return {"resource_url": url.strip()}
 
     def read_back(self, reference: dict[str, Any], account: AccountContext) -> Pulled:
@@ -62,7 +66,7 @@ class Etsy(Channel):
     def pull(self, account: AccountContext, since: datetime | None) -> Iterator[Pulled]:
         """The shop's receipts by update time, oldest first, read by keyset (hub.channels.paging)."""
         shop_id = str(account.setting("shop_id")).strip()
-        if not shop_id.isdigit():
+        if not is_ascii_digits(shop_id):
             raise ConfigurationError(f"etsy account {account.account}: shop_id must be Etsy's numeric shop id")
 
         def fetch(modified_since: datetime | None, page: int) -> list[Pulled]:

@@ -7,7 +7,9 @@ account's watermark from ``orders.json``; each order version is stored like a we
 
 Account settings: ``base_url`` (``https://SHOP.myshopify.com/admin/api/2025-10``), ``access_token`` (a
 secret reference, sent as ``X-Shopify-Access-Token``) and ``webhook_secrets`` (the app's client secret; two
-during a rotation).
+during a rotation). The shop is known from ``base_url``'s host (``SHOP.myshopify.com``), or from the optional
+``shop_domain`` (and ``shop_id``) settings when the API is reached another way; a redaction request is carried
+out only when the shop it names is the account's (``hub.channels.redaction``).
 """
 
 from __future__ import annotations
@@ -22,12 +24,43 @@ import requests
 
 from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic, parse_instant
+from hub.channels.shapes import Shape
 from hub.channels.verifiers import BodyHmac
 from hub.sdk.errors import PermanentError
 
 ORDER = Topic(Action.ORDER, "shopify/order")
 SHIPMENT = Topic(Action.SHIPMENT, "shopify/fulfillment")
 PAGE_SIZE = 250  # the most orders.json returns per page
+
+# What each topic's body must look like (hub.channels.shapes): X-Shopify-Topic is not signed, the body is.
+# An order names no order_id (refunds and fulfillments do); a refund has refund lines and no line_items; a
+# compliance request names the shop, and only the customer requests name a customer or orders.
+ORDER_SHAPE = Shape(
+    "a Shopify order", {"id": "id", "line_items": "list", "created_at": "instant"}, forbidden=("order_id",)
+)
+REFUND_SHAPE = Shape(
+    "a Shopify refund", {"id": "id", "order_id": "id", "refund_line_items": "list"}, forbidden=("line_items",)
+)
+FULFILLMENT_SHAPE = Shape(
+    "a Shopify fulfillment", {"id": "id", "order_id": "id", "line_items": "list", "status": "text"}
+)
+SHOP = {"shop_id": "id", "shop_domain": "text"}
+CUSTOMER_KEYS = ("customer", "orders_to_redact", "orders_requested", "data_request")
+SHAPES = {
+    "orders/cancelled": ORDER_SHAPE.requiring("a cancelled Shopify order", cancelled_at="instant"),
+    "refunds/create": REFUND_SHAPE,
+    "fulfillments/create": FULFILLMENT_SHAPE,
+    "fulfillments/update": FULFILLMENT_SHAPE,
+    "customers/data_request": Shape(
+        "a customers/data_request request", {**SHOP, "customer": "object", "orders_requested": "ids"}
+    ),
+    "customers/redact": Shape(
+        "a customers/redact request",
+        {**SHOP, "customer": "object", "orders_to_redact": "ids"},
+        forbidden=("orders_requested", "data_request"),
+    ),
+    "shop/redact": Shape("a shop/redact request", SHOP, forbidden=CUSTOMER_KEYS),
+}
 
 
 class Shopify(Channel):
@@ -51,6 +84,10 @@ class Shopify(Channel):
         "customers/redact": Topic(Action.COMPLIANCE),
         "shop/redact": Topic(Action.COMPLIANCE),
         "app/uninstalled": Topic(Action.IGNORE),
+    }
+    shapes = {
+        **{topic: ORDER_SHAPE for topic, spec in topics.items() if spec is ORDER},
+        **SHAPES,
     }
     pulls = True
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from hub.channels.base import Action, Channel, Topic
+from hub.channels.limits import describe, text_value
 from hub.channels.verifiers import StandardWebhooks
+from hub.mapping import MappingInputError
 
 ORDER = Topic(Action.ORDER, canonical_at="data")
 
@@ -23,4 +25,7 @@ class Standard(Channel):
     topics = {"order.created": ORDER, "order.updated": ORDER, "order.cancelled": ORDER}
 
     def payload_topic(self, payload: Any) -> str | None:
-        return payload.get("type") if isinstance(payload, dict) else None
+        if not isinstance(payload, dict):
+            raise MappingInputError(f"the event must be a JSON object, found {describe(payload)}", source="$")
+        kind = payload.get("type")
+        return None if kind is None else text_value(kind, "type")

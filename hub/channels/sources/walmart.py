@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,14 +25,17 @@ from urllib.parse import quote
 
 from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic
+from hub.channels.limits import describe, text_value
 from hub.channels.oauth import Grant, TokenCache, request_token
-from hub.channels.verifiers import InboundRequest, WalmartSignature
+from hub.channels.verifiers import InboundRequest, WalmartSignature, epoch_seconds
 from hub.mapping import MappingInputError
 from hub.sdk.errors import PermanentError
 
 SERVICE_NAME = "Walmart Marketplace"
 ORDERS_PER_PAGE = 100
+MAX_EPOCH_MILLIS = 253_402_300_800_000  # 10000-01-01T00:00:00Z
 READ_BACK = Topic(Action.READ_BACK)
+PURCHASE_ORDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 
 _tokens = TokenCache()
 
@@ -67,15 +71,23 @@ def order_version(order: dict[str, Any]) -> str:
 
 
 def last_changed(order: dict[str, Any]) -> datetime | None:
-    """The newest line status date (epoch milliseconds), else the order date."""
+    """The newest line status date (epoch milliseconds), else the order date; None when there is no usable one."""
     stamps: list[float] = []
-    lines = (order.get("orderLines") or {}).get("orderLine") or []
+    holder = order.get("orderLines")
+    lines = holder.get("orderLine") if isinstance(holder, dict) else None
     for line in lines if isinstance(lines, list) else []:
-        if isinstance(line, dict) and isinstance(line.get("statusDate"), int | float):
-            stamps.append(float(line["statusDate"]))
-    if not stamps and isinstance(order.get("orderDate"), int | float):
-        stamps.append(float(order["orderDate"]))
+        if isinstance(line, dict):
+            stamps.extend(_millis(line.get("statusDate")))
+    if not stamps:
+        stamps.extend(_millis(order.get("orderDate")))
     return datetime.fromtimestamp(max(stamps) / 1000, tz=UTC) if stamps else None
+
+
+def _millis(value: Any) -> list[float]:
+    """An epoch-milliseconds date between 1970 and 9999 as a one-item list; [] for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return []
+    return [float(value)] if 0 <= value < MAX_EPOCH_MILLIS else []
 
 
 def pulled_order(order: Any) -> Pulled:
@@ -84,6 +96,16 @@ def pulled_order(order: Any) -> Pulled:
     body = json.dumps(order, sort_keys=True).encode()
     key = f"order:{order['purchaseOrderId']}:{order_version(order)}"
     return Pulled(topic="order", key=key, body=body, updated_at=last_changed(order))
+
+
+def purchase_order_id(value: Any, path: str) -> str:
+    """Walmart's purchase order number: digits (as text or a JSON number) or a short token of letters,
+    digits and dashes; it goes into the read-back URL, so nothing else is accepted."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return str(value)
+    if isinstance(value, str) and PURCHASE_ORDER_ID.fullmatch(value.strip()):
+        return value.strip()
+    raise MappingInputError(f"purchaseOrderId must be an order number, found {describe(value)}", source=path)
 
 
 class Walmart(Channel):
@@ -104,22 +126,20 @@ class Walmart(Channel):
 
     def triggered_at(self, request: InboundRequest) -> datetime | None:
         stamp = request.header("wm_sec.timestamp", "wm-sec.timestamp")
-        if not stamp or not stamp.strip().isdigit():
-            return None
-        value = int(stamp.strip())
-        return datetime.fromtimestamp(value / 1000 if len(stamp.strip()) > 11 else value, tz=UTC)
+        seconds = epoch_seconds(stamp) if stamp else None
+        return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
 
     def payload_topic(self, payload: Any) -> str | None:
         source = payload.get("source") if isinstance(payload, dict) else None
         event_type = source.get("eventType") if isinstance(source, dict) else None
-        return event_type if isinstance(event_type, str) and event_type else None
+        return None if event_type is None else text_value(event_type, "source.eventType")
 
     def reference(self, topic: str, payload: Any) -> dict[str, Any]:
         inner = payload.get("payload") if isinstance(payload, dict) else None
         order_id = inner.get("purchaseOrderId") if isinstance(inner, dict) else None
-        if not order_id:
+        if order_id is None or order_id == "":
             raise MappingInputError(f"the {topic} event names no purchase order", source="payload.purchaseOrderId")
-        return {"purchase_order_id": str(order_id)}
+        return {"purchase_order_id": purchase_order_id(order_id, "payload.purchaseOrderId")}
 
     def read_back(self, reference: dict[str, Any], account: AccountContext) -> Pulled:
         order_id = str(reference.get("purchase_order_id") or "")

@@ -24,10 +24,14 @@ from typing import Any
 from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic
 from hub.channels.paging import keyset_pages
+from hub.channels.shapes import Shape
 from hub.channels.verifiers import BodyHmac, InboundRequest
 from hub.sdk.errors import PermanentError
 
 ORDER = Topic(Action.ORDER, "woocommerce/order")
+# X-WC-Webhook-Topic is not signed: an order topic's body must be an order (hub.channels.shapes), not a
+# product, a customer or a coupon that some other webhook of the shop delivered.
+ORDER_SHAPE = Shape("a WooCommerce order", {"id": "id", "status": "text", "line_items": "list"})
 SIGNATURE_HEADER = "x-wc-webhook-signature"
 PING = re.compile(rb"webhook_id=\d{1,20}")
 PAGE_SIZE = 100  # WooCommerce's maximum per_page
@@ -48,6 +52,7 @@ class WooCommerce(Channel):
         "order.deleted": Topic(Action.IGNORE),
         "order": ORDER,  # an order read by pull()
     }
+    shapes = {topic: ORDER_SHAPE for topic, spec in topics.items() if spec is ORDER}
     pulls = True
 
     def accepts_unsigned(self, request: InboundRequest) -> bool:

@@ -13,6 +13,8 @@ def bigcommerce_id(value: Any) -> str | None:
     """An id BigCommerce writes as 0 when there is none (guest customer, product without variant) -> text."""
     if value is None or isinstance(value, bool):
         return None
+    if not isinstance(value, str | int):
+        raise ValueError(f"expected an id, found {type(value).__name__}")
     text = str(value).strip()
     return None if text in ("", "0") else text
 

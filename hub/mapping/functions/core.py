@@ -8,20 +8,44 @@ from typing import Any
 
 from hub.mapping.functions.registry import mapping_function
 
+# The numbers an order can hold: amounts, quantities, rates, epoch times. Anything past these is a broken or
+# hostile input, and refused here because Decimal would carry it on: "1e999999999" formats as a billion digits
+# and overflows the first sum.
+MAX_WHOLE_DIGITS = 24
+MAX_DECIMAL_PLACES = 24
+
 
 def to_decimal(value: Any) -> Decimal | None:
-    """Decimal from a JSON number or numeric string; floats go through their shortest repr."""
+    """Decimal from a JSON number or numeric string; floats go through their shortest repr. ValueError for
+    anything else, and for numbers beyond ``MAX_WHOLE_DIGITS`` digits or ``MAX_DECIMAL_PLACES`` places."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, found {value!r}")
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise ValueError(f"expected a number, found {shown(value)}")
+    if isinstance(value, str) and len(value) > MAX_WHOLE_DIGITS + MAX_DECIMAL_PLACES + 8:
+        raise ValueError(f"expected a number, found text {len(value)} characters long")
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError(f"expected a number, found {value!r}") from None
+        raise ValueError(f"expected a number, found {shown(value)}") from None
     if not number.is_finite():
-        raise ValueError(f"expected a finite number, found {value!r}")
-    return number
+        raise ValueError(f"expected a finite number, found {shown(value)}")
+    exponent = number.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if number and (number.adjusted() >= MAX_WHOLE_DIGITS or places > MAX_DECIMAL_PLACES):
+        raise ValueError(
+            f"the number {shown(value)} is out of range (at most {MAX_WHOLE_DIGITS} digits before the decimal "
+            f"point and {MAX_DECIMAL_PLACES} after)"
+        )
+    return number if number or places <= MAX_DECIMAL_PLACES else Decimal(0)
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` for an error message, cut short: input can be megabytes of text or a huge number."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
+        return "a number of more than 40 digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def decimal_text(value: Decimal) -> str:
@@ -69,12 +93,18 @@ def minor_units(amount: Any, divisor: Any) -> str | None:
     return decimal_text((value / scale).quantize(Decimal(1).scaleb(-places)))
 
 
+# 0001-01-01 .. 9999-12-31 in epoch milliseconds: what a datetime can hold.
+EPOCH_MILLIS_RANGE = (-62_135_596_800_000, 253_402_300_799_999)
+
+
 @mapping_function("epoch_millis")
 def epoch_millis(value: Any) -> str | None:
     """Milliseconds since the epoch (Walmart) -> ISO 8601 UTC."""
     number = to_decimal(value)
     if number is None:
         return None
+    if not EPOCH_MILLIS_RANGE[0] <= number <= EPOCH_MILLIS_RANGE[1]:
+        raise ValueError(f"{shown(value)} milliseconds since 1970 is not a date between the years 1 and 9999")
     return datetime.fromtimestamp(float(number) / 1000, tz=UTC).isoformat()
 
 

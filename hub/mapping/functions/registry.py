@@ -2,8 +2,9 @@
 
 Register with ``@mapping_function("name")`` in a module of this package (``core.py`` for general ones, one
 module per channel for channel-specific conversions); every module here is imported when the registry is
-first used. Arguments arrive already evaluated (None for missing input); return None for "no value"; raise
-``ValueError`` with a plain message for input that cannot be converted.
+first used. Arguments arrive already evaluated (None for missing input) and are untrusted: check their types
+before using them. Return None for "no value"; raise ``ValueError`` with a plain message for input that cannot
+be converted (an ``ArithmeticError`` from numbers too large is reported too, less readably).
 """
 
 from __future__ import annotations

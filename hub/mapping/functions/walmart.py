@@ -30,7 +30,8 @@ def _amount(holder: Any) -> Decimal:
 
 
 def _statuses(line: dict[str, Any]) -> list[dict[str, Any]]:
-    statuses = (line.get("orderLineStatuses") or {}).get("orderLineStatus") or []
+    holder = line.get("orderLineStatuses")
+    statuses = holder.get("orderLineStatus") if isinstance(holder, dict) else None
     return [status for status in statuses if isinstance(status, dict)] if isinstance(statuses, list) else []
 
 
@@ -88,6 +89,9 @@ def discount(product_amounts: Any) -> str | None:
 @mapping_function("walmart_last_status_date")
 def last_status_date(order_lines: Any) -> int | None:
     """The newest ``statusDate`` (epoch milliseconds) of any line: when Walmart last changed the order."""
-    stamps = [line.get("statusDate") for line in _lines(order_lines)]
-    numbers = [int(stamp) for stamp in stamps if isinstance(stamp, int | float) and not isinstance(stamp, bool)]
-    return max(numbers) if numbers else None
+    numbers: list[Decimal] = []
+    for line in _lines(order_lines):
+        stamp = line.get("statusDate")
+        if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+            numbers.append(to_decimal(stamp) or Decimal(0))  # ValueError past any real date
+    return int(max(numbers)) if numbers else None

@@ -37,6 +37,11 @@ def _segments(value: Any) -> list[dict[str, Any]]:
     raise ValueError(f"expected X12 segments, found {type(value).__name__}")
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts "²" and other scripts' digits."""
+    return text.isascii() and text.isdigit()
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -85,7 +90,7 @@ def _read_pairs(segment: Any, start: int) -> list[tuple[str, str]]:
     if not isinstance(segment, dict):
         raise ValueError(f"expected an X12 segment, found {type(segment).__name__}")
     out = []
-    last = max(map(int, filter(str.isdigit, segment)), default=0)
+    last = max((int(key) for key in segment if isinstance(key, str) and key.isascii() and key.isdigit()), default=0)
     for position in range(start, last, 2):
         qualifier, value = _text(segment.get(_KEYS[position])), _text(segment.get(_KEYS[position + 1]))
         if qualifier is not None and value is not None:
@@ -145,12 +150,12 @@ def x12_datetime(day: Any, time: Any = None) -> str | None:
     d = _text(day)
     if d is None:
         return None
-    if len(d) == 6 and d.isdigit():
+    if len(d) == 6 and _digits(d):
         d = "20" + d
-    if len(d) != 8 or not d.isdigit():
+    if len(d) != 8 or not _digits(d):
         raise ValueError(f"expected a date CCYYMMDD, found {day!r}")
     t = _text(time) or "0000"
-    if not t.isdigit() or len(t) < 4:
+    if not _digits(t) or len(t) < 4:
         raise ValueError(f"expected a time HHMM[SS], found {time!r}")
     seconds = t[4:6] if len(t) >= 6 else "00"
     return f"{d[:4]}-{d[4:6]}-{d[6:8]}T{t[:2]}:{t[2:4]}:{seconds}"
@@ -160,7 +165,7 @@ def x12_datetime(day: Any, time: Any = None) -> str | None:
 def x12_sscc(value: Any) -> str | None:
     """An SSCC from MAN02: 18 digits, or 20 with the GS1 application identifier "00" in front; else None."""
     text = _text(value)
-    if text is None or not text.isdigit():
+    if text is None or not _digits(text):
         return None
     if len(text) == 20 and text.startswith("00"):
         return text[2:]

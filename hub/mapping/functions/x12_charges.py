@@ -335,7 +335,7 @@ def x12_check_line_count(stated: Any, po1_loops: Any) -> None:
     text = _text(stated)
     if text is None:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise ValueError(f"CTT01 {stated!r} is not a count of line items")
     count = len(_loops(po1_loops))
     if int(text) != count:
