@@ -102,7 +102,6 @@ from .layout import batch_file_name, cancel_csv, cancel_file_name, order_file_na
 
 __all__ = ["Csv3pl", "Csv3plConfig"]
 
-POLLED_KEY_HEADER = "x-polled-key"
 KEY_MARK = "#"  # between a file name and its content digest in a polled message key
 
 
@@ -224,12 +223,10 @@ class Csv3pl:
 
 
 def polled_key(notification: InboundNotification) -> str | None:
-    """The polled message key (file name and digest) the hub stored the file under, when it hands it over: in
-    an ``x-polled-key`` header, or as the path when that is not a webhook path. Only used to label errors."""
-    if notification.headers.get(POLLED_KEY_HEADER):
-        return notification.headers[POLLED_KEY_HEADER]
-    if notification.path and not notification.path.startswith("/webhooks/"):
-        return notification.path.rsplit("/", 1)[-1] or None
+    """The polled message key (file name and digest) the hub stored the file under: a fetched message comes
+    back as method POLL with its key as the path. Only used to label errors."""
+    if notification.method == "POLL" and notification.path:
+        return notification.path
     return None
 
 

@@ -125,9 +125,10 @@ def _load(database: Database, inbox_id: int, replay: bool) -> _Loaded | Notifica
         except (UnknownDestination, InputRejected) as exc:
             _failed(message, str(exc))
             return NotificationOutcome(message.status, message.error or "")
+        polled = message.source == "poll"  # a message the hub fetched: its path is the partner's key for it
         notification = InboundNotification(
-            method="POST",
-            path=f"/webhooks/connectors/{connector}/{message.account}",
+            method="POLL" if polled else "POST",
+            path=(message.dedupe_key or "") if polled else f"/webhooks/connectors/{connector}/{message.account}",
             query="",
             headers={str(name).lower(): str(value) for name, value in (message.headers or {}).items()},
             body=bytes(message.body),

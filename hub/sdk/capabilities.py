@@ -66,7 +66,10 @@ class FulfillmentStatus:
 
 @dataclass(frozen=True)
 class InboundNotification:
-    """A partner's HTTP request to the hub, as received: the web layer hands it over without parsing it."""
+    """A partner's HTTP request to the hub, as received: the web layer hands it over without parsing it.
+
+    A message the hub fetched itself (``PollsMessages``) is handed over the same way, with ``method`` "POLL"
+    and ``path`` the ``PolledMessage.key`` it was stored under (a file name, for a drop folder)."""
 
     method: str
     path: str

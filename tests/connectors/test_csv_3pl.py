@@ -200,6 +200,7 @@ class TestSftpContract(FileContract):
 def test_capabilities() -> None:
     assert capabilities_of(Csv3pl) == (
         "submit_fulfillment",
+        "submit_batch",
         "cancel_fulfillment",
         "read_notifications",
         "poll_messages",
@@ -412,13 +413,12 @@ def test_a_file_with_bad_rows_is_refused_whole_with_each_row_and_column_named(lo
 def test_the_file_is_named_when_the_hub_hands_its_key_over(local: Folders) -> None:
     csv3pl, bad = connector(local.settings()), b"fulfillment_order_id,sku,quantity\r\nful_A,TEE,x\r\n"
 
-    def as_stored(headers: dict[str, str]) -> InboundNotification:  # as the hub hands a polled file over
-        return InboundNotification("POST", "/webhooks/connectors/csv-3pl/east", "", headers, bad)
-
+    posted = InboundNotification("POST", "/webhooks/connectors/csv-3pl/east", "", {}, bad)
     with pytest.raises(PermanentError, match="^the confirmation file: 1 problem"):
-        csv3pl.read_notification(as_stored({}))
+        csv3pl.read_notification(posted)
+    polled = InboundNotification("POLL", "day 3.csv#0a1b", "", {}, bad)  # as the hub hands a polled file back
     with pytest.raises(PermanentError, match="^day 3.csv: 1 problem.*row 2, column quantity"):
-        csv3pl.read_notification(as_stored({"x-polled-key": "day 3.csv#0a1b"}))
+        csv3pl.read_notification(polled)
 
 
 @pytest.mark.parametrize(
