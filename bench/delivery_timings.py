@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,8 +42,10 @@ class OrderTimes:
         return max(moment for moment in times if moment is not None)
 
 
-def _seconds(moment: datetime) -> float:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+def _seconds(moment: datetime | str) -> float:
+    """A stored time as seconds: SQLite hands a text query ISO text without a zone, PostgreSQL a datetime."""
+    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def order_times(database: Database, prefix: str, sent: Sent) -> dict[str, OrderTimes]:
@@ -77,9 +79,7 @@ class Check:
     ok: bool
 
 
-FAILED_MESSAGES = (
-    "SELECT error, count(*) FROM inbox_messages WHERE dedupe_key LIKE :e AND status = 'failed' GROUP BY error"
-)
+FAILED_MESSAGES = "SELECT error FROM inbox_messages WHERE dedupe_key LIKE :e AND status = 'failed'"
 DELIVERY_STATUSES = (
     "SELECT d.status, count(*) FROM deliveries d JOIN orders o ON o.id = d.order_id "
     "WHERE o.channel_order_id LIKE :p GROUP BY d.status"
@@ -95,9 +95,10 @@ def exactly_once(
     keys = {key for entry in times.values() for key in entry.fulfillment_orders}
     with database.session() as session:
         known = set(session.scalars(text("SELECT id FROM fulfillment_orders")))
-        rows = session.execute(text(DELIVERY_STATUSES), {"p": f"{prefixes[0]}%"}).tuples().all()
-        statuses: dict[str, int] = dict(rows)
-        failures = session.execute(text(FAILED_MESSAGES), {"e": f"%{prefixes[1]}%"}).all()
+        rows = session.execute(text(DELIVERY_STATUSES), {"p": f"{prefixes[0]}%"}).all()
+        statuses = {str(status): int(count) for status, count in rows}
+        errors = session.scalars(text(FAILED_MESSAGES), {"e": f"%{prefixes[1]}%"}).all()
+    failures = Counter(str(error).split(" [SQL:")[0][:200] for error in errors)  # the statement's values vary
     unrouted = sum(1 for entry in times.values() if not entry.fulfillment_orders)
     missing = keys - arrivals.first_stored.keys()
     unknown = arrivals.first_stored.keys() - known
@@ -110,8 +111,8 @@ def exactly_once(
         f"{len(unknown)} orderKeys the hub never made; {resent} posted more than once (an update in place)",
         f"deliveries of these orders: {dict(sorted(statuses.items()))}",
     ]
-    for error, count in failures:
-        lines.append(f"FAILED in the worker, {count} inbox message(s): {str(error)[:300]}")
+    for error, count in failures.most_common():
+        lines.append(f"FAILED in the worker, {count} inbox message(s): {error}")
     ok = (
         len(times) == len(sent.acked)
         and not unrouted

@@ -38,6 +38,7 @@ HUB_TEST_RABBITMQ_URL point at running ones. Logs go to var/bench/end_to_end-*/.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -86,6 +87,7 @@ class Phase:
     check: Check
     stopped: str  # why waiting ended: "all delivered", or the stall or timeout
     costs: dict[str, tuple[int, float]] = field(default_factory=dict)
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average when it started and ended
 
 
 @dataclass
@@ -190,7 +192,7 @@ def progress(database: Database, batch: str) -> Progress:
     with database.session() as session:
         stored = session.scalar(text("SELECT count(*) FROM orders WHERE channel_order_id LIKE :p"), p) or 0
         routed = session.scalar(text(COUNT_ROUTED), p) or 0
-        counts: dict[bool, int] = dict(session.execute(text(COUNT_DELIVERIES), p).tuples().all())
+        counts = {bool(done): int(n) for done, n in session.execute(text(COUNT_DELIVERIES), p).all()}
         failed = session.scalar(text(COUNT_FAILED), e) or 0
     return Progress(int(stored), int(routed), counts.get(True, 0), counts.get(False, 0), int(failed))
 
@@ -234,7 +236,7 @@ def measure(
     reason = wait_delivered(database, "warm", len(warm.acked), time.time() + 180, stall=60)
     if reason != "all delivered":
         print(f"    warm-up: {reason}; see {log}", file=sys.stderr)
-    offset = log.stat().st_size
+    offset, load = log.stat().st_size, os.getloadavg()[0]
     deadline = time.time() + args.timeout
     sent = send(url, batches["measured"], threads=THREADS, deadline=deadline)
     print(f"    {len(sent.acked)} webhooks acknowledged at {sent.acked_per_second:.0f}/s", file=sys.stderr)
@@ -242,7 +244,7 @@ def measure(
     arrivals = fake.report()
     times = order_times(database, prefix("measured"), sent)
     check = exactly_once(database, (prefix("measured"), event_prefix("measured")), sent, times, arrivals)
-    return Phase(sent, times, arrivals, check, stopped, task_costs(log, offset))
+    return Phase(sent, times, arrivals, check, stopped, task_costs(log, offset), (load, os.getloadavg()[0]))
 
 
 def measure_ingest(
@@ -342,9 +344,13 @@ def report(result: StackResult) -> Figures:
     times = list(phase.times.values())
     span = got.delivered / got.rate if got.rate else 0.0
     print(f"\n{result.name}: {PROCESSES[result.name]}")
-    print(f"  end to end: {got.delivered} of {len(phase.sent.sent_at)} orders sent delivered in {span:.1f} s from the")
-    print(f"    first webhook sent: {got.rate:.1f} orders/s ({phase.stopped})")
-    print(f"    webhooks acknowledged meanwhile: {phase.sent.acked_per_second:.0f}/s")
+    start, end = phase.load
+    print(f"  machine load (1-minute average, {os.cpu_count()} cores) at the start and the end: {start:.1f}, {end:.1f}")
+    print(
+        f"  end to end: {got.delivered} of {len(phase.sent.sent_at)} orders delivered, the last {span:.1f} s after the "
+        f"first webhook was sent: {got.rate:.1f} orders/s ({phase.stopped})"
+    )
+    print(f"  webhooks acknowledged meanwhile: {phase.sent.acked_per_second:.0f}/s")
     print(_stage("stored", [t.stored - t.sent for t in times]))
     print(_stage("routed", [routed - t.sent for t in times if (routed := t.routed()) is not None]))
     print(f"  webhook to delivered  p50 {got.p50:7.2f} s   p99 {got.p99:7.2f} s")
