@@ -392,16 +392,16 @@ def run_cases(url: str, runtime: Runtime, parse_many: Callable[[list[int]], Any]
 
 
 def _accepted_id(answer: requests.Response) -> int | None:
-    if answer.status_code not in (200, 202):
-        return None
+    """The inbox id of a stored message: an accepted delivery, or one stored and answered with an error (an
+    upload that is not X12 is kept and answered 422); None for a duplicate or a refusal that stored nothing."""
     try:
         data = answer.json()
     except ValueError:
         return None
-    if data.get("status") != "accepted":
+    if not isinstance(data, dict) or data.get("status") == "duplicate":
         return None
-    found = data.get("id", data.get("inbox_id"))
-    return int(found) if found is not None else None
+    found = data.get("id", data.get("inbox_id")) if data.get("status") == "accepted" else data.get("inbox_id")
+    return int(found) if isinstance(found, int) else None
 
 
 def _tally_final(runtime: Runtime, tally: Tally) -> None:
