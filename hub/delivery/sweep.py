@@ -73,3 +73,14 @@ def mark_published(session: Session, ids: Sequence[int], now: datetime) -> None:
             .values(published_at=now)
             .execution_options(synchronize_session=False)
         )
+
+
+def unmark_published(session: Session, ids: Sequence[int], at: datetime) -> None:
+    """Take back ``mark_published(session, ids, at)`` for a publish that failed, so the next sweep tries again."""
+    for start in range(0, len(ids), 1000):
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids[start : start + 1000]), Delivery.published_at == at)
+            .values(published_at=None)
+            .execution_options(synchronize_session=False)
+        )

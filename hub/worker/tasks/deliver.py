@@ -31,7 +31,7 @@ from hub.delivery.engine import Report, deliver, take_back_expired
 from hub.delivery.handlers import AfterCommit
 from hub.delivery.outbox import queue_for
 from hub.delivery.poll import poll_destination, pollable_destinations
-from hub.delivery.sweep import blocked_destinations, due_for_publishing, mark_published
+from hub.delivery.sweep import blocked_destinations, due_for_publishing, mark_published, unmark_published
 from hub.worker.base import HubTask
 from hub.worker.queues import DELIVER_3PL, DELIVER_ACCOUNTING, DELIVER_SUPPLIER
 from hub.worker.relay import queue_depth
@@ -118,10 +118,19 @@ def sweep(self: HubTask) -> dict[str, int]:
     now = utcnow()
     with database.session() as session:
         due = due_for_publishing(session, now, config.breaker, lambda queue: queue_depth(self.app, queue) > 0)
-    published = send_by_queue(self.app, due)
-    if due:
+    if not due:
+        return {"lost": sum(lost.outcomes.values()), "published": 0}
+    # Marked before publishing: a worker may take a delivery the moment it is published, and a mark made
+    # after that would lock the row its claim skips, or stamp a retry it put back as just published (either
+    # way the delivery would then wait for the republish window).
+    with database.session() as session:
+        mark_published(session, sorted(due), now)
+    try:
+        published = send_by_queue(self.app, due)
+    except Exception:
         with database.session() as session:
-            mark_published(session, sorted(due), now)
+            unmark_published(session, sorted(due), now)
+        raise
     return {"lost": sum(lost.outcomes.values()), "published": published}
 
 
