@@ -110,6 +110,7 @@ def exactly_once(
         f"({arrivals.orders_held} orders under {len(arrivals.first_stored)} distinct orderKeys, warm-up included); "
         f"{len(unknown)} orderKeys the hub never made; {resent} posted more than once (an update in place)",
         f"deliveries of these orders: {dict(sorted(statuses.items()))}",
+        f"requests the fake answered over the whole run: {dict(sorted(arrivals.requests.items()))}",
     ]
     for error, count in failures.most_common():
         lines.append(f"FAILED in the worker, {count} inbox message(s): {error}")

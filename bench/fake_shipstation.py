@@ -48,7 +48,7 @@ class Arrivals:
     first_stored: dict[str, float]  # orderKey -> wall-clock seconds
     posts: dict[str, int]  # orderKey -> times posted
     orders_held: int  # orders the fake holds (one per orderKey, as ShipStation keeps them)
-    requests: int  # every request it answered
+    requests: dict[str, int]  # requests answered, by method and path
 
 
 def _serve(connection: Connection) -> None:
@@ -61,8 +61,8 @@ def _serve(connection: Connection) -> None:
                 if command == "seen":
                     connection.send(len(fake.first_stored))
                 elif command == "report":
-                    posts = dict(fake.posts)
-                    connection.send(Arrivals(dict(fake.first_stored), posts, len(fake.orders), len(fake.requests)))
+                    asked = Counter(f"{seen.method} {seen.path}" for seen in fake.requests)
+                    connection.send(Arrivals(dict(fake.first_stored), dict(fake.posts), len(fake.orders), dict(asked)))
                 else:
                     return
 
