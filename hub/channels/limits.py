@@ -30,6 +30,8 @@ MAX_ID_DIGITS = 20
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
 _STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Refused(str):
@@ -75,8 +77,10 @@ def load_json(text: str) -> Any:
         data = json.loads(text, parse_int=parse_int, parse_float=parse_float, parse_constant=parse_constant)
     except json.JSONDecodeError as exc:
         raise MappingInputError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    if refused:
-        _raise_first_refused(data)
+    # "\ud800" alone is valid JSON but no character: it cannot be stored or even encoded as UTF-8
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
+    if refused or surrogates:
+        _raise_first_problem(data, surrogates)
     return data
 
 
@@ -105,17 +109,26 @@ def _check_depth(text: str) -> None:
             depth -= 1
 
 
-def _raise_first_refused(data: Any) -> None:
-    """The first refused number in document order, by its path (nesting is bounded, so this is cheap)."""
+def _raise_first_problem(data: Any, surrogates: bool) -> None:
+    """The first refused number or lone surrogate in document order, by its path (nesting is bounded)."""
     stack: list[tuple[Any, str]] = [(data, "$")]
     while stack:
         value, path = stack.pop()
         if isinstance(value, _Refused):
             raise MappingInputError(f"{value.reason} at {path}")
+        if surrogates and isinstance(value, str) and _SURROGATE.search(value):
+            raise MappingInputError(f"text at {path} is not valid Unicode (a lone surrogate escape such as \\ud800)")
         if isinstance(value, dict):
-            stack.extend((item, f"{path}.{key}") for key, item in reversed(list(value.items())))
+            for key, item in reversed(list(value.items())):
+                if surrogates and _SURROGATE.search(key):
+                    raise MappingInputError(f"a key in {path} is not valid Unicode (a lone surrogate escape)")
+                stack.append((item, f"{path}.{_shown_key(key)}"))
         elif isinstance(value, list):
             stack.extend((item, f"{path}[{index}]") for index, item in reversed(list(enumerate(value))))
+
+
+def _shown_key(key: str) -> str:
+    return key if len(key) <= 40 else key[:37] + "..."
 
 
 def describe(value: Any) -> str:

@@ -20,6 +20,7 @@ from hub.sdk.errors import ConfigurationError, PermanentError
 
 # Refresh this long before the channel's own expiry, so a token never dies between check and use.
 EXPIRY_MARGIN_SECONDS = 60.0
+MAX_TOKEN_LIFETIME = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,10 @@ def request_token(account: AccountContext, url: str, **kwargs: Any) -> tuple[str
         raise ConfigurationError(f"{account.channel} token endpoint answered without an access_token")
     try:
         lifetime = float(data.get("expires_in") or 0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         lifetime = 0.0
-    return token, lifetime
+    # kept at most a day; a negative or NaN lifetime means the token is used once
+    return token, min(lifetime, MAX_TOKEN_LIFETIME) if lifetime >= 0 else 0.0
 
 
 class TokenCache:

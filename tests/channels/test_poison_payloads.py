@@ -121,6 +121,11 @@ CASES = {
         '{"type": "order.created", "data": {"lines": [{"quantity": NaN}]}}',
         "NaN is not a JSON number at $.data.lines[0].quantity",
     ),
+    "standard lone surrogate": (
+        "standard",
+        '{"type": "order.created", "data": {"number": "\\ud800"}}',
+        "text at $.data.number is not valid Unicode",
+    ),
     "bigcommerce id is a superscript digit": (
         "bigcommerce",
         '{"scope": "store/order/created", "data": {"type": "order", "id": "\u00b2"}}',
@@ -208,3 +213,19 @@ def test_normalize_prints_one_line_for_poison_input(
     assert shown.returncode == 2 and shown.stdout == ""
     (line,) = shown.stderr.splitlines()
     assert line.startswith(f"orderhub: {tmp_path / 'payload.json'}: ") and problem in line
+
+
+# -- what a channel's API answers is bounded the same way ---------------------------------------------------
+
+
+def test_api_answers_with_times_past_the_calendar_are_refused_or_unread() -> None:
+    from hub.channels.sources.bigcommerce import _rfc2822
+    from hub.channels.sources.etsy import pulled_receipt
+    from hub.channels.sources.walmart import last_changed
+    from hub.sdk.errors import PermanentError
+
+    with pytest.raises(PermanentError, match="updated_timestamp that is not a date"):
+        pulled_receipt({"receipt_id": 1, "updated_timestamp": 10**15})
+    assert _rfc2822("Fri, 31 Dec 9999 23:59:59 -0100") is None  # a minute past year 9999 in UTC
+    assert last_changed({"orderLines": [], "orderDate": 1e300}) is None
+    assert last_changed({"orderLines": {"orderLine": [{"statusDate": 10**30}]}}) is None

@@ -144,6 +144,6 @@ def _rfc2822(value: str) -> datetime | None:
     """``date_modified`` ("Fri, 20 Nov 2026 10:02:30 +0000") in UTC: it becomes the account's watermark."""
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a date at the calendar's edge
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)

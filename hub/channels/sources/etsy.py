@@ -32,6 +32,7 @@ READ_BACK = Topic(Action.READ_BACK)
 PAGE_SIZE = 100  # Etsy's maximum limit
 OUTSIDE = "resource_url outside the account's API base"
 MAX_URL_LENGTH = 2048
+MAX_EPOCH_SECONDS = 253_402_300_800  # 10000-01-01T00:00:00Z
 
 
 class Etsy(Channel):
@@ -116,6 +117,8 @@ def pulled_receipt(receipt: Any) -> Pulled:
     updated = receipt.get("updated_timestamp", receipt.get("update_timestamp"))
     if not isinstance(receipt_id, int) or isinstance(updated, bool) or not isinstance(updated, int):
         raise PermanentError("etsy answered a receipt without receipt_id or updated_timestamp")
+    if not 0 <= updated < MAX_EPOCH_SECONDS:
+        raise PermanentError(f"etsy answered receipt {receipt_id} with an updated_timestamp that is not a date")
     return Pulled(
         topic="receipt",
         key=f"receipt:{receipt_id}:{updated}",
