@@ -30,8 +30,11 @@ MAX_ID_DIGITS = 20
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
 _STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Text that JSON can carry but nothing downstream can keep: a lone surrogate (an escape like \ud800 alone is no
+# character and cannot be encoded as UTF-8) and NUL (\u0000, which PostgreSQL's jsonb and text refuse, while
+# SQLite would keep it: the same message must not succeed on one backend and fail on the other).
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class _Refused(str):
@@ -77,10 +80,9 @@ def load_json(text: str) -> Any:
         data = json.loads(text, parse_int=parse_int, parse_float=parse_float, parse_constant=parse_constant)
     except json.JSONDecodeError as exc:
         raise MappingInputError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    # "\ud800" alone is valid JSON but no character: it cannot be stored or even encoded as UTF-8
-    surrogates = _SURROGATE_ESCAPE.search(text) is not None
-    if refused or surrogates:
-        _raise_first_problem(data, surrogates)
+    unstorable = _UNSTORABLE_ESCAPE.search(text) is not None
+    if refused or unstorable:
+        _raise_first_problem(data, unstorable)
     return data
 
 
@@ -109,22 +111,28 @@ def _check_depth(text: str) -> None:
             depth -= 1
 
 
-def _raise_first_problem(data: Any, surrogates: bool) -> None:
-    """The first refused number or lone surrogate in document order, by its path (nesting is bounded)."""
+def _raise_first_problem(data: Any, texts: bool) -> None:
+    """The first refused number (with ``texts``: or unstorable text) in document order, by its path."""
     stack: list[tuple[Any, str]] = [(data, "$")]
     while stack:
         value, path = stack.pop()
         if isinstance(value, _Refused):
             raise MappingInputError(f"{value.reason} at {path}")
-        if surrogates and isinstance(value, str) and _SURROGATE.search(value):
-            raise MappingInputError(f"text at {path} is not valid Unicode (a lone surrogate escape such as \\ud800)")
+        if texts and isinstance(value, str) and _UNSTORABLE.search(value):
+            raise MappingInputError(f"text at {path} {_unstorable(value)}")
         if isinstance(value, dict):
             for key, item in reversed(list(value.items())):
-                if surrogates and _SURROGATE.search(key):
-                    raise MappingInputError(f"a key in {path} is not valid Unicode (a lone surrogate escape)")
+                if texts and _UNSTORABLE.search(key):
+                    raise MappingInputError(f"a key in {path} {_unstorable(key)}")
                 stack.append((item, f"{path}.{_shown_key(key)}"))
         elif isinstance(value, list):
             stack.extend((item, f"{path}[{index}]") for index, item in reversed(list(enumerate(value))))
+
+
+def _unstorable(text: str) -> str:
+    if "\x00" in text:
+        return "holds a NUL character (\\u0000), which cannot be stored"
+    return "is not valid Unicode (a lone surrogate escape such as \\ud800)"
 
 
 def _shown_key(key: str) -> str:

@@ -126,6 +126,11 @@ CASES = {
         '{"type": "order.created", "data": {"number": "\\ud800"}}',
         "text at $.data.number is not valid Unicode",
     ),
+    "shopify NUL in a note": (  # PostgreSQL cannot store it, SQLite can: refused on both alike
+        "shopify",
+        shopify_order(note="Leave at the door\u0000"),
+        "text at $.note holds a NUL character",
+    ),
     "bigcommerce id is a superscript digit": (
         "bigcommerce",
         '{"scope": "store/order/created", "data": {"type": "order", "id": "\u00b2"}}',
