@@ -4,10 +4,11 @@ For each stack a fresh hub (a new PostgreSQL database and RabbitMQ virtual host,
 and embedded broker) gets a Shopify account, a ShipStation account pointing at the fake
 (``bench/fake_shipstation.py``, in a process of its own, which notes when each ``orderKey`` first arrived)
 and two warehouses, in New Jersey and Texas, both fulfilled by it, with plenty of stock of 20 SKUs. The hub
-runs as the README recommends for 2 cores, as ``python -m hub`` processes:
+runs as ``python -m hub`` processes, the ones the quick start runs (``orderhub run``: web receiver, worker,
+scheduler) at their default sizes, which are meant for 2 cores:
 
 * production (PostgreSQL + RabbitMQ): ``orderhub serve`` (2 processes x 4 threads) + ``orderhub worker -c 2``
-  on every queue + ``orderhub beat``: the processes ``orderhub run`` starts, run separately so the worker
+  on every queue + ``orderhub beat``, started one by one (what ``orderhub run`` starts) so that the worker
   can be stopped for the ingest-only measurement;
 * embedded (SQLite + embedded broker): ``orderhub run``.
 
@@ -21,7 +22,7 @@ answered, after a warm-up of 20 orders delivered before the clock starts. Printe
 * ingest-only, in the same run and against the same hub and database: as many webhooks again, with fresh
   ids, posted the same way while nothing else runs (the worker and beat stopped; on the embedded stack
   ``orderhub serve`` alone on the same data), counted as acknowledged and found stored in the inbox per
-  second. It is what the receiver alone takes: the ceiling for end to end on the same machine;
+  second: what the receiver alone takes with the machine to itself, the rate end to end is compared with;
 * the check that every acknowledged order was stored, routed and is held by the fake exactly once under
   its ``orderKey``, with no delivery left undone; and the worker log's task runtimes per order.
 
