@@ -86,3 +86,73 @@ class Services:
         if self.started:
             _script("stop", state=self.state)
             self.started = False
+
+
+RABBIT_LIB = Path("/usr/lib/rabbitmq/bin")
+
+
+def _rabbit_env(state: dict[str, str]) -> dict[str, str]:
+    """The variables ``scripts/services`` adds for the node and every rabbitmqctl call (``rabbit_env`` there):
+    the same HOME (Erlang cookie), node name, ports, data and config files, and its own epmd."""
+    base = Path(state["SERVICES_ROOT"]) / "rabbitmq"
+    return {
+        **os.environ,
+        "HOME": state["SERVICES_RABBIT_HOME"],
+        "LC_ALL": "C.UTF-8",
+        "LANG": "C.UTF-8",
+        "RABBITMQ_NODENAME": state["SERVICES_RABBIT_NODENAME"],
+        "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+        "RABBITMQ_NODE_PORT": state["SERVICES_RABBIT_PORT"],
+        "RABBITMQ_DIST_PORT": state["SERVICES_RABBIT_DIST_PORT"],
+        "RABBITMQ_MNESIA_BASE": str(base / "mnesia"),
+        "RABBITMQ_LOG_BASE": str(base / "log"),
+        "RABBITMQ_PID_FILE": state["SERVICES_RABBIT_PIDFILE"],
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(base / "enabled_plugins"),
+        "RABBITMQ_CONFIG_FILE": str(base / "rabbitmq.conf"),
+        "RABBITMQ_ADVANCED_CONFIG_FILE": str(base / "advanced.config"),
+        "RABBITMQ_CONF_ENV_FILE": str(base / "rabbitmq-env.conf"),
+        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        "ERL_EPMD_ADDRESS": "127.0.0.1",
+        "ERL_EPMD_PORT": state["SERVICES_EPMD_PORT"],
+        "RABBITMQ_CTL_ERL_ARGS": "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}",
+    }
+
+
+def restart_rabbitmq(state_dir: Path, timeout: float = 120.0) -> None:
+    """Stop the RabbitMQ node that ``scripts/services start STATE_DIR`` started and start it again on the same
+    port and data (durable queues and persistent messages survive, connections do not), as a broker restart
+    does in production. Meant for a services directory of a test's own: restarting the suite's shared node
+    would cut every other session's connections."""
+    env_file = state_dir / "services.env"
+    state = read_env_file(env_file)
+    env = _rabbit_env(state)
+    node = ["-n", state["SERVICES_RABBIT_NODENAME"]]
+
+    def ctl(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [str(RABBIT_LIB / "rabbitmqctl"), *node, *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+
+    stopped = ctl("shutdown")  # returns once the node's OS process has exited
+    if stopped.returncode != 0:
+        raise ServiceError(f"rabbitmqctl shutdown failed: {stopped.stdout}{stopped.stderr}".strip())
+    base = Path(state["SERVICES_ROOT"]) / "rabbitmq"
+    with (base / "rabbitmq-server.out").open("ab") as out:
+        subprocess.run(
+            [str(RABBIT_LIB / "rabbitmq-server"), "-detached"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=True,
+        )
+    waited = ctl("wait", "--timeout", str(int(timeout)), state["SERVICES_RABBIT_PIDFILE"])
+    if waited.returncode != 0:
+        raise ServiceError(f"RabbitMQ did not come back: {waited.stdout}{waited.stderr}".strip())
+    # `scripts/services stop` finds the node by this pid: record the new one.
+    pid = Path(state["SERVICES_RABBIT_PIDFILE"]).read_text().strip()
+    lines = [
+        f"SERVICES_RABBIT_PID={pid}" if line.startswith("SERVICES_RABBIT_PID=") else line
+        for line in env_file.read_text().splitlines()
+    ]
+    env_file.write_text("\n".join(lines) + "\n")

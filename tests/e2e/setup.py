@@ -34,6 +34,7 @@ from hub.settings import load_settings
 from hub.worker.app import create_celery
 from tests.channels.signing import body_hmac
 from tests.edi.transports.sshd import Sshd
+from tests.fakes.server import FakeServer
 from tests.fakes.shipstation import FakeShipStation
 from tests.processes import free_port, hub_env, wait_for
 from tests.stacks import purge_queues
@@ -112,7 +113,7 @@ class Hub:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
-        return hub_env(**self.stack, **FAST, **self.settings, HUB_WEB__PORT=str(self.port))
+        return hub_env(**{**self.stack, **FAST, **self.settings, "HUB_WEB__PORT": str(self.port)})
 
     # -- set-up --
 
@@ -181,7 +182,7 @@ class Hub:
 
     def start_part(self, part: str, *args: str) -> subprocess.Popen[bytes]:
         name = part if part not in self.processes else f"{part}-{len(self.logs)}"
-        log = self.root / f"{name}.log"
+        log = self.root / f"{part}-{len(self.logs)}.log"  # a replaced process's log is kept
         self.logs.append(log)
         extra = ["--port", str(self.port)] if part in ("run", "serve") else []
         with log.open("wb") as out:
@@ -367,3 +368,9 @@ def drop_confirmation(inbox: Path, name: str, rows: list[dict[str, str]], age: f
     path = inbox / name
     partial.rename(path)
     return path
+
+
+def heal(fake: FakeServer) -> None:
+    """The partner is back: drop the failures still injected into ``fake``."""
+    with fake._lock:
+        fake._failures.clear()
