@@ -81,7 +81,7 @@ def process_message(
 def _note_retry(database: Database, inbox_id: int, exc: TransientError) -> None:
     """The message stays received for the caller's retry; its reason shows while it waits."""
     with database.session() as session:
-        message = _load(session, inbox_id)
+        message = _load(session, inbox_id, body=False)
         if message.status == InboxStatus.RECEIVED:
             message.error = f"will be retried: {exc}"[:4000]
 
@@ -89,7 +89,7 @@ def _note_retry(database: Database, inbox_id: int, exc: TransientError) -> None:
 def _fail_after_fault(database: Database, inbox_id: int, exc: Exception) -> Outcome:
     error = f"could not be processed: {fault_text(exc)}"
     with database.session() as session:
-        message = _load(session, inbox_id)
+        message = _load(session, inbox_id, body=False)
         if message.channel == X12_CHANNEL:
             outbound = tuple(answer_after_fault(session, message, error))
         else:
@@ -109,9 +109,10 @@ def _process(database: Database, inbox_id: int, replay: bool, accounts: AccountF
             session.commit()  # nothing written: the connector reads its partner outside any transaction
             return _connector_outcome(process_connector_message(database, inbox_id, replay=replay))
         message.attempts += 1
+        x12 = message.channel == X12_CHANNEL
     with database.session() as session:
-        message = _load(session, inbox_id)
-        if message.channel == X12_CHANNEL:
+        message = _load(session, inbox_id, body=not x12)  # X12 is read back from the database as it streams
+        if x12:
             report = process_x12(session, message, replay=replay)
             return Outcome(message.status, message.error or "", tuple(report.outbound), created_by(session, inbox_id))
         pending = _handle(session, message)
@@ -153,8 +154,8 @@ def created_by(session: Session, inbox_id: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(session.scalars(query)))
 
 
-def _load(session: Session, inbox_id: int) -> InboxMessage:
-    message = session.get(InboxMessage, inbox_id)
+def _load(session: Session, inbox_id: int, *, body: bool = True) -> InboxMessage:
+    message = session.get(InboxMessage, inbox_id, options=[] if body else [defer(InboxMessage.body)])
     if message is None:
         raise MessageNotFound(f"no inbox message {inbox_id}")
     return message

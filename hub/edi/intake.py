@@ -8,6 +8,9 @@ Inbox rows for X12 use channel ``x12`` and, as account, the partner the transpor
 credentials or directory it came through), or ``-`` when the transport serves several partners and the ISA
 sender decides.
 
+The worker reads a stored body back a slice at a time (:func:`stored_body`), so a large file is never held
+in memory whole: SQLite hands out the blob incrementally, PostgreSQL a megabyte per query.
+
 A body in which no interchange header can be found at all (:func:`not_x12`) is stored too, and fails when
 parsed, but it can never be acknowledged: a TA1 names the interchange it answers by its ISA13, ISA09 and
 ISA10, and such a body has none. A transport that can answer at once (the HTTP endpoint) says so then.
@@ -16,12 +19,17 @@ ISA10, and such a body has none. A transport that can answer at once (the HTTP e
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from hub.channels.intake import store_message
+from hub.db.models import InboxMessage
 from hub.edi.reader import Leniency, UnreadableInput, read_events
 
 X12_CHANNEL = "x12"
@@ -69,3 +77,56 @@ def not_x12(body: bytes) -> str | None:
     except UnreadableInput as exc:
         return str(exc)
     return None
+
+
+SLICE = 1 << 20  # bytes a query reads back; larger slices cost fewer queries, smaller ones less memory
+
+
+@contextmanager
+def stored_body(session: Session, inbox_id: int) -> Iterator[BinaryIO]:
+    """The stored body of inbox message ``inbox_id`` as a binary stream, read from the database as it is
+    consumed, in ``session``'s transaction. Close it (leave the block) before the inbox row is written."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.driver_connection
+        with raw.blobopen("inbox_messages", "body", inbox_id, readonly=True) as blob:
+            yield io.BufferedReader(_Blob(blob), buffer_size=SLICE)
+        return
+    yield io.BufferedReader(_Slices(session, inbox_id), buffer_size=SLICE)
+
+
+class _Blob(io.RawIOBase):
+    """An SQLite blob handle (``sqlite3.Blob``) as a raw stream."""
+
+    def __init__(self, blob: object) -> None:
+        self._blob = blob
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        chunk: bytes = self._blob.read(len(buffer))  # type: ignore[attr-defined]
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+class _Slices(io.RawIOBase):
+    """A stored body read one ``substr`` query at a time (PostgreSQL's bytea, or any other database)."""
+
+    def __init__(self, session: Session, inbox_id: int) -> None:
+        self._session, self._id, self._position = session, inbox_id, 0
+        where = InboxMessage.id == inbox_id
+        self._size = int(session.scalar(select(func.length(InboxMessage.body)).where(where)) or 0)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        want = min(len(buffer), self._size - self._position)
+        if want <= 0:
+            return 0
+        query = select(func.substr(InboxMessage.body, self._position + 1, want)).where(InboxMessage.id == self._id)
+        chunk = bytes(self._session.scalar(query) or b"")
+        buffer[: len(chunk)] = chunk
+        self._position += len(chunk)
+        return len(chunk)
