@@ -1,5 +1,9 @@
 """The purchase order acknowledgment document (``purchase_order_ack.v1``): a supplier's answer to a
-purchase order, as an X12 855 carries it."""
+purchase order, as an X12 855 carries it.
+
+The answer for a line is given twice on purpose: ``status`` in the four words the hub acts on, and
+``status_code`` as the partner sent it, since the standard's codes are finer (quantity changed, price
+changed, substitution ...) and an operator settling a dispute needs the exact one."""
 
 from __future__ import annotations
 
@@ -47,11 +51,23 @@ class AckLine(CanonicalModel):
     sku: Sku | None = Field(default=None, description="SKU of the line.")
     identifiers: Identifiers = Field(default_factory=dict, description=IDENTIFIERS_HELP)
     status: AckLineStatus = Field(description="What the supplier will do with this line.")
+    status_code: NonEmptyStr | None = Field(
+        default=None,
+        description="The supplier's own code for the status as sent (X12 ACK01: IA, IQ, IP, IS, IB, IR ...); "
+        "absent when the supplier stated nothing for the line and `status` follows from `ack_type`.",
+    )
     quantity: Quantity = Field(description="Units the status applies to, in `uom`.")
     uom: UnitOfMeasure = Field(default="EA", description="Unit of measure of `quantity`.")
+    ordered_quantity: Quantity | None = Field(
+        default=None, description="Units of the purchase order line as the acknowledgment repeats them (X12 PO102)."
+    )
+    ordered_uom: UnitOfMeasure | None = Field(default=None, description="Unit of measure of `ordered_quantity`.")
     unit_price: Money | None = Field(default=None, description="Unit price the supplier confirms.")
     scheduled_ship_date: date | None = Field(
         default=None, description="Calendar day the supplier plans to ship these units."
+    )
+    scheduled_delivery_date: date | None = Field(
+        default=None, description="Calendar day the supplier expects or promises these units to be delivered."
     )
 
     @model_validator(mode="after")

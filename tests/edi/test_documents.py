@@ -90,7 +90,8 @@ def test_x12_qualified_and_first() -> None:
 
 def test_x12_identifiers_and_product_id() -> None:
     po1 = {"01": "1", "06": "UP", "07": "0123", "08": "ZZ", "09": "x", "10": "VN", "11": "V-1"}
-    assert x12.x12_identifiers(po1) == {"upc": "0123", "vendor_part": "V-1"}
+    assert x12.x12_identifiers(po1) == {"upc": "0123", "x12_zz": "x", "vendor_part": "V-1"}
+    assert x12.x12_identifiers(po1, others=False) == {"upc": "0123", "vendor_part": "V-1"}
     assert x12.x12_identifiers({"01": "1"}) is None
     assert x12.x12_product_id(po1, qualifiers=["SK", "VN"]) == "V-1"
     assert x12.x12_product_id(po1) == "0123"

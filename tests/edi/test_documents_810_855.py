@@ -14,7 +14,8 @@ from hub.edi.reader import read_interchanges
 from hub.mapping import MappingInputError, load_mapping
 from hub.mapping.functions import get_function
 from hub.mapping.functions.x12_invoice import x12_line_rows
-from tests.edi.mapped import mapping_inputs
+from tests.edi import x12text as x12
+from tests.edi.mapped import mapped_documents, mapping_inputs
 
 HERE = Path(__file__).parent
 
@@ -122,7 +123,7 @@ def test_855_unknown_codes_fail_naming_the_field() -> None:
     sample = (HERE / "spec_samples/855_4010.x12").read_bytes()
     with pytest.raises(MappingInputError, match=r"field ack_type: 'AH' is not one of"):
         _ack(sample.replace(b"BAK*00*AC*", b"BAK*00*AH*"))
-    with pytest.raises(MappingInputError, match=r"field lines\[1\]\.rows\[1\]\.status: 'IW' is not one of"):
+    with pytest.raises(MappingInputError, match=r"field lines\[1\].acks\[1\].status: 'IW' is not one of"):
         _ack(sample.replace(b"ACK*IB*", b"ACK*IW*"))
 
 
@@ -160,3 +161,139 @@ def test_x12_line_rows() -> None:
     for bad in ("x", ["x"], [{"line": "x", "rows": []}], [{"rows": ["x"]}]):
         with pytest.raises(ValueError):
             x12_line_rows(bad)
+
+
+# -- every id pair, quantity and answer of realistic retail layouts ---------------------------------------
+
+
+def _invoice_of(*lines: str, version: str = "004010") -> Invoice:
+    body = [
+        "BIG*20261203*INV-55012*20261120*PO-778812",
+        "CUR*SE*USD",
+        "N1*RE*WIDGET SUPPLY CO*92*SUP1",
+        "N3*500 MILL ST",
+        "N4*DAYTON*OH*45402",
+        "N1*ST*ACME DC 4*92*0004",
+        "ITD*01*3*2**30**60",
+        "DTM*011*20261125",
+        *lines,
+        "TDS*0",
+        f"CTT*{sum(1 for line in lines if line.startswith('IT1'))}",
+    ]
+    isa = "00501" if version >= "005010" else "00401"
+    data = x12.interchange(x12.group("IN", 7, x12.transaction("810", "0001", *body), version=version), version=isa)
+    (invoice,) = mapped_documents(data)
+    assert isinstance(invoice, Invoice)
+    return invoice
+
+
+def test_810_lines_keep_every_product_id_pair() -> None:
+    invoice = _invoice_of(
+        "IT1*1*24*EA*4.75**UP*012345678905*VN*WID-100*IN*887766",
+        "PID*F****BLUE WIDGET",
+        "IT1*2*6*CA*28.50**UK*10012345678902*VN*WID-200*VP*WID-200-CS*BP*BUY-200",
+        "IT1*3*10*EA*1.25**EN*4006381333931*PI*PUR-77*CB*CAT-12*ZZ*SEASON-FALL",
+    )
+    assert [(ln.line_id, ln.quantity, ln.uom, ln.sku) for ln in invoice.lines] == [
+        ("1", 24, "EA", "WID-100"),
+        ("2", 6, "CA", "WID-200"),
+        ("3", 10, "EA", None),
+    ]
+    assert [ln.identifiers for ln in invoice.lines] == [
+        {"upc": "012345678905", "vendor_part": "WID-100", "buyer_item": "887766"},
+        # VN and VP are both vendor part numbers: the second, different one keeps its qualifier
+        {"gtin": "10012345678902", "vendor_part": "WID-200", "x12_vp": "WID-200-CS", "buyer_part": "BUY-200"},
+        {"ean": "4006381333931", "purchaser_item": "PUR-77", "buyer_catalog": "CAT-12", "x12_zz": "SEASON-FALL"},
+    ]
+
+
+def test_810_5010_line_with_all_ten_id_pairs() -> None:
+    pairs = "UP*012345678905*UK*00012345678905*EN*0012345678905*VN*WID-1*VP*WID-1-EA*BP*B-1*IN*I-1*SK*S-1*MG*M-1*UA*C-1"
+    invoice = _invoice_of(f"IT1*1*3*CA*10.00*PE*{pairs}", version="005010")
+    (line,) = invoice.lines
+    assert (line.quantity, line.uom, line.sku) == (3, "CA", "WID-1")
+    assert line.identifiers == {
+        "upc": "012345678905",
+        "gtin": "00012345678905",
+        "ean": "0012345678905",
+        "vendor_part": "WID-1",
+        "x12_vp": "WID-1-EA",
+        "buyer_part": "B-1",
+        "buyer_item": "I-1",
+        "sku": "S-1",
+        "manufacturer_part": "M-1",
+        "case_upc": "C-1",
+    }
+
+
+def _ack_of(*body: str, header: str = "BAK*00*AC*PO-778812*20261120****SO-5521*20261121") -> PurchaseOrderAck:
+    segments = [header, "N1*ST*ACME DC 4*92*0004", *body, f"CTT*{sum(1 for s in body if s.startswith('PO1'))}"]
+    data = x12.interchange(x12.group("PR", 9, x12.transaction("855", "0001", *segments)))
+    (ack,) = mapped_documents(data)
+    assert isinstance(ack, PurchaseOrderAck)
+    return ack
+
+
+def _rows(ack: PurchaseOrderAck) -> list[tuple[object, ...]]:
+    return [
+        (
+            ln.line_id,
+            ln.status.value,
+            ln.status_code,
+            ln.quantity,
+            ln.uom,
+            ln.scheduled_ship_date and str(ln.scheduled_ship_date),
+        )
+        for ln in ack.lines
+    ]
+
+
+def test_855_po1_without_ack_is_answered_by_the_acknowledgment_as_a_whole() -> None:
+    body = (
+        "PO1*1*24*EA*4.75**UP*012345678905*VN*WID-100",
+        "ACK*IA*24*EA*068*20261201",
+        "PO1*2*8*CS*1.00**UP*012345678929*BP*BUY-2",
+    )
+    ack = _ack_of(*body)
+    assert _rows(ack) == [("1", "accepted", "IA", 24, "EA", "2026-12-01"), ("2", "accepted", None, 8, "CS", None)]
+    assert ack.lines[1].identifiers == {"upc": "012345678929", "buyer_part": "BUY-2"}
+    rejected = _ack_of(*body[2:], header="BAK*00*RJ*PO-778812*20261120")
+    assert _rows(rejected) == [("2", "rejected", None, 8, "CS", None)]
+
+
+def test_855_ack_without_quantity_covers_what_the_other_acks_leave() -> None:
+    ack = _ack_of(
+        "PO1*1*10*EA*3.00**BP*BUY-200*VP*WID-200",
+        "ACK*IA*6*EA*068*20261201",
+        "ACK*IB**EA*068*20261215",
+        "PO1*2*5*EA*2.00**VN*WID-300",
+        "ACK*IR",
+    )
+    assert _rows(ack) == [
+        ("1", "accepted", "IA", 6, "EA", "2026-12-01"),
+        ("1", "backordered", "IB", 4, "EA", "2026-12-15"),
+        ("2", "rejected", "IR", 5, "EA", None),
+    ]
+    assert [(ln.ordered_quantity, ln.ordered_uom) for ln in ack.lines] == [(10, "EA"), (10, "EA"), (5, "EA")]
+    with pytest.raises(MappingInputError, match=r"lines\[1\]\.quantity"):
+        _ack_of("PO1*1*10*EA*3.00**VP*WID-200", "ACK*IA**EA", "ACK*IB**EA")  # two unknown shares
+
+
+def test_855_ack_ids_and_delivery_dates_are_kept() -> None:
+    ack = _ack_of(
+        "PO1*1*3*EA*1.50**VN*WID-500*UP*012345678936",
+        "ACK*IS*3*EA*067*20261203**VN*WID-501*UP*012345678943",
+        "PO1*2*4*EA*2.50**UP*012345678950",
+        "ACK*IA*4*EA*069*20261205**UP*012345678950*VN*WID-600",
+    )
+    substituted, echoed = ack.lines
+    assert (substituted.status.value, substituted.status_code, substituted.sku) == ("changed", "IS", "WID-501")
+    assert substituted.identifiers == {
+        "vendor_part": "WID-501",
+        "upc": "012345678943",
+        "ordered_vendor_part": "WID-500",
+        "ordered_upc": "012345678936",
+    }
+    assert (echoed.sku, echoed.identifiers) == ("WID-600", {"upc": "012345678950", "vendor_part": "WID-600"})
+    assert [str(ln.scheduled_delivery_date) for ln in ack.lines] == ["2026-12-03", "2026-12-05"]
+    assert [ln.scheduled_ship_date for ln in ack.lines] == [None, None]

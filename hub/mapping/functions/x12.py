@@ -6,25 +6,42 @@ takes the pieces it needs and returns None when the input has nothing to say.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from hub.mapping.functions.core import decimal_text, to_decimal
 from hub.mapping.functions.registry import mapping_function
 
-# Product/service id qualifiers (X12 235) the canonical identifiers know.
+# Product/service id qualifiers (X12 235) by canonical identifier name: the ones retail and distribution
+# guides use for an item's own numbers. The standard lists several hundred; a pair whose qualifier is not
+# here is still kept (see ``identifier_name``), so the table only decides which ids get a readable name.
 ID_QUALIFIERS = {
-    "UP": "upc",
-    "UK": "gtin",
-    "EN": "ean",
-    "VN": "vendor_part",
-    "VP": "vendor_part",
-    "BP": "buyer_part",
-    "IN": "buyer_item",
-    "SK": "sku",
-    "MG": "manufacturer_part",
+    "UP": "upc",  # U.P.C. consumer package code (1-5-5-1)
+    "UK": "gtin",  # GTIN-14 (EAN/UCC-14)
+    "EN": "ean",  # EAN (2-5-5-1)
+    "UA": "case_upc",  # U.P.C./EAN case code (2-5-5)
+    "VN": "vendor_part",  # vendor's (seller's) item number
+    "VP": "vendor_part",  # vendor's (seller's) part number
+    "VA": "vendor_style",  # vendor's style number
+    "VC": "vendor_catalog",  # vendor's (seller's) catalog number
+    "BP": "buyer_part",  # buyer's part number
+    "IN": "buyer_item",  # buyer's item number
+    "PI": "purchaser_item",  # purchaser's item code
+    "CB": "buyer_catalog",  # buyer's catalog number
+    "IT": "buyer_style",  # buyer's style number
+    "SK": "sku",  # stock keeping unit
+    "MG": "manufacturer_part",  # manufacturer's part number
+    "MN": "model_number",
     "IB": "isbn",
+    "ND": "ndc",  # National Drug Code
+    "N4": "ndc",  # National Drug Code in 5-4-2 format
+    "SN": "serial_number",
+    "LT": "lot_number",
+    "CL": "color",
+    "BO": "buyer_color",
 }
+OTHER_PREFIX = "x12_"  # identifiers named after their qualifier: x12_zz, x12_vp ...
 
 
 def _segments(value: Any) -> list[dict[str, Any]]:
@@ -102,18 +119,43 @@ _KEYS = tuple(f"{n:02d}" for n in range(1000))  # element keys of the X12 tree: 
 
 
 @mapping_function("x12_identifiers")
-def x12_identifiers(segment: Any, *, start: int = 6, names: dict[str, str] | None = None) -> dict[str, str] | None:
+def x12_identifiers(
+    segment: Any, *, start: int = 6, names: dict[str, str] | None = None, others: bool = True
+) -> dict[str, str] | None:
     """Qualifier/id pairs from element ``start`` on, by canonical name: PO1 06/07 UP 0123 -> {"upc": "0123"}.
 
-    Unknown qualifiers are left out; of two pairs with the same name the first wins.
+    Every pair is kept, since a partner's own qualifier may be the only id a line has: by its name in
+    ``names`` (``ID_QUALIFIERS`` by default); a qualifier the table does not know, or a second, different id
+    under a name already taken (VN and VP are both ``vendor_part``), under ``x12_`` and the qualifier in
+    lowercase (ZZ -> ``x12_zz``), numbered from 2 when that is taken too. The same id twice under one name is
+    kept once. ``others: false`` keeps only the named ones, the first of each name.
     """
     table = names if names is not None else ID_QUALIFIERS
     out: dict[str, str] = {}
     for qualifier, value in _pairs(segment, start):
         name = table.get(qualifier)
-        if name is not None and name not in out:
+        if name is not None and out.get(name, value) == value:
             out[name] = value
+        elif others:
+            other = _other_name(out, qualifier, value)
+            if other is not None:
+                out[other] = value
     return out or None
+
+
+_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def _other_name(taken: dict[str, str], qualifier: str, value: str) -> str | None:
+    """The free ``x12_<qualifier>`` name for ``value``; None when the value is already there under it."""
+    base = OTHER_PREFIX + (_UNSAFE.sub("_", qualifier.lower()).strip("_") or "other")
+    name, number = base, 1
+    while name in taken:
+        if taken[name] == value:
+            return None
+        number += 1
+        name = f"{base}_{number}"
+    return name
 
 
 @mapping_function("x12_product_id")
