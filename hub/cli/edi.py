@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,25 +12,25 @@ from typing import Any
 import click
 
 from hub.cli.context import Context
+from hub.edi.parse import NumberSource, following_numbers
 from hub.edi.partners import PartnerProfile, get_partner
 from hub.edi.reader import UnreadableInput
 from hub.errors import InputRejected
 
 
-def _answering_as(ctx: Context, partner: str | None) -> dict[str, Any]:
+def _answering_as(ctx: Context, partner: str | None) -> tuple[PartnerProfile | None, NumberSource | None]:
     """The profile and control numbers to answer with: the stored partner's, numbered from where its sequences
     stand without drawing from them (a look at a file changes nothing), or the addressee's from 1."""
     if not partner:
-        return {}
+        return None, None
     from hub.edi.control_numbers import Kind, peek
-    from hub.edi.parse import following_numbers
     from hub.runtime import Runtime
 
     with Runtime(ctx.settings).database.session() as session:
         profile: PartnerProfile = get_partner(session, partner).profile
         last = {kind: peek(session, partner, kind) for kind in Kind}
         session.rollback()  # nothing was written; say so
-    return {"profile": profile, "numbers": following_numbers(last)}
+    return profile, following_numbers(last)
 
 
 @contextmanager
@@ -64,10 +65,10 @@ def parse(ctx: Context, file: Path, partner: str | None) -> None:
     Exit 0 when the file was read, even if rejected; 2 when nothing in it can be read."""
     from hub.edi.parse import write_report
 
-    answering = _answering_as(ctx, partner)
-    out = click.get_text_stream("stdout")
+    profile, numbers = _answering_as(ctx, partner)
+    out = sys.stdout
     with _readable(file) as stream:
-        write_report(stream, out, **answering)
+        write_report(stream, out, profile=profile, numbers=numbers)
     out.write("\n")
 
 
@@ -79,9 +80,9 @@ def ack(ctx: Context, file: Path, partner: str | None) -> None:
     """Print only the acknowledgments (TA1, 997/999) the hub answers FILE with."""
     from hub.edi.parse import acknowledgments
 
-    answering = _answering_as(ctx, partner)
+    profile, numbers = _answering_as(ctx, partner)
     with _readable(file) as stream:
-        for text in acknowledgments(stream, **answering):
+        for text in acknowledgments(stream, profile=profile, numbers=numbers):
             click.echo(text, nl=not text.endswith("\n"))
 
 

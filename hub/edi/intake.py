@@ -89,6 +89,7 @@ def stored_body(session: Session, inbox_id: int) -> Iterator[BinaryIO]:
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         raw = connection.connection.driver_connection
+        assert raw is not None  # a live connection of the session's transaction
         with raw.blobopen("inbox_messages", "body", inbox_id, readonly=True) as blob:
             yield io.BufferedReader(_Blob(blob), buffer_size=SLICE)
         return

@@ -25,10 +25,11 @@ from pydantic import ValidationError
 
 from hub.edi.acks import acknowledge
 from hub.edi.control_numbers import WRAP, Kind
+from hub.edi.encoding import Source
 from hub.edi.model import Finding, Group, Interchange
 from hub.edi.partners import Identity, PartnerProfile
 from hub.edi.pipeline import GroupDone, InterchangeBegun, InterchangeDone, SetResult, check_stream
-from hub.edi.reader import Leniency, Source
+from hub.edi.reader import Leniency
 
 NumberSource = Callable[[Kind], int]
 

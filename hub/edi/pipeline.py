@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from hub.canonical import CanonicalModel
 from hub.edi.acks import group_response
 from hub.edi.documents import to_documents
+from hub.edi.encoding import Source
 from hub.edi.envelope import GroupEnd, GroupStart, InterchangeEnd, InterchangeStart, Ta1Read, TransactionRead
 from hub.edi.model import Finding, Group, Interchange, Level, Segment, Transaction
-from hub.edi.reader import STRICT, Leniency, Source, read_events
+from hub.edi.reader import STRICT, Leniency, read_events
 from hub.edi.spec import SpecLibrary
 from hub.edi.validate import validate
 from hub.mapping import MappingInputError
