@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -33,6 +34,7 @@ from hub.channels.registry import get_channel
 from hub.db.models import InboxMessage, InboxStatus, OrderEvent
 from hub.db.models.base import utcnow
 from hub.db.session import Database
+from hub.db.transient import DATABASE_TRANSIENT, database_reason
 from hub.delivery.notifications import NotificationOutcome, is_connector_channel, process_connector_message
 from hub.edi.inbound import answer_after_fault, process_x12
 from hub.edi.intake import X12_CHANNEL
@@ -73,6 +75,11 @@ def process_message(
     except TransientError as exc:
         _note_retry(database, inbox_id, exc)
         raise
+    except DATABASE_TRANSIENT as exc:  # the database was busy, not the message wrong: try it again later
+        retry = TransientError(f"the database was busy ({database_reason(exc)})")
+        with suppress(*DATABASE_TRANSIENT):  # still busy: the message stays received all the same
+            _note_retry(database, inbox_id, retry)
+        raise retry from exc
     except Exception as exc:
         log.exception("inbox message %s could not be processed", inbox_id)
         return _fail_after_fault(database, inbox_id, exc)

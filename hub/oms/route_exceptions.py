@@ -29,20 +29,13 @@ import logging
 from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy.exc import (
-    DBAPIError,
-    DisconnectionError,
-    InterfaceError,
-    OperationalError,
-    ProgrammingError,
-    SQLAlchemyError,
-)
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hub.db.models import OrderRecord, OrderRouting
 from hub.db.models.base import utcnow
 from hub.db.session import Database
+from hub.db.transient import DATABASE_TRANSIENT
 from hub.errors import ConfigurationError, HubError, ServiceUnavailable
 from hub.lifecycle import LifecycleConflict, OrderLifecycle
 from hub.lifecycle.commands import Hold, ReleaseHold
@@ -58,14 +51,7 @@ REASON_LENGTH = 500  # of the error in the reason: a hold reason is at most 2,00
 log = logging.getLogger(__name__)
 
 # Failures that pass: the task retries them (StockKeptMoving joins them in hub.oms.route).
-TRANSIENT: tuple[type[BaseException], ...] = (
-    LifecycleConflict,
-    OperationalError,
-    InterfaceError,
-    DisconnectionError,
-    PoolTimeout,
-    TransientError,
-)
+TRANSIENT: tuple[type[BaseException], ...] = (LifecycleConflict, *DATABASE_TRANSIENT, TransientError)
 # Failures of the hub's setup rather than of the order: fixing the setup lets the retries succeed.
 NOT_THE_ORDER: tuple[type[BaseException], ...] = (ConfigurationError, ServiceUnavailable, ProgrammingError)
 
