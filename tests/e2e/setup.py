@@ -17,10 +17,12 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
@@ -37,6 +39,7 @@ from tests.edi.transports.sshd import Sshd
 from tests.fakes.server import FakeServer
 from tests.fakes.shipstation import FakeShipStation
 from tests.processes import free_port, hub_env, wait_for
+from tests.services import REPO, SCRIPT, read_env_file
 from tests.stacks import purge_queues
 
 SAMPLE = Path(__file__).resolve().parents[1] / "channels" / "samples" / "shopify" / "orders_create.json"
@@ -323,9 +326,46 @@ def eventually(probe: Callable[[], Any], what: str, limit: float = 120) -> Any:
 
 
 def stack_for(request: pytest.FixtureRequest, kind: str, root: Path) -> Iterator[dict[str, str]]:
+    """The ``stack`` fixture's variables; on RabbitMQ, in a virtual host of the hub's own (see ``own_vhost``)."""
     from tests.stacks import stack_urls
 
-    yield from stack_urls(request, kind, root)
+    for urls in stack_urls(request, kind, root):
+        if kind == "embedded":
+            yield urls
+            continue
+        with own_vhost(urls["HUB_BROKER_URL"]) as broker:
+            yield {**urls, "HUB_BROKER_URL": broker}
+
+
+@contextlib.contextmanager
+def own_vhost(url: str) -> Iterator[str]:
+    """``url`` moved to a new virtual host on the same RabbitMQ, removed afterwards. Sessions run with only
+    HUB_TEST_RABBITMQ_URL set share its virtual host, where one session's queue purge would drop another's
+    messages and two workers of the same name cannot both hold their control queue. When the server is not
+    one ``scripts/services`` started (no services.env names its port), ``url`` is used as it is."""
+    state = _services_dir(url)
+    if state is None:
+        yield url
+        return
+    name = f"e2e-{uuid.uuid4().hex[:10]}"
+    script = ["bash", str(SCRIPT), "vhost"]
+    added = subprocess.run([*script, "add", name, str(state)], capture_output=True, text=True, timeout=120)
+    assert added.returncode == 0, f"could not add RabbitMQ vhost {name}: {added.stdout}{added.stderr}"
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path="/" + name))
+    finally:
+        subprocess.run([*script, "delete", name, str(state)], capture_output=True, text=True, timeout=120)
+
+
+def _services_dir(url: str) -> Path | None:
+    port = urlsplit(url).port
+    candidates = [Path(os.environ["HUB_TEST_SERVICES_DIR"])] if os.environ.get("HUB_TEST_SERVICES_DIR") else []
+    candidates += sorted((REPO / "var").glob("*/"))
+    for state in candidates:
+        env = state / "services.env"
+        if env.exists() and urlsplit(read_env_file(env).get("HUB_TEST_RABBITMQ_URL", "")).port == port:
+            return state
+    return None
 
 
 def wait_seconds(seconds: float) -> None:

@@ -20,9 +20,10 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.db.models import InboxMessage, OrderRecord
-from tests.e2e.setup import add_shipstation, eventually, running_hub, stack_for
+from tests.e2e.setup import add_shipstation, eventually, running_hub
 from tests.fakes.shipstation import FakeShipStation
 from tests.services import SCRIPT, read_env_file, restart_rabbitmq
+from tests.stacks import stack_urls
 
 BURST = 500
 
@@ -41,7 +42,7 @@ def own_rabbitmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture
 def stack(request: pytest.FixtureRequest, tmp_path: Path, own_rabbitmq: Path) -> Iterator[dict[str, str]]:
     broker = read_env_file(own_rabbitmq / "services.env")["HUB_TEST_RABBITMQ_URL"]
-    for urls in stack_for(request, "production", tmp_path):
+    for urls in stack_urls(request, "production", tmp_path):
         yield {**urls, "HUB_BROKER_URL": broker}
 
 
