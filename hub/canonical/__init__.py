@@ -2,8 +2,8 @@
 
 Documents (registered by versioned name in ``DOCUMENTS``): Order (order.v1), Shipment (shipment.v1),
 Invoice (invoice.v1), InventoryAdvice (inventory_advice.v1), PurchaseOrderAck (purchase_order_ack.v1),
-Return (return.v1), Refund (refund.v1) and FulfillmentRequest
-(fulfillment_request.v1). Within a version only additive changes are allowed.
+Return (return.v1), Refund (refund.v1), FulfillmentRequest (fulfillment_request.v1) and FunctionalAck
+(functional_ack.v1). Within a version only additive changes are allowed.
 """
 
 from __future__ import annotations
@@ -22,6 +22,15 @@ from .base import (
 )
 from .errors import CurrencyMismatchError, DocumentValidationError, UnknownDocumentError
 from .fulfillment import FulfillmentRequest, FulfillmentRequestLine
+from .functional_ack import (
+    AcknowledgedGroup,
+    AcknowledgedSet,
+    ElementError,
+    ElementPosition,
+    FunctionalAck,
+    FunctionalAckStatus,
+    SegmentError,
+)
 from .inventory import InventoryAdvice, InventoryItem
 from .invoice import Invoice, InvoiceLine, PaymentTerms
 from .money import Money
@@ -44,6 +53,8 @@ __all__ = [
     "AckLine",
     "AckLineStatus",
     "AckType",
+    "AcknowledgedGroup",
+    "AcknowledgedSet",
     "Address",
     "CanonicalModel",
     "Carrier",
@@ -53,8 +64,12 @@ __all__ = [
     "Customer",
     "DecimalString",
     "DocumentValidationError",
+    "ElementError",
+    "ElementPosition",
     "FulfillmentRequest",
     "FulfillmentRequestLine",
+    "FunctionalAck",
+    "FunctionalAckStatus",
     "Identifiers",
     "InventoryAdvice",
     "InventoryItem",
@@ -77,6 +92,7 @@ __all__ = [
     "Return",
     "ReturnLine",
     "ReturnStatus",
+    "SegmentError",
     "Shipment",
     "ShipmentItem",
     "ShipmentStatus",

@@ -9,6 +9,7 @@ from .acknowledgment import PurchaseOrderAck
 from .base import CanonicalModel
 from .errors import UnknownDocumentError
 from .fulfillment import FulfillmentRequest
+from .functional_ack import FunctionalAck
 from .inventory import InventoryAdvice
 from .invoice import Invoice
 from .order import Order
@@ -26,7 +27,17 @@ def document_name(cls: type[CanonicalModel]) -> str:
 
 DOCUMENTS: dict[str, type[CanonicalModel]] = {
     document_name(cls): cls
-    for cls in (Order, Shipment, Invoice, InventoryAdvice, PurchaseOrderAck, Return, Refund, FulfillmentRequest)
+    for cls in (
+        Order,
+        Shipment,
+        Invoice,
+        InventoryAdvice,
+        PurchaseOrderAck,
+        Return,
+        Refund,
+        FulfillmentRequest,
+        FunctionalAck,
+    )
 }
 
 

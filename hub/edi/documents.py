@@ -3,8 +3,12 @@
 Each set is turned into a tree (``hub.edi.tree``), given an ``envelope`` object with what its group and
 interchange say (``sender`` GS02, ``receiver`` GS03, ``version`` GS08, ``group_control_number`` GS06, the
 set's ``control_number`` ST02, ``interchange_control_number`` ISA13 and ``usage`` ISA15, T for test), and run
-through the mapping named in ``DOCUMENTS``. Sets without a mapping (997, 940 ...) give no document. Bad data
+through the mapping named in ``DOCUMENTS``. Sets without a mapping (940 ...) give no document. Bad data
 raises ``hub.mapping.MappingInputError`` naming the canonical field.
+
+A 997 or 999 maps to ``functional_ack.v1`` so that ``orderhub edi parse`` shows what a partner said of each set;
+the register itself is updated from the segments by ``hub.edi.functional_acks``, whose reading of AK1, AK2, AK5
+(IK5) and AK9 is the same as the mapping's.
 
 An 856 may carry several orders: several order levels (HL O) under its shipment level, each holding its
 packs and items, maybe on tares (HL T, pallets). The canonical shipment is about one order, so before mapping
@@ -32,6 +36,7 @@ DOCUMENTS: dict[str, str] = {
     "855": "x12/855",  # purchase order acknowledgment -> purchase_order_ack.v1
     "856": "x12/856",  # ship notice/manifest -> shipment.v1
     "945": "x12/945",  # warehouse shipping advice -> shipment.v1
+    "997": "x12/997",  # functional acknowledgment -> functional_ack.v1
 }
 
 

@@ -71,6 +71,7 @@ def test_registry_names_each_document_by_its_version() -> None:
         "return.v1",
         "refund.v1",
         "fulfillment_request.v1",
+        "functional_ack.v1",
     }
 
 
