@@ -32,6 +32,10 @@ class ShipStationClient:
     def __repr__(self) -> str:
         return f"ShipStationClient({self.config.base_url!r})"
 
+    def rate_limit_wait(self) -> float:
+        """Seconds until the rate-limit window resets, when an answer said it is spent; else 0."""
+        return max(0.0, self._resume_at - time.monotonic())
+
     def get(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
         """GET a path under the base URL (or a URL the caller has already checked lies under it)."""
         return self.call("GET", path_or_url, params=params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import requests
@@ -10,7 +11,8 @@ import requests
 from connectors.shipstation.client import ShipStationClient
 from connectors.shipstation.config import Config as ShipStationConfig
 from connectors.shipstation.orders import order_payload
-from connectors.shipstation.shipments import shipment_notices
+from connectors.shipstation.poll import PAGE_SIZE, read_window, statuses_for, window_start
+from connectors.shipstation.shipments import listed_rows, page_count, shipment_notices
 from connectors.shipstation.webhooks import SHIP_NOTIFY, authenticate, checked_resource_url, read_body
 from hub.canonical import FulfillmentRequest
 from hub.sdk import (
@@ -26,8 +28,7 @@ from hub.sdk import (
 )
 
 BATCH = 100  # orders per POST /orders/createorders, ShipStation's maximum
-PAGE_SIZE = 500  # shipments per page, ShipStation's maximum
-MAX_PAGES = 20
+MAX_PAGES = 20  # of a webhook's resource (one label batch)
 
 
 class ShipStation:
@@ -40,6 +41,8 @@ class ShipStation:
     name: ClassVar[str] = "shipstation"
     kind: ClassVar[ConnectorKind] = ConnectorKind.THREE_PL
     Config: ClassVar[type[ShipStationConfig]] = ShipStationConfig
+    # a status poll reads labels by date, so its cost does not grow with the open orders it is handed
+    status_ref_limit: ClassVar[int] = 20_000
 
     def __init__(self, config: ShipStationConfig, session: requests.Session) -> None:
         self.config = config
@@ -117,17 +120,12 @@ class ShipStation:
     # -- shipments back --
 
     def fetch_status(self, refs: Sequence[FulfillmentRef]) -> list[FulfillmentStatus]:
-        """The shipments (not voided) ShipStation lists for each fulfillment order, found by its order
-        number and told apart by ``orderKey`` or ``orderId``; orders with none yet are left out."""
-        statuses = []
-        for ref in refs:
-            reference = ref.reference or ref.fulfillment_order_id
-            rows = self._shipments("/shipments", {"orderNumber": reference, "includeShipmentItems": "true"})
-            mine = [row for row in rows if _names(row, ref)]
-            notices = tuple(shipment_notices(mine))
-            if notices:
-                statuses.append(FulfillmentStatus(ref=ref, shipments=notices))
-        return statuses
+        """The shipments (not voided) of these fulfillment orders, from one read of the labels bought since
+        the oldest was sent (``connectors.shipstation.poll``); orders with none yet are left out."""
+        if not refs:
+            return []
+        rows = read_window(self.client, window_start(refs, datetime.now(UTC)))
+        return statuses_for(rows, refs)
 
     def authenticate(self, notification: InboundNotification) -> None:
         """The request must carry the account's ``webhook_secret`` (URL token or ``X-Orderhub-Token``)."""
@@ -151,10 +149,8 @@ class ShipStation:
         for page in range(1, MAX_PAGES + 1):
             paging = {"page": str(page), "pageSize": str(PAGE_SIZE)} if page > 1 or params is not None else {}
             answer = self.client.get(path_or_url, {**(params or {}), **paging} or None)
-            if not isinstance(answer, dict) or not isinstance(answer.get("shipments"), list):
-                raise PermanentError("ShipStation answered a shipment listing without a shipments list")
-            rows += [row for row in answer["shipments"] if isinstance(row, dict)]
-            if page >= int(answer.get("pages") or 1):
+            rows += listed_rows(answer)
+            if page >= page_count(answer):
                 return rows
         raise TransientError(f"ShipStation lists more than {MAX_PAGES * PAGE_SIZE} shipments here; read it later")
 
@@ -169,10 +165,3 @@ def _results(answer: Any, expected: int) -> list[dict[str, Any]]:
     if not isinstance(results, list) or len(results) != expected:
         raise TransientError("ShipStation's createorders answer does not list one result per order")
     return [result if isinstance(result, dict) else {} for result in results]
-
-
-def _names(row: dict[str, Any], ref: FulfillmentRef) -> bool:
-    """The shipment belongs to this fulfillment order (an order number may be shared by several)."""
-    if row.get("orderKey"):
-        return str(row["orderKey"]) == ref.fulfillment_order_id
-    return ref.external_id is not None and str(row.get("orderId")) == ref.external_id

@@ -40,7 +40,7 @@ def order_payload(
     payload: dict[str, Any] = {
         "orderNumber": request.reference[:MAX_ORDER_NUMBER],
         "orderKey": request.id,
-        "orderDate": _timestamp(order.placed_at),
+        "orderDate": account_timestamp(order.placed_at),
         "orderStatus": "on_hold" if request.test and status != "cancelled" else status,
         "customerEmail": order.customer.email if order.customer else None,
         "billTo": _address(order.bill_to or ship_to),
@@ -83,6 +83,7 @@ def _address(address: Address) -> dict[str, Any]:
     }
 
 
-def _timestamp(moment: datetime) -> str:
+def account_timestamp(moment: datetime) -> str:
+    """``moment`` as ShipStation v1 writes and reads timestamps: Pacific wall-clock time, no offset."""
     local = moment.astimezone(PACIFIC) if PACIFIC is not None else moment
     return local.replace(tzinfo=None).isoformat(timespec="seconds")

@@ -16,6 +16,21 @@ from hub.canonical import Carrier, Shipment, ShipmentItem
 from hub.sdk import PermanentError, ShipmentNotice
 
 
+def listed_rows(answer: Any) -> list[dict[str, Any]]:
+    """The shipments of one page of ``GET /shipments``; ``PermanentError`` for an answer that is not one."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("shipments"), list):
+        raise PermanentError("ShipStation answered a shipment listing without a shipments list")
+    return [row for row in answer["shipments"] if isinstance(row, dict)]
+
+
+def page_count(answer: dict[str, Any]) -> int:
+    """How many pages the listing has (a missing or unreadable count is taken as one)."""
+    try:
+        return int(answer.get("pages") or 1)
+    except (TypeError, ValueError):
+        return 1
+
+
 def shipment_notices(rows: list[dict[str, Any]]) -> list[ShipmentNotice]:
     """The notices for the shipments that were not voided, in the order listed."""
     return [notice(row) for row in rows if isinstance(row, dict) and not row.get("voided")]

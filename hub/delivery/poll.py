@@ -71,20 +71,38 @@ def pollable_destinations(session: Session) -> list[str]:
     return sorted(found)
 
 
-def open_refs(session: Session, destination: str, limit: int = REF_LIMIT) -> list[FulfillmentRef]:
-    """Fulfillment orders ``destination`` holds and has not finished shipping, oldest first."""
+def open_refs(session: Session, destination: str, limit: int | None = None) -> list[FulfillmentRef]:
+    """Fulfillment orders ``destination`` holds and has not finished shipping, oldest first (``REF_LIMIT``
+    of them unless told). ``sent_at`` is the fulfillment order's creation, which its first sending follows."""
     query = (
-        select(FulfillmentOrderRecord.id, FulfillmentOrderRecord.external_id, OrderRecord)
+        select(
+            FulfillmentOrderRecord.id,
+            FulfillmentOrderRecord.external_id,
+            FulfillmentOrderRecord.created_at,
+            OrderRecord.number,
+            OrderRecord.po_number,
+            OrderRecord.channel_order_id,
+        )
         .join(Location, Location.id == FulfillmentOrderRecord.location_id)
         .join(OrderRecord, OrderRecord.id == FulfillmentOrderRecord.order_id)
         .where(Location.fulfilled_by == destination, FulfillmentOrderRecord.state.in_([s.value for s in RELEASED]))
         .order_by(FulfillmentOrderRecord.created_at)
-        .limit(limit)
+        .limit(REF_LIMIT if limit is None else limit)
     )
     return [
-        FulfillmentRef(fo_id, external_id, order.number or order.po_number or order.channel_order_id)
-        for fo_id, external_id, order in session.execute(query)
+        FulfillmentRef(fo_id, external_id, number or po_number or channel_order_id, sent_at=created_at)
+        for fo_id, external_id, created_at, number, po_number, channel_order_id in session.execute(query)
     ]
+
+
+def ref_limit(connector: str) -> int:
+    """How many open fulfillment orders one status poll of ``connector`` is handed: ``REF_LIMIT``, unless the
+    connector's poll costs the same however many it gets and it says so (``status_ref_limit``)."""
+    try:
+        limit = getattr(load_connector(connector), "status_ref_limit", None)
+    except (LookupError, ImportError, AttributeError, TypeError):
+        return REF_LIMIT
+    return limit if isinstance(limit, int) and limit > 0 else REF_LIMIT
 
 
 def poll_destination(database: Database, destination: str) -> PollReport:
@@ -97,7 +115,7 @@ def poll_destination(database: Database, destination: str) -> PollReport:
         except (UnknownDestination, HubError) as exc:
             report.error = str(exc)
             return report
-        refs = open_refs(session, destination)
+        refs = open_refs(session, destination, ref_limit(spec.connector))
     try:
         connector = build_connector(spec, requests.Session())
         if isinstance(connector, PollsMessages):

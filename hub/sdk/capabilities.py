@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from hub.canonical import FulfillmentRequest, Shipment
@@ -29,11 +30,15 @@ class Submitted:
 
 @dataclass(frozen=True)
 class FulfillmentRef:
-    """A fulfillment order the hub has sent, as a status poll needs to find it again."""
+    """A fulfillment order the hub has sent, as a status poll needs to find it again.
+
+    ``sent_at`` (timezone-aware) is no later than the first time the hub sent it: a connector that reads the
+    partner's shipments by date can start there instead of asking after each order. ``None`` when unknown."""
 
     fulfillment_order_id: str
     external_id: str | None = None
     reference: str | None = None  # the order reference the partner was given (FulfillmentRequest.reference)
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,11 @@ class CancelsFulfillment(Protocol):
 
 @runtime_checkable
 class FetchesFulfillmentStatus(Protocol):
-    """Polls the partner for what became of fulfillment orders sent to it (a fallback for lost webhooks)."""
+    """Polls the partner for what became of fulfillment orders sent to it (a fallback for lost webhooks).
+
+    The engine hands over the open fulfillment orders, oldest first, up to a cap that suits a poll costing a
+    call or so per order. A connector whose poll costs the same however many it is handed (it reads the
+    partner's shipments by date) says how many it takes with a class attribute ``status_ref_limit: int``."""
 
     def fetch_status(self, refs: Sequence[FulfillmentRef]) -> list[FulfillmentStatus]:
         """The status of each fulfillment order the partner knows; orders it does not report are left out."""

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from connectors.shipstation import ShipStation
 from connectors.shipstation.config import Config
+from connectors.shipstation.poll import WINDOW_MARGIN
 from hub.canonical import FulfillmentRequest
+from hub.db.models import FulfillmentOrderRecord, ShipmentRecord
+from hub.db.session import Database
+from hub.delivery import poll
+from hub.delivery.accounts import save_account
 from hub.sdk import (
     FulfillmentRef,
+    FulfillmentStatus,
     InboundNotification,
     NotificationRefused,
     PermanentError,
@@ -20,7 +29,8 @@ from hub.sdk import (
 )
 from hub.sdk.testing import ConnectorContract, ContractPartner, InjectedFailure
 from tests.connectors.conftest import WEBHOOK_SECRET, fulfillment_request
-from tests.fakes.shipstation import FakeShipStation
+from tests.delivery.conftest import add_location, route, run, store_order
+from tests.fakes.shipstation import PACIFIC, FakeShipStation
 
 
 class ShipStationPartner:
@@ -263,3 +273,141 @@ def test_a_large_batch_is_sent_100_orders_at_a_time(shipstation: FakeShipStation
         timeout=10,
     )
     assert too_many.status_code == 400 and "100" in str(too_many.json()["ModelState"])
+
+
+# -- polling by date ----------------------------------------------------------------------------------------------
+
+
+def open_orders(ss: ShipStation, count: int, sent_at: datetime) -> list[FulfillmentRef]:
+    """``count`` fulfillment orders submitted to ShipStation, as the engine's refs to them."""
+    batch = [
+        (fulfillment_request(f"ful_P{n:04d}", number=f"#P{n:04d}"), f"fo:ful_P{n:04d}:submit") for n in range(count)
+    ]
+    answers = ss.submit_fulfillments(batch)
+    assert all(isinstance(answer, Submitted) for answer in answers)
+    return [
+        FulfillmentRef(request.id, answer.external_id, request.reference, sent_at)
+        for (request, _), answer in zip(batch, answers, strict=True)
+        if isinstance(answer, Submitted)
+    ]
+
+
+def found(statuses: list[FulfillmentStatus]) -> dict[str, list[str]]:
+    """Shipment keys reported per fulfillment order."""
+    return {status.ref.fulfillment_order_id: [notice.key for notice in status.shipments] for status in statuses}
+
+
+def pacific(moment: datetime) -> str:
+    return moment.astimezone(PACIFIC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def test_1200_open_orders_are_polled_in_one_read_of_the_shipments_since_the_oldest(
+    shipstation: FakeShipStation,
+) -> None:
+    ss = connector(shipstation)
+    oldest = datetime.now(UTC) - timedelta(hours=5)
+    first, *later = open_orders(ss, 1200, oldest)
+    refs = [first, *(replace(ref, sent_at=oldest + timedelta(hours=1)) for ref in later)]
+    shipped = {ref.fulfillment_order_id: shipstation.ship(ref.fulfillment_order_id) for ref in refs[::40]}
+    assert len(shipped) == 30
+    shipstation.ship(refs[1].fulfillment_order_id, voided=True)  # a voided label ships nothing
+    shipstation.requests.clear()
+
+    statuses = ss.fetch_status(refs)
+
+    assert found(statuses) == {fo_id: [str(row["shipmentId"])] for fo_id, row in shipped.items()}
+    assert all(s.shipments[0].fulfillment_order_id == s.ref.fulfillment_order_id for s in statuses)
+    (read,) = shipstation.requests  # one page holds every shipment since the oldest open order was sent
+    assert (read.method, read.path) == ("GET", "/shipments")
+    assert read.args["createDateStart"] == pacific(oldest - WINDOW_MARGIN)
+    assert (read.args["includeShipmentItems"], read.args["pageSize"], read.args["page"]) == ("true", "500", "1")
+
+
+def busy_account(shipstation: FakeShipStation, ss: ShipStation) -> tuple[list[FulfillmentRef], list[str]]:
+    """Three open orders, each with a label bought amid 1,100 labels of another order (three pages of 500,
+    newest first): the last bought is on the first page, the second on the second, the first on the third.
+    Returns the three refs and their shipment ids, in the order the labels were bought."""
+    start = datetime.now(UTC) - timedelta(hours=2)
+    refs = open_orders(ss, 4, start - timedelta(minutes=5))
+    other, open_refs = refs[0], refs[1:]
+    keys = []
+    for n in range(1100):
+        shipstation.ship(other.fulfillment_order_id, created=start + timedelta(seconds=n))
+        if n in (10, 550, 1090):
+            ours = open_refs[len(keys)]
+            keys.append(
+                str(shipstation.ship(ours.fulfillment_order_id, created=start + timedelta(seconds=n))["shipmentId"])
+            )
+    shipstation.requests.clear()
+    return open_refs, keys
+
+
+def test_a_poll_pages_through_every_shipment_in_the_window(shipstation: FakeShipStation) -> None:
+    ss = connector(shipstation)
+    refs, keys = busy_account(shipstation, ss)
+    statuses = ss.fetch_status(refs)
+    assert found(statuses) == {ref.fulfillment_order_id: [key] for ref, key in zip(refs, keys, strict=True)}
+    assert [seen.args["page"] for seen in shipstation.calls("GET", "/shipments")] == ["1", "2", "3"]
+
+
+def test_a_poll_stops_when_the_rate_limit_is_spent_and_reports_what_it_read(shipstation: FakeShipStation) -> None:
+    ss = connector(shipstation)
+    refs, keys = busy_account(shipstation, ss)
+    shipstation.allow(2)  # the second page is answered with X-Rate-Limit-Remaining: 0
+    statuses = ss.fetch_status(refs)
+    assert found(statuses) == {refs[2].fulfillment_order_id: [keys[2]], refs[1].fulfillment_order_id: [keys[1]]}
+    assert len(shipstation.requests) == 2  # no third call: it would only earn a 429
+
+
+def test_a_shipment_without_an_order_key_is_matched_by_order_id_or_an_unshared_order_number(
+    shipstation: FakeShipStation,
+) -> None:
+    ss = connector(shipstation)
+    sent_at = datetime.now(UTC) - timedelta(hours=1)
+    first, second, third = open_orders(ss, 3, sent_at)
+    twin = FulfillmentRef("ful_TWIN", None, third.reference, sent_at)  # another fulfillment order of that order
+    rows = [shipstation.ship(ref.fulfillment_order_id) for ref in (first, second, third)]
+    for row in rows:
+        del row["orderKey"]
+    by_number = FulfillmentRef(second.fulfillment_order_id, None, second.reference, sent_at)
+    shared_number = FulfillmentRef(third.fulfillment_order_id, None, third.reference, sent_at)
+    statuses = ss.fetch_status([first, by_number, shared_number, twin])
+    assert found(statuses) == {  # the third's order number is shared: which of the two shipped is not known
+        first.fulfillment_order_id: [str(rows[0]["shipmentId"])],
+        second.fulfillment_order_id: [str(rows[1]["shipmentId"])],
+    }
+    assert [s.shipments[0].fulfillment_order_id for s in statuses] == [
+        first.fulfillment_order_id,
+        second.fulfillment_order_id,
+    ]
+
+
+def test_the_engine_polls_shipstation_past_its_usual_cap_from_when_the_oldest_was_sent(
+    shipstation: FakeShipStation, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_SS_KEY", shipstation.api_key)
+    monkeypatch.setenv("TEST_SS_SECRET", shipstation.api_secret)
+    monkeypatch.setattr(poll, "REF_LIMIT", 1)  # ShipStation's poll costs the same however many are open
+    with database.session() as session:
+        secrets = {"api_key": "env:TEST_SS_KEY", "api_secret": "env:TEST_SS_SECRET"}
+        save_account(session, "shipstation", "main", {"base_url": shipstation.base_url}, secrets)
+    add_location(database, "wh-ss", "shipstation:main", LAMP=10)
+    fo_ids = [
+        next(iter(route(database, store_order(database, n)).fulfillment_orders)) for n in ("2001", "2002", "2003")
+    ]
+    run(database)
+    assert all(shipstation.order_by_key(fo_id) is not None for fo_id in fo_ids)
+    shipment = shipstation.ship(fo_ids[-1], tracking_number="1ZNEWEST01")
+    shipstation.requests.clear()
+
+    report = poll.poll_destination(database, "shipstation:main")
+
+    assert report.error is None and report.shipments == 1
+    with database.session() as session:
+        states = {fo.id: fo.state for fo in session.scalars(select(FulfillmentOrderRecord))}
+        oldest = min(fo.created_at for fo in session.scalars(select(FulfillmentOrderRecord)))
+        (row,) = session.scalars(select(ShipmentRecord))
+    assert states == {fo_ids[0]: "accepted", fo_ids[1]: "accepted", fo_ids[2]: "shipped"}
+    assert row.key == str(shipment["shipmentId"]) and row.tracking_numbers == ["1ZNEWEST01"]
+    (read,) = shipstation.requests
+    assert read.args["createDateStart"] == pacific(oldest - WINDOW_MARGIN)

@@ -9,8 +9,11 @@ ShipStation's rules and failures.
   ``{"Message", "ModelState"}`` for a body that is not an order.
 * ``POST /orders/createorders``: at most 100 orders, ``{"hasErrors", "results": [...]}``.
 * ``GET /orders/<orderId>``; ``GET /shipments`` by ``orderNumber``, ``orderId``, ``batchId`` or
-  ``trackingNumber``, paged, ``shipmentItems`` only with ``includeShipmentItems=true``, voided rows included;
-  ``GET /stores`` and ``GET /warehouses``.
+  ``trackingNumber``, by ``createDateStart``/``createDateEnd`` (timestamps) and ``shipDateStart``/``shipDateEnd``
+  (days), sorted by ``sortBy`` (``ShipDate``, ``CreateDate``; by shipment id when absent) and ``sortDir``, paged
+  (``page``, ``pageSize`` up to 500, default 100), ``shipmentItems`` only with ``includeShipmentItems=true``,
+  voided rows included; ``GET /stores`` and ``GET /warehouses``.
+* Timestamps are US Pacific wall-clock time without an offset, as ShipStation v1 writes and reads them.
 * Injected failures: ``fail_next(status, retry_after=...)`` (5xx with ShipStation's error body),
   ``hang_next(seconds)`` (answer only after the client gave up; the request is then served, as a real server
   that was merely slow would), ``reset_next()`` (drop the connection unanswered).
@@ -19,7 +22,8 @@ ShipStation's rules and failures.
   batch back.
 
 ``orders`` holds each order by its ShipStation id; ``requests`` keeps every request (method, path, query and
-the Basic auth user) so a test can check what was asked.
+the Basic auth user) so a test can check what was asked. ``allow(n)`` starts a fresh rate-limit window that
+admits ``n`` more requests.
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ from __future__ import annotations
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import requests
 from flask import Flask, Response, jsonify, request
@@ -42,6 +48,14 @@ from tests.fakes.server import Failure, FakeServer
 UPDATABLE = frozenset({"awaiting_payment", "awaiting_shipment", "pending_fulfillment", "on_hold"})
 STATUSES = UPDATABLE | {"shipped", "cancelled"}
 RESET = "fake.reset_connection"
+PACIFIC = ZoneInfo("America/Los_Angeles")
+SORT_KEYS = {"shipdate": "shipDate", "createdate": "createDate"}
+
+
+class BadFilter(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
 
 
 @dataclass
@@ -118,6 +132,11 @@ class FakeShipStation(FakeServer):
         with self._lock:
             return [order for order in self.orders.values() if order["orderNumber"] == order_number]
 
+    def allow(self, requests_left: int) -> None:
+        """Start a fresh one-minute window in which only ``requests_left`` more requests are served."""
+        with self._lock:
+            self.rate_limit, self._window_start, self._window_used = requests_left, time.monotonic(), 0
+
     def calls(self, method: str, path: str) -> list[SeenRequest]:
         return [seen for seen in self.requests if seen.method == method and seen.path == f"{self.prefix}{path}"]
 
@@ -131,9 +150,11 @@ class FakeShipStation(FakeServer):
         service_code: str = "ups_ground",
         ship_date: str = "2025-03-15",
         voided: bool = False,
+        created: datetime | None = None,
     ) -> dict[str, Any]:
         """Buy a label for the order with ``orderKey`` (its items, or ``items`` by lineItemKey) and mark it
-        shipped; returns the shipment, whose ``batchId`` a ``notify`` names."""
+        shipped; returns the shipment, whose ``batchId`` a ``notify`` names. ``created`` (timezone-aware) is
+        when the label was bought, now by default."""
         with self._lock:
             order = next(order for order in self.orders.values() if order["orderKey"] == order_key)
             shipped = [
@@ -148,7 +169,7 @@ class FakeShipStation(FakeServer):
                 "orderKey": order["orderKey"],
                 "userId": "f8f5c4c2-6b1a-4a51-9a3c-0e0b9d6a1e11",
                 "orderNumber": order["orderNumber"],
-                "createDate": _now(),
+                "createDate": _now(created),
                 "shipDate": ship_date,
                 "shipmentCost": 7.31,
                 "insuranceCost": 0,
@@ -346,25 +367,74 @@ class FakeShipStation(FakeServer):
     def _list_shipments(self) -> ResponseReturnValue:
         args = {name.lower(): value for name, value in request.args.items()}
         try:
+            matches = _shipment_filter(args)
+        except BadFilter as exc:
+            return _invalid(exc.field, exc.message)
+        try:
             page, size = int(args.get("page", "1")), int(args.get("pagesize", "100"))
         except ValueError:
             return _invalid("page", "page and pageSize must be integers.")
         if page < 1 or not 1 <= size <= 500:
             return _invalid("pageSize", "pageSize must be between 1 and 500.")
-        filters = {"ordernumber": "orderNumber", "orderid": "orderId", "batchid": "batchId"}
-        filters["trackingnumber"] = "trackingNumber"
+        sort_by, sort_dir = args.get("sortby", "").lower(), args.get("sortdir", "ASC").upper()
+        if (sort_by and sort_by not in SORT_KEYS) or sort_dir not in ("ASC", "DESC"):
+            return _invalid("sortBy", "sortBy must be ShipDate or CreateDate, sortDir ASC or DESC.")
         with self._lock:
-            found = [
-                shipment
-                for shipment in self.shipments
-                if all(str(shipment[name]) == args[arg] for arg, name in filters.items() if arg in args)
-            ]
+            found = [shipment for shipment in self.shipments if matches(shipment)]
+        field_name = SORT_KEYS.get(sort_by)
+        found.sort(key=lambda row: (str(row[field_name]) if field_name else "", row["shipmentId"]))
+        if sort_dir == "DESC":
+            found.reverse()
         with_items = args.get("includeshipmentitems", "false").lower() == "true"
         rows = [{**row, "shipmentItems": row["shipmentItems"] if with_items else None} for row in found]
         pages = -(-len(rows) // size)
         return jsonify(
             {"shipments": rows[(page - 1) * size : page * size], "total": len(rows), "page": page, "pages": pages}
         )
+
+
+def _shipment_filter(args: dict[str, str]) -> Callable[[dict[str, Any]], bool]:
+    """The test a shipment must pass for the listing's filters (lower-cased names); ``BadFilter`` for a date
+    ShipStation would not read."""
+    exact = {"ordernumber": "orderNumber", "orderid": "orderId", "batchid": "batchId"}
+    exact["trackingnumber"] = "trackingNumber"
+    wanted = {name: args[arg] for arg, name in exact.items() if arg in args}
+    created_from, created_to = _moment(args, "createdatestart"), _moment(args, "createdateend")
+    shipped_from, shipped_to = _day(args, "shipdatestart"), _day(args, "shipdateend")
+
+    def matches(shipment: dict[str, Any]) -> bool:
+        if any(str(shipment[name]) != value for name, value in wanted.items()):
+            return False
+        created = datetime.fromisoformat(shipment["createDate"][:26])
+        shipped = date.fromisoformat(str(shipment["shipDate"])[:10])
+        return (
+            (created_from is None or created >= created_from)
+            and (created_to is None or created <= created_to)
+            and (shipped_from is None or shipped >= shipped_from)
+            and (shipped_to is None or shipped <= shipped_to)
+        )
+
+    return matches
+
+
+def _moment(args: dict[str, str], name: str) -> datetime | None:
+    """A timestamp filter as Pacific wall-clock time (one with an offset is converted)."""
+    if not args.get(name):
+        return None
+    try:
+        moment = datetime.fromisoformat(args[name].replace(" ", "T"))
+    except ValueError:
+        raise BadFilter(name, f"{name} is not a date-time.") from None
+    return moment.astimezone(PACIFIC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _day(args: dict[str, str], name: str) -> date | None:
+    if not args.get(name):
+        return None
+    try:
+        return date.fromisoformat(args[name][:10])
+    except ValueError:
+        raise BadFilter(name, f"{name} is not a date.") from None
 
 
 def _order_problem(body: dict[str, Any]) -> tuple[str, str] | None:
@@ -399,5 +469,6 @@ def _invalid(where: str, message: str) -> tuple[Response, int]:
     return jsonify({"Message": "The request is invalid.", "ModelState": {where: [message]}}), 400
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0")
+def _now(moment: datetime | None = None) -> str:
+    """ShipStation's timestamp form: Pacific wall-clock time, seven fraction digits, no offset."""
+    return (moment or datetime.now(UTC)).astimezone(PACIFIC).strftime("%Y-%m-%dT%H:%M:%S.%f0")
