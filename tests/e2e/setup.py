@@ -313,8 +313,7 @@ def running_hub(stack: dict[str, str], root: Path, *parts: str, **settings: str)
     hub = Hub(stack, root, dict(settings))
     hub.prepare()
     try:
-        if parts != ("none",):
-            hub.start(*(parts or ("run",)))
+        hub.start(*(parts or ("run",)))
         yield hub
     finally:
         hub.stop()

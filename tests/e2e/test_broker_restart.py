@@ -66,7 +66,7 @@ def test_rabbitmq_restarted_during_a_burst_of_500_orders_loses_and_repeats_nothi
             restart.join(timeout=300)
         assert not restart.is_alive()
         assert Counter(answers) == {200: BURST}
-        eventually(lambda: hub.delivery_statuses("shipstation:burst") == {"delivered": BURST}, "every delivery", 420)
+        eventually(lambda: hub.delivery_statuses("shipstation:burst") == {"delivered": BURST}, "every delivery", 600)
         for name, process in hub.processes.items():
             assert process.poll() is None, f"orderhub {name} exited: {hub.log_text()[-3000:]}"
 
