@@ -25,7 +25,7 @@ from typing import Any
 
 from hub.canonical import CanonicalModel
 from hub.edi.model import Group, Interchange, Transaction
-from hub.edi.spec import get_spec
+from hub.edi.spec import SpecLibrary, get_spec
 from hub.edi.tree import transaction_tree
 from hub.mapping import MappingInputError, load_mapping
 
@@ -37,12 +37,17 @@ DOCUMENTS: dict[str, str] = {
     "856": "x12/856",  # ship notice/manifest -> shipment.v1
     "945": "x12/945",  # warehouse shipping advice -> shipment.v1
     "997": "x12/997",  # functional acknowledgment -> functional_ack.v1
+    "999": "x12/999",  # implementation acknowledgment -> functional_ack.v1 (once a 999 spec validates it)
 }
 
 
-def document_input(transaction: Transaction, group: Group, interchange: Interchange) -> dict[str, Any]:
-    """The JSON data a set's mapping reads: its tree plus the ``envelope`` object."""
-    spec = get_spec(transaction.set_id, group.version)
+def document_input(
+    transaction: Transaction, group: Group, interchange: Interchange, *, library: SpecLibrary | None = None
+) -> dict[str, Any]:
+    """The JSON data a set's mapping reads: its tree (shaped by the spec in ``library``, the packaged one by
+    default) plus the ``envelope`` object."""
+    set_id, version = transaction.set_id, group.version
+    spec = get_spec(set_id, version) if library is None else library.get(set_id, version)
     data = transaction_tree(transaction, spec, interchange.delimiters.component)
     data["envelope"] = {
         "sender": group.sender,
@@ -118,13 +123,16 @@ def _split_error(entry: dict[str, Any], problem: str) -> MappingInputError:
 SPLITS = {"856": split_orders}
 
 
-def to_documents(transaction: Transaction, group: Group, interchange: Interchange) -> list[CanonicalModel]:
+def to_documents(
+    transaction: Transaction, group: Group, interchange: Interchange, *, library: SpecLibrary | None = None
+) -> list[CanonicalModel]:
     """The canonical documents of an accepted set: one for most sets, one per order for an 856 that carries
-    several, none when the hub maps nothing from its set id."""
+    several, none when the hub maps nothing from its set id. ``library`` is the spec library the set was
+    validated with (the packaged one by default)."""
     name = DOCUMENTS.get(transaction.set_id)
     if name is None:
         return []
     mapping = load_mapping(name)
-    data = document_input(transaction, group, interchange)
+    data = document_input(transaction, group, interchange, library=library)
     split = SPLITS.get(transaction.set_id)
     return [mapping(tree) for tree in (split(data) if split is not None else [data])]
