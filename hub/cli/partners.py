@@ -120,6 +120,18 @@ def group() -> None:
 @click.option("--ta1", type=click.Choice(["requested", "always", "never"]), help="Default: requested (ISA14=1).")
 @click.option("--ack-gs-version", help="GS08 of our acknowledgments, when the partner wants other than the plain one.")
 @click.option("--leniency", "leniencies", multiple=True, metavar="NAME=BOOL", help="e.g. fixed_width_isa=false.")
+@click.option(
+    "--strict-codes/--open-codes",
+    default=None,
+    help="Tell values missing from open code lists in the 997 (AK4 7, AK5 E); default: only note them.",
+)
+@click.option(
+    "--code-check",
+    "code_checks",
+    multiple=True,
+    metavar="ELEMENT=strict|open",
+    help="One element apart from --strict-codes, e.g. REF01=open; ELEMENT=default removes it.",
+)
 @click.option("--transport", "transports", multiple=True, metavar="SPEC", help="TYPE,KEY=VALUE,... (replaces all).")
 @click.option(
     "--http-inbound",
@@ -187,6 +199,16 @@ def _apply(profile: dict[str, Any], options: dict[str, Any], new: bool) -> None:
     for value in options["leniencies"]:
         name, flag = _leniency(value)
         _set(profile, f"leniencies.{name}", flag)
+    _set(profile, "strict_codes", options["strict_codes"])
+    for value in options["code_checks"]:
+        element, _, check = value.partition("=")
+        if check not in ("strict", "open", "default"):
+            raise InputRejected(f"--code-check {value!r} must be ELEMENT=strict, ELEMENT=open or ELEMENT=default")
+        codes = profile.setdefault("codes", {})
+        if check == "default":
+            codes.pop(element.strip(), None)
+        else:
+            codes[element.strip()] = check
     if options["transports"]:
         profile["transports"] = [_transport(spec) for spec in options["transports"]]
     if options["http_inbound"]:

@@ -17,6 +17,11 @@ validation attached to it, into at most one outbound interchange, following the 
   (none for a sound set), because none of them will be processed and the AK9 code names the reason.
 * **999**: the same with IK3/IK4/IK5, for 00501 partners whose profile asks for it.
 
+A value missing from an open code list (``hub.edi.validate.UnlistedCode``) is a warning the partner is told of
+only when its profile asks for strict code checks on that element (``PartnerProfile.strict_code``): then it
+is an AK4 with code 7 under an AK3 (AK304 8) and the set is accepted with errors (AK5 E). Otherwise it stays
+on the set for the register and ``orderhub edi parse``, and the set is plainly accepted.
+
 A rejected envelope gets a TA1 alone: there is no 997, because its groups were never read as such. A group
 of acknowledgments (GS01 FA, or a 997/999 set) is never acknowledged. ``on_error`` sends a group's 997 only
 when something in it is not plainly accepted.
@@ -37,6 +42,7 @@ from datetime import UTC, datetime
 from hub.edi.control_numbers import Kind, format_number
 from hub.edi.model import Finding, Group, Interchange, Level, Transaction
 from hub.edi.partners import DEFAULT_GS_VERSION, PartnerProfile
+from hub.edi.validate import UnlistedCode
 from hub.edi.writer import InterchangeHeader, OutGroup, OutInterchange, OutSegment, OutTransaction, X12Writer, seg
 
 ACK_SETS = frozenset({"997", "999"})
@@ -147,23 +153,34 @@ def _groups_to_acknowledge(interchange: Interchange, profile: PartnerProfile) ->
         return []
     groups = [g for g in interchange.groups if not is_acknowledgment(g)]
     if profile.acks.send == "on_error":
-        groups = [g for g in groups if group_response(g)[0] != "A"]
+        groups = [g for g in groups if group_response(g, profile=profile)[0] != "A"]
     return groups
 
 
-def set_response(transaction: Transaction, group_rejected: bool = False) -> tuple[str, list[str]]:
-    """AK501 and AK502-AK506 for one transaction set.
+def told(findings: Iterable[Finding], profile: PartnerProfile | None) -> list[Finding]:
+    """The findings the partner hears of: all but the unlisted open-list codes its profile does not ask for
+    (without a profile, none of those)."""
+    return [
+        f for f in findings if not isinstance(f, UnlistedCode) or (profile is not None and profile.strict_code(f.ref))
+    ]
+
+
+def set_response(
+    transaction: Transaction, group_rejected: bool = False, profile: PartnerProfile | None = None
+) -> tuple[str, list[str]]:
+    """AK501 and AK502-AK506 for one transaction set, answering the partner of ``profile``.
 
     A set in a group rejected as a whole (``group_rejected``: a wrong GE01 count, GE02, GS06 ...) is rejected
     too, so that its AK5 agrees with the AK9 that counts it as not accepted; its AK502 codes are only those of
     its own errors, since X12 has no set code for a group's fault (AK905 carries it).
     """
-    if not transaction.findings:
+    findings = told(transaction.findings, profile)
+    if not findings:
         return ("R" if group_rejected else "A"), []
-    codes = [f.code for f in transaction.findings if f.level is Level.TRANSACTION]
-    if any(f.level in (Level.SEGMENT, Level.ELEMENT) for f in transaction.findings) and "5" not in codes:
+    codes = [f.code for f in findings if f.level is Level.TRANSACTION]
+    if any(f.level in (Level.SEGMENT, Level.ELEMENT) for f in findings) and "5" not in codes:
         codes.append("5")  # one or more segments in error
-    status = "R" if group_rejected or any(f.fatal for f in transaction.findings) else "E"
+    status = "R" if group_rejected or any(f.fatal for f in findings) else "E"
     return status, _first_distinct(codes)
 
 
@@ -172,10 +189,12 @@ def group_rejected(group: Group) -> bool:
     return any(f.fatal and f.level is Level.GROUP for f in group.findings)
 
 
-def group_response(group: Group, version: str = "00501") -> tuple[str, int, int, int, list[str]]:
+def group_response(
+    group: Group, version: str = "00501", profile: PartnerProfile | None = None
+) -> tuple[str, int, int, int, list[str]]:
     """AK901 status, AK902 declared, AK903 received, AK904 accepted and AK905+ codes for one group."""
     received = len(group.transactions)
-    statuses = [set_response(t)[0] for t in group.transactions]
+    statuses = [set_response(t, profile=profile)[0] for t in group.transactions]
     group_findings = [f for f in group.findings if f.level is Level.GROUP]
     rejected_as_group = group_rejected(group)
     accepted = 0 if rejected_as_group else sum(s in ("A", "E") for s in statuses)
@@ -202,6 +221,7 @@ class _SetBuilder:
     """Builds the 997 or 999 body for one inbound group, in the version the partner is answered in."""
 
     def __init__(self, profile: PartnerProfile) -> None:
+        self.profile = profile
         self.version = profile.control_version
         self.is_999 = profile.acks.kind == "999"
         self.set_id = profile.acks.kind
@@ -223,10 +243,10 @@ class _SetBuilder:
         for transaction in group.transactions:
             implementation = transaction.implementation if self.five010 else ""
             yield seg("AK2", transaction.set_id, transaction.control_number, implementation)
-            yield from self._notes(transaction.findings)
-            status, codes = set_response(transaction, rejected)
+            yield from self._notes(told(transaction.findings, self.profile))
+            status, codes = set_response(transaction, rejected, self.profile)
             yield seg(self.set_trailer, status, *codes)
-        status, declared, received, accepted, codes = group_response(group, self.version)
+        status, declared, received, accepted, codes = group_response(group, self.version, self.profile)
         yield seg("AK9", status, str(declared), str(received), str(accepted), *codes)
 
     def _notes(self, findings: Iterable[Finding]) -> list[OutSegment]:

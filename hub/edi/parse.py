@@ -30,6 +30,7 @@ from hub.edi.model import Finding, Group, Interchange
 from hub.edi.partners import Identity, PartnerProfile
 from hub.edi.pipeline import GroupDone, InterchangeBegun, InterchangeDone, SetResult, check_stream
 from hub.edi.reader import Leniency
+from hub.edi.validate import UnlistedCode
 
 NumberSource = Callable[[Kind], int]
 
@@ -89,6 +90,8 @@ def error_json(finding: Finding) -> dict[str, Any]:
         shown["value"] = finding.value
     if not finding.fatal:
         shown["warning"] = True
+    if isinstance(finding, UnlistedCode):  # the 997 tells it only to partners asking for strict code checks
+        shown["code_list"] = "open"
     return shown
 
 

@@ -7,6 +7,13 @@ references (``env:NAME``, ``file:PATH``), checked with :func:`hub.secrets.check_
 
 ``theirs`` is the partner as it appears in what it sends (ISA05/ISA06, GS02); ``ours`` is how the partner
 addresses us (ISA07/ISA08, GS03). Acknowledgments and outbound documents swap them.
+
+Code checks: a value missing from an *open* code list of the specs (``hub.edi.spec``: qualifiers, entity
+codes, units) is a warning kept on the set and left out of the 997, since the standard's lists are long and
+partners add their own. ``strict_codes`` tells such values to the partner (AK4 code 7 under its AK3, the set
+accepted with errors: AK5 E), and ``codes`` sets one element apart either way: ``{"REF01": "open"}`` for a
+strict partner's private reference qualifiers, ``{"N101": "strict"}`` for one element checked closely. A
+*closed* list (purposes, types, levels) rejects any other value whatever the profile says.
 """
 
 from __future__ import annotations
@@ -15,12 +22,13 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Partner
 from hub.edi.model import Delimiters, Finding, Interchange, Level
+from hub.edi.spec import load_library
 from hub.errors import ConfigurationError, InputRejected
 from hub.secrets import check_reference
 
@@ -53,6 +61,7 @@ Code2 = Annotated[str, Field(pattern=r"^[A-Z0-9]{2}$")]
 IsaId = Annotated[str, Field(pattern=r"^[!-~](?:[ -~]{0,13}[!-~])?$")]
 GsId = Annotated[str, Field(pattern=r"^[!-~][ -~]{0,13}[!-~]$")]
 GsVersion = Annotated[str, Field(pattern=r"^[0-9]{6}[A-Z0-9]{0,6}$")]
+CodeCheck = Literal["strict", "open"]
 
 
 class _Model(BaseModel):
@@ -204,6 +213,22 @@ class PartnerProfile(_Model):
     items: tuple[ItemXref, ...] = ()
     transports: tuple[Transport, ...] = ()
     inbound_http: InboundHttpAuth | None = None  # None: the partner cannot post to /edi/<partner id>
+    strict_codes: bool = False  # True: values missing from open code lists are told in the 997 (AK4 7, AK5 E)
+    codes: dict[str, CodeCheck] = {}  # per element (REF01, REF04-1): "strict" or "open", whatever strict_codes says
+
+    @field_validator("codes")
+    @classmethod
+    def _open_lists_only(cls, codes: dict[str, CodeCheck]) -> dict[str, CodeCheck]:
+        known = load_library().code_lists
+        for ref in codes:
+            if ref not in known:
+                examples = "REF01, N101, DTM01, PO103, PO106, REF04-1"
+                raise ValueError(f"{ref!r} names no element with a code list (elements are named like {examples})")
+            if not known[ref]:
+                raise ValueError(
+                    f"{ref} has a closed code list: a value missing from it rejects the set whatever the profile says"
+                )
+        return codes
 
     @model_validator(mode="before")
     @classmethod
@@ -231,6 +256,10 @@ class PartnerProfile(_Model):
         if len(keys) != len(set(keys)):
             raise ValueError("items: each (qualifier, partner_item) may appear only once")
         return self
+
+    def strict_code(self, ref: str) -> bool:
+        """Whether a value missing from the open code list of element ``ref`` (REF01) is told in the 997."""
+        return self.codes.get(ref, "strict" if self.strict_codes else "open") == "strict"
 
     def sku_for(self, partner_item: str, qualifier: str | None = None) -> str | None:
         """Our SKU for the partner's item number (any qualifier unless one is named), None when unknown."""

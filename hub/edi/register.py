@@ -19,6 +19,7 @@ from hub.db.models import EdiInterchange, EdiTransaction
 from hub.edi.acks import ta1_status
 from hub.edi.functional_acks import group_number, interchange_number
 from hub.edi.model import Group, Interchange, Transaction
+from hub.edi.validate import unlisted_codes_note
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def record_inbound_set(
     order_id: str | None = None,
     error: str | None = None,
 ) -> EdiTransaction:
+    error = "; ".join(note for note in (error, unlisted_codes_note(transaction.findings)) if note) or None
     entry = EdiTransaction(
         interchange_id=row.id,
         direction="in",

@@ -9,14 +9,22 @@ Files
 ``elements.yaml``   the data element dictionary::
 
         elements:
-          "353": ID 2/2 Transaction Set Purpose Code | 00 01 04 05 06 07
+          "353": ID 2/2 Transaction Set Purpose Code | closed 00 01 04 05 06 07
           "373": DT 8/8 Date
         "005010":                 # only what changed in that version
           elements:
             "127": AN 1/50 Reference Identification
 
-    ``TYPE MIN/MAX Name`` with TYPE one of AN ID DT TM R N0..N9, then optionally ``|`` and the codes allowed
-    wherever the element is used (a set file can narrow them for one position).
+    ``TYPE MIN/MAX Name`` with TYPE one of AN ID DT TM R N0..N9, then optionally ``|`` and the element's code
+    list wherever it is used (a set file can give its own for one position). Every list says first whether it
+    is ``closed`` or ``open``:
+
+    * ``closed``: the codes the hub's mappings branch on (purposes, document and level types, acknowledgment
+      codes) or the standard's whole list. Any other value changes what the document means, so it is an error
+      (AK403 7) and the set is rejected.
+    * ``open``: the common codes of a list the standard keeps long and partners extend (qualifiers, entity
+      codes, units). Another value is a warning kept on the set; it reaches the partner's 997 only when its
+      profile asks for strict code checks (``hub.edi.partners``).
 
 ``segments.yaml``   the segment dictionary, elements in position order::
 
@@ -43,7 +51,7 @@ Files
         detail: [...]
         summary: [...]
         codes:                                  # code lists for one position of this set
-          BEG01: 00 01 04 05 06 07 22           # SEGnn, or SEGnn-m for a composite component
+          BEG01: closed 00 01 04 05 06 07 22    # SEGnn, or SEGnn-m for a composite component
         "005010":
           codes: {...}                          # replaces a position's list in that version
 
@@ -60,7 +68,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +81,7 @@ BASE_VERSIONS = ("004010", "005010")
 INDUSTRY_SUFFIXES = ("VICS", "UCS")
 # Bumped when the meaning of the files or of the generated artefacts changes, so caches keyed by the
 # digest are rebuilt.
-FORMAT_REVISION = "1"
+FORMAT_REVISION = "2"
 
 _TYPES = re.compile(r"^(AN|ID|DT|TM|R|N[0-9])$")
 _ELEMENT_TEXT = re.compile(r"^(\S+)\s+(\d+)/(\d+)\s+([^|]+?)\s*(?:\|\s*(.*))?$")
@@ -106,6 +114,14 @@ class Table(StrEnum):
 
 
 @dataclass(frozen=True)
+class CodeList:
+    """A code list as a spec file states it: its codes, and whether it is open (other values are warnings)."""
+
+    codes: frozenset[str]
+    open: bool
+
+
+@dataclass(frozen=True)
 class DataElement:
     number: str
     type: str  # AN ID DT TM R N0..N9
@@ -113,6 +129,7 @@ class DataElement:
     max: int
     name: str
     codes: frozenset[str] | None = None
+    open_codes: bool = False  # other values than ``codes`` are warnings, not errors
 
 
 @dataclass(frozen=True)
@@ -128,6 +145,7 @@ class ElementSpec:
     max: int
     usage: Usage
     codes: frozenset[str] | None = None
+    open_codes: bool = False  # other values than ``codes`` are warnings, not errors
 
 
 @dataclass(frozen=True)
@@ -246,11 +264,15 @@ def _model(cls: type[BaseModel], data: Any, where: str) -> Any:
         raise SpecError(f"{where}: {loc}: {first['msg']}") from None
 
 
-def _codes(text: str | int | None) -> frozenset[str] | None:
-    if text is None:
-        return None
-    codes = frozenset(str(text).split())
-    return codes or None
+def _code_list(text: str | int, where: str) -> CodeList:
+    """``closed 00 01 04`` or ``open BY ST`` as a ``CodeList``; the word first is required, so that every list
+    in the specs is a decision someone took (see the module docstring for what each means)."""
+    kind, *codes = str(text).split() or [""]
+    if kind not in ("closed", "open"):
+        raise SpecError(f"{where}: a code list starts with 'closed' or 'open', got {str(text)[:40]!r}")
+    if not codes:
+        raise SpecError(f"{where}: the {kind} code list has no codes")
+    return CodeList(frozenset(codes), kind == "open")
 
 
 def _parse_element(number: str, text: str, where: str) -> DataElement:
@@ -260,7 +282,10 @@ def _parse_element(number: str, text: str, where: str) -> DataElement:
     kind, lo, hi, name, codes = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4), m.group(5)
     if not 0 < lo <= hi:
         raise SpecError(f"{where}: element {number}: bad length {lo}/{hi}")
-    return DataElement(number, kind, lo, hi, name, _codes(codes))
+    if codes is None:
+        return DataElement(number, kind, lo, hi, name)
+    code_list = _code_list(codes, f"{where}: element {number}")
+    return DataElement(number, kind, lo, hi, name, code_list.codes, code_list.open)
 
 
 def _parse_members(text: str, where: str) -> tuple[str, list[tuple[str, Usage]]]:
@@ -327,7 +352,7 @@ def _check_dictionary(d: _Dictionary, where: str, version: str) -> None:
                 raise SpecError(f"{where} [{version}]: {owner} uses data element {number}, not in elements.yaml")
 
 
-def _segment_spec(seg_id: str, d: _Dictionary, codes: dict[str, frozenset[str]], set_id: str) -> SegmentSpec:
+def _segment_spec(seg_id: str, d: _Dictionary, codes: dict[str, CodeList], set_id: str) -> SegmentSpec:
     name, members = d.segments[seg_id]
     elements: list[ElementSpec | CompositeSpec] = []
     for pos, (number, usage) in enumerate(members, start=1):
@@ -342,15 +367,15 @@ def _segment_spec(seg_id: str, d: _Dictionary, codes: dict[str, frozenset[str]],
         else:
             override = codes.get(ref)
             if seg_id == "ST" and pos == 1:
-                override = frozenset({set_id})
+                override = CodeList(frozenset({set_id}), open=False)
             elements.append(_element_spec(ref, pos, d.elements[number], usage, override))
     return SegmentSpec(seg_id, name, tuple(elements))
 
 
-def _element_spec(ref: str, position: int, de: DataElement, usage: Usage, codes: frozenset[str] | None) -> ElementSpec:
-    return ElementSpec(
-        ref, position, de.number, de.name, de.type, de.min, de.max, usage, codes if codes is not None else de.codes
-    )
+def _element_spec(ref: str, position: int, de: DataElement, usage: Usage, codes: CodeList | None) -> ElementSpec:
+    if codes is None:
+        return ElementSpec(ref, position, de.number, de.name, de.type, de.min, de.max, usage, de.codes, de.open_codes)
+    return ElementSpec(ref, position, de.number, de.name, de.type, de.min, de.max, usage, codes.codes, codes.open)
 
 
 def _parse_body(
@@ -408,9 +433,9 @@ def _build_set(path: Path, dictionaries: dict[str, _Dictionary]) -> dict[str, Tr
         code_texts = dict(raw.codes)
         if version in overrides:
             code_texts.update(_model(_RawSetOverride, overrides[version], f"{where} [{version}]").codes)
-        codes = {ref: _codes(text) or frozenset() for ref, text in code_texts.items()}
+        codes, unreadable = _set_code_lists(code_texts, where)
 
-        def build(seg_id: str, at: str, d: _Dictionary = d, codes: dict[str, frozenset[str]] = codes) -> SegmentSpec:
+        def build(seg_id: str, at: str, d: _Dictionary = d, codes: dict[str, CodeList] = codes) -> SegmentSpec:
             if seg_id not in d.segments:
                 raise SpecError(f"{at}: segment {seg_id} is not in segments.yaml")
             return _segment_spec(seg_id, d, codes, raw.set)
@@ -420,11 +445,25 @@ def _build_set(path: Path, dictionaries: dict[str, _Dictionary]) -> dict[str, Tr
             body += _parse_body(getattr(raw, table.value), table, build, f"{where}: {table.value}")
         spec = TransactionSpec(raw.set, raw.name, raw.functional_group, version, tuple(body))
         _check_set(spec, codes, where)
+        if unreadable:  # after the positions: a list for a position that does not exist is the first thing to fix
+            raise unreadable[0]
         out[version] = spec
     return out
 
 
-def _check_set(spec: TransactionSpec, codes: dict[str, frozenset[str]], where: str) -> None:
+def _set_code_lists(texts: dict[str, str | int], where: str) -> tuple[dict[str, CodeList], list[SpecError]]:
+    codes: dict[str, CodeList] = {}
+    unreadable: list[SpecError] = []
+    for ref, text in texts.items():
+        try:
+            codes[ref] = _code_list(text, f"{where}: codes: {ref}")
+        except SpecError as exc:
+            codes[ref] = CodeList(frozenset(), open=False)
+            unreadable.append(exc)
+    return codes, unreadable
+
+
+def _check_set(spec: TransactionSpec, codes: dict[str, CodeList], where: str) -> None:
     first, last = spec.body[0], spec.body[-1]
     if not (isinstance(first, SegmentRef) and first.id == "ST" and isinstance(last, SegmentRef) and last.id == "SE"):
         raise SpecError(f"{where}: the body must start with 'ST M 1' and end with 'SE M 1'")
@@ -467,6 +506,19 @@ class SpecLibrary:
             if sid == set_id:
                 return spec.functional_group
         raise UnknownVersionError(f"no spec for transaction set {set_id!r}")
+
+    @cached_property
+    def code_lists(self) -> dict[str, bool]:
+        """Every element position with a code list (``REF01``, ``REF04-1``) and whether it is open in some set."""
+        out: dict[str, bool] = {}
+        for spec in self.specs.values():
+            for ref in iter_refs(spec.body):
+                for element in ref.segment.elements:
+                    parts = element.components if isinstance(element, CompositeSpec) else (element,)
+                    for part in parts:
+                        if part.codes is not None:
+                            out[part.ref] = out.get(part.ref, False) or part.open_codes
+        return out
 
 
 def base_version(gs08: str) -> str:

@@ -17,6 +17,10 @@ AK403 (1 mandatory missing, 3 too many elements or components, 4 too short, 5 to
 7 invalid code, 8 invalid date, 9 invalid time) for a segment whose AK3 is then AK304 8; the TRANSACTION
 finding AK502 5 is added when any segment is in error. Positions count from ST = 1.
 
+A value missing from a code list is an error only when the spec calls the list closed. From an open list
+(qualifiers, entity codes, units: see ``hub.edi.spec``) it is an :class:`UnlistedCode`, a warning that leaves
+the set accepted; ``hub.edi.acks`` reports it to partners whose profile asks for strict code checks.
+
 Deliberate differences from pyx12 (see also ``hub.edi.pyx12maps``):
 
 * a segment the set knows but that cannot come where it stands is AK304 2 (unexpected); pyx12 reports
@@ -32,6 +36,8 @@ Deliberate differences from pyx12 (see also ``hub.edi.pyx12maps``):
 * a mandatory segment missing just before SE is reported at SE's position, where it was due; pyx12's counter
   skips SE and names the segment before.
 * a present optional composite without its mandatory first component is AK403 1 (pyx12 lets it pass).
+* a value missing from an open code list is a warning; the generated pyx12 maps carry every list as it stands
+  and pyx12 reports it as an error like any other code.
 """
 
 from __future__ import annotations
@@ -82,6 +88,28 @@ _TIME = "(?:[01][0-9]|2[0-3])[0-5][0-9](?:[0-5][0-9](?:[0-9]{1,2})?)?"
 # --- element checks (the slow path, which explains a rejected segment) ---------------------------------------
 
 
+@dataclass(frozen=True)
+class UnlistedCode(Finding):
+    """A value an open code list does not hold (AK403 7 if reported, never fatal): kept on the set as a warning
+    and told to the partner only when its profile asks for strict code checks (``hub.edi.acks``)."""
+
+    @property
+    def ref(self) -> str:
+        """The element as the specs and partner profiles name it: ``REF01``, ``REF04-1``."""
+        return self.segment_id + self.element.replace(":", "-")
+
+
+def unlisted_codes_note(findings: list[Finding], limit: int = 10) -> str | None:
+    """One line naming the unlisted codes of a set, for the register: "codes not in the hub's open lists, kept
+    as sent: REF01 'PS' at segment 3, DTM01 '015' at segment 5"; None when there are none."""
+    found = [f for f in findings if isinstance(f, UnlistedCode)]
+    if not found:
+        return None
+    named = ", ".join(f"{f.ref} {f.value!r} at segment {f.position}" for f in found[:limit])
+    more = f" and {len(found) - limit} more" if len(found) > limit else ""
+    return f"codes not in the hub's open lists, kept as sent: {named}{more}"
+
+
 def _digits(value: str) -> bool:
     """Only the ASCII digits 0-9: ``str.isdigit`` also accepts superscripts ("²") and other scripts' digits,
     which X12 numbers, dates and times never hold (and which ``int`` refuses or silently converts)."""
@@ -110,39 +138,46 @@ def _is_time(value: str) -> bool:
     return value[:2] <= "23" and value[2:4] <= "59" and (len(value) < 6 or value[4:6] <= "59")
 
 
-def _element_errors(spec: ElementSpec, value: str, bad_chars: re.Pattern[str]) -> list[tuple[str, str]]:
-    """(AK403 code, message) for one non-empty value, in pyx12's order of checks."""
-    out: list[tuple[str, str]] = []
+def _element_errors(spec: ElementSpec, value: str, bad_chars: re.Pattern[str]) -> list[tuple[str, str, bool]]:
+    """(AK403 code, message, fatal) for one non-empty value, in pyx12's order of checks."""
+    out: list[tuple[str, str, bool]] = []
     kind = spec.type
     measured = value.replace("-", "").replace(".", "") if kind == "R" or kind[0] == "N" else value
     if len(measured) < spec.min:
-        out.append(("4", f"{spec.ref} ({spec.name}) is too short: {len(measured)} < {spec.min}"))
+        out.append(("4", f"{spec.ref} ({spec.name}) is too short: {len(measured)} < {spec.min}", True))
     if len(measured) > spec.max:
-        out.append(("5", f"{spec.ref} ({spec.name}) is too long: {len(measured)} > {spec.max}"))
+        out.append(("5", f"{spec.ref} ({spec.name}) is too long: {len(measured)} > {spec.max}", True))
     if _CONTROL.search(value):
-        out.append(("6", f"{spec.ref} ({spec.name}) contains a control character"))
+        out.append(("6", f"{spec.ref} ({spec.name}) contains a control character", True))
         return out
     if kind in ("AN", "ID") and value.endswith(" ") and len(value.rstrip()) >= spec.min:
-        out.append(("6", f"{spec.ref} ({spec.name}) has trailing spaces"))
+        out.append(("6", f"{spec.ref} ({spec.name}) has trailing spaces", True))
     if spec.codes is not None and value not in spec.codes:
-        out.append(("7", f"{value!r} is not a valid code for {spec.ref} ({spec.name})"))
+        out.append(_unknown_code(spec, value))
     if kind[0] == "N":
         ok = _NUMERIC.fullmatch(value) is not None
     elif kind == "R":
         ok = _DECIMAL.fullmatch(value) is not None
     elif kind == "DT":
         if not _is_date(value):
-            out.append(("8", f"{spec.ref} ({spec.name}) is not a valid date: {value!r}"))
+            out.append(("8", f"{spec.ref} ({spec.name}) is not a valid date: {value!r}", True))
         return out
     elif kind == "TM":
         if not _is_time(value):
-            out.append(("9", f"{spec.ref} ({spec.name}) is not a valid time: {value!r}"))
+            out.append(("9", f"{spec.ref} ({spec.name}) is not a valid time: {value!r}", True))
         return out
     else:
         ok = bad_chars.search(value) is None
     if not ok:
-        out.append(("6", f"{spec.ref} ({spec.name}) of type {kind} has an invalid character: {value!r}"))
+        out.append(("6", f"{spec.ref} ({spec.name}) of type {kind} has an invalid character: {value!r}", True))
     return out
+
+
+def _unknown_code(spec: ElementSpec, value: str) -> tuple[str, str, bool]:
+    if spec.open_codes:
+        message = f"{value!r} is not among the {spec.ref} ({spec.name}) codes the hub knows; kept as sent"
+        return "7", message, False
+    return "7", f"{value!r} is not a valid code for {spec.ref} ({spec.name})", True
 
 
 @dataclass(frozen=True)
@@ -152,6 +187,7 @@ class _ElementNote:
     element: str  # "03" or "04:2"
     data_element: str
     value: str
+    fatal: bool = True  # False: a value an open code list does not hold
 
 
 def _check_segment(
@@ -173,7 +209,8 @@ def _check_segment(
             msg = f"{spec.ref} ({spec.name}) holds a composite, it must be a simple element"
             notes.append(_ElementNote("6", msg, where, spec.data_element, value))
         else:
-            notes += [_ElementNote(c, m, where, spec.data_element, value) for c, m in _element_errors(spec, value, bad)]
+            found = _element_errors(spec, value, bad)
+            notes += [_ElementNote(c, m, where, spec.data_element, value, f) for c, m, f in found]
     if len(elements) > len(specs):
         extra = len(specs) + 1
         msg = f"too many elements: {len(elements)}, the segment has {len(specs)}"
@@ -198,7 +235,7 @@ def _check_composite(value: str, spec: CompositeSpec, comp: str, bad: re.Pattern
                 notes.append(_ElementNote("1", msg, at, component.data_element, ""))
             continue
         notes += [
-            _ElementNote(c, m, at, component.data_element, part) for c, m in _element_errors(component, part, bad)
+            _ElementNote(c, m, at, component.data_element, part, f) for c, m, f in _element_errors(component, part, bad)
         ]
     if len(parts) > len(spec.components):
         msg = f"too many components in {spec.ref}: {len(parts)}, the composite has {len(spec.components)}"
@@ -392,7 +429,8 @@ def compile_spec(spec: TransactionSpec, international: bool = False) -> Compiled
 def validate_transaction(
     tx: Transaction, spec: TransactionSpec, *, component: str = ">", international: bool = False
 ) -> list[Finding]:
-    """Check ``tx`` (ST to SE) against ``spec``; returns the findings and adds them to ``tx.findings``.
+    """Check ``tx`` (ST to SE) against ``spec``; returns the findings and adds them to ``tx.findings`` (all of
+    them when one is fatal, else the unlisted codes of open lists).
 
     ``component`` is the interchange's component separator (ISA16), which composites keep in their value;
     ``international`` also accepts accented Latin letters in text elements (a partner's leniency).
@@ -403,6 +441,9 @@ def validate_transaction(
             Finding(Level.TRANSACTION, "5", f"{spec.set_id} {tx.control_number}: one or more segments in error")
         )
         tx.findings.extend(findings)
+    else:  # a sound set keeps the unlisted codes (for the register, ``edi parse`` and a strict partner's 997);
+        # its other notes are leniencies granted silently (HL02 "0")
+        tx.findings.extend(f for f in findings if isinstance(f, UnlistedCode))
     return findings
 
 
@@ -532,7 +573,7 @@ def _element_findings(compiled: CompiledSpec, slot: int, seg: Any, position: int
     assert ref is not None
     loop_id = compiled.loop_ids[slot]
     return [
-        Finding(
+        (Finding if note.fatal else UnlistedCode)(
             Level.ELEMENT,
             note.code,
             note.message,
@@ -542,6 +583,7 @@ def _element_findings(compiled: CompiledSpec, slot: int, seg: Any, position: int
             data_element=note.data_element,
             value=note.value,
             loop_id=loop_id,
+            fatal=note.fatal,
         )
         for note in _check_segment(seg.elements, ref.segment.elements, comp, compiled.bad_chars)
     ]

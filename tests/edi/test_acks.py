@@ -17,6 +17,7 @@ from hub.edi.control_numbers import Kind, NumberSource
 from hub.edi.duplicates import record_interchange
 from hub.edi.model import Delimiters, Finding, Group, Interchange, Level, Segment, Transaction
 from hub.edi.partners import PartnerProfile, parse_profile
+from hub.edi.validate import UnlistedCode
 
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
 INBOUND = Delimiters("|", "^", "\n")  # the partner writes with other delimiters than we answer with
@@ -204,6 +205,80 @@ def test_a_set_with_only_warnings_is_accepted_with_errors() -> None:
         "AK2*850*0002~",
         "AK5*A~",
         "AK9*E*2*2*2~",
+    ]
+
+
+def _unlisted(segment_id: str, position: int, element: str, data_element: str, value: str) -> UnlistedCode:
+    return UnlistedCode(
+        Level.ELEMENT,
+        "7",
+        f"{value!r} is not among the codes the hub knows",
+        segment_id=segment_id,
+        position=position,
+        element=element,
+        data_element=data_element,
+        value=value,
+        fatal=False,
+    )
+
+
+# REF01 PS and REF04-1 Z9 (position 3), DTM01 015 (position 4): values of open code lists the hub's lists lack
+UNLISTED = (
+    _unlisted("REF", 3, "01", "128", "PS"),
+    _unlisted("REF", 3, "04:1", "128", "Z9"),
+    _unlisted("DTM", 4, "01", "374", "015"),
+)
+
+
+def test_unlisted_codes_of_open_lists_are_not_told_by_default() -> None:
+    group = po_group(purchase_order("0001", *UNLISTED), purchase_order("0002"))
+    assert lines(inbound(group), profile())[4:-3] == [
+        "AK2*850*0001~",
+        "AK5*A~",
+        "AK2*850*0002~",
+        "AK5*A~",
+        "AK9*A*2*2*2~",
+    ]
+    numbers = Numbers()  # nothing to say to a partner that only wants to hear of errors
+    only_warned = inbound(po_group(purchase_order("0001", *UNLISTED)))
+    assert acknowledge(only_warned, profile(acks={"send": "on_error"}), numbers, now=NOW) is None
+    assert not numbers.drawn
+
+
+def test_a_strict_partner_hears_of_each_unlisted_code_and_the_set_is_accepted_with_errors() -> None:
+    group = po_group(purchase_order("0001", *UNLISTED), purchase_order("0002"))
+    assert lines(inbound(group), profile(strict_codes=True))[4:-3] == [
+        "AK2*850*0001~",
+        "AK3*REF*3**8~",
+        "AK4*1*128*7*PS~",
+        "AK4*4>1*128*7*Z9~",
+        "AK3*DTM*4**8~",
+        "AK4*1*374*7*015~",
+        "AK5*E*5~",
+        "AK2*850*0002~",
+        "AK5*A~",
+        "AK9*E*2*2*2~",
+    ]
+    one_apart = profile(strict_codes=True, codes={"REF04-1": "open", "DTM01": "open"})
+    assert lines(inbound(po_group(purchase_order("0001", *UNLISTED))), one_apart)[4:-3] == [
+        "AK2*850*0001~",
+        "AK3*REF*3**8~",
+        "AK4*1*128*7*PS~",
+        "AK5*E*5~",
+        "AK9*E*1*1*1~",
+    ]
+
+
+def test_a_rejected_set_carries_only_the_unlisted_codes_the_partner_asked_for() -> None:
+    group = po_group(purchase_order("0001", *UNLISTED, BAD_UNIT))
+    assert lines(inbound(group), profile(codes={"DTM01": "strict"}))[4:-3] == [
+        "AK2*850*0001~",
+        "AK3*DTM*4**8~",
+        "AK4*1*374*7*015~",
+        "AK3*PO1*5*PO1*8~",
+        "AK4*3*355*7*ZZZ~",
+        "AK5*R*5~",
+        "AK9*R*1*1*0~",
     ]
 
 

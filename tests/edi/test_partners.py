@@ -94,11 +94,27 @@ def test_a_999_is_only_for_5010_partners() -> None:
         ({"acks": {"send": "sometimes"}}, "acks.send"),
         ({"ours": {"qualifier": "ZZ", "id": "ACME", "gs_id": "X1"}}, "different ISA identities"),
         ({"colour": "blue"}, "colour"),
+        ({"strict_codes": "sometimes"}, "strict_codes"),
+        ({"codes": {"REF01": "loose"}}, "codes.REF01"),
+        ({"codes": {"RFE01": "strict"}}, "codes: 'RFE01' names no element with a code list"),
+        ({"codes": {"BEG01": "open"}}, "codes: BEG01 has a closed code list"),
     ],
 )
 def test_bad_profiles_are_refused_with_the_field_named(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidProfile, match=message):
         parse_profile(profile_data(**changes))
+
+
+def test_code_checks_follow_strict_codes_unless_an_element_is_set_apart() -> None:
+    default = parse_profile(profile_data())
+    assert not default.strict_codes and default.codes == {}
+    assert not default.strict_code("REF01") and not default.strict_code("PO103")
+    strict = parse_profile(profile_data(strict_codes=True, codes={"REF01": "open", "REF04-1": "open"}))
+    assert strict.strict_code("PO103") and strict.strict_code("N101")
+    assert not strict.strict_code("REF01") and not strict.strict_code("REF04-1")
+    one = parse_profile(profile_data(codes={"DTM01": "strict"}))
+    assert one.strict_code("DTM01") and not one.strict_code("REF01")
+    assert parse_profile(one.model_dump(mode="json")) == one  # stored and read back alike
 
 
 def test_transports_hold_secret_references_never_values() -> None:
@@ -233,7 +249,8 @@ def test_partner_commands_add_list_show_and_cross_reference(database_url: str, t
     added = orderhub(
         *("partner", "add", "acme", "--name", "Acme Retail", "--isa", "ZZ:ACME", "--our-isa", "ZZ:ORDERHUB"),
         *("--version", "00401", "--gs-version", "004010VICS", "--ack-when", "on-error", "--segment", "\\x1c"),
-        *("--leniency", "fixed_width_isa=false"),
+        *("--leniency", "fixed_width_isa=false", "--strict-codes", "--code-check", "REF01=open"),
+        *("--code-check", "N101=open"),
         *("--transport", "sftp,host=sftp.acme.example,username=hub,password=env:ACME_SFTP,host_key=SHA256:abcdefgh"),
         env=env,
     )
@@ -257,6 +274,11 @@ def test_partner_commands_add_list_show_and_cross_reference(database_url: str, t
     assert profile.sku_for("4711", "BP") == "SKU-RED"
     assert profile.transports[0].password == "env:ACME_SFTP"  # type: ignore[union-attr]
     assert profile.inbound_http is not None and profile.inbound_http.token == "env:ACME_IN"
+    assert profile.strict_codes and profile.codes == {"REF01": "open", "N101": "open"}
+    changed = orderhub("partner", "add", "acme", "--open-codes", "--code-check", "N101=default", env=env)
+    assert changed.returncode == 0, changed.stderr
+    shown = json.loads(orderhub("partner", "show", "acme", env=env).stdout)
+    assert shown["profile"]["strict_codes"] is False and shown["profile"]["codes"] == {"REF01": "open"}
     assert orderhub("partner", "add", "acme", "--http-inbound", "none", env=env).returncode == 0
     shown = json.loads(orderhub("partner", "show", "acme", env=env).stdout)
     assert shown["profile"]["inbound_http"] is None and shown["profile"]["usage"] == "T"
@@ -277,6 +299,10 @@ def test_partner_commands_add_list_show_and_cross_reference(database_url: str, t
           "--http-inbound", "token=s3cr3t-token"], "inbound_http.token"),
         (["partner", "add", "acme", "--name", "A", "--isa", "ZZ:ACME", "--our-isa", "ZZ:HUB", "--version", "00401",
           "--http-inbound", "s3cr3t"], "--http-inbound takes KEY=VALUE parts"),
+        (["partner", "add", "acme", "--name", "A", "--isa", "ZZ:ACME", "--our-isa", "ZZ:HUB", "--version", "00401",
+          "--code-check", "REF01=lax"], "--code-check 'REF01=lax' must be ELEMENT=strict"),
+        (["partner", "add", "acme", "--name", "A", "--isa", "ZZ:ACME", "--our-isa", "ZZ:HUB", "--version", "00401",
+          "--code-check", "BEG01=open"], "BEG01 has a closed code list"),
         (["partner", "show", "nobody"], "no EDI partner 'nobody'"),
         (["partner", "xref", "add", "nobody", "1", "SKU"], "no EDI partner 'nobody'"),
     ],
