@@ -58,10 +58,6 @@ class AckLine(CanonicalModel):
     )
     quantity: Quantity = Field(description="Units the status applies to, in `uom`.")
     uom: UnitOfMeasure = Field(default="EA", description="Unit of measure of `quantity`.")
-    ordered_quantity: Quantity | None = Field(
-        default=None, description="Units of the purchase order line as the acknowledgment repeats them (X12 PO102)."
-    )
-    ordered_uom: UnitOfMeasure | None = Field(default=None, description="Unit of measure of `ordered_quantity`.")
     unit_price: Money | None = Field(default=None, description="Unit price the supplier confirms.")
     scheduled_ship_date: date | None = Field(
         default=None, description="Calendar day the supplier plans to ship these units."

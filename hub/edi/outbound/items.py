@@ -8,8 +8,10 @@ Qualifiers (data element 235):
   number is the vendor's, so our SKU goes as ``SK`` (stock keeping unit), the qualifier retailers use for their
   own SKU. To a 3PL (940) we are the depositor whose items the warehouse keeps: ``VN``, as 3PL guides ask.
 * **Identifiers** map by name: upc ``UP``, gtin ``UK``, ean ``EN``, vendor_part ``VN``, buyer_part ``BP``,
-  buyer_item ``IN``, sku ``SK``, manufacturer_part ``MG``, isbn ``IB`` (the inverse of what the inbound mappings
-  read). Names X12 has no qualifier for (asin ...) are not sent.
+  buyer_item ``IN``, sku ``SK``, manufacturer_part ``MG``, isbn ``IB`` and the other names the inbound mappings
+  give (``hub.mapping.functions.x12.ID_QUALIFIERS``, each under its first qualifier), and a name the inbound
+  mappings kept as ``x12_<qualifier>`` under that qualifier: the inverse of what they read. Names X12 has no
+  qualifier for (asin ...) are not sent.
 * **The partner's number**: every entry of the profile's item cross-reference whose ``sku`` is our SKU is sent
   under its own qualifier (a supplier's VN, a retailer's BP or IN).
 
@@ -21,12 +23,14 @@ IT1 ten, LIN fifteen, W01 three); pairs beyond that are left out, in the order a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Protocol
 
 from hub.canonical import Money
 from hub.edi.outbound.body import Piece, SetBody, Src, decimal, ident
 from hub.edi.partners import PartnerProfile
+from hub.mapping.functions.x12 import ID_QUALIFIERS, OTHER_PREFIX
 
 BASELINE_PAIRS = 10  # PO106/07 to PO124/25, IT106/07 to IT124/25
 QUALIFIERS: dict[str, str] = {
@@ -40,6 +44,17 @@ QUALIFIERS: dict[str, str] = {
     "manufacturer_part": "MG",
     "isbn": "IB",
 }
+for _qualifier, _name in ID_QUALIFIERS.items():
+    QUALIFIERS.setdefault(_name, _qualifier)
+_KEPT_AS_SENT = re.compile(re.escape(OTHER_PREFIX) + r"([a-z0-9]{2,3})")  # x12_zz; not x12_zz_2, a second ZZ
+
+
+def qualifier_for(name: str) -> str | None:
+    """The X12 qualifier (235) of an identifier name, None for a name X12 has no qualifier for."""
+    qualifier = QUALIFIERS.get(name)
+    if qualifier is None and (kept := _KEPT_AS_SENT.fullmatch(name)) is not None:
+        qualifier = kept.group(1).upper()
+    return qualifier
 
 
 def reader_sku(identifiers: Mapping[str, str]) -> str | None:
@@ -68,7 +83,7 @@ def item_pairs(
     if sku is not None and reader_sku(identifiers) != sku:
         claim(own, sku, f"{field}.sku")
     for name, value in identifiers.items():
-        qualifier = QUALIFIERS.get(name)
+        qualifier = qualifier_for(name)
         if qualifier is not None:
             claim(qualifier, value, f"{field}.identifiers.{name}")
     if sku is not None:

@@ -13,7 +13,10 @@ Segments, and where each value comes from:
   one PO1 (a line split between statuses, as the canonical model lists it) with one ``ACK`` per status. PO102,
   the quantity ordered, is the sum of the ACK quantities, since the canonical acknowledgment does not carry the
   ordered quantity. ``ACK``: line status (accepted ``IA``, backordered ``IB``, rejected ``IR``, changed ``IC``),
-  quantity, unit, and ``068`` (current schedule ship) with ``scheduled_ship_date``. Item pairs as in
+  quantity, unit, and ``068`` (current schedule ship) with ``scheduled_ship_date``, else ``067`` (current
+  schedule delivery) with ``scheduled_delivery_date`` (an ACK has room for one date). A line's own
+  ``status_code`` is sent as ACK01 instead when the inbound mapping ``x12/855`` reads that code as the line's
+  status (IQ or IP for changed, say), so a partner gets the precise answer. Item pairs as in
   ``hub.edi.outbound.items`` with our SKU as ``VN``.
 * ``CTT`` with the number of PO1 loops and the sum of their quantities, when there are lines.
 
@@ -23,8 +26,9 @@ A line without a line id is written with an empty PO101 and reads back with its 
 from __future__ import annotations
 
 from hub.canonical import AckLine, AckLineStatus, AckType, CanonicalModel, PurchaseOrderAck
-from hub.edi.outbound.body import OutboundInvalid, SetBody, SetContext, SetWriter, day, ident
+from hub.edi.outbound.body import OutboundInvalid, SetBody, SetContext, SetWriter, Src, day, ident
 from hub.edi.outbound.items import add_baseline
+from hub.mapping import load_mapping
 
 ACK_TYPES = {
     (AckType.ACCEPTED, True): "AD",
@@ -98,15 +102,24 @@ def _po1_loop(body: SetBody, ack: PurchaseOrderAck, group: list[int]) -> None:
     add_baseline(body, "PO1", first, field, own=OWN_QUALIFIER, quantity=quantity)
     for index in group:
         line, where = ack.lines[index], f"lines[{index}]"
-        scheduled = day(line.scheduled_ship_date, f"{where}.scheduled_ship_date")
+        ship = day(line.scheduled_ship_date, f"{where}.scheduled_ship_date")
+        delivery = None if ship else day(line.scheduled_delivery_date, f"{where}.scheduled_delivery_date")
         body.add(
             "ACK",
-            LINE_STATUSES[line.status],
+            _status_code(line, where),
             str(line.quantity),
             ident(line.uom, f"{where}.uom"),
-            "068" if scheduled else None,
-            scheduled,
+            "068" if ship else ("067" if delivery else None),
+            ship or delivery,
         )
+
+
+def _status_code(line: AckLine, where: str) -> Src | str:
+    """ACK01: the line's own code when the inbound mapping reads it as the line's status, else ours for it."""
+    code = line.status_code
+    if code is not None and load_mapping("x12/855").spec.tables["line_statuses"].get(code) == line.status.value:
+        return Src(code, f"{where}.status_code")
+    return LINE_STATUSES[line.status]
 
 
 def reference(document: CanonicalModel) -> str | None:

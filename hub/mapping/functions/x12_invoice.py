@@ -46,9 +46,10 @@ def x12_line_rows(entries: Any, *, line: str = "line", rows: str = "rows") -> li
 def x12_ack_lines(entries: Any) -> list[dict[str, Any]] | None:
     """The acknowledgment's lines from per-PO1 entries ``{"line": ..., "acks": [...], "unstated": ...}``.
 
-    ``line`` holds what the PO1 says (ids, price, ``ordered_quantity``), ``acks`` one row per ACK, and
-    ``unstated`` the row that stands for a PO1 without any ACK (the supplier said nothing about the line, so
-    the acknowledgment's verdict as a whole applies to every unit of it). Each row then gets:
+    ``line`` holds what the PO1 says (ids, price, and ``ordered_quantity``, PO102, which is only read here),
+    ``acks`` one row per ACK, and ``unstated`` the row that stands for a PO1 without any ACK (the supplier
+    said nothing about the line, so the acknowledgment's verdict as a whole applies to every unit of it).
+    Each row then gets:
 
     * the PO1's ids after its own (an ACK's ids from ACK07 on come first); a PO1 id that differs from the
       ACK's under the same name, as when the supplier substitutes an item, is kept as ``ordered_<name>``;
@@ -71,11 +72,13 @@ def x12_ack_lines(entries: Any) -> list[dict[str, Any]] | None:
         rows = entry.get("acks") or ([entry["unstated"]] if entry.get("unstated") else [])
         if not isinstance(line, dict) or not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise ValueError("expected 'line' to be an object and 'acks' a list of objects")
-        settled.append({"line": line, "rows": _settle_rows(line, rows)})
+        line = dict(line)
+        ordered = line.pop("ordered_quantity", None)  # what the ACKs share out, not a field of the line
+        settled.append({"line": line, "rows": _settle_rows(line, rows, ordered)})
     return x12_line_rows(settled)
 
 
-def _settle_rows(line: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _settle_rows(line: dict[str, Any], rows: list[dict[str, Any]], ordered: Any) -> list[dict[str, Any]]:
     out = []
     for index, row in enumerate(rows):
         row = dict(row)
@@ -85,7 +88,7 @@ def _settle_rows(line: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[
         if row.get("sku") is None:
             row.pop("sku", None)  # the PO1's sku stands
         if row.get("quantity") is None:
-            rest = _rest_of(line.get("ordered_quantity"), rows[:index] + rows[index + 1 :])
+            rest = _rest_of(ordered, rows[:index] + rows[index + 1 :])
             if rest is not None:
                 row["quantity"] = rest
         out.append(row)

@@ -132,9 +132,10 @@ def test_an_855_answers_each_line_with_its_statuses() -> None:
         "BAK*00*AC*PO12345*20240116****SO998877*20240116",
         "PO1*1*12*EA*9.99**UP*012345678905*VN*ABC-1",
         "ACK*IA*12*EA*068*20240201",
-        # one order line, 3 changed and 2 backordered: one PO1 with an ACK per status
+        # one order line, 3 changed (quantity changed, IQ, as the acknowledgment states) and 2 backordered:
+        # one PO1 with an ACK per status
         "PO1*2*5*CA*24.50**UP*012345678912",
-        "ACK*IC*3*CA*068*20240201",
+        "ACK*IQ*3*CA*068*20240201",
         "ACK*IB*2*CA*068*20240215",
         "CTT*2*17",
         "SE*9*0001",
