@@ -12,20 +12,36 @@ file, with most of its segments mapped, is the hard case. For each, in alternati
 * pyx12 X12Reader: ``pyx12.x12file.X12Reader`` tokenising the same file with its envelope counting (no
   validation, no mapping: pyx12's full validation path is far slower, see ``bench/x12_validate.py``).
 
-Medians by wall clock and CPU time are printed (the machine is noisy: compare the ratio), then peak Python
-memory (tracemalloc) for the whole pipeline at 1x and 4x the file size, to show it does not follow the file.
+Medians by wall clock and CPU time are printed (the machine is noisy: compare the ratio), then peak memory
+at each of ``--memory-sizes`` (100,000, 400,000 and 1,000,000 segments by default), each measured in a fresh
+process so one size cannot hide another's peak:
+
+* pipeline: ``check_stream`` and the 997, as above;
+* inbound (``--inbound``, the default for the retail shape): the whole worker path, ``process_message`` on a
+  message stored in a fresh SQLite database (read, validate, map, apply each order, the register, the queued
+  997), as ``hub.ingest.parse`` runs it.
+
+Each line gives the peak of Python's own allocations (tracemalloc) and the growth of the process's resident
+set over its size just before the run (``resource.getrusage``), which also counts SQLite's and the
+allocator's memory. The stored file itself is read whole by the inbound path, so it is part of that figure.
 
     .venv/bin/python bench/x12_end_to_end.py [--segments 100000] [--rounds 5] [--shape retail|dense|both]
+        [--memory-sizes 100000,400000,1000000] [--no-inbound]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import json
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -35,7 +51,7 @@ from x12_reader import ISA, pyx12_reader, write_850  # noqa: E402
 
 from hub.edi.acks import acknowledge  # noqa: E402
 from hub.edi.parse import addressee_profile, counting_numbers  # noqa: E402
-from hub.edi.pipeline import SetResult, check_stream  # noqa: E402
+from hub.edi.pipeline import InterchangeDone, SetResult, check_stream  # noqa: E402
 
 LINES_PER_ORDER = 20
 RETAIL_LINE = [  # a retail 850 line: item, description, pack, reference, allowance, date, mark-for store
@@ -87,6 +103,8 @@ def hub_end_to_end(path: Path) -> int:
                 segments += len(item.transaction.segments)
                 documents += 1
                 continue
+            if not isinstance(item, InterchangeDone):
+                continue  # an interchange or group boundary
             answer = acknowledge(item.interchange, addressee_profile(item.interchange), numbers)
             sets = sum(len(group.transactions) for group in item.interchange.groups)
             if answer is None or f"AK9*A*{sets}*{sets}*{sets}~" not in answer.text or documents != sets:
@@ -94,12 +112,73 @@ def hub_end_to_end(path: Path) -> int:
     return segments
 
 
-def peak_memory(path: Path) -> int:
+def inbound(path: Path, folder: Path) -> None:
+    """Measure the worker's whole path on a fresh SQLite database. Only the processing is measured: the
+    database, the partner and the stored message are made first."""
+    from hub.channels.process import process_message
+    from hub.db import migrate
+    from hub.db.session import Database
+    from hub.edi.intake import store_x12
+    from hub.edi.partners import parse_profile, save_partner
+
+    database = Database(f"sqlite:///{folder / 'inbound.sqlite3'}")
+    migrate.upgrade(database)
+    profile = {
+        "theirs": {"qualifier": "ZZ", "id": "ACMERETAIL", "gs_id": "ACMERETAIL"},
+        "ours": {"qualifier": "ZZ", "id": "WIDGETSUPPLY", "gs_id": "WIDGETSUPPLY"},
+        "control_version": "00401",
+        "gs_version": "004010",
+    }
+    with database.session() as session:
+        save_partner(session, "acme", name="Acme", kind="trading_partner", profile=parse_profile(profile))
+        inbox_id, _ = store_x12(session, source="bench", body=path.read_bytes(), partner_id="acme")
+    _measured(lambda: process_message(database, inbox_id), must_process=True)
+
+
+def _measured(run: Callable[[], object], *, must_process: bool = False) -> None:
+    """Run ``run`` under tracemalloc and print its figures as one JSON line."""
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
-    hub_end_to_end(path)
+    started = time.perf_counter()
+    result = run()
+    seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return peak
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    detail = str(getattr(result, "detail", ""))
+    if must_process and getattr(result, "status", "") != "processed":
+        raise AssertionError(f"the message was not processed: {detail}")
+    print(json.dumps({"peak": peak, "rss": grown * 1024, "seconds": seconds, "detail": detail[:120]}))
+
+
+def _child(mode: str, shape: str, segments: int) -> None:
+    """One measurement in this (fresh) process: write the file, run ``mode`` on it, print the figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        warm = Path(folder) / "warm.x12"  # specs, maps and mappings load once per process: not the file's cost
+        SHAPES[shape][1](warm, 2_000)
+        hub_end_to_end(warm)
+        path = Path(folder) / "850.x12"
+        SHAPES[shape][1](path, segments)
+        if mode == "pipeline":
+            _measured(lambda: hub_end_to_end(path))
+        else:
+            inbound(path, Path(folder))
+
+
+def memory(shape: str, sizes: list[int], modes: list[str]) -> None:
+    print("  peak memory per size, each in a fresh process (tracemalloc peak / resident set growth):")
+    for mode in modes:
+        for size in sizes:
+            command = [sys.executable, __file__, "--child", mode, "--shape", shape, "--segments", str(size)]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"{mode} at {size} segments failed:\n{done.stderr}")
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            print(
+                f"    {mode:8} {size:>9,} segments: {figures['peak'] / 1e6:7.2f} MB traced,"
+                f" {figures['rss'] / 1e6:7.1f} MB resident, {figures['seconds']:6.1f} s traced"
+            )
 
 
 def measure(folder: Path, shape: str, segments: int, rounds: int) -> None:
@@ -125,12 +204,6 @@ def measure(folder: Path, shape: str, segments: int, rounds: int) -> None:
         print(f"  {name:30} {rates[name]:>12,.0f} {cpu_rates[name]:>12,.0f}")
     hub, pyx12 = runners
     print(f"  hub end to end / pyx12 tokenising: {rates[hub] / rates[pyx12]:.2f}x wall clock")
-    big = folder / f"850-{shape}-large.x12"
-    large = write(big, segments * 4)
-    small_peak, large_peak = peak_memory(path), peak_memory(big)
-    print("  peak Python memory, whole pipeline (tracemalloc):")
-    print(f"    {total:>9,} segments: {small_peak / 1e6:6.2f} MB")
-    print(f"    {large:>9,} segments: {large_peak / 1e6:6.2f} MB ({large_peak / small_peak:.2f}x for 4x the file)")
 
 
 def main() -> None:
@@ -138,10 +211,20 @@ def main() -> None:
     parser.add_argument("--segments", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--shape", choices=[*SHAPES, "both"], default="both")
+    parser.add_argument("--memory-sizes", default="100000,400000,1000000")
+    parser.add_argument("--no-inbound", action="store_true", help="skip the worker path's memory figures")
+    parser.add_argument("--child", choices=["pipeline", "inbound"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.shape, args.segments)
+        return
+    sizes = [int(size) for size in args.memory_sizes.split(",") if size]
     with tempfile.TemporaryDirectory() as folder:
         for shape in SHAPES if args.shape == "both" else [args.shape]:
-            measure(Path(folder), shape, args.segments, args.rounds)
+            if args.rounds:
+                measure(Path(folder), shape, args.segments, args.rounds)
+            modes = ["pipeline"] + ([] if args.no_inbound or shape != "retail" else ["inbound"])
+            memory(shape, sizes, modes)
 
 
 if __name__ == "__main__":
