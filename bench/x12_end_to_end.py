@@ -17,7 +17,7 @@ at each of ``--memory-sizes`` (100,000, 400,000 and 1,000,000 segments by defaul
 process so one size cannot hide another's peak:
 
 * pipeline: ``check_stream`` and the 997, as above;
-* inbound (``--inbound``, the default for the retail shape): the whole worker path, ``process_message`` on a
+* inbound (retail shape; ``--no-inbound`` skips it): the whole worker path, ``process_message`` on a
   message stored in a fresh SQLite database (read, validate, map, apply each order, the register, the queued
   997), as ``hub.ingest.parse`` runs it.
 
