@@ -256,14 +256,20 @@ def _check(text: str, built: list[_Built]) -> None:
 
 
 def _problems(interchange: Interchange, built: list[_Built]) -> list[tuple[Finding, str]]:
-    found = [(f, f"envelope: {_where(f)}code {f.code}: {f.message}") for f in interchange.findings]
+    """What the partner would refuse. A non-fatal finding (a value an open code list does not hold, as a
+    partner's own qualifier often is) is accepted inbound, so it does not stop our own document either."""
+    found = [(f, f"envelope: {_where(f)}code {f.code}: {f.message}") for f in interchange.findings if f.fatal]
     members = {(b.group.control_number if b.group else "", b.control_number): b for b in built}
     for group in interchange.groups:
-        found += [(f, f"group {group.control_number}: {_where(f)}code {f.code}: {f.message}") for f in group.findings]
+        found += [
+            (f, f"group {group.control_number}: {_where(f)}code {f.code}: {f.message}")
+            for f in group.findings
+            if f.fatal
+        ]
         for tx in group.transactions:
             item = members.get((group.control_number, tx.control_number))
-            for finding in tx.findings:
-                found.append((finding, _set_message(tx.set_id, tx.control_number, item, finding)))
+            fatal = [finding for finding in tx.findings if finding.fatal]
+            found += [(finding, _set_message(tx.set_id, tx.control_number, item, finding)) for finding in fatal]
     return found
 
 

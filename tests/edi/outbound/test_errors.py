@@ -63,11 +63,11 @@ def test_a_value_too_long_for_its_element_is_refused_with_set_position_element_c
     assert (finding.segment_id, finding.position, finding.element, finding.code) == ("BEG", 2, "03", "5")
 
 
-def test_an_invalid_code_and_an_invalid_character_name_their_fields() -> None:
-    line = drop_ship_order().lines[0].model_dump() | {"uom": "C62"}  # a UN/ECE unit, not an X12 355 code
+def test_a_value_x12_cannot_hold_and_an_invalid_character_name_their_fields() -> None:
+    line = drop_ship_order().lines[0].model_dump() | {"uom": "C62"}  # a UN/ECE unit: three letters, X12's are two
     message = str(_refused(drop_ship_order(lines=[line], ship_to={"name": "株式会社", "country": "JP"})))
     assert "element N102 (from ship_to.name) code 6" in message
-    assert "element PO103 (from lines[0].uom) code 7" in message
+    assert "element PO103 (from lines[0].uom) code 5" in message and "too long: 3 > 2" in message
 
 
 def test_amounts_x12_carries_in_cents_must_be_whole_cents() -> None:
@@ -107,3 +107,11 @@ def test_a_version_without_specs_is_refused() -> None:
 def test_nothing_to_send_is_refused() -> None:
     with pytest.raises(OutboundInvalid, match="no document to send"):
         build_interchange(make_profile(), [], Numbers(), now=NOW)
+
+
+def test_an_identifier_under_a_qualifier_the_open_list_lacks_still_goes_out() -> None:
+    # A partner's own product id qualifier, kept inbound as x12_<qualifier>, is accepted from partners (an open
+    # code list: a warning, never a rejection), so our own document carrying it is not refused either.
+    line = drop_ship_order().lines[0].model_dump() | {"identifiers": {"x12_z7": "PRIVATE-42"}}
+    text = build_interchange(make_profile(), [drop_ship_order(lines=[line])], Numbers(), now=NOW).text
+    assert "*Z7*PRIVATE-42" in text
