@@ -15,7 +15,7 @@ from hub.mapping.functions.registry import mapping_function
 
 # Product/service id qualifiers (X12 235) by canonical identifier name: the ones retail and distribution
 # guides use for an item's own numbers. The standard lists several hundred; a pair whose qualifier is not
-# here is still kept (see ``identifier_name``), so the table only decides which ids get a readable name.
+# here is still kept (see ``x12_identifiers``), so the table only decides which ids get a readable name.
 ID_QUALIFIERS = {
     "UP": "upc",  # U.P.C. consumer package code (1-5-5-1)
     "UK": "gtin",  # GTIN-14 (EAN/UCC-14)
