@@ -10,14 +10,19 @@ interchange boundaries and error positions stay byte offsets whatever the encodi
   Latin-1 one in the next) without a second pass, and costs nothing on ASCII chunks.
 * EBCDIC is recognised by its "ISA" (0xC9 0xE2 0xC1). Code pages 037 (North America) and 500 (Europe)
   differ only in a few punctuation marks, some of them popular delimiters (``|``, ``^``, ``!``), so the page
-  under which the ISA's delimiters read as delimiters wins. EBCDIC NL (0x15) becomes a line feed.
+  under which the ISA's delimiters read as delimiters wins. EBCDIC NL (0x15) decodes to U+0085 and stays
+  a character of its own, apart from CR and LF: mainframe files end segments with it, often followed by the
+  CR LF a transfer added, or use it as a mere line break after "~". Only in EBCDIC input is it a line break
+  (``Input.breaks``); in ASCII-family input 0x85 is text (an ellipsis in Windows-1252).
 * UTF-16 and UTF-32 are refused with a clear message: X12 must be ASCII-compatible or EBCDIC.
 
 ``locate_isa`` skips to the next interchange header, describing whatever else it passes (``Gap``), and
 ``parse_isa`` reads its delimiters: the element separator after "ISA", ISA16, and the segment terminator
 after it, looking past line breaks that 80-column wrapping put inside the ISA or before the terminator. It
 finds the elements by their separator, so an ISA that is not padded to its fixed widths is still read (the
-reader decides what that costs); it reports ``fixed_width`` for that decision.
+reader decides what that costs); it reports ``fixed_width`` for that decision. Nothing in the ISA's layout
+depends on ISA12, so every control version reads the same way; each ISA is read afresh, so the delimiters
+of one interchange say nothing about the next.
 """
 
 from __future__ import annotations
@@ -42,9 +47,11 @@ _WIDE_BOMS = {
     b"\xff\xfe": "UTF-16 (little endian)",
 }
 Source = bytes | bytearray | memoryview | BinaryIO
-BLANKS = " \t\r\n\x00\x1a"  # around interchanges: blanks, NUL padding, Ctrl-Z
+BLANKS = " \t\r\n\x85\x00\x1a"  # around interchanges: blanks, EBCDIC NL, NUL padding, Ctrl-Z
+ASCII_BREAKS = "\r\n"  # line breaks: CR and LF, and in EBCDIC input also NL (decoded to U+0085)
+EBCDIC_BREAKS = "\r\n\x85"
 _UTF8_BOM_AS_TEXT = "\xef\xbb\xbf"  # a UTF-8 byte order mark as one-character-per-byte text
-_ISA_AT = re.compile(r"(?<![A-Za-z0-9])ISA[^A-Za-z0-9 \r\n]")
+_ISA_AT = re.compile(r"(?<![A-Za-z0-9])ISA[^A-Za-z0-9 \r\n\x85]")
 ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1)  # ISA01..ISA15; ISA16 is one character
 _ISA_SCAN = 512  # an ISA fits in this many characters, padded or not, wrapped or not
 _SAMPLE = 60
@@ -69,6 +76,11 @@ class Sniffed:
     @property
     def ebcdic(self) -> bool:
         return self.codec in EBCDIC_CODECS
+
+    @property
+    def breaks(self) -> str:
+        """The characters that break lines in this input."""
+        return EBCDIC_BREAKS if self.ebcdic else ASCII_BREAKS
 
 
 def sniff(head: bytes, forced: str | None = None) -> Sniffed:
@@ -117,7 +129,7 @@ def decoder(sniffed: Sniffed) -> Callable[[bytes | memoryview], str]:
         codec = sniffed.codec
 
         def ebcdic(chunk: bytes | memoryview) -> str:
-            return str(chunk, codec).replace("\x85", "\n")
+            return str(chunk, codec)
 
         return ebcdic
 
@@ -205,8 +217,11 @@ class IsaHeader:
     line_ends: bool  # the segment terminator is a line end
 
 
-def parse_isa(buf: str, at: int, eof: bool) -> IsaHeader | str | None:
-    """The ISA starting at ``buf[at]``; None when more text is needed; a reason when it is no interchange header."""
+def parse_isa(buf: str, at: int, eof: bool, breaks: str = ASCII_BREAKS) -> IsaHeader | str | None:
+    """The ISA starting at ``buf[at]``; None when more text is needed; a reason when it is no interchange header.
+
+    ``breaks`` are the input's line-break characters (``Sniffed.breaks``).
+    """
     separator, limit = buf[at + 3], min(len(buf), at + _ISA_SCAN)
     more_to_come = not eof and limit < at + _ISA_SCAN
     elements: list[str] = []
@@ -215,18 +230,20 @@ def parse_isa(buf: str, at: int, eof: bool) -> IsaHeader | str | None:
         end = buf.find(separator, start, limit)
         if end < 0:
             return None if more_to_come else f"only {len(elements)} of its 16 elements are there"
-        elements.append(buf[start:end].replace("\r", "").replace("\n", ""))
+        elements.append(_unwrapped(buf[start:end], breaks))
         start = end + 1
-    i = _past_line_ends(buf, start)
+    i = _past_line_ends(buf, start, breaks)
     if i + 1 >= len(buf):
         return None if more_to_come else "the input ends inside it"
     component, after = buf[i], buf[i + 1]
-    if after in "\r\n":
-        j = _past_line_ends(buf, i + 1)
+    if after in breaks:
+        j = _past_line_ends(buf, i + 1, breaks)
         if j >= len(buf) and more_to_come:
             return None
         if j < len(buf) and not buf[j].isalnum() and buf[j] not in BLANKS:  # a wrapped line, then "~"
             terminator, length, line_ends = buf[j], j + 1 - at, False
+        elif after == "\x85":  # EBCDIC NL ends segments; line ends after it are cosmetic
+            terminator, length, line_ends = after, i + 2 - at, False
         else:
             crlf = buf.startswith("\r\n", i + 1)
             terminator = "\r" if after == "\r" and not crlf else "\n"
@@ -248,10 +265,17 @@ def parse_isa(buf: str, at: int, eof: bool) -> IsaHeader | str | None:
     )
 
 
-def _past_line_ends(buf: str, i: int) -> int:
-    while i < len(buf) and buf[i] in "\r\n":
+def _past_line_ends(buf: str, i: int, breaks: str) -> int:
+    while i < len(buf) and buf[i] in breaks:
         i += 1
     return i
+
+
+def _unwrapped(value: str, breaks: str) -> str:
+    for mark in breaks:
+        if mark in value:
+            value = value.replace(mark, "")
+    return value
 
 
 @dataclass
@@ -298,11 +322,11 @@ def locate_isa(inp: Input) -> tuple[IsaHeader | None, Gap]:
                 return None, gap
             continue
         at = match.start()
-        isa = parse_isa(inp.buf, at, inp.eof)
+        isa = parse_isa(inp.buf, at, inp.eof, inp.sniffed.breaks)
         if isa is None:
             if inp.more():
                 continue
-            isa = parse_isa(inp.buf, at, True)
+            isa = parse_isa(inp.buf, at, True, inp.sniffed.breaks)
         if isinstance(isa, IsaHeader):
             gap.add(inp.buf[:at], inp.base)
             inp.drop(at)

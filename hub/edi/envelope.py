@@ -17,7 +17,10 @@ Interchange, Group or Transaction they concern before the event reaches the call
 Codes, and the choices the standard leaves open:
 
 * TA1 (interchange): 001 IEA02 is not ISA13; 021 IEA01 is not the number of groups; 014/015 ISA09/ISA10 is
-  not a date/time; 017 ISA12 is not a control version from 00200 to 00801; 018 ISA13 is not 1-9 digits;
+  not a date/time; 017 ISA12 is not a control version from 00200 to 00801, a warning only (TA104 E): no
+  part of reading an interchange depends on ISA12, and each group is read by its own GS08, so a group the
+  hub can read is never dropped for its envelope's version (an ISA12 older or newer than GS08, such as
+  00305 over 004010 or 00401 over 005010, is normal and no finding at all); 018 ISA13 is not 1-9 digits;
   019 ISA14 is not 0/1; 020 ISA15 is not P/T; 005-008 empty or malformed sender/receiver qualifier or id;
   004/027 a terminator or component separator that is a letter, a digit or another delimiter; 022 a
   repetition separator equal to another delimiter (X12 RFI 1497); 023 the file ended before the IEA;
@@ -253,6 +256,7 @@ class EnvelopeChecker:
 def isa_findings(interchange: Interchange) -> list[Finding]:
     """What is wrong with an interchange header, field by field (TA1 note codes)."""
     isa, found = interchange.isa, []
+    version = "a control version 00200 to 00801; its groups are read all the same, each by its GS08"
     checks = (
         ("005", "ISA05", _qualifier(isa.element(5)), "a 2-character sender id qualifier (01, 12, ZZ ...)"),
         ("006", "ISA06", bool(isa.element(6).strip()), "a sender id"),
@@ -260,7 +264,7 @@ def isa_findings(interchange: Interchange) -> list[Finding]:
         ("008", "ISA08", bool(isa.element(8).strip()), "a receiver id"),
         ("014", "ISA09", _date(isa.element(9)), "a date YYMMDD"),
         ("015", "ISA10", _time(isa.element(10)), "a time HHMM"),
-        ("017", "ISA12", _in_range(isa.element(12), CONTROL_VERSIONS, 5), "a control version 00200 to 00801"),
+        ("017", "ISA12", _in_range(isa.element(12), CONTROL_VERSIONS, 5), version),
         ("018", "ISA13", _control_number(isa.element(13)), "a control number of 1 to 9 digits"),
         ("019", "ISA14", isa.element(14) in ("0", "1"), "0 or 1 (acknowledgment requested)"),
         ("020", "ISA15", isa.element(15) in ("P", "T"), "P (production) or T (test)"),
@@ -268,7 +272,8 @@ def isa_findings(interchange: Interchange) -> list[Finding]:
     for code, name, ok, expected in checks:
         if not ok:
             value = isa.element(int(name[3:]))
-            found.append(_ta1(code, f"{name} {value!r} is not {expected}", name, value))
+            finding = _ta1(code, f"{name} {value!r} is not {expected}", name, value)
+            found.append(replace(finding, fatal=False) if code == "017" else finding)
     found.extend(_delimiter_findings(interchange))
     return found
 

@@ -84,8 +84,10 @@ def test_a_bad_file_gets_exactly_its_codes(name: str) -> None:
     assert codes(ix.findings) == expected_interchange
     assert codes(group.findings) == expected_group
     assert {t.control_number: codes(t.findings) for t in group.transactions if t.findings} == expected_sets
-    # the first set of a duplicate pair is fine; only the repeat is reported
-    assert all(f.fatal for f in ix.findings + group.findings + [f for t in group.transactions for f in t.findings])
+    # the first set of a duplicate pair is fine; only the repeat is reported. An ISA12 the hub does not know
+    # is only a warning: the groups say their own version in GS08.
+    found = ix.findings + group.findings + [f for t in group.transactions for f in t.findings]
+    assert [f.code for f in found if not f.fatal] == (["017"] if name == "850_bad_isa_fields.x12" else [])
 
 
 def test_findings_carry_what_the_acknowledgment_needs() -> None:
