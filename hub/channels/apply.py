@@ -4,6 +4,13 @@ Channels deliver late, twice and out of order. An order version older than the s
 own updated time) never moves the order backwards; the same version again changes nothing and records
 nothing; every real change appends one event to the order's timeline. The hub owns the lifecycle status:
 a channel update can cancel an order but never resets where the hub has taken it.
+
+A buyer's request to cancel is not a cancellation: the seller decides (Amazon asks the seller to cancel or to
+ship). A channel mapping marks the lines it names with the attribute ``buyer_cancel_requested`` ("true", with
+``buyer_cancel_reason`` when given); when a version of the order newly carries such lines, the timeline gets one
+``order.cancel_requested`` entry naming them, and the order itself is left to the seller. A request once made
+stays on its lines: a later version that does not mention it (a poll of what the API showed before the request
+reached it) does not withdraw it, nor record it again when it reappears.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hub.canonical import Order, OrderStatus, Refund, Shipment
+from hub.canonical import Order, OrderLine, OrderStatus, Refund, Shipment
 from hub.channels.redaction import REDACTING_TOPICS, check_shop, redact
 from hub.db.models import ChannelAccount, ComplianceRequest, InboxMessage, OrderEvent, OrderRecord
 from hub.db.models.base import as_utc, utcnow
@@ -59,6 +66,7 @@ def apply_order(session: Session, order: Order, message: InboxMessage, *, accoun
                 data={"topic": message.topic},
                 inbox_message_id=message.id,
             )
+            _record_cancel_request(session, stored.id or "", order, None, message)
             return Applied("created", stored.id)
     assert record is not None
     incoming_at = order.updated_at or order.placed_at
@@ -66,7 +74,7 @@ def apply_order(session: Session, order: Order, message: InboxMessage, *, accoun
         return Applied("stale", record.id)
     current = Order.model_validate(record.document)
     status = OrderStatus.CANCELLED if order.status is OrderStatus.CANCELLED else current.status
-    candidate = order.model_copy(update={"id": record.id, "status": status})
+    candidate = _kept_cancel_requests(order.model_copy(update={"id": record.id, "status": status}), current)
     if candidate == current:
         return Applied("unchanged", record.id)
     changed = sorted(name for name in Order.model_fields if getattr(candidate, name) != getattr(current, name))
@@ -81,9 +89,60 @@ def apply_order(session: Session, order: Order, message: InboxMessage, *, accoun
         data={"topic": message.topic, "changed": changed},
         inbox_message_id=message.id,
     )
+    _record_cancel_request(session, record.id, candidate, current, message)
     if newly_cancelled:  # the hub cancels its units too and gives their stock back (hub.oms.cancellation)
         cancel_for_channel(session, record.id, reason=f"cancelled by the channel ({order.channel})", source=source)
     return Applied("cancelled" if newly_cancelled else "updated", record.id)
+
+
+CANCEL_REQUESTED = "buyer_cancel_requested"
+CANCEL_REASON = "buyer_cancel_reason"
+
+
+def _cancel_requested(order: Order | None) -> dict[str, OrderLine]:
+    if order is None:
+        return {}
+    return {line.line_id: line for line in order.lines if line.attributes.get(CANCEL_REQUESTED) == "true"}
+
+
+def _kept_cancel_requests(candidate: Order, current: Order) -> Order:
+    """``candidate`` with the cancel requests ``current`` holds on lines it still has but no longer marks."""
+    requested = _cancel_requested(current)
+    lines = [
+        line.model_copy(update={"attributes": {**_request_of(requested[line.line_id]), **line.attributes}})
+        if line.line_id in requested and line.attributes.get(CANCEL_REQUESTED) != "true"
+        else line
+        for line in candidate.lines
+    ]
+    return candidate if lines == candidate.lines else candidate.model_copy(update={"lines": lines})
+
+
+def _request_of(line: OrderLine) -> dict[str, str]:
+    return {key: line.attributes[key] for key in (CANCEL_REQUESTED, CANCEL_REASON) if key in line.attributes}
+
+
+def _record_cancel_request(
+    session: Session, order_id: str, order: Order, previous: Order | None, message: InboxMessage
+) -> None:
+    """One ``order.cancel_requested`` entry when this version names lines the buyer asked to cancel that the
+    previous version did not (a request arriving again changes nothing)."""
+    before = _cancel_requested(previous)
+    new = [line for line_id, line in _cancel_requested(order).items() if line_id not in before]
+    if not new:
+        return
+    lines = [
+        {"line_id": line.line_id, "sku": line.sku, "quantity": line.quantity}
+        | ({"reason": line.attributes[CANCEL_REASON]} if line.attributes.get(CANCEL_REASON) else {})
+        for line in new
+    ]
+    record_event(
+        session,
+        order_id,
+        "order.cancel_requested",
+        source=f"inbox:{message.id}",
+        data={"topic": message.topic, "by": "buyer", "lines": lines},
+        inbox_message_id=message.id,
+    )
 
 
 def _locked(session: Session, channel: str, account: str, channel_order_id: str) -> OrderRecord | None:

@@ -19,6 +19,7 @@ from hub.channels.limits import MAX_TOPIC_LENGTH
 from hub.channels.verifiers import InboundRequest, Verifier, epoch_seconds
 
 if TYPE_CHECKING:
+    from hub.channels.responses import Response
     from hub.channels.shapes import Shape
 
 MAX_INSTANT_LENGTH = 64
@@ -52,6 +53,10 @@ class Topic:
     action: Action
     mapping: str | None = None  # name of the mapping file, for ORDER, REFUND and SHIPMENT
     canonical_at: str | None = None  # instead of a mapping: the payload path that already holds the document
+    # A body that carries part of an order (its items, its address, a change notification): the fields of
+    # `mapping` it feeds ("*": every field), shown as a partial (hub.channels.partial), never applied as an order.
+    partial: tuple[str, ...] | None = None
+    note: str | None = None  # what `orderhub normalize` adds about the topic (what a fragment lacks, and why)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,9 @@ class Channel:
     topics: ClassVar[dict[str, Topic]] = {}
     # For a topic named outside the signature (a header): the shape its body must have (hub.channels.shapes).
     shapes: ClassVar[dict[str, Shape]] = {}
+    # Documented API responses and notifications a body can be, tried in this order when nothing names its topic
+    # (hub.channels.responses); their topics are keys of `topics`.
+    responses: ClassVar[tuple[Response, ...]] = ()
     pulls: ClassVar[bool] = False  # has pull(): scheduled polling or reconciliation
 
     # -- the webhook request (runs in the web process: headers only, never the body's content) --
@@ -110,14 +118,33 @@ class Channel:
     # -- in the worker: the parsed payload --
 
     def check_body(self, topic: str, payload: Any) -> None:
-        """Raise MappingInputError when the body is not what ``topic`` says (see ``shapes``)."""
+        """Raise MappingInputError when the body is not what ``topic`` says (see ``shapes``; a documented
+        response is checked where its resource sits, by ``inputs``)."""
+        if any(response.topic == topic for response in self.responses):
+            return
         shape = self.shapes.get(topic)
         if shape is not None:
             shape.check(topic, payload)
 
     def payload_topic(self, payload: Any) -> str | None:
-        """The topic, for channels that put it in the body rather than a header."""
-        return None
+        """The topic of a body no header names: channels whose events carry their type in the body read it
+        there first (and call this for bodies without one); here, the documented response the body is."""
+        from hub.channels.responses import recognise
+
+        response = recognise(self.responses, payload)
+        return None if response is None else response.topic
+
+    def response(self, topic: str, payload: Any) -> Response | None:
+        """The documented response ``topic`` names, in the form the body has (a topic can arrive in more than one
+        envelope); None when the topic is no documented response."""
+        candidates = [response for response in self.responses if response.topic == topic]
+        return next((response for response in candidates if response.fits(payload)), next(iter(candidates), None))
+
+    def inputs(self, topic: str, payload: Any) -> list[Any]:
+        """What the topic's mapping reads from the body: the body itself, or for a documented response the
+        resource it holds arranged for the mapping (one input per order for a listing of orders)."""
+        response = self.response(topic, payload)
+        return [payload] if response is None else response.inputs(payload)
 
     def reference(self, topic: str, payload: Any) -> dict[str, Any]:
         """For READ_BACK topics: what to fetch (ids, resource URL), as JSON data."""

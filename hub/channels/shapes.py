@@ -15,6 +15,7 @@ mapping still checks every field it reads.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ from typing import Any
 from hub.channels.base import parse_instant
 from hub.channels.limits import describe, numeric_id
 from hub.mapping import MappingInputError
+
+NUMBER = re.compile(r"-?\d{1,24}(?:\.\d{1,24})?")
 
 
 def _id(value: Any) -> str | None:
@@ -53,6 +56,19 @@ def _instant(value: Any) -> str | None:
     return None if parse_instant(value) is not None else f"is not a date and time (found {describe(value)})"
 
 
+def _number(value: Any) -> str | None:
+    """A quantity or an amount: a JSON number, or text holding one (Walmart and WooCommerce send text)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return None
+    if isinstance(value, str) and NUMBER.fullmatch(value.strip()):
+        return None
+    return f"is not a number (found {describe(value)})"
+
+
+def _present(value: Any) -> str | None:
+    return None  # any value but null: the key's presence is what tells the resource apart
+
+
 # The kinds of value a shape can ask for: each returns None when the value fits, else what is wrong with it.
 KINDS: dict[str, Callable[[Any], str | None]] = {
     "id": _id,
@@ -61,6 +77,8 @@ KINDS: dict[str, Callable[[Any], str | None]] = {
     "object": _object,
     "text": _text,
     "instant": _instant,
+    "number": _number,
+    "present": _present,
 }
 
 
@@ -78,17 +96,24 @@ class Shape:
 
     def check(self, topic: str, payload: Any) -> None:
         """Return if ``payload`` has this shape; raise MappingInputError naming the first key that does not."""
+        problem = self.problem(payload)
+        if problem is not None:
+            raise _mismatch(topic, self.what, problem)
+
+    def problem(self, payload: Any, where: str = "the body") -> str | None:
+        """What keeps ``payload`` from having this shape (the first key that does not fit), or None."""
         if not isinstance(payload, dict):
-            raise _mismatch(topic, self.what, f"the body is {describe(payload)}, not an object")
+            return f"{where} is {describe(payload)}, not an object"
         for key, kind in {**self.required, **self.also}.items():
             if key not in payload or payload[key] is None:
-                raise _mismatch(topic, self.what, f"{key} is missing")
+                return f"{key} is missing"
             problem = KINDS[kind](payload[key])
             if problem is not None:
-                raise _mismatch(topic, self.what, f"{key} {problem}")
+                return f"{key} {problem}"
         for key in self.forbidden:
             if key in payload:
-                raise _mismatch(topic, self.what, f"it has {key}, which {self.what} does not have")
+                return f"it has {key}, which {self.what} does not have"
+        return None
 
     def requiring(self, what: str, **also: str) -> Shape:
         """This shape with more required keys, for a topic that promises more (a cancellation's time)."""

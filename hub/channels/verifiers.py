@@ -163,3 +163,34 @@ class WalmartSignature:
         canonical = f"{request.method.upper()}\n{target}\n{stamp.strip()}\n{hashlib.sha256(request.body).hexdigest()}"
         if not _matches_any(signature, secrets, canonical.encode()):
             raise SignatureInvalid("signature does not match the request")
+
+
+@dataclass(frozen=True)
+class BearerOrStandardWebhooks:
+    """For senders that forward another system's messages and cannot sign a body the way a channel does.
+
+    Amazon delivers SP-API notifications to SQS or EventBridge, never over HTTP, and signs nothing: what
+    reaches the hub is posted by the seller's own forwarder. An EventBridge API destination can only add a
+    fixed header (its "API key" connection), so the account's secret is accepted as ``Authorization: Bearer
+    <secret>`` (the header is never stored). A forwarder that can sign (a small queue consumer) signs the
+    Standard Webhooks way with the same secret instead, which also binds the body and a timestamp; when a
+    ``webhook-signature`` header is present, that is what is checked.
+    """
+
+    standard: StandardWebhooks = StandardWebhooks()
+
+    def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
+        if request.header("webhook-signature") is not None:
+            self.standard.verify(request, secrets)
+            return
+        given = bounded_header(request, ("authorization",), MAX_SIGNATURE_LIST_LENGTH)
+        if not given:
+            raise SignatureInvalid("missing Authorization: Bearer header (or a Standard Webhooks signature)")
+        scheme, _, token = given.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise SignatureInvalid("Authorization is not a Bearer token")
+        supplied = hashlib.sha256(token.strip().encode()).digest()
+        # digests of equal length, compared against every secret: timing reveals neither the length nor which matched
+        results = [hmac.compare_digest(hashlib.sha256(secret.encode()).digest(), supplied) for secret in secrets]
+        if not any(results):
+            raise SignatureInvalid("the bearer token is not the account's")

@@ -201,9 +201,9 @@ def test_wrong_client_credentials_are_a_configuration_error_without_the_secret(
     assert fake.api_requests() == []
 
 
-def test_amazon_takes_no_webhooks(hub: Receiver) -> None:
+def test_an_account_without_a_forwarder_secret_takes_no_notifications(hub: Receiver) -> None:
     response = hub.post("/webhooks/amazon/us1", b"{}", {"content-type": "application/json"})
-    assert response.status_code == 404 and hub.messages() == []
+    assert response.status_code == 503 and hub.messages() == []
 
 
 def orderhub(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,8 @@
 * ``GET /orders/v0/orders``: ``MarketplaceIds`` is required; a first page needs ``LastUpdatedAfter`` (inclusive)
   or ``CreatedAfter``; orders come oldest update first, ``page_size`` (or ``MaxResultsPerPage``) a page, with a
   ``NextToken``; a request carrying ``NextToken`` may carry nothing else but ``MarketplaceIds`` (400 otherwise).
-* ``GET /orders/v0/orders/<id>/orderItems`` (``items_page_size`` a page, ``NextToken`` paging) and
+* ``GET /orders/v0/orders/<id>`` (getOrder: the order alone),
+  ``GET /orders/v0/orders/<id>/orderItems`` (``items_page_size`` a page, ``NextToken`` paging) and
   ``GET /orders/v0/orders/<id>/address``; 404 for an unknown order.
 * Every API call needs a current token in ``x-amz-access-token``: a missing, unknown or revoked one is 403
   Unauthorized, exactly as SP-API answers an expired token.
@@ -87,6 +88,7 @@ class FakeAmazon(FakeServer):
         app = Flask("fake_amazon")
         app.post("/auth/o2/token")(self._token)
         app.get("/orders/v0/orders")(self._orders)
+        app.get("/orders/v0/orders/<order_id>")(self._order)
         app.get("/orders/v0/orders/<order_id>/orderItems")(self._items)
         app.get("/orders/v0/orders/<order_id>/address")(self._address)
         return app
@@ -159,6 +161,13 @@ class FakeAmazon(FakeServer):
             if rest:
                 payload["NextToken"] = self._remember(f"items:{order_id}", rest)
         return jsonify({"payload": payload})
+
+    def _order(self, order_id: str) -> Response | tuple[Response, int]:
+        with self._lock:
+            bundle = self.bundles.get(order_id)
+        if bundle is None:
+            return _error(404, "NotFound", f"order {order_id} not found")
+        return jsonify({"payload": bundle["order"]})
 
     def _address(self, order_id: str) -> Response | tuple[Response, int]:
         with self._lock:

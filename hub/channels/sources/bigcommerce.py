@@ -25,12 +25,66 @@ from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic
 from hub.channels.limits import describe, numeric_id, text_value
 from hub.channels.paging import keyset_pages
+from hub.channels.responses import Form, Response
+from hub.channels.shapes import Shape
 from hub.channels.verifiers import StandardWebhooks
 from hub.mapping import MappingInputError
 from hub.sdk.errors import PermanentError
 
 READ_BACK = Topic(Action.READ_BACK)
 ORDERS_PAGE = 250  # BigCommerce's maximum limit
+
+# REST v2 answers (hub.channels.responses). The order alone names its products and addresses only by URL, and
+# each list names its order only by order_id: none is a whole order, so each shows as a partial. What the hub
+# stores after a read-back or a pull (the three together) is the order.
+V2_ORDER = Shape(
+    "a BigCommerce v2 order",
+    {"id": "id", "date_created": "text", "status_id": "number", "currency_code": "text"},
+    forbidden=("order_id",),
+)
+PRODUCT = Shape("a BigCommerce order product", {"id": "id", "order_id": "id", "name": "text", "quantity": "number"})
+SHIPPING_ADDRESS = Shape(
+    "a BigCommerce order shipping address",
+    {"id": "id", "order_id": "id", "street_1": "present", "country_iso2": "present"},
+    forbidden=("product_id",),
+)
+BY_ORDER_ID = "[0].order_id"
+RESPONSES = (
+    Response(
+        "order",
+        Shape("a BigCommerce order bundle", {"order": "object", "products": "list", "shipping_addresses": "list"}),
+    ),
+    Response("v2/orders/{id}", V2_ORDER, arrange={"order": "$"}),
+    Response("v2/orders", V2_ORDER, form=Form.EACH, arrange={"order": "$"}),
+    Response("v2/orders/{id}/products", PRODUCT, form=Form.LIST, arrange={"products": "$", "order.id": BY_ORDER_ID}),
+    Response(
+        "v2/orders/{id}/shipping_addresses",
+        SHIPPING_ADDRESS,
+        form=Form.LIST,
+        arrange={"shipping_addresses": "$", "order.id": BY_ORDER_ID},
+    ),
+)
+ORDER_FIELDS = (
+    "channel",
+    "channel_order_id",
+    "number",
+    "status",
+    "placed_at",
+    "updated_at",
+    "currency",
+    "customer",
+    "bill_to",
+    "totals",
+    "payment_status",
+    "notes",
+)
+READS_ALL_THREE = "the hub reads the order with its products and shipping addresses"
+ORDER_ALONE = Topic(
+    Action.IGNORE,
+    "bigcommerce/order",
+    partial=ORDER_FIELDS,
+    note=f"an order without its products (lines) or shipping addresses; {READS_ALL_THREE}",
+)
 
 
 class BigCommerce(Channel):
@@ -44,12 +98,29 @@ class BigCommerce(Channel):
         "store/order/statusUpdated": READ_BACK,
         "store/order/refund/created": READ_BACK,
         "order": Topic(Action.ORDER, "bigcommerce/order"),  # what a read-back or pull stores
+        "v2/orders/{id}": ORDER_ALONE,
+        "v2/orders": ORDER_ALONE,
+        "v2/orders/{id}/products": Topic(
+            Action.IGNORE,
+            "bigcommerce/order",
+            partial=("channel", "channel_order_id", "lines"),
+            note=f"an order's products alone (amounts without the currency the order states); {READS_ALL_THREE}",
+        ),
+        "v2/orders/{id}/shipping_addresses": Topic(
+            Action.IGNORE,
+            "bigcommerce/order",
+            partial=("channel", "channel_order_id", "ship_to", "shipping_lines", "shipping_method"),
+            note=f"an order's shipping addresses alone; {READS_ALL_THREE}",
+        ),
     }
+    responses = RESPONSES
     pulls = True
 
     def payload_topic(self, payload: Any) -> str | None:
         scope = payload.get("scope") if isinstance(payload, dict) else None
-        return None if scope is None else text_value(scope, "scope")
+        if scope is None:
+            return super().payload_topic(payload)  # a REST answer, known by its shape
+        return text_value(scope, "scope")
 
     def reference(self, topic: str, payload: Any) -> dict[str, Any]:
         data = payload.get("data") if isinstance(payload, dict) else None

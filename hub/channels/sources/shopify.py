@@ -24,6 +24,8 @@ import requests
 
 from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic, parse_instant
+from hub.channels.partial import ALL
+from hub.channels.responses import Form, Response
 from hub.channels.shapes import Shape
 from hub.channels.verifiers import BodyHmac
 from hub.sdk.errors import PermanentError
@@ -44,6 +46,12 @@ REFUND_SHAPE = Shape(
 FULFILLMENT_SHAPE = Shape(
     "a Shopify fulfillment", {"id": "id", "order_id": "id", "line_items": "list", "status": "text"}
 )
+# A fulfillment order (Fulfillment Orders API): what one location is to ship of an order, by line item and
+# variant id and quantity only, with no SKU, name or price; request_status tells it from a fulfillment.
+FULFILLMENT_ORDER_SHAPE = Shape(
+    "a Shopify fulfillment order",
+    {"id": "id", "order_id": "id", "line_items": "list", "status": "text", "request_status": "text"},
+)
 SHOP = {"shop_id": "id", "shop_domain": "text"}
 CUSTOMER_KEYS = ("customer", "orders_to_redact", "orders_requested", "data_request")
 SHAPES = {
@@ -61,6 +69,25 @@ SHAPES = {
     ),
     "shop/redact": Shape("a shop/redact request", SHOP, forbidden=CUSTOMER_KEYS),
 }
+
+
+# Admin REST answers (hub.channels.responses), by their root key. An order or a refund read from the API is
+# what its webhook delivers; a fulfillment order is part of an order and shows as a partial.
+RESPONSES = (
+    Response("order", ORDER_SHAPE, at="order"),
+    Response("orders", ORDER_SHAPE, at="orders", form=Form.EACH),
+    Response("refund", REFUND_SHAPE, at="refund"),
+    Response("refunds", REFUND_SHAPE, at="refunds", form=Form.EACH),
+    Response("fulfillment_order", FULFILLMENT_ORDER_SHAPE, at="fulfillment_order"),
+    Response("fulfillment_orders", FULFILLMENT_ORDER_SHAPE, at="fulfillment_orders", form=Form.EACH),
+)
+FULFILLMENT_ORDER = Topic(
+    Action.IGNORE,
+    "shopify/fulfillment_order",
+    partial=ALL,
+    note="what one location is to ship of an order: line item and variant ids and quantities, without SKUs, names "
+    "or prices, which the order (orders/create) carries",
+)
 
 
 class Shopify(Channel):
@@ -84,7 +111,14 @@ class Shopify(Channel):
         "customers/redact": Topic(Action.COMPLIANCE),
         "shop/redact": Topic(Action.COMPLIANCE),
         "app/uninstalled": Topic(Action.IGNORE),
+        "order": ORDER,
+        "orders": ORDER,
+        "refund": Topic(Action.REFUND, "shopify/refund"),
+        "refunds": Topic(Action.REFUND, "shopify/refund"),
+        "fulfillment_order": FULFILLMENT_ORDER,
+        "fulfillment_orders": FULFILLMENT_ORDER,
     }
+    responses = RESPONSES
     shapes = {
         **{topic: ORDER_SHAPE for topic, spec in topics.items() if spec is ORDER},
         **SHAPES,

@@ -27,6 +27,8 @@ from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic
 from hub.channels.limits import describe, text_value
 from hub.channels.oauth import Grant, TokenCache, request_token
+from hub.channels.responses import Form, Response
+from hub.channels.shapes import Shape
 from hub.channels.verifiers import InboundRequest, WalmartSignature, epoch_seconds
 from hub.mapping import MappingInputError
 from hub.sdk.errors import PermanentError
@@ -36,6 +38,17 @@ ORDERS_PER_PAGE = 100
 MAX_EPOCH_MILLIS = 253_402_300_800_000  # 10000-01-01T00:00:00Z
 READ_BACK = Topic(Action.READ_BACK)
 PURCHASE_ORDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+ORDER = Topic(Action.ORDER, "walmart/order")
+# Orders API v3 answers (hub.channels.responses): a purchase order as read back, getAnOrder's {"order": ...},
+# and getAllOrders' (or getAllReleasedOrders') page {"list": {"elements": {"order": [...]}, "meta": ...}}.
+PURCHASE_ORDER = Shape(
+    "a Walmart purchase order", {"purchaseOrderId": "present", "orderDate": "number", "orderLines": "object"}
+)
+RESPONSES = (
+    Response("order", PURCHASE_ORDER),
+    Response("getAnOrder", PURCHASE_ORDER, at="order"),
+    Response("getAllOrders", PURCHASE_ORDER, at="list.elements.order", form=Form.EACH),
+)
 
 _tokens = TokenCache()
 
@@ -116,8 +129,11 @@ class Walmart(Channel):
         "PO_CREATED": READ_BACK,
         "PO_LINE_AUTOCANCELLED": READ_BACK,
         "ORDER_UPDATES": READ_BACK,
-        "order": Topic(Action.ORDER, "walmart/order"),  # an order read back or polled from Orders API v3
+        "order": ORDER,  # an order read back or polled from Orders API v3
+        "getAnOrder": ORDER,
+        "getAllOrders": ORDER,  # one order per element
     }
+    responses = RESPONSES
 
     def dedupe_key(self, request: InboundRequest, topic: str | None) -> str:
         # Walmart sends no delivery-id header: the event id (source.eventId) is inside the body, which the web
@@ -132,7 +148,9 @@ class Walmart(Channel):
     def payload_topic(self, payload: Any) -> str | None:
         source = payload.get("source") if isinstance(payload, dict) else None
         event_type = source.get("eventType") if isinstance(source, dict) else None
-        return None if event_type is None else text_value(event_type, "source.eventType")
+        if event_type is None:
+            return super().payload_topic(payload)  # an Orders API answer, known by its shape
+        return text_value(event_type, "source.eventType")
 
     def reference(self, topic: str, payload: Any) -> dict[str, Any]:
         inner = payload.get("payload") if isinstance(payload, dict) else None

@@ -24,6 +24,7 @@ from typing import Any
 from hub.channels.accounts import AccountContext
 from hub.channels.base import Action, Channel, Pulled, Topic
 from hub.channels.paging import keyset_pages
+from hub.channels.responses import Form, Response
 from hub.channels.shapes import Shape
 from hub.channels.verifiers import BodyHmac, InboundRequest
 from hub.sdk.errors import PermanentError
@@ -53,6 +54,8 @@ class WooCommerce(Channel):
         "order": ORDER,  # an order read by pull()
     }
     shapes = {topic: ORDER_SHAPE for topic, spec in topics.items() if spec is ORDER}
+    # REST v3 answers: GET /orders/{id} is the order a webhook delivers, GET /orders a list of them.
+    responses = (Response("order", ORDER_SHAPE), Response("order", ORDER_SHAPE, form=Form.EACH))
     pulls = True
 
     def accepts_unsigned(self, request: InboundRequest) -> bool:

@@ -60,7 +60,9 @@ def all_cancelled(order_lines: Any) -> bool | None:
 def payment_status(order_lines: Any) -> str | None:
     """Walmart authorises the buyer's payment at checkout and captures it line by line at shipment:
     nothing shipped -> authorized, some -> partially_paid, all units not cancelled -> paid; an order
-    cancelled in full -> voided (the authorisation is released)."""
+    cancelled in full -> voided (the authorisation is released). Money paid back on shipped lines (each
+    line's ``refund.refundCharges``, amounts written negative) makes it partially_refunded, or refunded
+    when it reaches what the lines that are not cancelled charged."""
     lines = _lines(order_lines)
     if not lines:
         return None
@@ -68,9 +70,40 @@ def payment_status(order_lines: Any) -> str | None:
     shipped = sum((_in_status(line, SHIPPED) for line in lines), Decimal(0))
     if remaining <= 0:
         return "voided"
+    refunded = sum((_refunded(line) for line in lines), Decimal(0))
+    if refunded > 0:
+        charged = sum((_charged(line) for line in lines if open_quantity(line) > 0), Decimal(0))
+        return "refunded" if refunded >= charged else "partially_refunded"
     if shipped <= 0:
         return "authorized"
     return "paid" if shipped >= remaining else "partially_paid"
+
+
+def _charge_total(charge: Any) -> Decimal:
+    """A charge's amount with its tax."""
+    if not isinstance(charge, dict):
+        return Decimal(0)
+    tax = charge.get("tax")
+    tax_amount = _amount(tax.get("taxAmount")) if isinstance(tax, dict) else Decimal(0)
+    return _amount(charge.get("chargeAmount")) + tax_amount
+
+
+def _charged(line: dict[str, Any]) -> Decimal:
+    holder = line.get("charges")
+    charges = holder.get("charge") if isinstance(holder, dict) else None
+    if not isinstance(charges, list):
+        return Decimal(0)
+    return sum((_charge_total(charge) for charge in charges), Decimal(0))
+
+
+def _refunded(line: dict[str, Any]) -> Decimal:
+    """What was paid back on the line, as a positive amount (Walmart writes refund charges negative)."""
+    refund = line.get("refund")
+    holder = refund.get("refundCharges") if isinstance(refund, dict) else None
+    entries = holder.get("refundCharge") if isinstance(holder, dict) else None
+    if not isinstance(entries, list):
+        return Decimal(0)
+    return abs(sum((_charge_total(entry.get("charge")) for entry in entries if isinstance(entry, dict)), Decimal(0)))
 
 
 @mapping_function("walmart_discount")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from hub.mapping.functions.core import decimal_text, to_decimal
@@ -49,3 +50,24 @@ def woocommerce_meta(entries: Any) -> dict[str, str] | None:
         elif isinstance(value, str | int | float) and str(value).strip():
             found[key] = str(value).strip()
     return found or None
+
+
+@mapping_function("woocommerce_refund_status")
+def woocommerce_refund_status(refunds: Any, total: Any) -> str | None:
+    """``refunded`` or ``partially_refunded`` from the order's ``refunds`` ([{id, reason, total}], each total
+    written negative), against the order total; None when nothing was refunded, so the status decides.
+
+    WooCommerce moves an order to ``refunded`` only when all of it is; a partial refund leaves it processing or
+    completed, and only ``refunds`` tells."""
+    if refunds is None:
+        return None
+    if not isinstance(refunds, list):
+        raise ValueError(f"expected the list of refunds, found {type(refunds).__name__}")
+    refunded = sum(
+        (abs(to_decimal(refund.get("total")) or Decimal(0)) for refund in refunds if isinstance(refund, dict)),
+        Decimal(0),
+    )
+    if refunded == 0:
+        return None
+    ordered = to_decimal(total)
+    return "refunded" if ordered is not None and refunded >= ordered else "partially_refunded"
