@@ -115,6 +115,25 @@ def test_each_event_reads_the_current_order_and_a_version_is_stored_once(hub: Re
     assert event_types(hub) == ["order.received", "order.cancelled"]
 
 
+def test_a_refund_event_reads_the_refunded_order_back(hub: Receiver, store: FakeBigCommerce) -> None:
+    put_sample_order(store)
+    hub.process(accepted(hub, event("store/order/created"), "msg_1"), accounts=accounts)
+    put_sample_order(
+        store,
+        status_id=14,
+        status="Partially Refunded",
+        refunded_amount="12.0000",
+        date_modified="Sat, 21 Nov 2026 09:15:00 +0000",
+    )
+    refund = json.loads(event("store/order/refund/created"))
+    refund["data"]["refund"] = {"refund_id": 7}  # the refund event names the refund beside the order
+    outcome = hub.process(accepted(hub, json.dumps(refund).encode(), "msg_2"), accounts=accounts)
+    assert outcome.status == "processed" and outcome.detail.startswith("updated order"), outcome
+    (record,) = stored_orders(hub)
+    assert record.payment_status == "partially_refunded" and record.status == "received"
+    assert event_types(hub) == ["order.received", "order.updated"]
+
+
 @pytest.mark.parametrize(
     ("mutate", "reason"),
     [

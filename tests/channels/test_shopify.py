@@ -261,6 +261,26 @@ def test_refund_is_recorded_on_the_order_timeline(hub: Receiver) -> None:
     assert refund["lines"][0]["restock"] is True
 
 
+def test_a_refund_whose_lines_carry_only_the_original_line_item_is_recorded(hub: Receiver) -> None:
+    """Some API versions and apps send refund lines with the whole original line_item and no subtotal: the
+    amount is derived from the line item, the total is what the successful refund transaction paid back."""
+    deliver_and_process(hub, "orders/create", sample("orders_create"), "evt-30")
+    refund = sample("refunds_create")
+    for line in refund["refund_line_items"]:
+        for key in ("subtotal", "subtotal_set", "total_tax", "total_tax_set"):
+            line.pop(key)
+    failed_attempt = dict(refund["transactions"][0], id=7200000000000, status="failure", error_code="processing_error")
+    refund["transactions"].insert(0, failed_attempt)
+    assert deliver_and_process(hub, "refunds/create", refund, "evt-31").startswith("recorded order")
+    _, _, events = stored(hub)
+    assert kinds(events) == ["order.received", "order.refund_recorded"]
+    recorded = events[1].data
+    assert recorded["lines"] == [
+        {"line_id": "13508470800541", "quantity": 1, "amount": {"amount": "14.00", "currency": "USD"}, "restock": True}
+    ]
+    assert recorded["total"] == {"amount": "15.12", "currency": "USD"}
+
+
 def test_refund_before_its_order_waits_and_applies_on_replay(hub: Receiver) -> None:
     refund_id = accepted(hub, "refunds/create", sample("refunds_create"), "evt-16")
     outcome = hub.process(refund_id)

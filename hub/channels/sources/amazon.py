@@ -28,6 +28,7 @@ Amazon returns city, region, postal code and country, which is what the order th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -36,7 +37,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hub.channels.accounts import AccountContext
-from hub.channels.base import Action, Channel, Pulled, Topic, parse_instant
+from hub.channels.base import MAX_DEDUPE_KEY_LENGTH, Action, Channel, Pulled, Topic, parse_instant
 from hub.channels.limits import describe, text_value
 from hub.channels.oauth import Grant, TokenCache, request_token
 from hub.channels.partial import ALL
@@ -255,7 +256,10 @@ class Amazon(Channel):
         order = _payload(self._get(account, f"/orders/v0/orders/{quote(order_id, safe='')}", {}), "getOrder")
         change = {key: value for key, value in reference.items() if key not in ("amazon_order_id", "notification_id")}
         pulled = self._pulled(account, order, change=change)
-        return Pulled(pulled.topic, f"{pulled.key}:{reference.get('notification_id')}", pulled.body, pulled.updated_at)
+        key = f"{pulled.key}:{reference.get('notification_id')}"
+        if len(key) > MAX_DEDUPE_KEY_LENGTH:
+            key = "id-sha256:" + hashlib.sha256(key.encode()).hexdigest()
+        return Pulled(pulled.topic, key, pulled.body, pulled.updated_at)
 
     def _pulled(self, account: AccountContext, order: dict[str, Any], change: dict[str, Any] | None = None) -> Pulled:
         order_id = order.get("AmazonOrderId")
