@@ -260,3 +260,11 @@ def test_a_forwarder_can_sign_the_standard_webhooks_way_instead(hub: Receiver) -
     assert response.status_code == 401
     (stored_message,) = hub.messages()
     assert "authorization" not in stored_message.headers and "webhook-signature" not in stored_message.headers
+
+
+def test_an_api_fragment_posted_to_the_endpoint_is_kept_and_makes_no_order(hub: Receiver, fake: FakeAmazon) -> None:
+    inbox_id = deliver(hub, case("get_order_items_cancel_requested"))
+    kept = message(hub, inbox_id)
+    assert (kept.topic, kept.status) == ("getOrderItems", "ignored")
+    assert kept.error is not None and kept.error.startswith("an order's items alone")
+    assert stored(hub) == [] and timeline(hub) == [] and fake.api_requests() == []
