@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from hub.canonical import Order, Refund, Shipment
+from hub.canonical import CanonicalModel, Order, Refund, Shipment
 from hub.channels.accounts import AccountContext
 from hub.channels.apply import Applied, OrderNotYetReceived, apply_order, record_compliance, record_on_order
 from hub.channels.base import Action
@@ -205,7 +205,15 @@ def _apply(session: Session, message: InboxMessage, normalized: Normalized) -> A
         return record_compliance(session, message, normalized.payload)
     if normalized.action is Action.IGNORE:
         return None
-    (document,) = normalized.documents
+    applied = [_apply_document(session, message, document) for document in normalized.documents]
+    if len(applied) == 1:
+        return applied[0]
+    # a listing (getAllOrders, an orders page): one document per order, each applied on its own
+    outcomes = ", ".join(item.describe() for item in applied)
+    return Applied(f"{len(applied)} documents: {outcomes}"[:3900])
+
+
+def _apply_document(session: Session, message: InboxMessage, document: CanonicalModel) -> Applied:
     if isinstance(document, Order):
         return apply_order(session, document, message)
     if isinstance(document, Refund | Shipment):
