@@ -50,6 +50,10 @@ from hub.edi.spec import (
 CONTROL_VERSIONS = ("00401", "00501")  # the ISA12 values pyx12's reader accepts
 # X12 I05 interchange id qualifiers; pyx12's control maps list only the HIPAA subset (no 08 UCC or 12 phone).
 ISA_QUALIFIERS = "01 02 03 04 07 08 09 10 11 12 13 14 15 16 17 18 19 20 27 28 29 30 33 34 NR SA SN ZZ".split()
+# Sets with no generated map. pyx12 picks a map by ISA12, GS08 and GS01 only, and a 999 shares GS01 FA and
+# GS08 005010 with the 997, so a generated 999 map could never be chosen; pyx12's packaged 999 maps (GS08
+# 005010X231 and 005010X231A1, the versions 999s carry) stay in the folder and validate them.
+NOT_GENERATED = frozenset({"999"})
 _MARKER = "orderhub.digest"
 _lock = threading.Lock()
 _built: dict[Path, Path] = {}
@@ -107,7 +111,9 @@ def _write_folder(folder: Path, library: SpecLibrary) -> None:
             (folder / entry.name).write_bytes(entry.read_bytes())
     codesets: dict[frozenset[str], str] = {}
     entries: dict[str, list[tuple[str, str, str, str]]] = {icvn: [] for icvn in CONTROL_VERSIONS}
-    for (_set_id, version), spec in sorted(library.specs.items()):
+    for (set_id, version), spec in sorted(library.specs.items()):
+        if set_id in NOT_GENERATED:
+            continue
         name = map_file_name(spec)
         _write_xml(folder / name, _transaction_map(spec, codesets))
         for icvn in CONTROL_VERSIONS:

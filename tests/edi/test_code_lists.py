@@ -80,7 +80,7 @@ def test_closed_lists_are_the_codes_that_say_what_a_document_is_and_the_rest_are
     closed = {ref for ref, is_open in lists.items() if not is_open}
     purposes_and_types = {"BEG01", "BEG02", "BAK01", "BAK02", "ACK01", "BSN01", "BIG07", "BIG08", "BIA01"}
     warehouse_and_structure = {"W0501", "W0601", "HL03", "HL04", "SAC01", "PID01", "PID08", "SLN03", "SLN08"}
-    acknowledgments = {"AK304", "AK403", "AK501", "AK901"} | {f"AK50{n}" for n in range(2, 7)}
+    acknowledgments = {"AK304", "AK403", "AK501", "AK901", "IK501"} | {f"AK50{n}" for n in range(2, 7)}
     acknowledgments |= {f"AK90{n}" for n in range(5, 10)}
     assert closed == purposes_and_types | warehouse_and_structure | acknowledgments | {"ST01", "TXI07"}
     qualifiers = ["REF01", "REF04-1", "N901", "DTM01", "N101", "N103", "PO103", "PO106", "PO108", "IT103"]

@@ -5,20 +5,17 @@ stay two), their segment and element errors, and the group's verdict and counts.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from hub.canonical import CanonicalModel, FunctionalAck
 from hub.edi.documents import to_documents
 from hub.edi.parse import parse_report
 from hub.edi.reader import read_interchanges
-from hub.edi.spec import SPEC_DIR, SpecLibrary, load_library
 from hub.edi.validate import validate
 from hub.mapping import MappingInputError, load_mapping
 from hub.mapping.functions import get_function
@@ -177,69 +174,16 @@ def test_orderhub_edi_parse_prints_the_997_document(tmp_path: Path) -> None:
 
 
 # -- 999 ------------------------------------------------------------------------------------------------------
-# The packaged specs have no 999 yet, so a received 999 is refused as a set the hub does not support. These
-# are the spec and dictionary entries it needs (X231 layout; the note code lists left open, since an unknown
-# code in an acknowledgment must never reject it); the tests read 999s with them added to a copy of the
-# packaged specs.
-SPEC_999 = """\
-set: "999"
-name: Implementation Acknowledgment
-functional_group: FA
-versions: ["005010"]
-heading:
-  - ST M 1
-  - AK1 M 1
-  - AK2 loop O 999999:
-      - AK2 M 1
-      - IK3 loop O 999999:
-          - IK3 M 1
-          - CTX O 10
-          - IK4 loop O 99: [IK4 M 1, CTX O 10]
-      - IK5 M 1
-  - AK9 M 1
-  - SE M 1
-"""
-SEGMENTS_999 = {
-    "IK3": "Implementation Data Segment Note | 721:M 719:M 447 620:M",
-    "IK4": "Implementation Data Element Note | C030:M 725 621:M 724",
-    "IK5": "Implementation Transaction Set Response Trailer | 717:M 618 618 618 618 618",
-    "CTX": "Context | C998:M 721 719 447 C030 C999",
-}
-COMPOSITES_999 = {"C998": "Context Identification | 9999:M 9998", "C999": "Reference in Segment | 725:M 725"}
-ELEMENTS_999 = {
-    "618": "ID 1/3 Implementation Transaction Set Syntax Error Code",
-    "620": "ID 1/3 Implementation Segment Syntax Error Code",
-    "621": "ID 1/3 Implementation Data Element Syntax Error Code",
-    "9998": "AN 1/35 Context Reference",
-    "9999": "AN 1/35 Context Name",
-}
 
 
-@pytest.fixture(scope="module")
-def library_999(tmp_path_factory: pytest.TempPathFactory) -> SpecLibrary:
-    folder = tmp_path_factory.mktemp("specs")
-    for path in SPEC_DIR.glob("*.yaml"):
-        shutil.copy(path, folder / path.name)
-    for name, additions in (
-        ("segments.yaml", {"segments": SEGMENTS_999, "composites": COMPOSITES_999}),
-        ("elements.yaml", {"elements": ELEMENTS_999}),
-    ):
-        data = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
-        for section, entries in additions.items():
-            data.setdefault("005010", {}).setdefault(section, {}).update(entries)
-        (folder / name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    (folder / "999.yaml").write_text(SPEC_999, encoding="utf-8")
-    return load_library(folder)
-
-
-def _999_documents(data: bytes, library: SpecLibrary) -> list[CanonicalModel]:
+def _999_documents(data: bytes) -> list[CanonicalModel]:
     documents = []
     for interchange in read_interchanges(data):
         for group in interchange.groups:
             for tx in group.transactions:
-                findings = validate(tx, group.version, component=interchange.delimiters.component, library=library)
+                findings = validate(tx, group.version, component=interchange.delimiters.component)
                 assert not [f for f in findings if f.fatal], findings
-                documents += to_documents(tx, group, interchange, library=library)
+                documents += to_documents(tx, group, interchange)
     return documents
 
 
@@ -267,8 +211,8 @@ def _999_file() -> bytes:
     return x12.interchange(group, version="00501").replace(b"*>~", b"*:~", 1)  # ISA16 ':' as HIPAA files have
 
 
-def test_a_999_maps_to_the_same_functional_acknowledgment(library_999: SpecLibrary) -> None:
-    (document,) = _999_documents(_999_file(), library_999)
+def test_a_999_maps_to_the_same_functional_acknowledgment() -> None:
+    (document,) = _999_documents(_999_file())
     assert isinstance(document, FunctionalAck)
     assert (document.ack_set, document.group.functional_id, document.group.version) == ("999", "HC", "005010X222A1")
     assert [(s.control_number, s.implementation, s.status.value, s.codes) for s in document.sets] == [
@@ -287,3 +231,40 @@ def test_a_999_maps_to_the_same_functional_acknowledgment(library_999: SpecLibra
         1,
     )
 
+
+def test_orderhub_edi_parse_prints_the_999_document(tmp_path: Path) -> None:
+    path = tmp_path / "999.x12"
+    path.write_bytes(_999_file())
+    result = subprocess.run(
+        [sys.executable, "-m", "hub", "edi", "parse", str(path)],
+        env=hub_env(HUB_DATA_DIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    (transaction,) = report["interchanges"][0]["groups"][0]["transactions"]
+    assert transaction["accepted"], transaction["errors"]
+    document = transaction["document"]
+    assert (document["schema_version"], document["ack_set"], document["status"]) == (
+        "functional_ack.v1",
+        "999",
+        "partially_accepted",
+    )
+    assert [(s["control_number"], s["status"]) for s in document["sets"]] == [
+        ("0021", "rejected"),
+        ("0022", "accepted"),
+    ]
+    assert report["acknowledgments"] == []
+
+
+def test_a_999_with_note_codes_of_its_own_guide_is_kept_as_sent() -> None:
+    data = _999_file().replace(b"IK3*NM1*12*2000*8~", b"IK3*NM1*12*2000*I9~").replace(b"IK5*R*5~", b"IK5*R*I77~")
+    report = parse_report(data)
+    (transaction,) = report["interchanges"][0]["groups"][0]["transactions"]
+    assert transaction["accepted"]
+    assert all(error["warning"] for error in transaction["errors"]), transaction["errors"]
+    assert {error["value"] for error in transaction["errors"]} >= {"I77"}  # not in the list: a warning only
+    rejected = transaction["document"]["sets"][0]
+    assert (rejected["codes"], rejected["segment_errors"][0]["code"]) == (["I77"], "I9")

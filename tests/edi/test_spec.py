@@ -25,7 +25,8 @@ from hub.edi.spec import (
     load_library,
 )
 
-SETS = ["810", "846", "850", "855", "856", "940", "945", "997"]
+SETS = ["810", "846", "850", "855", "856", "940", "945", "997", "999"]
+ONLY_5010 = {"999"}  # the 999 exists only from 005010 on
 FUNCTIONAL_GROUPS = {
     "810": "IN",
     "846": "IB",
@@ -35,6 +36,7 @@ FUNCTIONAL_GROUPS = {
     "940": "OW",
     "945": "SW",
     "997": "FA",
+    "999": "FA",
 }
 
 
@@ -49,11 +51,14 @@ def _element(spec, ref: str) -> ElementSpec:
 def test_the_packaged_library_has_every_set_in_both_versions():
     library = load_library()
     assert library.set_ids == SETS
-    assert set(library.specs) == {(s, v) for s in SETS for v in BASE_VERSIONS}
+    expected = {(s, v) for s in SETS for v in BASE_VERSIONS if s not in ONLY_5010 or v == "005010"}
+    assert set(library.specs) == expected
 
 
-@pytest.mark.parametrize("version", BASE_VERSIONS)
-@pytest.mark.parametrize("set_id", SETS)
+@pytest.mark.parametrize(
+    ("set_id", "version"),
+    [(s, v) for s in SETS for v in BASE_VERSIONS if s not in ONLY_5010 or v == "005010"],
+)
 def test_every_spec_loads_framed_by_st_and_se(set_id, version):
     spec = get_spec(set_id, version)
     assert (spec.set_id, spec.version, spec.functional_group) == (set_id, version, FUNCTIONAL_GROUPS[set_id])
@@ -87,8 +92,27 @@ def test_unsupported_versions_say_what_is_supported(gs08):
 
 
 def test_an_unknown_set_is_a_lookup_error():
+    with pytest.raises(UnknownVersionError, match="'998'"):
+        get_spec("998", "005010")
     with pytest.raises(UnknownVersionError, match="'999'"):
-        get_spec("999", "004010")
+        get_spec("999", "004010")  # 005010 only
+
+
+def test_the_999_reads_ik_notes_with_context_and_open_note_codes():
+    spec = get_spec("999", "005010")
+    ak2 = next(n for n in spec.body if isinstance(n, LoopSpec))
+    ik3 = next(c for c in ak2.children if isinstance(c, LoopSpec))
+    ik4 = next(c for c in ik3.children if isinstance(c, LoopSpec))
+    assert [c.id for c in ak2.children] == ["AK2", "IK3", "IK5"]
+    assert ([c.id for c in ik3.children], [c.id for c in ik4.children]) == (["IK3", "CTX", "IK4"], ["IK4", "CTX"])
+    for ref in ("IK304", "IK502", "IK506"):
+        element = _element(spec, ref)
+        assert element.open_codes and element.codes, ref
+    ik4_segment = ik4.first.segment
+    assert _element(spec, "IK501").codes == {"A", "E", "M", "R", "W", "X"} and not _element(spec, "IK501").open_codes
+    assert ik4_segment.elements[2].open_codes and "I12" in ik4_segment.elements[2].codes  # IK403
+    ctx = next(r for r in iter_refs(spec.body) if r.id == "CTX").segment
+    assert [e.id for e in ctx.elements if isinstance(e, CompositeSpec)] == ["C998", "C030", "C999"]
 
 
 def test_5010_differences_live_in_the_same_files():
@@ -161,13 +185,13 @@ def test_malformed_set_files_are_refused_with_their_location(tmp_path, case, bod
 @pytest.mark.parametrize(
     ("file", "text", "message"),
     [
-        ("elements.yaml", 'elements:\n  "9998": ID two Purpose\n', "expected 'TYPE MIN/MAX Name"),
-        ("elements.yaml", 'elements:\n  "9998": XX 2/2 Purpose\n', "expected 'TYPE MIN/MAX Name"),
-        ("elements.yaml", 'elements:\n  "9998": AN 5/2 Purpose\n', "bad length 5/2"),
+        ("elements.yaml", 'elements:\n  "9990": ID two Purpose\n', "expected 'TYPE MIN/MAX Name"),
+        ("elements.yaml", 'elements:\n  "9990": XX 2/2 Purpose\n', "expected 'TYPE MIN/MAX Name"),
+        ("elements.yaml", 'elements:\n  "9990": AN 5/2 Purpose\n', "bad length 5/2"),
         ("segments.yaml", "segments:\n  ZZ1: Test | 353:Q\n", "bad member '353:Q'"),
         ("segments.yaml", "segments:\n  ZZ1: Test | 99999\n", "data element 99999, not in elements.yaml"),
-        ("segments.yaml", "segments:\n  ZZ1: Test | C999\n", "undefined composite C999"),
-        ("segments.yaml", "composites:\n  C998: Nested | C040\n", "composite C998 cannot contain composite C040"),
+        ("segments.yaml", "segments:\n  ZZ1: Test | C990\n", "undefined composite C990"),
+        ("segments.yaml", "composites:\n  C991: Nested | C040\n", "composite C991 cannot contain composite C040"),
     ],
 )
 def test_malformed_dictionaries_are_refused(tmp_path, file, text, message):

@@ -254,6 +254,8 @@ def test_the_whole_segment_match_agrees_with_the_element_checks(version):
     library = load_library()
     disagreements = []
     for set_id in library.set_ids:
+        if (set_id, version) not in library.specs:  # the 999 exists only in 005010
+            continue
         compiled = compile_spec(library.get(set_id, version))
         for ref in {r.id: r for r in iter_refs(compiled.spec.body)}.values():
             rx = compiled.pattern(ref, ">")
