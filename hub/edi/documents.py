@@ -37,7 +37,7 @@ DOCUMENTS: dict[str, str] = {
     "856": "x12/856",  # ship notice/manifest -> shipment.v1
     "945": "x12/945",  # warehouse shipping advice -> shipment.v1
     "997": "x12/997",  # functional acknowledgment -> functional_ack.v1
-    "999": "x12/999",  # implementation acknowledgment -> functional_ack.v1 (once a 999 spec validates it)
+    "999": "x12/999",  # implementation acknowledgment (005010) -> functional_ack.v1
 }
 
 
