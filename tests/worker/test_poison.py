@@ -20,7 +20,15 @@ from hub.runtime import Runtime
 from hub.settings import load_settings
 from hub.worker.app import create_celery
 
-WOO_ORDER = Path(__file__).resolve().parents[1] / "channels" / "samples" / "woocommerce" / "order.json"
+EXAMPLE = Path(__file__).resolve().parents[1] / "canonical" / "examples" / "order.v1.json"
+
+
+def order_event(channel_order_id: str) -> bytes:
+    """A valid ``standard`` event: an ``order.v1`` document as its data."""
+    order = json.loads(EXAMPLE.read_text())
+    order.pop("id", None)
+    order["channel_order_id"] = channel_order_id
+    return json.dumps({"type": "order.created", "data": order}).encode()
 
 
 @pytest.fixture
@@ -70,7 +78,7 @@ def test_poison_messages_fail_with_one_attempt_and_their_neighbours_are_processe
 ) -> None:
     celery, database = worker
     ids = [store(database, "standard", None, body, key) for key, body in POISON.items()]
-    ids.append(store(database, "woocommerce", "order.created", WOO_ORDER.read_bytes(), "valid-order"))
+    ids.append(store(database, "standard", None, order_event("VALID-1"), "valid-order"))
     assert celery.tasks["hub.ingest.parse_many"](ids) == len(ids)
     found = rows(database)
     for key in POISON:
@@ -94,7 +102,7 @@ def test_any_exception_ends_the_message_failed_with_its_type_and_the_chunk_goes_
 
     monkeypatch.setattr(hub.channels.process, "normalize", normalize)
     first = store(database, "standard", None, b'{"type": "order.created", "data": "POISON"}', "poison")
-    second = store(database, "woocommerce", "order.created", WOO_ORDER.read_bytes(), "valid-order")
+    second = store(database, "standard", None, order_event("VALID-2"), "valid-order")
     assert celery.tasks["hub.ingest.parse_many"]([first, second]) == 2
     found = rows(database)
     assert found["poison"].status == "failed" and found["poison"].attempts == 1
