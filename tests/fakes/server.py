@@ -8,7 +8,10 @@ Each request is then handled in this order: recorded, answered with an injected 
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from types import TracebackType
@@ -18,6 +21,20 @@ from flask import Flask, Response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+RESET = "fake.reset_connection"
+
+
+class ResettingRequestHandler(WSGIRequestHandler):
+    """Drops the connection with a TCP reset instead of answering, when the gate marked the request so."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        if getattr(self, "environ", {}).get(RESET):
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            raise ConnectionResetError("the fake drops this connection")
+        super().send_response(code, message)
+
 
 @dataclass
 class Failure:
@@ -25,6 +42,8 @@ class Failure:
     retry_after: str | None
     remaining: int
     skip: int  # requests still answered normally before this failure starts
+    mode: str = "status"  # status (answer with it), hang (wait, then serve), reset (drop the connection)
+    seconds: float = 0.0  # how long a hang lasts
 
     def applies(self, path: str) -> bool:
         """Whether a request for ``path`` counts towards (and can get) this failure."""
@@ -95,6 +114,12 @@ class FakeServer:
         with self._lock:
             self.requests.append(self._seen())
             failure = self._take_failure(request.path)
+        if failure is not None and failure.mode == "hang":  # a slow partner: the request is still served
+            time.sleep(failure.seconds)
+            return self._authorize()
+        if failure is not None and failure.mode == "reset":
+            request.environ[RESET] = True  # ResettingRequestHandler drops the connection instead of answering
+            return Response(status=500)
         if failure is None:
             return self._authorize()
         response = self._failure_response(failure)

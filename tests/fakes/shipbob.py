@@ -39,8 +39,6 @@ import base64
 import copy
 import json
 import math
-import socket
-import struct
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -53,9 +51,8 @@ from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from requests import Response as HttpResponse  # the fake's own `requests` field shadows the module
 from standardwebhooks.webhooks import Webhook
-from werkzeug.serving import WSGIRequestHandler
 
-from tests.fakes.server import Failure, FakeServer
+from tests.fakes.server import Failure, FakeServer, ResettingRequestHandler
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -64,7 +61,6 @@ VERSIONS = frozenset({"1.0", "2.0", "2025-07", "2026-01", "2026-07"})
 SHIPPED = frozenset({"Completed", "LabeledCreated"})
 OPEN = frozenset({"Processing", "Exception", "OnHold"})
 CHANNEL_HEADER = "shipbob_channel_id"
-RESET = "fake.reset_connection"
 DEFAULT_SECRET = "whsec_" + base64.b64encode(b"fake-shipbob-webhook-signing-key").decode()
 
 
@@ -79,15 +75,9 @@ class SeenRequest:
     body: Any = None
 
 
-@dataclass
-class ShipBobFailure(Failure):
-    mode: str = "status"  # status, hang, reset
-    seconds: float = 0.0
-
-
-class ShipBobRequestHandler(WSGIRequestHandler):
+class ShipBobRequestHandler(ResettingRequestHandler):
     """Keeps headers whose names hold underscores (``shipbob_channel_id``: werkzeug's server drops them, ShipBob
-    reads them), and drops the connection with a TCP reset instead of answering when the fake marks it so."""
+    reads them), and resets connections as the shared handler does."""
 
     def make_environ(self) -> WSGIEnvironment:
         environ = super().make_environ()
@@ -95,14 +85,6 @@ class ShipBobRequestHandler(WSGIRequestHandler):
             if "_" in key:
                 environ[f"HTTP_{key.upper()}"] = value.replace("\r\n", "")
         return environ
-
-    def send_response(self, code: int, message: str | None = None) -> None:
-        if getattr(self, "environ", {}).get(RESET):
-            self.close_connection = True
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            raise ConnectionResetError("the fake drops this connection")
-        super().send_response(code, message)
 
 
 @dataclass
@@ -118,7 +100,7 @@ class FakeShipBob(FakeServer):
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: list[SeenRequest] = field(default_factory=list)
 
-    failure_type = ShipBobFailure
+    failure_type = Failure
     request_handler = ShipBobRequestHandler
 
     def __post_init__(self) -> None:
@@ -141,11 +123,11 @@ class FakeShipBob(FakeServer):
 
     def hang_next(self, *, times: int = 1, seconds: float | None = None) -> None:
         """Hold the next requests ``seconds`` before serving them (past the client's timeout)."""
-        self._inject(ShipBobFailure(200, None, times, 0, "hang", seconds or self.hang_seconds))
+        self._inject(Failure(200, None, times, 0, "hang", seconds or self.hang_seconds))
 
     def reset_next(self, *, times: int = 1) -> None:
         """Drop the next requests' connections without an answer."""
-        self._inject(ShipBobFailure(0, None, times, 0, "reset"))
+        self._inject(Failure(0, None, times, 0, "reset"))
 
     def order_by_reference(self, reference_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -268,24 +250,6 @@ class FakeShipBob(FakeServer):
         return SeenRequest(
             request.method, f"/{rest}", version, dict(request.args), token, request.headers.get(CHANNEL_HEADER), body
         )
-
-    def _gate(self) -> ResponseReturnValue | None:
-        with self._lock:
-            self.requests.append(self._seen())
-            failure = self._take_failure(request.path)
-        if isinstance(failure, ShipBobFailure) and failure.mode == "hang":
-            time.sleep(failure.seconds)
-            return self._authorize()
-        if isinstance(failure, ShipBobFailure) and failure.mode == "reset":
-            request.environ[RESET] = True
-            return Response(status=500)
-        if failure is None:
-            return self._authorize()
-        response = self._failure_response(failure)
-        response.status_code = failure.status
-        if failure.retry_after is not None:
-            response.headers["Retry-After"] = failure.retry_after
-        return response
 
     def _failure_response(self, failure: Failure) -> Response:
         if failure.status == 429:

@@ -28,8 +28,6 @@ admits ``n`` more requests.
 
 from __future__ import annotations
 
-import socket
-import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,13 +39,11 @@ from zoneinfo import ZoneInfo
 import requests
 from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
-from werkzeug.serving import WSGIRequestHandler
 
-from tests.fakes.server import Failure, FakeServer
+from tests.fakes.server import Failure, FakeServer, ResettingRequestHandler
 
 UPDATABLE = frozenset({"awaiting_payment", "awaiting_shipment", "pending_fulfillment", "on_hold"})
 STATUSES = UPDATABLE | {"shipped", "cancelled"}
-RESET = "fake.reset_connection"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 SORT_KEYS = {"shipdate": "shipDate", "createdate": "createDate"}
 
@@ -68,24 +64,6 @@ class SeenRequest:
 
 
 @dataclass
-class ShipStationFailure(Failure):
-    mode: str = "status"  # status, hang, reset
-    seconds: float = 0.0
-
-
-class ResettingRequestHandler(WSGIRequestHandler):
-    """Drops the connection with a TCP reset instead of answering, when the fake marks the request so."""
-
-    def send_response(self, code: int, message: str | None = None) -> None:
-        if getattr(self, "environ", {}).get(RESET):
-            self.close_connection = True
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            raise ConnectionResetError("the fake drops this connection")
-        super().send_response(code, message)
-
-
-@dataclass
 class FakeShipStation(FakeServer):
     api_key: str = "ss-key-4b1f0c2a9d"
     api_secret: str = "ss-secret-7e3a55c0f1"
@@ -96,7 +74,7 @@ class FakeShipStation(FakeServer):
     shipments: list[dict[str, Any]] = field(default_factory=list)
     requests: list[SeenRequest] = field(default_factory=list)
 
-    failure_type = ShipStationFailure
+    failure_type = Failure
     request_handler = ResettingRequestHandler
 
     def __post_init__(self) -> None:
@@ -117,11 +95,11 @@ class FakeShipStation(FakeServer):
 
     def hang_next(self, *, times: int = 1, seconds: float | None = None) -> None:
         """Hold the next requests ``seconds`` before serving them (past the client's timeout)."""
-        self._inject(ShipStationFailure(200, None, times, 0, "hang", seconds or self.hang_seconds))
+        self._inject(Failure(200, None, times, 0, "hang", seconds or self.hang_seconds))
 
     def reset_next(self, *, times: int = 1) -> None:
         """Drop the next requests' connections without an answer."""
-        self._inject(ShipStationFailure(0, None, times, 0, "reset"))
+        self._inject(Failure(0, None, times, 0, "reset"))
 
     def order_by_key(self, order_key: str) -> dict[str, Any] | None:
         with self._lock:
@@ -235,24 +213,6 @@ class FakeShipStation(FakeServer):
         auth = request.authorization
         body = request.get_json(silent=True) if request.method == "POST" else None
         return SeenRequest(request.method, request.path, dict(request.args), auth.username if auth else None, body)
-
-    def _gate(self) -> ResponseReturnValue | None:
-        with self._lock:
-            self.requests.append(self._seen())
-            failure = self._take_failure(request.path)
-        if isinstance(failure, ShipStationFailure) and failure.mode == "hang":
-            time.sleep(failure.seconds)
-            return self._authorize()
-        if isinstance(failure, ShipStationFailure) and failure.mode == "reset":
-            request.environ[RESET] = True
-            return Response(status=500)
-        if failure is None:
-            return self._authorize()
-        response = self._failure_response(failure)
-        response.status_code = failure.status
-        if failure.retry_after is not None:
-            response.headers["Retry-After"] = failure.retry_after
-        return response
 
     def _failure_response(self, failure: Failure) -> Response:
         if failure.status >= 500:
