@@ -13,7 +13,7 @@ import struct
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
@@ -42,8 +42,9 @@ class Failure:
     retry_after: str | None
     remaining: int
     skip: int  # requests still answered normally before this failure starts
-    mode: str = "status"  # status (answer with it), hang (wait, then serve), reset (drop the connection)
-    seconds: float = 0.0  # how long a hang lasts
+    # keyword-only, so that fakes can add fields of their own without defaults
+    mode: str = field(default="status", kw_only=True)  # status (answer with it), hang (wait, then serve), reset
+    seconds: float = field(default=0.0, kw_only=True)  # how long a hang lasts
 
     def applies(self, path: str) -> bool:
         """Whether a request for ``path`` counts towards (and can get) this failure."""

@@ -95,11 +95,11 @@ class FakeShipStation(FakeServer):
 
     def hang_next(self, *, times: int = 1, seconds: float | None = None) -> None:
         """Hold the next requests ``seconds`` before serving them (past the client's timeout)."""
-        self._inject(Failure(200, None, times, 0, "hang", seconds or self.hang_seconds))
+        self._inject(Failure(200, None, times, 0, mode="hang", seconds=seconds or self.hang_seconds))
 
     def reset_next(self, *, times: int = 1) -> None:
         """Drop the next requests' connections without an answer."""
-        self._inject(Failure(0, None, times, 0, "reset"))
+        self._inject(Failure(0, None, times, 0, mode="reset"))
 
     def order_by_key(self, order_key: str) -> dict[str, Any] | None:
         with self._lock:
