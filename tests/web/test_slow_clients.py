@@ -62,8 +62,12 @@ class Dribbler:
 
     def still_waiting(self) -> list[bool]:
         """For each connection: open, and nothing answered yet (nothing to read, not even the end)."""
-        readable, _, _ = select.select(self.sockets, [], [], 0)
-        return [sock not in readable for sock in self.sockets]
+        # poll, not select: in a long test session descriptors pass 1024, which select() cannot watch
+        poller = select.poll()
+        for sock in self.sockets:
+            poller.register(sock, select.POLLIN)
+        readable = {fd for fd, _ in poller.poll(0)}
+        return [sock.fileno() not in readable for sock in self.sockets]
 
     def outcome(self, sock: socket.socket) -> str:
         """What the server finally did: the status line it answered with, or "closed"."""
