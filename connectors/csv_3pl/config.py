@@ -17,17 +17,17 @@ import posixpath
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+
+from hub.sdk.config import ConnectorConfig
 
 from .hostkey import HostKeyPin
 
 T = TypeVar("T")
 
 
-class Csv3plConfig(BaseModel):
+class Csv3plConfig(ConnectorConfig):
     """Where fulfillment orders are written and shipment confirmations read."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     sftp_host: str | None = Field(default=None, min_length=1, description="SFTP server; absent for local folders.")
     sftp_port: int = Field(default=22, ge=1, le=65535)

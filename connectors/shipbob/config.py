@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
+
+from hub.sdk.config import ConnectorConfig, NonEmptySecret
 
 DEFAULT_BASE_URL = "https://api.shipbob.com"
 SANDBOX_BASE_URL = "https://sandbox-api.shipbob.com"
@@ -19,15 +21,9 @@ FIRST_DATED_VERSION = "2025-07"
 WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of a Standard Webhooks secret, not a secret
 MIN_WEBHOOK_KEY_BYTES = 16
 
-NonEmptySecret = Annotated[SecretStr, Field(min_length=1)]
 
-
-class Config(BaseModel):
+class Config(ConnectorConfig):
     """Settings of one ShipBob account (``orderhub connector add shipbob ACCOUNT ...``)."""
-
-    # hide_input_in_errors: a refused value (or the whole settings dict, for a missing field) never reaches
-    # the error text, where it would print the token beside it.
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     base_url: str = Field(
         default=DEFAULT_BASE_URL,

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
+
+from hub.sdk.config import ConnectorConfig, NonEmptySecret
 
 DEFAULT_BASE_URL = "https://ssapi.shipstation.com"
 
 MIN_WEBHOOK_SECRET = 16
 
-NonEmptySecret = Annotated[SecretStr, Field(min_length=1)]
 
-
-class Config(BaseModel):
+class Config(ConnectorConfig):
     """Settings of one ShipStation account (``orderhub connector add shipstation ACCOUNT ...``)."""
-
-    # hide_input_in_errors: a refused value (or the whole settings dict, for a missing field) never reaches
-    # the error text, where it would print the secrets beside it.
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     base_url: str = Field(
         default=DEFAULT_BASE_URL,

@@ -18,6 +18,7 @@ from hub.sdk.capabilities import (
     Submitted,
     capabilities_of,
 )
+from hub.sdk.config import ConnectorConfig, NonEmptySecret
 from hub.sdk.errors import (
     AlreadyDelivered,
     ConfigurationError,
@@ -35,12 +36,14 @@ __all__ = [
     "CancelsFulfillment",
     "ConfigurationError",
     "Connector",
+    "ConnectorConfig",
     "ConnectorError",
     "ConnectorKind",
     "FetchesFulfillmentStatus",
     "FulfillmentRef",
     "FulfillmentStatus",
     "InboundNotification",
+    "NonEmptySecret",
     "NotificationRefused",
     "NotificationResult",
     "PermanentError",
