@@ -16,7 +16,18 @@ from hub.sdk.capabilities import (
     SubmitsFulfillment,
     SubmitsFulfillmentBatch,
     Submitted,
-    capabilities_of,
+)
+from hub.sdk.capability_names import capabilities_of
+from hub.sdk.channel_updates import (
+    CancelsChannelOrder,
+    ChannelCancellation,
+    ChannelRefund,
+    ChannelShipment,
+    ConfirmsShipment,
+    NoBackChannel,
+    RefundsChannelOrder,
+    UpdateLine,
+    UpdatesTracking,
 )
 from hub.sdk.config import ConnectorConfig, NonEmptySecret
 from hub.sdk.errors import (
@@ -33,8 +44,13 @@ from hub.sdk.registry import UnknownConnector, available_connectors, load_connec
 
 __all__ = [
     "AlreadyDelivered",
+    "CancelsChannelOrder",
     "CancelsFulfillment",
+    "ChannelCancellation",
+    "ChannelRefund",
+    "ChannelShipment",
     "ConfigurationError",
+    "ConfirmsShipment",
     "Connector",
     "ConnectorConfig",
     "ConnectorError",
@@ -43,6 +59,7 @@ __all__ = [
     "FulfillmentRef",
     "FulfillmentStatus",
     "InboundNotification",
+    "NoBackChannel",
     "NonEmptySecret",
     "NotificationRefused",
     "NotificationResult",
@@ -51,12 +68,15 @@ __all__ = [
     "PollsMessages",
     "ReadsNotifications",
     "ReceivesWebhooks",
+    "RefundsChannelOrder",
     "ShipmentNotice",
-    "Submitted",
     "SubmitsFulfillment",
     "SubmitsFulfillmentBatch",
+    "Submitted",
     "TransientError",
     "UnknownConnector",
+    "UpdateLine",
+    "UpdatesTracking",
     "available_connectors",
     "capabilities_of",
     "classify_http_status",

@@ -185,25 +185,3 @@ class PollsMessages(Protocol):
     def acknowledge_messages(self, keys: Sequence[str]) -> None:
         """The hub has stored these: archive or delete them at the partner so they are not fetched again."""
         ...
-
-
-CAPABILITIES: dict[str, type] = {
-    "submit_fulfillment": SubmitsFulfillment,
-    "submit_batch": SubmitsFulfillmentBatch,
-    "cancel_fulfillment": CancelsFulfillment,
-    "fetch_status": FetchesFulfillmentStatus,
-    "read_notifications": ReadsNotifications,
-    "webhooks": ReceivesWebhooks,
-    "poll_messages": PollsMessages,
-}
-
-
-def capabilities_of(connector: type | object) -> tuple[str, ...]:
-    """Names of the capabilities ``connector`` (a class or an instance) implements."""
-    cls = connector if isinstance(connector, type) else type(connector)
-    found = []
-    for name, protocol in CAPABILITIES.items():
-        methods = [attr for attr in vars(protocol) if not attr.startswith("_") and callable(getattr(protocol, attr))]
-        if methods and all(callable(getattr(cls, method, None)) for method in methods):
-            found.append(name)
-    return tuple(found)
