@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.sdk.accounting import PostsJournalEntries, PostsJournalEntryBatch, ReadsLedger
 from hub.sdk.capabilities import (
     CancelsFulfillment,
     FetchesFulfillmentStatus,
@@ -25,6 +26,9 @@ CAPABILITIES: dict[str, type] = {
     "update_tracking": UpdatesTracking,
     "cancel_order": CancelsChannelOrder,
     "refund_order": RefundsChannelOrder,
+    "post_entry": PostsJournalEntries,
+    "post_entries": PostsJournalEntryBatch,
+    "read_ledger": ReadsLedger,
 }
 
 
