@@ -43,6 +43,7 @@ from hub.sdk.channel_updates import (
     UpdatesTracking,
 )
 from hub.sdk.config import ConnectorConfig, NonEmptySecret
+from hub.sdk.egress import EgressRefused, guarded_session
 from hub.sdk.errors import (
     AlreadyDelivered,
     ConfigurationError,
@@ -52,6 +53,7 @@ from hub.sdk.errors import (
     classify_http_status,
     parse_retry_after,
 )
+from hub.sdk.events import OutboundEvent, PublishesEvents
 from hub.sdk.protocol import Connector, ConnectorKind
 from hub.sdk.registry import UnknownConnector, available_connectors, load_connector
 
@@ -69,6 +71,7 @@ __all__ = [
     "ConnectorError",
     "ConnectorKind",
     "Customer",
+    "EgressRefused",
     "EntryKind",
     "FetchesFulfillmentStatus",
     "FulfillmentRef",
@@ -83,12 +86,14 @@ __all__ = [
     "NotificationRefused",
     "NotificationResult",
     "OrderReference",
+    "OutboundEvent",
     "Period",
     "PermanentError",
     "PolledMessage",
     "PollsMessages",
     "PostsJournalEntries",
     "PostsJournalEntryBatch",
+    "PublishesEvents",
     "ReadsLedger",
     "ReadsNotifications",
     "ReceivesWebhooks",
@@ -104,6 +109,7 @@ __all__ = [
     "available_connectors",
     "capabilities_of",
     "classify_http_status",
+    "guarded_session",
     "load_connector",
     "parse_retry_after",
 ]

@@ -13,6 +13,7 @@ from hub.sdk.capabilities import (
     SubmitsFulfillmentBatch,
 )
 from hub.sdk.channel_updates import CancelsChannelOrder, ConfirmsShipment, RefundsChannelOrder, UpdatesTracking
+from hub.sdk.events import PublishesEvents
 
 CAPABILITIES: dict[str, type] = {
     "submit_fulfillment": SubmitsFulfillment,
@@ -26,6 +27,7 @@ CAPABILITIES: dict[str, type] = {
     "update_tracking": UpdatesTracking,
     "cancel_order": CancelsChannelOrder,
     "refund_order": RefundsChannelOrder,
+    "publish_event": PublishesEvents,
     "post_entry": PostsJournalEntries,
     "post_entries": PostsJournalEntryBatch,
     "read_ledger": ReadsLedger,
