@@ -1,6 +1,7 @@
 """The only API connectors import: the connector protocol, its capabilities, the error tree, the registry."""
 
 from hub.sdk.accounting import (
+    AccountingConfig,
     Customer,
     EntryKind,
     JournalEntry,
@@ -58,6 +59,7 @@ from hub.sdk.protocol import Connector, ConnectorKind
 from hub.sdk.registry import UnknownConnector, available_connectors, load_connector
 
 __all__ = [
+    "AccountingConfig",
     "AlreadyDelivered",
     "CancelsChannelOrder",
     "CancelsFulfillment",

@@ -20,10 +20,34 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import Field
 
 from hub.sdk.capabilities import Submitted
+from hub.sdk.config import ConnectorConfig
 from hub.sdk.errors import ConnectorError
+
+
+class AccountingConfig(ConnectorConfig):
+    """The settings every accounting connector's ``Config`` derives from: what the hub's journal needs to know
+    about a destination, beside the connector's own settings (credentials, a folder ...)."""
+
+    mapping_file: str = Field(
+        min_length=1,
+        description="The account mapping (YAML or JSON): the destination's account code for revenue, shipping, "
+        "discounts, tax per tax name, fees, cost of goods, and the clearing account per channel.",
+    )
+    recognise_on: Literal["order", "shipment"] = Field(
+        default="order",
+        description="Book a sale when the order is captured (`order`) or as its units ship (`shipment`).",
+    )
+    books_from: date | None = Field(
+        default=None, description="The first day whose facts this destination books; earlier ones are left out."
+    )
+    export_every_minutes: int = Field(
+        default=0, ge=0, le=10080, description="Export on this schedule (minutes); 0 exports only when asked."
+    )
 
 
 class EntryKind(StrEnum):
