@@ -5,6 +5,7 @@ from hub.db.models.base import Base
 from hub.db.models.channels import ChannelAccount, ComplianceRequest
 from hub.db.models.connectors import ConnectorAccount, DeliveryDestination, ShipmentRecord
 from hub.db.models.edi import ControlNumber, DocumentReceipt, EdiInterchange, EdiTransaction, InterchangeReceipt
+from hub.db.models.events import EventCursor
 from hub.db.models.inbox import InboxMessage, InboxStatus
 from hub.db.models.inventory import (
     Allocation,
@@ -27,6 +28,7 @@ from hub.db.models.orders import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.outbox import Delivery, DeliveryAttempt, DeliveryStatus
 from hub.db.models.partners import Partner
 from hub.db.models.routing import OrderRouting, OrderRoutingSku
+from hub.db.models.suppliers import SupplierInvoice, SupplierPurchaseOrder
 from hub.db.models.system import WorkerHeartbeat
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "DocumentReceipt",
     "EdiInterchange",
     "EdiTransaction",
+    "EventCursor",
     "FulfillmentOrderLineRecord",
     "FulfillmentOrderRecord",
     "InboxMessage",
@@ -68,5 +71,7 @@ __all__ = [
     "ReturnLineRecord",
     "ReturnRecord",
     "ShipmentRecord",
+    "SupplierInvoice",
+    "SupplierPurchaseOrder",
     "WorkerHeartbeat",
 ]
