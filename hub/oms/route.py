@@ -38,7 +38,7 @@ from hub.db.models import OrderRecord
 from hub.db.session import Database
 from hub.delivery.outbox import plan_fulfillment
 from hub.errors import HubError, InputRejected
-from hub.lifecycle import LifecycleNotFound, OrderLifecycle, OrderState
+from hub.lifecycle import FulfillmentState, LifecycleNotFound, OrderLifecycle, OrderState
 from hub.lifecycle.commands import BackorderLine, CreateFulfillmentOrder, Hold, Validate
 from hub.lifecycle.store import execute, load, start
 from hub.oms.commit import commit_allocations
@@ -46,7 +46,7 @@ from hub.oms.route_exceptions import RoutingFailed, describe, is_parked, park, p
 from hub.oms.store_snapshot import routing_snapshot
 from hub.oms.waiting import finish_waiting, record_decision
 from hub.orders.store import record_event
-from hub.routing import Decision, Outcome, Prior, RuleSet, Snapshot, decide, default_rules
+from hub.routing import Decision, Outcome, Prior, Refusals, RuleSet, Snapshot, decide, default_rules
 
 MAX_ATTEMPTS = 5  # decisions per routing: the first, then one per lost race
 TEST_ORDER_HOLD = "test order: its fulfillment orders are never sent"
@@ -208,6 +208,18 @@ def prior_allocations(lifecycle: OrderLifecycle) -> dict[str, dict[str, int]]:
     return dict(prior)
 
 
+def refusals(lifecycle: OrderLifecycle) -> Refusals:
+    """SKUs each location refused (its fulfillment order of them was rejected), with the partner's reason:
+    routing again sends those units elsewhere (``hub.routing.refusals``)."""
+    refused: dict[str, dict[str, str]] = defaultdict(dict)
+    for fo in lifecycle.fulfillment_orders.values():
+        if fo.state is FulfillmentState.REJECTED:
+            for line in fo.lines.values():
+                if line.sku is not None:
+                    refused[fo.location][line.sku] = fo.reason or ""
+    return dict(refused)
+
+
 def decide_and_commit(
     session: Session,
     order: Order,
@@ -222,9 +234,10 @@ def decide_and_commit(
     A commitment that finds less stock than ``snapshot`` promised rolls back the attempt and lowers that
     figure before deciding again; after ``MAX_ATTEMPTS`` losses ``StockKeptMoving`` is raised."""
     prior: Prior = prior_allocations(lifecycle)
+    refused = refusals(lifecycle)
     order_id = order.id or lifecycle.order_id
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        decision = decide(order, snapshot, rules, now, prior)
+        decision = decide(order, snapshot, rules, now, prior, refused)
         short = commit_allocations(session, order_id, decision.commitments(), source=source)
         if short is None:
             return decision, attempt

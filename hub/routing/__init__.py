@@ -22,6 +22,7 @@ from hub.routing.decision import (
 )
 from hub.routing.engine import Prior, decide
 from hub.routing.errors import RoutingInputError, RuleFileError, SnapshotError
+from hub.routing.refusals import Refusals
 from hub.routing.rulefile import default_rules, load_rules, parse_rules, routing_schema
 from hub.routing.ruleset import Policy, Rule, RuleSet
 from hub.routing.snapshot import Location, LocationKind, Snapshot, read_snapshot
@@ -40,6 +41,7 @@ __all__ = [
     "Policy",
     "Preorder",
     "Prior",
+    "Refusals",
     "RoutingInputError",
     "Rule",
     "RuleFileError",

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from hub.canonical import Order, OrderLine
 from hub.routing.context import RoutingContext
@@ -34,6 +35,7 @@ from hub.routing.decision import (
 )
 from hub.routing.holds import NO_SKU, order_holds, unrouted_note
 from hub.routing.plan import Placement, Plan, Unplaced, build_plan
+from hub.routing.refusals import Refusals, exclude_refused
 from hub.routing.ruleset import Policy, Rule, RuleSet
 from hub.routing.snapshot import Location, LocationKind, Snapshot
 from hub.routing.steps import Step
@@ -42,8 +44,16 @@ from hub.routing.trace import Trace
 Prior = Mapping[str, Mapping[str, int]]  # line_id -> location -> units allocated by earlier decisions
 
 
-def decide(order: Order, snapshot: Snapshot, rules: RuleSet, now: datetime, prior: Prior | None = None) -> Decision:
-    """Where each line of ``order`` ships from, decided at ``now`` (timezone-aware) on ``snapshot``."""
+def decide(
+    order: Order,
+    snapshot: Snapshot,
+    rules: RuleSet,
+    now: datetime,
+    prior: Prior | None = None,
+    refused: Refusals | None = None,
+) -> Decision:
+    """Where each line of ``order`` ships from, decided at ``now`` (timezone-aware) on ``snapshot``; locations
+    in ``refused`` get none of the SKUs they refused (``hub.routing.refusals``)."""
     if now.tzinfo is None:
         raise ValueError("decide needs a timezone-aware time, such as datetime.now(UTC)")
     prior = prior or {}
@@ -59,7 +69,7 @@ def decide(order: Order, snapshot: Snapshot, rules: RuleSet, now: datetime, prio
         lines = tuple(_held_line(line, prior, holds[0]) for line in order.lines)
     else:
         assert rule is not None  # no rule is itself a hold
-        lines = _route(order, snapshot, rule, now, prior, trace)
+        lines = _route(order, snapshot, rule, now, prior, trace, refused or {})
     outcome = order_outcome(lines)
     policy = rule.policy if rule else None
     return Decision(
@@ -74,23 +84,31 @@ def decide(order: Order, snapshot: Snapshot, rules: RuleSet, now: datetime, prio
 
 
 def _route(
-    order: Order, snapshot: Snapshot, rule: Rule, now: datetime, prior: Prior, trace: Trace
+    order: Order, snapshot: Snapshot, rule: Rule, now: datetime, prior: Prior, trace: Trace, refused: Refusals
 ) -> tuple[LineDecision, ...]:
     demand: dict[str, int] = {}
     for line in order.lines:
         if unrouted_note(line) is None and line.sku is not None:
             demand[line.sku] = demand.get(line.sku, 0) + max(0, line.quantity - _already(prior, line))
+    snapshot, excluded, step = exclude_refused(snapshot, refused, demand) if refused else (snapshot, [], None)
     context = RoutingContext(order, snapshot, now, demand)
-    own, suppliers = _candidates(rule, context, trace)
+    own, suppliers = _candidates(rule, context, trace, excluded, step)
     used = list(dict.fromkeys(location for allocations in prior.values() for location in allocations))
     plan = build_plan(context, own, suppliers, rule.policy, used)
     trace.plan = plan.stages
     return _distribute(order, plan, prior)
 
 
-def _candidates(rule: Rule, context: RoutingContext, trace: Trace) -> tuple[list[Location], list[Location]]:
+def _candidates(
+    rule: Rule,
+    context: RoutingContext,
+    trace: Trace,
+    excluded: list[tuple[Location, str]],
+    step: dict[str, Any] | None,
+) -> tuple[list[Location], list[Location]]:
     kept = list(context.snapshot.locations)
-    trace.considered(kept, context.destination)
+    trace.considered([*kept, *(location for location, _ in excluded)], context.destination)
+    trace.excluded(excluded, step)
     for step in rule.filters:
         result = step.filter(kept, context)
         trace.filtered(step, len(kept), result)

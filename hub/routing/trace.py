@@ -51,6 +51,12 @@ class Trace:
         for location, reason in dropped:
             self.candidates[location.id].update(dropped_by=by, reason=reason)
 
+    def excluded(self, dropped: Sequence[tuple[Location, str]], step: dict[str, Any] | None) -> None:
+        """Locations left out before the rule's filters: they refused the order's units before."""
+        self.dropped("refused", dropped)
+        if step is not None:
+            self.steps.append(step)
+
     def policy_dropped(self, reason: str, dropped: Sequence[Location]) -> None:
         self.dropped("policy", [(location, reason) for location in dropped])
         if dropped:
