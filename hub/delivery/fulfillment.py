@@ -39,8 +39,10 @@ from hub.db.models.base import utcnow
 from hub.delivery import outbox, results
 from hub.delivery.claim import Claimed
 from hub.delivery.handlers import CONNECTOR, SELF, AfterCommit, Target, register
+from hub.delivery.record import Settled
 from hub.delivery.results import Result
 from hub.lifecycle import FulfillmentState, LifecycleRejected
+from hub.lifecycle.batch import Item, Note, execute_many
 from hub.lifecycle.commands import (
     AcceptFulfillmentOrder,
     CancelFulfillmentOrder,
@@ -151,6 +153,32 @@ class Submit:
             data = {"destination": delivery.destination, "delivery": delivery.id, "reason": result.error}
             record_event(session, order_id, DELIVERY_FAILED, source=SOURCE, data=data | {"attempts": delivery.attempts})
 
+    def settle_many(self, session: Session, settled: Sequence[Settled], after: AfterCommit) -> list[Settled]:
+        """The common case of a chunk at once: submits the partner took whose fulfillment orders are still
+        created or sent move to sent and accepted, all orders in one pass (``hub.lifecycle.batch``). Returns
+        what is left for ``settle`` one by one: any other outcome or state, and every delivery of an order
+        whose commands the lifecycle refused."""
+        states = dict(
+            session.execute(
+                select(FulfillmentOrderRecord.id, FulfillmentOrderRecord.state).where(
+                    FulfillmentOrderRecord.id.in_({delivery.subject_id for delivery, _, _ in settled})
+                )
+            ).all()
+        )
+        items: list[tuple[str, Item]] = []
+        taken: dict[str, list[Settled]] = {}
+        left = []
+        for entry in settled:
+            delivery, result, status = entry
+            state = states.get(delivery.subject_id)
+            if status != DeliveryStatus.DELIVERED or state not in ACCEPTABLE or not delivery.order_id:
+                left.append(entry)
+                continue
+            items += [(delivery.order_id, item) for item in _acceptance(delivery, result, FulfillmentState(state))]
+            taken.setdefault(delivery.order_id, []).append(entry)
+        applied = execute_many(session, items, source=SOURCE)
+        return left + [entry for order_id in applied.refused for entry in taken[order_id]]
+
     def _accepted(
         self, session: Session, delivery: Claimed, fo: FulfillmentOrderRecord, result: Result, after: AfterCommit
     ) -> None:
@@ -178,6 +206,28 @@ class Submit:
             command = RejectFulfillmentOrder(id=fo.id, reason=f"{delivery.destination}: {reason}"[:2000])
             execute_with_stock(session, fo.order_id, command, source=SOURCE)
             route_again(session, fo.order_id, fo.location_id, reason, after)
+
+
+# states in which a submit the partner took settles in the common way (``Submit._accepted`` without an orphan)
+ACCEPTABLE = (
+    FulfillmentState.CREATED,
+    FulfillmentState.SENT,
+    FulfillmentState.ACCEPTED,
+    FulfillmentState.PARTIALLY_SHIPPED,
+)
+
+
+def _acceptance(delivery: Claimed, result: Result, state: FulfillmentState) -> list[Item]:
+    """What ``Submit._accepted`` does for a fulfillment order the hub still wants, as items of one pass."""
+    fo_id = delivery.subject_id
+    items: list[Item] = []
+    if state is FulfillmentState.CREATED:
+        items.append(SendFulfillmentOrder(id=fo_id))
+    if state in (FulfillmentState.CREATED, FulfillmentState.SENT):
+        items.append(AcceptFulfillmentOrder(id=fo_id, external_id=(result.external_id or None)))
+    data = {"destination": delivery.destination, "delivery": delivery.id, "external_id": result.external_id}
+    items.append(Note(SUBMITTED, data | {"fulfillment_order": fo_id}))
+    return items
 
 
 def route_again(session: Session, order_id: str, location_id: str, reason: str, after: AfterCommit) -> None:

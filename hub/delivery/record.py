@@ -5,8 +5,12 @@ A result is recorded only if its delivery is still held by the claim that produc
 the same attempt number): when a lease ran out and the sweep took the delivery back, the late result is
 dropped (the partner's idempotency key makes the next try find what this one did).
 
-Handlers settle in order of order id, so two chunks touching the same orders lock them in the same order,
-and each in its own savepoint: a settlement the lifecycle refuses is noted on the order's timeline and
+Settling starts by locking every order the chunk's final outcomes touch, in order of id, so two chunks
+touching the same orders never wait on each other in a circle. A handler that can settle many deliveries
+at once (``settle_many``: the fulfillment submit, whose common case is two lifecycle commands per order)
+gets them together, in one savepoint, with a fixed number of statements for the chunk; what it leaves
+(other outcomes, orders the lifecycle refused), and all of them should the savepoint fail, are settled one
+by one, each in its own savepoint: a settlement the lifecycle refuses is noted on the order's timeline and
 does not undo the rest of the chunk.
 """
 
@@ -28,13 +32,15 @@ from hub.delivery import breaker, results
 from hub.delivery.claim import Claimed
 from hub.delivery.config import EngineConfig
 from hub.delivery.destinations import pause
-from hub.delivery.handlers import AfterCommit, handler_for
+from hub.delivery.handlers import AfterCommit, Handler, handler_for
 from hub.delivery.results import Result
+from hub.lifecycle.batch import lock_orders
 from hub.orders.store import record_event
 
 log = logging.getLogger(__name__)
 UNSETTLED = "delivery.unsettled"
 TRIES = 3  # a deadlock or a locked SQLite file: the whole chunk is recorded again
+Settled = tuple[Claimed, Result, str]  # a delivery with a final outcome: its result and status (delivered, dead)
 
 
 def record(
@@ -70,7 +76,7 @@ def record_in_session(
     )
     health: dict[str, list[str]] = defaultdict(list)
     refused: dict[str, str] = {}
-    final: list[tuple[Claimed, Result, str]] = []
+    final: list[Settled] = []
     for result in outcomes:
         delivery, row = by_id[result.delivery_id], rows.get(result.delivery_id)
         if row is None or row.status != DeliveryStatus.IN_FLIGHT or row.attempts != delivery.attempts:
@@ -87,7 +93,9 @@ def record_in_session(
     for destination, reason in sorted(refused.items()):
         pause(session, destination, f"the partner refused the hub's credentials or settings: {reason}")
     after = AfterCommit()
-    for delivery, result, status in sorted(final, key=lambda item: (item[0].order_id or "", item[0].id)):
+    if final:
+        lock_orders(session, sorted({delivery.order_id for delivery, _, _ in final if delivery.order_id}))
+    for delivery, result, status in _settle_together(session, final, after):
         _settle(session, delivery, result, status, after)
     return after
 
@@ -143,6 +151,33 @@ def _note_health(destination: str, result: Result, health: dict[str, list[str]],
         health[destination].append(breaker.SUCCESS)
     elif result.outcome == results.CONFIGURATION:
         refused.setdefault(destination, result.error or "refused")
+
+
+def _settle_together(session: Session, final: Sequence[Settled], after: AfterCommit) -> list[Settled]:
+    """Hand each handler that has ``settle_many`` its deliveries at once; returns what is left to settle one
+    by one (in order of order and delivery id)."""
+    groups: dict[int, list[Settled]] = defaultdict(list)
+    handlers: dict[int, Handler | None] = {}
+    for entry in final:
+        handler = handler_for(entry[0].operation, entry[0].destination)
+        handlers[id(handler)] = handler
+        groups[id(handler)].append(entry)
+    left: list[Settled] = []
+    for key, entries in groups.items():
+        many = getattr(handlers[key], "settle_many", None)
+        if many is None:
+            left += entries
+            continue
+        step = AfterCommit()
+        try:
+            with session.begin_nested():
+                left += many(session, entries, step)
+        except Exception as exc:  # noqa: BLE001 - the same deliveries are settled one by one instead
+            log.warning("settling %d deliveries together failed (%s); settling them one by one", len(entries), exc)
+            left += entries
+            continue
+        after.merge(step)
+    return sorted(left, key=lambda entry: (entry[0].order_id or "", entry[0].id))
 
 
 def _settle(session: Session, delivery: Claimed, result: Result, status: str, after: AfterCommit) -> None:
