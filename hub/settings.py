@@ -62,6 +62,9 @@ class WorkerSettings(BaseModel):
     availability_rules: Path | None = Field(
         default=None, description="file or directory of available-to-sell rules; the shipped default when unset"
     )
+    events_seconds: int = Field(
+        default=5, ge=1, description="how often new order events are planned for subscribers and published"
+    )
     route_sweep_seconds: int = Field(
         default=60, ge=5, description="how often unrouted orders, waits that are due and expired waits are sought"
     )

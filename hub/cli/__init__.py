@@ -15,6 +15,7 @@ from hub.cli import (
     db,
     deliveries,
     edi,
+    export,
     fulfillment,
     inbox,
     inventory,
@@ -23,6 +24,7 @@ from hub.cli import (
     processes,
     routing,
     schema,
+    subscribers,
 )
 from hub.cli.context import Context
 from hub.errors import HubError
@@ -44,7 +46,8 @@ for group in (db.group, schema.group, channels.group, inbox.group, partners.grou
     cli.add_command(group)
 cli.add_command(routing.group)
 cli.add_command(availability.group)
-for group in (connectors.group, orders.group, fulfillment.group, deliveries.group):
+cli.add_command(export.group)
+for group in (connectors.group, orders.group, fulfillment.group, deliveries.group, subscribers.group):
     cli.add_command(group)
 for command in (*processes.COMMANDS, inbox.normalize):
     cli.add_command(command)

@@ -111,3 +111,4 @@ def _load_builtin() -> None:
     # Built-in handlers register on import; imported late so handler modules can import this one.
     import hub.delivery.edi_fulfillment  # noqa: F401
     import hub.delivery.fulfillment  # noqa: F401
+    import hub.events.handler  # noqa: F401

@@ -23,6 +23,7 @@ TASK_MODULES = [
     "hub.worker.tasks.edi",
     "hub.worker.tasks.route",
     "hub.worker.tasks.deliver",
+    "hub.worker.tasks.events",
     "hub.availability.tasks",
 ]
 
@@ -87,6 +88,10 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     schedule["sweep-routing"] = {
         "task": "hub.route.sweep",
         "schedule": timedelta(seconds=settings.worker.route_sweep_seconds),
+    }
+    schedule["plan-events"] = {
+        "task": "hub.deliver.events.plan",
+        "schedule": timedelta(seconds=settings.worker.events_seconds),
     }
     schedule["availability-changed"] = {
         "task": "hub.export.availability",

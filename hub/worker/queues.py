@@ -13,11 +13,24 @@ ROUTE = "route"  # allocation and routing decisions
 DELIVER_3PL = "deliver.3pl"
 DELIVER_SUPPLIER = "deliver.supplier"
 DELIVER_ACCOUNTING = "deliver.accounting"
+DELIVER_EVENTS = "deliver.events"  # signed order events to subscribers
+DELIVER_CHANNEL = "deliver.channel"  # shipment confirmations, cancellations and refunds to sales channels
 EXPORT = "export"  # reports and bulk exports
 EDI = "edi"  # X12 transports: sending interchanges, polling partners' mailboxes and SFTP servers
 SYSTEM = "system"  # housekeeping: heartbeats, cleanup
 
-QUEUES = (INGEST, ROUTE, DELIVER_3PL, DELIVER_SUPPLIER, DELIVER_ACCOUNTING, EXPORT, EDI, SYSTEM)
+QUEUES = (
+    INGEST,
+    ROUTE,
+    DELIVER_3PL,
+    DELIVER_SUPPLIER,
+    DELIVER_ACCOUNTING,
+    DELIVER_CHANNEL,
+    DELIVER_EVENTS,
+    EXPORT,
+    EDI,
+    SYSTEM,
+)
 
 # Task names are hub.<stage>.<verb>; the stage picks the queue.
 TASK_ROUTES = {
@@ -26,6 +39,8 @@ TASK_ROUTES = {
     "hub.deliver.3pl.*": {"queue": DELIVER_3PL},
     "hub.deliver.supplier.*": {"queue": DELIVER_SUPPLIER},
     "hub.deliver.accounting.*": {"queue": DELIVER_ACCOUNTING},
+    "hub.deliver.channel.*": {"queue": DELIVER_CHANNEL},
+    "hub.deliver.events.*": {"queue": DELIVER_EVENTS},
     "hub.export.*": {"queue": EXPORT},
     "hub.edi.*": {"queue": EDI},
     "hub.system.*": {"queue": SYSTEM},

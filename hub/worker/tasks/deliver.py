@@ -2,7 +2,9 @@
 
 ``hub.deliver.<kind>.send`` (kind ``3pl``, ``supplier``, ``accounting``, one per queue so a slow accounting
 API never delays a 3PL) takes a list of delivery ids and runs them through the engine
-(``hub.delivery.engine``): safe to run twice, since a delivery is claimed once. A failure outside the
+(``hub.delivery.engine``): safe to run twice, since a delivery is claimed once. A message with fewer ids
+than a chunk tops its chunk up with other due deliveries of its queue, so a backlog of one-order messages
+is sent and recorded a chunk at a time (the messages after it find their deliveries taken). A failure outside the
 engine's own handling (the database gone mid-chunk) rejects the message without requeueing it: on
 RabbitMQ it lands in the dead-letter queue for inspection, and the deliveries themselves come back
 through the sweep (their leases run out), so nothing is lost either way.
@@ -33,11 +35,17 @@ from hub.delivery.outbox import queue_for
 from hub.delivery.poll import poll_destination, pollable_destinations
 from hub.delivery.sweep import blocked_destinations, due_for_publishing, mark_published, unmark_published
 from hub.worker.base import HubTask
-from hub.worker.queues import DELIVER_3PL, DELIVER_ACCOUNTING, DELIVER_SUPPLIER
+from hub.worker.queues import DELIVER_3PL, DELIVER_ACCOUNTING, DELIVER_CHANNEL, DELIVER_EVENTS, DELIVER_SUPPLIER
 from hub.worker.relay import queue_depth
 
 log = logging.getLogger(__name__)
-KINDS = {DELIVER_3PL: "3pl", DELIVER_SUPPLIER: "supplier", DELIVER_ACCOUNTING: "accounting"}
+KINDS = {
+    DELIVER_3PL: "3pl",
+    DELIVER_SUPPLIER: "supplier",
+    DELIVER_ACCOUNTING: "accounting",
+    DELIVER_CHANNEL: "channel",
+    DELIVER_EVENTS: "events",
+}
 SEND_TASKS = {queue: f"hub.deliver.{kind}.send" for queue, kind in KINDS.items()}
 POLL_TASKS = {queue: f"hub.deliver.{kind}.poll" for queue, kind in KINDS.items()}
 SWEEP_TASK = "hub.system.sweep_deliveries"
@@ -83,9 +91,9 @@ def publish_after(app: Celery, after: AfterCommit) -> None:
         app.send_task(name, args=args)
 
 
-def _send(task: HubTask, delivery_ids: list[int]) -> dict[str, int]:
+def _send(task: HubTask, delivery_ids: list[int], queue: str) -> dict[str, int]:
     try:
-        report: Report = deliver(task.runtime.database, delivery_ids, engine_config(task))
+        report: Report = deliver(task.runtime.database, delivery_ids, engine_config(task), queue=queue)
     except Exception as exc:
         log.exception("sending deliveries %s failed; the sweep takes them back when their lease ends", delivery_ids)
         raise Reject(f"{type(exc).__name__}: {exc}", requeue=False) from exc
@@ -95,16 +103,26 @@ def _send(task: HubTask, delivery_ids: list[int]) -> dict[str, int]:
 
 @shared_task(bind=True, base=HubTask, name=SEND_TASKS[DELIVER_3PL])
 def send_3pl(self: HubTask, delivery_ids: list[int]) -> dict[str, int]:
-    return _send(self, delivery_ids)
+    return _send(self, delivery_ids, DELIVER_3PL)
 
 
 @shared_task(bind=True, base=HubTask, name=SEND_TASKS[DELIVER_SUPPLIER])
 def send_supplier(self: HubTask, delivery_ids: list[int]) -> dict[str, int]:
-    return _send(self, delivery_ids)
+    return _send(self, delivery_ids, DELIVER_SUPPLIER)
 
 
 @shared_task(bind=True, base=HubTask, name=SEND_TASKS[DELIVER_ACCOUNTING])
 def send_accounting(self: HubTask, delivery_ids: list[int]) -> dict[str, int]:
+    return _send(self, delivery_ids, DELIVER_ACCOUNTING)
+
+
+@shared_task(bind=True, base=HubTask, name=SEND_TASKS[DELIVER_CHANNEL])
+def send_channel(self: HubTask, delivery_ids: list[int]) -> dict[str, int]:
+    return _send(self, delivery_ids)
+
+
+@shared_task(bind=True, base=HubTask, name=SEND_TASKS[DELIVER_EVENTS])
+def send_events(self: HubTask, delivery_ids: list[int]) -> dict[str, int]:
     return _send(self, delivery_ids)
 
 
