@@ -6,6 +6,12 @@ and one more attempt in a single conditional ``UPDATE ... WHERE status = 'pendin
 given the same ids never both get one: on PostgreSQL the rows are picked ``FOR UPDATE SKIP LOCKED`` and the
 update re-checks the status; on SQLite the update runs under the database's single write lock.
 
+A claim may also *top up* its chunk: given a queue and a size, it takes besides the ids it was handed other
+deliveries of that queue that are pending and due and whose destination may receive, up to the size. When
+every routed order publishes a message of its own, the first task to run takes the backlog's deliveries
+as one chunk (one partner batch call, one record transaction) and the messages after it find their
+deliveries taken and end at once; a lone delivery still goes the moment its message is taken.
+
 What a claim returns is a plain snapshot (``Claimed``) used outside any transaction while sending. A
 delivery skipped because its destination is blocked has its ``published_at`` cleared, so the sweep
 publishes it again once the destination may receive.
@@ -19,11 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.models import Delivery, DeliveryStatus
 from hub.delivery.breaker import BreakerSettings, admit
+from hub.delivery.sweep import blocked_destinations
 
 
 @dataclass(frozen=True)
@@ -77,16 +84,29 @@ def snapshot(row: Row[Any], claimed_at: datetime) -> Claimed:
 
 
 def claim(
-    session: Session, ids: Sequence[int], now: datetime, *, lease: timedelta, breaker: BreakerSettings
+    session: Session,
+    ids: Sequence[int],
+    now: datetime,
+    *,
+    lease: timedelta,
+    breaker: BreakerSettings,
+    top_up: tuple[str, int] | None = None,
 ) -> list[Claimed]:
-    """Claim what of ``ids`` may be sent now (see the module docstring), oldest first."""
+    """Claim what of ``ids`` may be sent now (see the module docstring), oldest first; ``top_up`` (queue,
+    chunk size) fills the chunk with other due deliveries of that queue."""
     if not ids:
         return []
-    due = session.execute(
-        select(Delivery.id, Delivery.destination)
-        .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
-        .order_by(Delivery.id)
-    ).all()
+    given = Delivery.id.in_(ids)
+    query = select(Delivery.id, Delivery.destination).where(
+        Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now
+    )
+    if top_up is not None and top_up[1] > len(ids):
+        queue, size = top_up
+        others = (Delivery.queue == queue) & Delivery.destination.not_in(blocked_destinations(now, breaker))
+        query = query.where(or_(given, others)).order_by(case((given, 0), else_=1), Delivery.id).limit(size)
+    else:
+        query = query.where(given).order_by(Delivery.id)
+    due = sorted(session.execute(query).all(), key=lambda row: row.id)
     allowed = admit(session, {row.destination for row in due}, now, breaker)
     chosen, waiting = [], []
     taken: Counter[str] = Counter()

@@ -73,18 +73,20 @@ class Group:
     deliveries: list[Claimed] = field(default_factory=list)
 
 
-def deliver(database: Database, ids: Sequence[int], config: EngineConfig) -> Report:
-    """Send the deliveries ``ids`` that are pending and due, ``config.chunk`` at a time."""
+def deliver(database: Database, ids: Sequence[int], config: EngineConfig, *, queue: str | None = None) -> Report:
+    """Send the deliveries ``ids`` that are pending and due, ``config.chunk`` at a time; with ``queue``, a
+    chunk short of ``config.chunk`` is topped up with other due deliveries of that queue (``claim``)."""
     report = Report()
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), config.chunk):
-        report.merge(deliver_chunk(database, ordered[start : start + config.chunk], config))
+        report.merge(deliver_chunk(database, ordered[start : start + config.chunk], config, queue=queue))
     return report
 
 
-def deliver_chunk(database: Database, ids: Sequence[int], config: EngineConfig) -> Report:
+def deliver_chunk(database: Database, ids: Sequence[int], config: EngineConfig, *, queue: str | None = None) -> Report:
+    top_up = (queue, config.chunk) if queue is not None else None
     with database.session() as session:
-        claimed = claim(session, ids, utcnow(), lease=config.lease, breaker=config.breaker)
+        claimed = claim(session, ids, utcnow(), lease=config.lease, breaker=config.breaker, top_up=top_up)
         if not claimed:
             return Report()
         groups = _groups(claimed)

@@ -4,8 +4,8 @@
 API never delays a 3PL) takes a list of delivery ids and runs them through the engine
 (``hub.delivery.engine``): safe to run twice, since a delivery is claimed once. A message with fewer ids
 than a chunk tops its chunk up with other due deliveries of its queue, so a backlog of one-order messages
-is sent and recorded a chunk at a time (the messages after it find their deliveries taken). A failure outside the
-engine's own handling (the database gone mid-chunk) rejects the message without requeueing it: on
+is sent and recorded a chunk at a time (the messages after it find their deliveries taken). A failure
+outside the engine's own handling (the database gone mid-chunk) rejects the message without requeueing it: on
 RabbitMQ it lands in the dead-letter queue for inspection, and the deliveries themselves come back
 through the sweep (their leases run out), so nothing is lost either way.
 
@@ -118,12 +118,12 @@ def send_accounting(self: HubTask, delivery_ids: list[int]) -> dict[str, int]:
 
 @shared_task(bind=True, base=HubTask, name=SEND_TASKS[DELIVER_CHANNEL])
 def send_channel(self: HubTask, delivery_ids: list[int]) -> dict[str, int]:
-    return _send(self, delivery_ids)
+    return _send(self, delivery_ids, DELIVER_CHANNEL)
 
 
 @shared_task(bind=True, base=HubTask, name=SEND_TASKS[DELIVER_EVENTS])
 def send_events(self: HubTask, delivery_ids: list[int]) -> dict[str, int]:
-    return _send(self, delivery_ids)
+    return _send(self, delivery_ids, DELIVER_EVENTS)
 
 
 @shared_task(bind=True, base=HubTask, name=SWEEP_TASK)
