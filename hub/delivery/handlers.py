@@ -109,6 +109,9 @@ def missing_handler_reason(operation: str, destination: str) -> str:
 
 def _load_builtin() -> None:
     # Built-in handlers register on import; imported late so handler modules can import this one.
+    import hub.accounting.handler  # noqa: F401
+    import hub.delivery.channel_handlers  # noqa: F401
     import hub.delivery.edi_fulfillment  # noqa: F401
     import hub.delivery.fulfillment  # noqa: F401
+    import hub.delivery.purchase_orders  # noqa: F401
     import hub.events.handler  # noqa: F401

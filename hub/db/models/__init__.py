@@ -1,5 +1,12 @@
 """All tables; importing this package registers them on ``Base.metadata`` (what Alembic compares)."""
 
+from hub.db.models.accounting import (
+    AccountingExport,
+    AccountingPeriod,
+    AccountingRun,
+    JournalEntryRecord,
+    JournalLineRecord,
+)
 from hub.db.models.availability import AvailabilityEvent, AvailabilityRun, PublishedAvailability
 from hub.db.models.base import Base
 from hub.db.models.channels import ChannelAccount, ComplianceRequest
@@ -32,6 +39,9 @@ from hub.db.models.suppliers import SupplierInvoice, SupplierPurchaseOrder
 from hub.db.models.system import WorkerHeartbeat
 
 __all__ = [
+    "AccountingExport",
+    "AccountingPeriod",
+    "AccountingRun",
     "Allocation",
     "AvailabilityEvent",
     "AvailabilityRun",
@@ -57,6 +67,8 @@ __all__ = [
     "InventoryCount",
     "InventoryLedgerEntry",
     "InventoryLevel",
+    "JournalEntryRecord",
+    "JournalLineRecord",
     "LineQuantityRecord",
     "Location",
     "OrderEvent",

@@ -1,0 +1,232 @@
+"""An export run: book what is new, plan one ``accounting.post`` delivery per entry not yet exported, send.
+
+::
+
+    orderhub export accounting quickbooks main --since 2026-11-01 --until 2026-11-30
+
+1. The destination's settings are read (its connector's ``Config`` derives from ``hub.sdk.AccountingConfig``)
+   and its mapping file validated; a problem stops the run before anything is written.
+2. The journal scan books new facts and adjusting entries (``hub.accounting.journal``): one transaction.
+3. Each entry dated within ``--since``/``--until`` that the export ledger does not hold yet gets a delivery
+   (idempotency key ``acct:<destination>:<entry id>``, its accounts mapped to the destination's codes) and
+   an ``accounting_exports`` row, in one transaction with the run's row. The export ledger is keyed by
+   (destination, entry): an entry is planned once, ever, so a re-run posts nothing twice; the partner's own
+   idempotency (the key handed over) covers a crash between its answer and our record.
+4. The run's deliveries (and any earlier ones of this destination still pending) go through the delivery
+   engine here, in this process: a connector with a batch form takes the whole run in one call (one CSV file
+   per run), others one entry at a time. What fails transiently waits for its retry on the
+   ``deliver.accounting`` queue; what is refused is dead, replayable with ``orderhub deliveries replay``.
+
+``dry_run`` does steps 1-3 in a transaction that is rolled back, and reports what would go.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.accounting.handler import PENDING, POST
+from hub.accounting.journal import BuildReport, build
+from hub.accounting.mapping import AccountMapping, load_mapping
+from hub.accounting.payload import render, to_payload
+from hub.db.models import AccountingExport, AccountingRun, Delivery, DeliveryStatus, JournalEntryRecord
+from hub.db.models.base import utcnow
+from hub.db.session import Database
+from hub.delivery import results
+from hub.delivery.accounts import connector_class, destination_name, find_account, validate_config
+from hub.delivery.config import EngineConfig
+from hub.delivery.engine import deliver, take_back_expired
+from hub.delivery.outbox import enqueue
+from hub.errors import InputRejected
+from hub.sdk import AccountingConfig, ConnectorKind
+
+
+@dataclass(frozen=True)
+class Destination:
+    """An accounting destination as an export needs it."""
+
+    connector: str
+    account: str
+    config: AccountingConfig
+    mapping: AccountMapping
+    batch: bool  # the connector takes a whole run in one call
+
+    @property
+    def name(self) -> str:
+        return destination_name(self.connector, self.account)
+
+
+@dataclass
+class RunReport:
+    run_id: int | None
+    build: BuildReport
+    planned: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    summary: dict[tuple[str, str], tuple[int, Decimal]] = field(default_factory=dict)  # (kind, currency)
+
+    @property
+    def posted(self) -> int:
+        return sum(self.outcomes[outcome] for outcome in results.SUCCEEDED)
+
+    @property
+    def failed(self) -> int:
+        return self.outcomes[results.PERMANENT]
+
+    @property
+    def waiting(self) -> int:
+        return sum(self.outcomes.values()) - self.posted - self.failed
+
+
+def idempotency_key(destination: str, entry_id: str) -> str:
+    return f"acct:{destination}:{entry_id}"
+
+
+def destination(session: Session, connector: str, account: str) -> Destination:
+    """The destination's settings and mapping, or ``InputRejected`` saying what to fix."""
+    row = find_account(session, connector, account, active_only=False)
+    if row is None:
+        raise InputRejected(f"no connector account {connector}:{account} (add it with orderhub connector add)")
+    cls = connector_class(connector)
+    if cls.kind != ConnectorKind.ACCOUNTING:
+        raise InputRejected(f"{connector} is a {cls.kind} connector, not an accounting one")
+    config = validate_config(connector, dict(row.settings), dict(row.secrets))
+    if not isinstance(config, AccountingConfig):
+        raise InputRejected(f"{connector}'s settings do not derive from hub.sdk.AccountingConfig")
+    return Destination(connector, account, config, load_mapping(config.mapping_file), takes_batches(cls))
+
+
+def takes_batches(cls: type) -> bool:
+    """Whether the connector posts a whole run in one call (``PostsJournalEntryBatch``)."""
+    return callable(getattr(cls, "post_entries", None))
+
+
+def build_journal(session: Session, target: Destination) -> BuildReport:
+    return build(session, target.name, recognise_on=target.config.recognise_on, books_from=target.config.books_from)
+
+
+def unexported(
+    session: Session, target: Destination, since: date | None, until: date | None
+) -> list[JournalEntryRecord]:
+    planned = select(AccountingExport.entry_pk).where(AccountingExport.destination == target.name)
+    query = select(JournalEntryRecord).where(
+        JournalEntryRecord.destination == target.name, JournalEntryRecord.id.not_in(planned)
+    )
+    if since is not None:
+        query = query.where(JournalEntryRecord.entry_date >= since)
+    if until is not None:
+        query = query.where(JournalEntryRecord.entry_date <= until)
+    return list(session.scalars(query.order_by(JournalEntryRecord.entry_date, JournalEntryRecord.id)))
+
+
+def plan(session: Session, target: Destination, entries: Sequence[JournalEntryRecord], run_id: int | None) -> list[int]:
+    """One delivery and one export-ledger row per entry; the delivery ids."""
+    ids = []
+    for record in entries:
+        entry = render(record, target.mapping)
+        delivery_id, _created = enqueue(
+            session,
+            destination=target.name,
+            operation=POST,
+            subject_type="journal_entry",
+            subject_id=str(record.id),
+            idempotency_key=idempotency_key(target.name, record.entry_id),
+            payload=to_payload(entry),
+            order_id=record.order_id,
+        )
+        session.add(
+            AccountingExport(
+                destination=target.name, entry_pk=record.id, run_id=run_id, delivery_id=delivery_id, status=PENDING
+            )
+        )
+        ids.append(delivery_id)
+    session.flush()
+    return ids
+
+
+def summarise(entries: Sequence[JournalEntryRecord]) -> dict[tuple[str, str], tuple[int, Decimal]]:
+    summary: dict[tuple[str, str], tuple[int, Decimal]] = {}
+    for record in entries:
+        count, total = summary.get((record.kind, record.currency), (0, Decimal(0)))
+        summary[(record.kind, record.currency)] = (count + 1, total + Decimal(record.total))
+    return summary
+
+
+def waiting_deliveries(session: Session, target: Destination) -> list[int]:
+    """Deliveries of this destination planned earlier and still pending (a run cut short, a retry due)."""
+    query = (
+        select(Delivery.id)
+        .join(AccountingExport, AccountingExport.delivery_id == Delivery.id)
+        .where(AccountingExport.destination == target.name, Delivery.status == DeliveryStatus.PENDING)
+    )
+    return list(session.scalars(query))
+
+
+def run_export(
+    database: Database,
+    connector: str,
+    account: str,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    dry_run: bool = False,
+    engine: EngineConfig | None = None,
+    source: str = "cli",
+    progress: Callable[[int, int], None] | None = None,
+) -> RunReport:
+    """One export run (see the module docstring). ``progress(done, total)`` is called as entries are sent."""
+    if dry_run:
+        with database.session() as session:
+            target = destination(session, connector, account)
+            report = RunReport(None, build_journal(session, target))
+            entries = unexported(session, target, since, until)
+            for record in entries:
+                render(record, target.mapping)  # every account resolves
+            report.planned, report.summary = len(entries), summarise(entries)
+            session.rollback()
+        return report
+    with database.session() as session:
+        target = destination(session, connector, account)
+        built = build_journal(session, target)
+    with database.session() as session:
+        run = AccountingRun(destination=target.name, since=since, until=until, source=source, built=built.built)
+        session.add(run)
+        session.flush()
+        entries = unexported(session, target, since, until)
+        report = RunReport(run.id, built, summary=summarise(entries))
+        ids = plan(session, target, entries, run.id)
+        report.planned = run.planned = len(ids)
+    send(database, target, ids, engine or EngineConfig(), report, progress)
+    with database.session() as session:
+        row = session.get(AccountingRun, report.run_id)
+        if row is not None:
+            row.posted, row.failed, row.finished_at = report.posted, report.failed, utcnow()
+    return report
+
+
+def send(
+    database: Database,
+    target: Destination,
+    ids: list[int],
+    engine: EngineConfig,
+    report: RunReport,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    take_back_expired(database, engine)  # a run killed mid-send: its deliveries are pending again
+    with database.session() as session:
+        earlier = [i for i in waiting_deliveries(session, target) if i not in set(ids)]
+    todo = sorted(earlier) + ids
+    chunk = max(len(todo), 1) if target.batch else engine.chunk
+    done = 0
+    for start in range(0, len(todo), chunk):
+        part = todo[start : start + chunk]
+        sent = deliver(database, part, replace(engine, chunk=chunk))
+        report.outcomes.update(sent.outcomes)
+        done += len(part)
+        if progress is not None:
+            progress(done, len(todo))

@@ -1,0 +1,113 @@
+"""``orderhub export``: the accounting export of a destination, its reconciliation, and its closed periods."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Any
+
+import click
+
+from hub.cli.context import Context
+from hub.errors import InputRejected
+
+
+def _runtime(ctx: Context) -> Any:
+    from hub.runtime import Runtime
+
+    return Runtime(ctx.settings)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise InputRejected(f"{option} {value!r} is not a date (2026-11-01)") from None
+
+
+@click.group("export")
+def group() -> None:
+    """Accounting exports: post the hub's journal to an accounting destination and reconcile it."""
+
+
+@group.command("accounting")
+@click.argument("connector")
+@click.argument("account")
+@click.option("--since", help="First entry date to export (YYYY-MM-DD); default: every entry not exported yet.")
+@click.option("--until", help="Last entry date to export (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Book and show what would be posted; write and send nothing.")
+@click.pass_obj
+def accounting(ctx: Context, connector: str, account: str, since: str | None, until: str | None, dry_run: bool) -> None:
+    """Book new facts as journal entries and post the ones not exported yet to CONNECTOR ACCOUNT."""
+    from hub.accounting.export import run_export
+    from hub.delivery.config import EngineConfig
+
+    runtime = _runtime(ctx)
+    engine = EngineConfig.from_settings(runtime.settings.worker)
+    start, end = _day(since, "--since"), _day(until, "--until")
+    with click.progressbar(length=1, label="posting", file=sys.stderr, show_pos=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        report = run_export(
+            runtime.database,
+            connector,
+            account,
+            since=start,
+            until=end,
+            dry_run=dry_run,
+            engine=engine,
+            progress=None if dry_run else progress,
+        )
+    built = report.build
+    click.echo(f"journal: {built.built} new entries, {built.adjusted} adjusting entries")
+    for (kind, currency), (count, total) in sorted(report.summary.items()):
+        click.echo(f"  {kind:<14} {currency} {count:>6} entries  {total:>14} debit")
+    if dry_run:
+        click.echo(f"dry run: {report.planned} entries would be posted to {connector}:{account}; nothing was written")
+        return
+    click.echo(
+        f"run {report.run_id}: {report.planned} planned, {report.posted} posted, {report.failed} refused, "
+        f"{report.waiting} waiting for a retry"
+    )
+    if report.failed or report.waiting:
+        raise SystemExit(1)
+
+
+@group.command("reconcile")
+@click.argument("connector")
+@click.argument("account")
+@click.option("--period", required=True, help="The month to reconcile, YYYY-MM.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of text.")
+@click.pass_obj
+def reconcile(ctx: Context, connector: str, account: str, period: str, as_json: bool) -> None:
+    """Orders and refunds in the hub against what was exported (and what the ledger reads back), per channel
+    and currency; every difference listed by order. Exits 1 when anything differs."""
+    from hub.accounting.reconcile import run_reconcile
+    from hub.accounting.report import as_document, as_text
+
+    result = run_reconcile(_runtime(ctx).database, connector, account, period)
+    click.echo(json.dumps(as_document(result), indent=2) if as_json else as_text(result))
+    if not result.agrees:
+        raise SystemExit(1)
+
+
+@group.command("close-period")
+@click.argument("connector")
+@click.argument("account")
+@click.argument("period")
+@click.pass_obj
+def close_period(ctx: Context, connector: str, account: str, period: str) -> None:
+    """Close PERIOD (YYYY-MM) for CONNECTOR ACCOUNT: later changes are booked in the next open month."""
+    from hub.accounting.export import destination
+    from hub.accounting.periods import close_period as close
+
+    with _runtime(ctx).database.session() as session:
+        target = destination(session, connector, account)
+        closed = close(session, target.name, period)
+    click.echo(f"{period} {'closed' if closed else 'was already closed'} for {connector}:{account}")
