@@ -39,16 +39,21 @@ from hub.lifecycle import FulfillmentState
 from hub.lifecycle.commands import CancelFulfillmentOrder, CancelLine
 from hub.oms.stock_effects import execute_with_stock
 from hub.sdk import ConnectorKind, UnknownConnector, load_connector
-from hub.worker.queues import DELIVER_3PL, DELIVER_ACCOUNTING, DELIVER_SUPPLIER
+from hub.worker.queues import DELIVER_3PL, DELIVER_ACCOUNTING, DELIVER_CHANNEL, DELIVER_EVENTS, DELIVER_SUPPLIER
 
 SUBMIT = "fulfillment_order.submit"
 CANCEL = "fulfillment_order.cancel"
+# An X12 drop-ship supplier gets purchase orders (850) instead: same keys, its own handlers and queue.
+PO_SUBMIT = "purchase_order.submit"
+PO_CANCEL = "purchase_order.cancel"
 SELF = "self"  # the operator ships it; no partner is called
 RELEASED = (FulfillmentState.SENT, FulfillmentState.ACCEPTED, FulfillmentState.PARTIALLY_SHIPPED)
 QUEUE_BY_KIND = {
     ConnectorKind.THREE_PL: DELIVER_3PL,
     ConnectorKind.SUPPLIER: DELIVER_SUPPLIER,
     ConnectorKind.ACCOUNTING: DELIVER_ACCOUNTING,
+    ConnectorKind.CHANNEL: DELIVER_CHANNEL,
+    ConnectorKind.EVENTS: DELIVER_EVENTS,
 }
 
 
@@ -58,6 +63,13 @@ def submit_key(fulfillment_order_id: str) -> str:
 
 def cancel_key(fulfillment_order_id: str) -> str:
     return f"fo:{fulfillment_order_id}:cancel"
+
+
+def operations_for(destination: str, location_kind: str) -> tuple[str, str, str | None]:
+    """(submit operation, cancel operation, queue or None for the destination's own) for a location."""
+    if location_kind == "supplier" and connector_of(destination) == "edi":
+        return PO_SUBMIT, PO_CANCEL, DELIVER_SUPPLIER
+    return SUBMIT, CANCEL, None
 
 
 def connector_of(destination: str) -> str:
@@ -89,6 +101,7 @@ def enqueue(
     payload: dict[str, Any],
     order_id: str | None = None,
     now: datetime | None = None,
+    queue: str | None = None,
 ) -> tuple[int, bool]:
     """Write one delivery in the caller's transaction: (its id, True), or (the existing one's id, False) when a
     delivery with this idempotency key was planned before. The caller publishes the id after commit."""
@@ -100,7 +113,7 @@ def enqueue(
         "subject_type": subject_type,
         "subject_id": subject_id,
         "order_id": order_id,
-        "queue": queue_for(destination),
+        "queue": queue or queue_for(destination),
         "idempotency_key": idempotency_key,
         "payload": payload,
         "status": DeliveryStatus.PENDING.value,
@@ -124,27 +137,29 @@ def plan_fulfillment(session: Session, order_id: str, *, order: Order | None = N
     if lifecycle is None or lifecycle.hold_reason is not None:
         return []
     query = (
-        select(FulfillmentOrderRecord, Location.fulfilled_by)
+        select(FulfillmentOrderRecord, Location.fulfilled_by, Location.kind)
         .join(Location, Location.id == FulfillmentOrderRecord.location_id)
         .where(FulfillmentOrderRecord.order_id == order_id, FulfillmentOrderRecord.state == FulfillmentState.CREATED)
         .order_by(FulfillmentOrderRecord.position)
     )
-    ready = [(fo, fulfilled_by) for fo, fulfilled_by in session.execute(query) if fulfilled_by]
+    ready = [(fo, fulfilled_by, kind) for fo, fulfilled_by, kind in session.execute(query) if fulfilled_by]
     if not ready:
         return []
     document = order or _stored_order(session, order_id)
     ids = []
-    for fo, destination in ready:
+    for fo, destination, kind in ready:
         payload = fulfillment_request(fo, document)
+        operation, _cancel, queue = operations_for(destination, kind)
         delivery_id, created = enqueue(
             session,
             destination=destination,
-            operation=SUBMIT,
+            operation=operation,
             subject_type="fulfillment_order",
             subject_id=fo.id,
             idempotency_key=submit_key(fo.id),
             payload=payload,
             order_id=order_id,
+            queue=queue,
         )
         if created or _plan_again(session, delivery_id, payload):
             ids.append(delivery_id)
@@ -188,13 +203,13 @@ def plan_cancellation(
     cancels the units on the order (a channel cancellation) once they are back. Returns delivery ids to
     publish; none when there is nothing to ask a partner (or nobody fulfils the location)."""
     found = session.execute(
-        select(FulfillmentOrderRecord, Location.fulfilled_by)
+        select(FulfillmentOrderRecord, Location.fulfilled_by, Location.kind)
         .join(Location, Location.id == FulfillmentOrderRecord.location_id)
         .where(FulfillmentOrderRecord.id == fulfillment_order_id)
     ).one_or_none()
     if found is None:
         return []
-    fo, destination = found
+    fo, destination, kind = found
     state = FulfillmentState(fo.state)
     submit = session.scalars(select(Delivery).where(Delivery.idempotency_key == submit_key(fo.id))).one_or_none()
     if state is FulfillmentState.CREATED and (submit is None or submit.status != DeliveryStatus.IN_FLIGHT):
@@ -207,15 +222,17 @@ def plan_cancellation(
         "reason": reason,
         "cancel_lines": cancel_lines,
     }
+    _submit, operation, queue = operations_for(destination, kind)
     delivery_id, _created = enqueue(
         session,
         destination=destination,
-        operation=CANCEL,
+        operation=operation,
         subject_type="fulfillment_order",
         subject_id=fo.id,
         idempotency_key=cancel_key(fo.id),
         payload=payload,
         order_id=fo.order_id,
+        queue=queue,
     )
     return [delivery_id]
 

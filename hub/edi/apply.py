@@ -12,6 +12,10 @@
   A document for an order the hub does not know fails with that reason and can be replayed once it exists.
   A 945 or 856 also ships the order's fulfillment orders at the partner's locations through
   ``hub.delivery.shipments.record_shipment``; one that does not fit is an ``order.shipment_exception``.
+  For a purchase order the hub sent a drop-ship supplier (``supplier_purchase_orders``), the 855 accepts,
+  changes or rejects its fulfillment order (``hub.edi.supplier_answers``), the 856 ships the fulfillment order
+  the PO was sent for, and the 810 is recorded and checked as a supplier invoice
+  (``hub.edi.supplier_invoices``).
 * **846 → InventoryAdvice** counts the stock of the location the partner feeds (``hub.inventory.counts``:
   reconciled against the ledger, never overwritten blindly), items found by SKU or the cross-reference; with
   no location tied to the partner it is kept on the register only, with a warning.
@@ -31,11 +35,22 @@ from sqlalchemy.orm import Session
 from hub.canonical import CanonicalModel, InventoryAdvice, Invoice, Order, PurchaseOrderAck, Shipment
 from hub.canonical.shipment import ShipmentItem
 from hub.channels.apply import apply_order
-from hub.db.models import EdiTransaction, FulfillmentOrderRecord, InboxMessage, Location, OrderEvent, OrderRecord
+from hub.db.models import (
+    EdiTransaction,
+    FulfillmentOrderRecord,
+    InboxMessage,
+    Location,
+    OrderEvent,
+    OrderRecord,
+    SupplierPurchaseOrder,
+)
 from hub.delivery.shipments import ShipmentRejected, record_shipment
 from hub.edi.duplicates import record_purchase_order
 from hub.edi.model import Group, Interchange, Transaction
 from hub.edi.partners import PartnerRecord
+from hub.edi.supplier_answers import apply_acknowledgment
+from hub.edi.supplier_invoices import record_invoice
+from hub.edi.supplier_orders import find_purchase_order
 from hub.inventory.counts import apply_inventory_advice
 from hub.inventory.locations import location_for_partner
 from hub.mapping.functions.x12 import ID_QUALIFIERS
@@ -235,13 +250,40 @@ def _record_on_order(session: Session, document: Reported, origin: SetOrigin) ->
         )
     kind = EVENT_TYPES[type(document)]
     data: dict[str, Any] = {"edi": origin.describe(), "document": document.model_dump(mode="json")}
+    already = _already_recorded(session, order_id, kind, origin)
     # a 945 or 856 also ships the fulfillment order (idempotent, so a replayed message ships nothing twice)
-    warning = _ship(session, document, origin, order_id) if isinstance(document, Shipment) else None
-    if _already_recorded(session, order_id, kind, origin):
+    if isinstance(document, Shipment):
+        warning = _ship(session, document, origin, order_id)
+    else:
+        warning = _answer_purchase_order(session, document, origin, announce=not already)
+    if already:
         return SetApplied("applied", f"already on order {order_id}", reference, order_id, warning)
     source = f"inbox:{origin.message.id}"
     record_event(session, order_id, kind, source=source, data=data, inbox_message_id=origin.message.id)
     return SetApplied("applied", f"{kind} on order {order_id}", reference, order_id, warning)
+
+
+def _answer_purchase_order(
+    session: Session, document: PurchaseOrderAck | Invoice, origin: SetOrigin, *, announce: bool
+) -> str | None:
+    """A supplier's 855 or 810 about a purchase order the hub sent it (``hub.edi.supplier_answers``,
+    ``hub.edi.supplier_invoices``); a warning for the register, or None. Test documents move nothing."""
+    row = find_purchase_order(session, origin.partner.id, document.po_number)
+    if row is None or document.test:
+        return None
+    source = f"inbox:{origin.message.id}"
+
+    def resolve(identifiers: dict[str, str]) -> str | None:
+        return xref_sku(identifiers, origin.partner)
+
+    if isinstance(document, Invoice):
+        message = origin.message.id
+        return record_invoice(
+            session, row, document, inbox_message_id=message, source=source, resolve_sku=resolve, announce=announce
+        )
+    if not announce:
+        return None  # applied when this set was first read
+    return apply_acknowledgment(session, row, document, origin.partner, source, resolve)
 
 
 def _order_for_depositor_number(session: Session, partner_id: str, number: str) -> str | None:
@@ -294,6 +336,9 @@ def _with_our_skus(shipment: Shipment, partner: PartnerRecord) -> Shipment:
 def _named_fulfillment_order(session: Session, order_id: str, shipment: Shipment) -> str | None:
     """The fulfillment order the shipment names, where the partner echoes our fulfillment order id."""
     references = [r for r in (shipment.channel_order_id, shipment.po_number) if r]
+    purchase_order = session.get(SupplierPurchaseOrder, shipment.po_number.strip()) if shipment.po_number else None
+    if purchase_order is not None and purchase_order.order_id == order_id:
+        return purchase_order.fulfillment_order_id  # a supplier's 856 names the PO the hub sent it
     query = select(FulfillmentOrderRecord.id).where(
         FulfillmentOrderRecord.order_id == order_id, FulfillmentOrderRecord.id.in_(references)
     )

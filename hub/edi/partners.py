@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from hub.db.models import Partner
 from hub.edi.model import Delimiters, Finding, Interchange, Level
 from hub.edi.spec import load_library
+from hub.edi.supplier_terms import SupplierTerms
 from hub.errors import ConfigurationError, InputRejected
 from hub.secrets import check_reference
 
@@ -215,6 +216,7 @@ class PartnerProfile(_Model):
     inbound_http: InboundHttpAuth | None = None  # None: the partner cannot post to /edi/<partner id>
     strict_codes: bool = False  # True: values missing from open code lists are told in the 997 (AK4 7, AK5 E)
     codes: dict[str, CodeCheck] = {}  # per element (REF01, REF04-1): "strict" or "open", whatever strict_codes says
+    supplier: SupplierTerms | None = None  # a drop-ship supplier's agreed terms (hub.edi.supplier_terms)
 
     @field_validator("codes")
     @classmethod

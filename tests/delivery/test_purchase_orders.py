@@ -1,0 +1,181 @@
+"""Drop-ship suppliers over X12 through the delivery engine: a fulfillment order at a supplier location goes out
+as one 850 (PO number derived from the fulfillment order, the supplier's item numbers, the buyer's ship-to, the
+agreed price), the supplier's 997, 855, 856 and 810 come back through its mailbox and move the order."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from hub.channels.process import process_message
+from hub.db.models import (
+    EdiTransaction,
+    FulfillmentOrderRecord,
+    InboxMessage,
+    OrderEvent,
+    ShipmentRecord,
+    SupplierInvoice,
+    SupplierPurchaseOrder,
+)
+from hub.db.session import Database
+from hub.delivery.engine import Report
+from hub.edi.partners import parse_profile, save_partner
+from hub.edi.supplier_orders import po_number_for
+from hub.edi.transports.poll import poll_partner
+from hub.edi.transports.send import send_interchange
+from hub.inventory import adjust, parse_location, save_location
+from hub.oms.route import route_order
+from hub.routing import parse_rules
+from tests.delivery.conftest import run, store_order
+from tests.fakes.x12_supplier import FakeX12Supplier, PurchaseOrder
+
+DROP_SHIP = parse_rules(
+    "rules: [{name: anywhere, pipeline: [{sort: priority}],"
+    " policy: {allow_dropship: true, hold: {missing_ship_to: false}}}]",
+    "test rules",
+)
+SHIP_TO = {"name": "Ada Lovelace", "line1": "12 Main St", "city": "New York", "region": "NY", "postal_code": "10001"}
+
+
+def add_supplier(
+    database: Database, tmp_path: Path, partner_id: str, *, priority: int = 10, **terms: Any
+) -> FakeX12Supplier:
+    """Supplier ``partner_id`` behind a mailbox, fulfilling location ``<partner_id>-loc`` (10 LAMP)."""
+    from_hub, to_hub = tmp_path / f"to-{partner_id}", tmp_path / f"from-{partner_id}"
+    from_hub.mkdir()
+    to_hub.mkdir()
+    isa = partner_id.upper()
+    profile: dict[str, Any] = {
+        "theirs": {"qualifier": "ZZ", "id": isa, "gs_id": isa},
+        "ours": {"qualifier": "ZZ", "id": "ORDERHUB", "gs_id": "ORDERHUB"},
+        "control_version": "00401",
+        "gs_version": "004010",
+        "items": [{"partner_item": f"{isa}-L1", "sku": "LAMP", "qualifier": "VN"}],
+        "transports": [{"type": "mailbox", "inbound": str(to_hub), "outbound": str(from_hub)}],
+        "supplier": {"ack_within": "4h", "costs": {"LAMP": "7.50"}} | terms,
+    }
+    with database.session() as session:
+        save_partner(session, partner_id, name=partner_id, kind="supplier", profile=parse_profile(profile))
+        spec = {
+            "id": f"{partner_id}-loc",
+            "name": partner_id,
+            "kind": "supplier",
+            "capabilities": ["ship"],
+            "coordinates": {"latitude": 40.7, "longitude": -74.0},
+            "priority": priority,
+            "fulfilled_by": f"edi:{partner_id}",
+        }
+        save_location(session, parse_location(spec))
+        adjust(session, "LAMP", f"{partner_id}-loc", 10, source="test")
+    return FakeX12Supplier(from_hub=from_hub, to_hub=to_hub, isa_id=isa)
+
+
+@pytest.fixture
+def sup1(database: Database, tmp_path: Path) -> FakeX12Supplier:
+    return add_supplier(database, tmp_path, "sup1")
+
+
+def drop_shipped(database: Database, number: str = "1001", units: int = 2) -> tuple[str, str]:
+    """(order id, fulfillment order id) of an order routed to a supplier."""
+    order_id = store_order(database, number, {"LAMP": units}, ship_to={"country": "US", **SHIP_TO})
+    result = route_order(database, order_id, rules=DROP_SHIP, source="test")
+    ((fo_id, _location),) = result.fulfillment_orders.items()
+    return order_id, fo_id
+
+
+def send_queued(database: Database, report: Report) -> list[str]:
+    sends = [args for name, args in report.after.tasks if name == "hub.edi.send"]
+    return [send_interchange(database, *args).status for args in sends]
+
+
+def receive(database: Database, partner_id: str, expect: str = "processed") -> list[InboxMessage]:
+    polled = poll_partner(database, partner_id)
+    assert polled.stored and not polled.errors, polled
+    messages = []
+    for inbox_id in polled.stored:
+        outcome = process_message(database, inbox_id)
+        assert outcome.status == expect, outcome.detail
+        with database.session() as session:
+            message = session.get(InboxMessage, inbox_id)
+            assert message is not None
+            session.expunge(message)
+            messages.append(message)
+    return messages
+
+
+def fo_state(database: Database, fo_id: str) -> str:
+    with database.session() as session:
+        fo = session.get(FulfillmentOrderRecord, fo_id)
+        assert fo is not None
+        return fo.state
+
+
+def event_types(database: Database, order_id: str) -> list[str]:
+    with database.session() as session:
+        query = select(OrderEvent.type).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+        return list(session.scalars(query))
+
+
+def events(database: Database, order_id: str, kind: str) -> list[dict[str, Any]]:
+    with database.session() as session:
+        query = select(OrderEvent.data).where(OrderEvent.order_id == order_id, OrderEvent.type == kind)
+        return list(session.scalars(query.order_by(OrderEvent.id)))
+
+
+def sent_po(database: Database, supplier: FakeX12Supplier) -> PurchaseOrder:
+    report = run(database)
+    assert report.outcomes == {"delivered": 1}, report
+    assert send_queued(database, report) == ["sent"], report
+    (po,) = supplier.collect()
+    return po
+
+
+def test_a_supplier_fulfillment_order_goes_out_as_one_850_and_its_answers_ship_and_invoice_it(
+    database: Database, sup1: FakeX12Supplier
+) -> None:
+    order_id, fo_id = drop_shipped(database)
+    po = sent_po(database, sup1)
+
+    assert (po.purpose, po.po_type, po.po_number, po.ship_to) == ("00", "DS", po_number_for(fo_id), "Ada Lovelace")
+    assert [(line.line_id, line.quantity, line.price, line.item, line.sku) for line in po.lines] == [
+        ("1", 2, Decimal("7.50"), "SUP1-L1", "LAMP")
+    ]
+    assert fo_state(database, fo_id) == "sent"  # sent, not accepted: the 855 does that
+    assert run(database).claimed == 0  # nothing left to send, however often the engine looks
+
+    sup1.acknowledge(po)
+    sup1.answer(po)
+    receive(database, "sup1")
+    assert fo_state(database, fo_id) == "accepted"
+
+    sup1.ship([(po, [{"1": 1}, {"1": 1}])], trackings=["1ZSUP0000000000001", "1ZSUP0000000000002"])
+    receive(database, "sup1")
+    assert fo_state(database, fo_id) == "shipped"
+    with database.session() as session:
+        (shipment,) = session.scalars(select(ShipmentRecord).where(ShipmentRecord.order_id == order_id)).all()
+        assert sorted(shipment.tracking_numbers) == ["1ZSUP0000000000001", "1ZSUP0000000000002"]
+        assert (shipment.fulfillment_order_id, shipment.units) == (fo_id, {"1": 2})
+
+    sup1.invoice(po, invoice_number="INV-1")
+    receive(database, "sup1")
+    with database.session() as session:
+        invoice = session.scalars(select(SupplierInvoice)).one()
+        assert (invoice.po_number, invoice.status, invoice.exceptions, invoice.total) == (
+            po.po_number,
+            "matched",
+            [],
+            "15.00",
+        )
+        po_row = session.get(SupplierPurchaseOrder, po.po_number)
+        assert po_row is not None and po_row.acknowledged_at is not None
+        (ack,) = session.scalars(
+            select(EdiTransaction.ack_status).where(EdiTransaction.direction == "out", EdiTransaction.set_id == "850")
+        ).all()
+        assert ack == "accepted"
+    kinds = event_types(database, order_id)
+    for kind in ("purchase_order.sent", "purchase_order.accepted", "purchase_order.invoice_matched"):
+        assert kind in kinds
