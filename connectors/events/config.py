@@ -33,6 +33,9 @@ class Config(ConnectorConfig):
         description="Allow a private, loopback or link-local address (an on-premises system). Off by default: "
         "a subscriber URL must not reach the hub's own network.",
     )
+    low_stock_threshold: int = Field(
+        default=5, ge=0, description="inventory.low is sent when a listing's available figure falls to this or below."
+    )
     timeout: float = Field(default=15.0, gt=0, le=30, description="Seconds to wait for the subscriber's answer.")
     secret: NonEmptySecret = Field(description="The whsec_... signing secret the subscriber verifies with.")
     previous_secret: SecretStr | None = Field(

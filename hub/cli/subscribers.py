@@ -76,9 +76,17 @@ def _check(session: Session, name: str) -> None:
 @click.option("--secret", "secret_ref", metavar="REF", help="The whsec_ secret by reference (env:NAME, file:PATH).")
 @click.option("--allow-private-network", is_flag=True, help="Allow a private or loopback address (admin only).")
 @click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds to wait for an answer.")
+@click.option("--low-stock-threshold", type=int, default=5, show_default=True, help="inventory.low at or below this.")
 @click.pass_obj
 def add(
-    ctx: Context, name: str, url: str, events: str, secret_ref: str | None, allow_private_network: bool, timeout: float
+    ctx: Context,
+    name: str,
+    url: str,
+    events: str,
+    secret_ref: str | None,
+    allow_private_network: bool,
+    timeout: float,
+    low_stock_threshold: int,
 ) -> None:
     """Send events to URL as subscriber NAME (created, or updated with the settings given)."""
     settings = {
@@ -86,6 +94,7 @@ def add(
         "events": [part.strip() for part in events.split(",") if part.strip()],
         "allow_private_network": allow_private_network,
         "timeout": timeout,
+        "low_stock_threshold": low_stock_threshold,
     }
     shown = None
     with _database(ctx).session() as session:

@@ -38,3 +38,15 @@ def event_data(order: dict[str, Any], timeline_type: str, details: dict[str, Any
         "timeline_type": timeline_type,
         "details": details,
     }
+
+
+def low_stock_data(row: Any, threshold: int) -> dict[str, Any]:
+    """The ``data`` of ``inventory.low``: which listing, its figure now and before, and the threshold."""
+    return {
+        "channel": row.channel,
+        "account": row.account,
+        "sku": row.sku,
+        "available": row.new_quantity,
+        "previous": row.old_quantity,
+        "threshold": threshold,
+    }

@@ -1,15 +1,17 @@
-"""Planning: timeline entries become ``event.publish`` deliveries, one per subscriber that wants them.
+"""Planning: what happened becomes ``event.publish`` deliveries, one per subscriber that wants it.
 
+Two append-only logs are read, each from its own cursor: the order timeline (order events) and the
+available-to-sell changes (``inventory.low`` when a listing's figure falls to the subscriber's threshold).
 A subscriber receives what happens after it was added (its account's ``created_at``), never the history
-before. Reading is by timeline id from the ``events`` cursor; entries younger than ``GRACE`` are read again on
-the next pass, because on PostgreSQL an id is taken when a row is inserted, not when its transaction commits,
-so a slower transaction can still commit an id below one already read. Deliveries are keyed
-``evt:<subscriber>:<timeline id>``: reading an entry twice plans it once.
+before. Entries younger than ``GRACE`` are read again on the next pass, because on PostgreSQL an id is taken
+when a row is inserted, not when its transaction commits, so a slower transaction can still commit an id
+below one already read. Deliveries are keyed ``evt:<subscriber>:<entry>``: reading an entry twice plans it
+once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,17 +19,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models import ConnectorAccount, Delivery, EventCursor, OrderEvent, OrderRecord
+from hub.db.models import AvailabilityEvent, ConnectorAccount, Delivery, EventCursor, OrderEvent, OrderRecord
 from hub.db.models.base import utcnow
 from hub.delivery.outbox import enqueue
-from hub.events.catalog import PUBLISHED, event_data
+from hub.events.catalog import PUBLISHED, event_data, low_stock_data
 
 CONNECTOR = "events"
 OPERATION = "event.publish"
-CURSOR = "events"
 GRACE = timedelta(seconds=60)
 PAGE = 500
-MAX_PAGES = 20  # one pass plans at most this many pages; the next pass goes on
+MAX_PAGES = 20  # one pass plans at most this many pages per log; the next pass goes on
+DEFAULT_LOW_STOCK = 5
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Subscriber:
     name: str
     events: frozenset[str]
     since: datetime
+    low_stock: int = DEFAULT_LOW_STOCK
 
     @property
     def destination(self) -> str:
@@ -44,10 +47,38 @@ class Subscriber:
         return occurred_at >= self.since and ("*" in self.events or event_type in self.events)
 
 
+@dataclass(frozen=True)
+class Event:
+    """One event for one subscriber, ready to enqueue."""
+
+    subscriber: Subscriber
+    entry: str  # what it was read from, unique across logs: "123" (timeline), "av45" (availability)
+    type: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    order_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"evt:{self.subscriber.name}:{self.entry}"
+
+
+@dataclass(frozen=True)
+class Log:
+    cursor: str
+    page: Callable[[Session, int], Sequence[Any]]  # rows with .id and .occurred_at, by id, after an id
+    events: Callable[[Session, Sequence[Any], Sequence[Subscriber]], list[Event]]
+
+
 def subscribers(session: Session) -> list[Subscriber]:
     query = select(ConnectorAccount).where(ConnectorAccount.connector == CONNECTOR, ConnectorAccount.active)
     return [
-        Subscriber(row.account, frozenset(_names(row.settings.get("events", ["*"]))), row.created_at)
+        Subscriber(
+            row.account,
+            frozenset(_names(row.settings.get("events", ["*"]))),
+            row.created_at,
+            int(row.settings.get("low_stock_threshold", DEFAULT_LOW_STOCK)),
+        )
         for row in session.scalars(query)
     ]
 
@@ -56,25 +87,25 @@ def _names(value: Any) -> Iterable[str]:
     return [part.strip() for part in value.split(",")] if isinstance(value, str) else [str(part) for part in value]
 
 
-def event_key(subscriber: str, timeline_id: int) -> str:
-    return f"evt:{subscriber}:{timeline_id}"
-
-
 def plan_events(session: Session, *, now: datetime | None = None) -> list[int]:
-    """Plan deliveries for timeline entries not planned yet; returns the ids of the new deliveries."""
+    """Plan deliveries for entries not planned yet; returns the ids of the new deliveries."""
     moment = now or utcnow()
-    cursor = session.get(EventCursor, CURSOR, with_for_update=True)  # one planner at a time (PostgreSQL)
-    cursor = cursor or EventCursor(name=CURSOR, last_id=0, updated_at=moment)
-    session.add(cursor)
     subs = subscribers(session)
+    return [delivery for log in LOGS for delivery in _plan_log(session, log, subs, moment)]
+
+
+def _plan_log(session: Session, log: Log, subs: Sequence[Subscriber], moment: datetime) -> list[int]:
+    cursor = session.get(EventCursor, log.cursor, with_for_update=True)  # one planner at a time (PostgreSQL)
+    cursor = cursor or EventCursor(name=log.cursor, last_id=0, updated_at=moment)
+    session.add(cursor)
     planned: list[int] = []
     read_from, settled, blocked = cursor.last_id, cursor.last_id, False
     for _ in range(MAX_PAGES):
-        rows = _page(session, read_from)
+        rows = log.page(session, read_from)
         if not rows:
             break
         if subs:
-            planned += _plan_page(session, rows, subs, moment)
+            planned += _enqueue(session, log.events(session, rows, subs), moment)
         read_from = rows[-1].id
         for row in rows:  # the cursor passes an entry only if it and all before it are older than the grace
             blocked = blocked or row.occurred_at > moment - GRACE
@@ -87,38 +118,64 @@ def plan_events(session: Session, *, now: datetime | None = None) -> list[int]:
     return planned
 
 
-def _plan_page(session: Session, rows: Sequence[Any], subs: Sequence[Subscriber], moment: datetime) -> list[int]:
-    wanted = [(row, sub) for row in rows for sub in subs if sub.wants(PUBLISHED[row.type], row.occurred_at)]
-    if not wanted:
+def _enqueue(session: Session, events: list[Event], moment: datetime) -> list[int]:
+    if not events:
         return []
-    keys = {event_key(sub.name, row.id) for row, sub in wanted}
+    keys = {event.key for event in events}
     known = set(session.scalars(select(Delivery.idempotency_key).where(Delivery.idempotency_key.in_(keys))))
-    orders = _orders(session, {row.order_id for row, sub in wanted})
     planned = []
-    for row, sub in wanted:
-        key = event_key(sub.name, row.id)
-        if key in known:
+    for event in events:
+        if event.key in known:
             continue
         payload = {
-            "id": f"evt_{row.id}",
-            "type": PUBLISHED[row.type],
-            "occurred_at": row.occurred_at.isoformat(),
-            "data": event_data(orders[row.order_id], row.type, row.data or {}),
+            "id": f"evt_{event.entry}",
+            "type": event.type,
+            "occurred_at": event.occurred_at.isoformat(),
+            "data": event.data,
         }
         delivery_id, created = enqueue(
             session,
-            destination=sub.destination,
+            destination=event.subscriber.destination,
             operation=OPERATION,
-            subject_type="order_event",
-            subject_id=str(row.id),
-            idempotency_key=key,
+            subject_type="event",
+            subject_id=event.entry,
+            idempotency_key=event.key,
             payload=payload,
-            order_id=row.order_id,
+            order_id=event.order_id,
             now=moment,
         )
         if created:
             planned.append(delivery_id)
     return planned
+
+
+# -- the order timeline ------------------------------------------------------------------------------------
+
+
+def _timeline_page(session: Session, after: int) -> Sequence[Any]:
+    query = (
+        select(OrderEvent.id, OrderEvent.order_id, OrderEvent.type, OrderEvent.occurred_at, OrderEvent.data)
+        .where(OrderEvent.id > after, OrderEvent.type.in_(list(PUBLISHED)))
+        .order_by(OrderEvent.id)
+        .limit(PAGE)
+    )
+    return session.execute(query).all()
+
+
+def _order_events(session: Session, rows: Sequence[Any], subs: Sequence[Subscriber]) -> list[Event]:
+    wanted = [(row, sub) for row in rows for sub in subs if sub.wants(PUBLISHED[row.type], row.occurred_at)]
+    orders = _orders(session, {row.order_id for row, _sub in wanted}) if wanted else {}
+    return [
+        Event(
+            sub,
+            str(row.id),
+            PUBLISHED[row.type],
+            row.occurred_at,
+            event_data(orders[row.order_id], row.type, row.data or {}),
+            row.order_id,
+        )
+        for row, sub in wanted
+    ]
 
 
 def _orders(session: Session, order_ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -134,11 +191,37 @@ def _orders(session: Session, order_ids: set[str]) -> dict[str, dict[str, Any]]:
     return {row.id: dict(row._mapping) for row in session.execute(query)}
 
 
-def _page(session: Session, after: int) -> Sequence[Any]:
-    query = (
-        select(OrderEvent.id, OrderEvent.order_id, OrderEvent.type, OrderEvent.occurred_at, OrderEvent.data)
-        .where(OrderEvent.id > after, OrderEvent.type.in_(list(PUBLISHED)))
-        .order_by(OrderEvent.id)
-        .limit(PAGE)
+# -- available to sell -------------------------------------------------------------------------------------
+
+
+def _availability_page(session: Session, after: int) -> Sequence[Any]:
+    columns = (
+        AvailabilityEvent.id,
+        AvailabilityEvent.channel,
+        AvailabilityEvent.account,
+        AvailabilityEvent.sku,
+        AvailabilityEvent.old_quantity,
+        AvailabilityEvent.new_quantity,
+        AvailabilityEvent.computed_at.label("occurred_at"),
     )
+    query = select(*columns).where(AvailabilityEvent.id > after).order_by(AvailabilityEvent.id).limit(PAGE)
     return session.execute(query).all()
+
+
+def _low_stock_events(session: Session, rows: Sequence[Any], subs: Sequence[Subscriber]) -> list[Event]:
+    """``inventory.low`` when a listing's figure falls to the threshold or below from above it (or is first
+    published there): once per fall, not again while it stays low."""
+    return [
+        Event(sub, f"av{row.id}", "inventory.low", row.occurred_at, low_stock_data(row, sub.low_stock))
+        for row in rows
+        for sub in subs
+        if sub.wants("inventory.low", row.occurred_at)
+        and row.new_quantity <= sub.low_stock
+        and (row.old_quantity is None or row.old_quantity > sub.low_stock)
+    ]
+
+
+LOGS = (
+    Log("events", _timeline_page, _order_events),
+    Log("events.availability", _availability_page, _low_stock_events),
+)

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select, update
 
-from hub.db.models import Delivery, DeliveryDestination, DeliveryStatus, OrderEvent
+from hub.db.models import AvailabilityEvent, Delivery, DeliveryDestination, DeliveryStatus, OrderEvent
 from hub.db.session import Database
 from hub.delivery.accounts import save_account
 from hub.delivery.config import EngineConfig
@@ -215,3 +215,36 @@ def _first_event_id(database: Database, order_id: str) -> int:
         found = session.scalars(query).first()
     assert found is not None
     return found
+
+
+def _availability(database: Database, sku: str, old: int | None, new: int) -> None:
+    with database.session() as session:
+        session.add(
+            AvailabilityEvent(
+                channel="shopify",
+                account="main",
+                sku=sku,
+                old_quantity=old,
+                new_quantity=new,
+                old_preorder_quantity=None,
+                new_preorder_quantity=0,
+                reason="inventory_changed",
+                explanation="test",
+                run_id=1,
+            )
+        )
+
+
+def test_inventory_low_is_sent_once_per_fall_to_the_threshold(database: Database, subscriber: FakeSubscriber) -> None:
+    subscribe(database, subscriber.url, ["inventory.low"])
+    _availability(database, "LAMP", 9, 6)  # still above 5
+    _availability(database, "LAMP", 6, 4)  # falls to 4: low
+    _availability(database, "LAMP", 4, 2)  # stays low: nothing new
+    _availability(database, "LAMP", 2, 12)  # restocked
+    _availability(database, "LAMP", 12, 5)  # falls again: low again
+    _availability(database, "DESK", None, 0)  # first published at 0: low
+    assert len(plan(database)) == 3
+    deliver_all(database)
+    lows = [(event["data"]["sku"], event["data"]["available"]) for event in subscriber.events]
+    assert sorted(lows) == [("DESK", 0), ("LAMP", 4), ("LAMP", 5)]
+    assert all(event["type"] == "inventory.low" and event["data"]["threshold"] == 5 for event in subscriber.events)
