@@ -85,13 +85,15 @@ def record_invoice(
     announce: bool,
 ) -> str | None:
     """Store ``invoice`` against the PO and check it; returns a warning naming the exceptions, or None.
-    ``announce`` puts the outcome on the order's timeline (False when this set was recorded there before)."""
+    ``announce`` puts the outcome on the order's timeline (False when this set was recorded there before; a
+    set read again still announces an outcome that changed, e.g. matched once the 856 it bills came in)."""
     exceptions, notes = check_invoice(row, invoice, shipped_units(session, row), resolve_sku)
     stored = session.scalars(
         select(SupplierInvoice).where(
             SupplierInvoice.partner_id == row.partner_id, SupplierInvoice.invoice_number == invoice.invoice_number
         )
     ).first()
+    previous = stored.status if stored is not None else None
     if stored is None:
         stored = SupplierInvoice(partner_id=row.partner_id, invoice_number=invoice.invoice_number)
         session.add(stored)
@@ -107,7 +109,7 @@ def record_invoice(
         "total": str(invoice.total.amount),
         "currency": invoice.currency,
     }
-    if announce:
+    if announce or (previous is not None and previous != stored.status):  # new, or read again with news
         kind = INVOICE_EXCEPTION if exceptions else INVOICE_MATCHED
         record_event(session, row.order_id, kind, source=source, data=data | {"exceptions": exceptions})
     if not exceptions:

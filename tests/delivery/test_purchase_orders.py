@@ -4,6 +4,7 @@ agreed price), the supplier's 997, 855, 856 and 810 come back through its mailbo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from hub.db.models import (
 )
 from hub.db.session import Database
 from hub.delivery.engine import Report
+from hub.delivery.outbox import plan_cancellation
 from hub.edi.partners import parse_profile, save_partner
 from hub.edi.supplier_orders import po_number_for
 from hub.edi.transports.poll import poll_partner
@@ -179,3 +181,77 @@ def test_a_supplier_fulfillment_order_goes_out_as_one_850_and_its_answers_ship_a
     kinds = event_types(database, order_id)
     for kind in ("purchase_order.sent", "purchase_order.accepted", "purchase_order.invoice_matched"):
         assert kind in kinds
+
+
+def test_a_rejecting_855_releases_the_units_and_the_order_goes_to_the_next_supplier(
+    database: Database, tmp_path: Path, sup1: FakeX12Supplier
+) -> None:
+    sup2 = add_supplier(database, tmp_path, "sup2", priority=20)
+    order_id, fo_id = drop_shipped(database)
+    first = sent_po(database, sup1)
+    assert first.po_number == po_number_for(fo_id)
+
+    sup1.answer(first, {"1": "IR"})
+    receive(database, "sup1")
+    assert fo_state(database, fo_id) == "rejected"
+    (rejected,) = events(database, order_id, "purchase_order.rejected")
+    assert "refused PO" in rejected["reason"] and "2 unit(s) of line 1" in rejected["reason"]
+    with database.session() as session:
+        assert session.get(SupplierPurchaseOrder, first.po_number).status == "rejected"  # type: ignore[union-attr]
+
+    rerouted = route_order(database, order_id, rules=DROP_SHIP, source="test")
+    ((second_fo, location),) = rerouted.fulfillment_orders.items()
+    assert location == "sup2-loc"  # the supplier that refused is not asked again
+    second = sent_po(database, sup2)
+    assert second.po_number == po_number_for(second_fo) != first.po_number
+    sup2.answer(second)
+    sup2.ship([(second, [{"1": 2}])], trackings=["1ZSUP2000000000001"])
+    receive(database, "sup2")
+    assert fo_state(database, second_fo) == "shipped"
+    assert sup1.collect() == []  # the first supplier got one 850 and nothing more
+
+
+def test_changed_quantities_and_dates_go_on_the_timeline(database: Database, sup1: FakeX12Supplier) -> None:
+    order_id, fo_id = drop_shipped(database)
+    po = sent_po(database, sup1)
+    sup1.answer(po, {"1": "DR"}, ship_on=datetime(2026, 12, 20, tzinfo=UTC))
+    receive(database, "sup1")
+    assert fo_state(database, fo_id) == "accepted"
+    (changed,) = events(database, order_id, "purchase_order.changed")
+    assert (changed["changes"][0]["status_code"], changed["changes"][0]["scheduled_ship_date"]) == ("DR", "2026-12-20")
+
+
+def test_cancelling_a_po_sends_an_850_cancellation_and_releases_the_units(
+    database: Database, sup1: FakeX12Supplier
+) -> None:
+    order_id, fo_id = drop_shipped(database)
+    po = sent_po(database, sup1)
+    with database.session() as session:
+        ids = plan_cancellation(session, fo_id, "the buyer cancelled", cancel_lines=True)
+    assert len(ids) == 1
+    report = run(database)
+    assert report.outcomes == {"delivered": 1}, report
+    assert send_queued(database, report) == ["sent"]
+    (cancel,) = sup1.collect()
+    assert (cancel.purpose, cancel.po_number) == ("01", po.po_number)  # BEG01 01: cancellation of the same PO
+    assert fo_state(database, fo_id) == "cancelled"
+    with database.session() as session:
+        row = session.get(SupplierPurchaseOrder, po.po_number)
+        assert row is not None and row.status == "cancelled" and row.cancel_control_number
+    assert run(database).claimed == 0
+
+
+def test_a_supplier_that_wants_860s_gets_no_cancellation_and_the_refusal_is_on_the_order(
+    database: Database, tmp_path: Path
+) -> None:
+    supplier = add_supplier(database, tmp_path, "sup3", cancel_with="860")
+    order_id, fo_id = drop_shipped(database)
+    sent_po(database, supplier)
+    with database.session() as session:
+        plan_cancellation(session, fo_id, "the buyer cancelled")
+    report = run(database)
+    assert report.outcomes == {"permanent": 1}, report
+    assert supplier.collect() == []
+    assert fo_state(database, fo_id) == "sent"  # the supplier still has it: nothing is released behind its back
+    (refused,) = events(database, order_id, "fulfillment_order.cancel_refused")
+    assert "860" in refused["reason"] and "by hand" in refused["reason"]

@@ -45,9 +45,7 @@ def upgrade() -> None:
             ["partner_id"], ["partners.id"], name=op.f("fk_supplier_purchase_orders_partner_id_partners")
         ),
         sa.PrimaryKeyConstraint("po_number", name=op.f("pk_supplier_purchase_orders")),
-        sa.UniqueConstraint(
-            "fulfillment_order_id", name=op.f("uq_supplier_purchase_orders_fulfillment_order_id")
-        ),
+        sa.UniqueConstraint("fulfillment_order_id", name=op.f("uq_supplier_purchase_orders_fulfillment_order_id")),
     )
     op.create_index("ix_supplier_purchase_orders_order_id", "supplier_purchase_orders", ["order_id"])
     op.create_index(
