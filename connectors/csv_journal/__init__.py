@@ -1,0 +1,118 @@
+"""``csv-journal``: the hub's journal as CSV files, for any ledger or spreadsheet that imports them.
+
+Each export run writes one file (``journal-<first day>-<last day>-<digest>.csv``, layout in ``layout``) into
+``directory``, locally or on an SFTP server whose host key is pinned (the SFTP and folder code is csv-3pl's).
+Every entry in it balances, in its own currency, so the file balances per currency too.
+
+Exactly once: beside the files the connector keeps ``.orderhub-journal-index`` in the same directory, one
+line per posted entry (its idempotency key and the file holding it), rewritten atomically after each file.
+An entry found there is answered ``AlreadyDelivered`` and written nowhere again. A file is written atomically
+(temporary dot-name, then a rename) before the index names it: a crash in between leaves a file whose
+entries the index does not hold yet, and the retry writes them again under the same file name when the batch
+is the same (replacing it), so an importer that takes ``entry_id`` as its key never books one twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import ClassVar
+
+import requests
+from pydantic import BaseModel
+
+from connectors.csv_3pl.folders import Folders, LocalFolders
+from hub.sdk import (
+    AlreadyDelivered,
+    ConnectorError,
+    ConnectorKind,
+    JournalEntry,
+    PermanentError,
+    Submitted,
+)
+
+from .config import CsvJournalConfig
+from .layout import file_name, journal_csv
+
+__all__ = ["CsvJournal", "CsvJournalConfig"]
+
+INDEX = ".orderhub-journal-index"
+
+
+class CsvJournal:
+    """Journal entries out as one balanced CSV file per export run."""
+
+    name: ClassVar[str] = "csv-journal"
+    kind: ClassVar[ConnectorKind] = ConnectorKind.ACCOUNTING
+    Config: ClassVar[type[BaseModel]] = CsvJournalConfig
+
+    def __init__(self, config: BaseModel, session: requests.Session | None = None) -> None:
+        if not isinstance(config, CsvJournalConfig):
+            config = CsvJournalConfig.model_validate(config.model_dump())
+        self.config: CsvJournalConfig = config
+
+    def __repr__(self) -> str:
+        where = f"sftp://{self.config.sftp_host}:{self.config.sftp_port}" if self.config.uses_sftp else "local"
+        return f"CsvJournal({where}, directory={self.config.directory!r})"
+
+    def _folders(self) -> AbstractContextManager[Folders]:
+        if self.config.uses_sftp:
+            from connectors.csv_3pl.sftp import sftp_folders  # paramiko only when an account uses SFTP
+
+            return sftp_folders(self.config)  # type: ignore[arg-type]  # the same SFTP settings, by name
+        return _local()
+
+    def check(self) -> None:
+        """The directory exists and can be written to (over SFTP: the pinned server lets us in)."""
+        with self._folders() as folders:
+            folders.probe(self.config.directory, "directory")
+
+    def post_entry(self, entry: JournalEntry, idempotency_key: str) -> Submitted:
+        """A file holding this one entry (the engine sends whole runs through ``post_entries``)."""
+        [answer] = self.post_entries([(entry, idempotency_key)])
+        if isinstance(answer, ConnectorError):
+            raise answer
+        return answer
+
+    def post_entries(self, batch: Sequence[tuple[JournalEntry, str]]) -> list[Submitted | ConnectorError]:
+        """One file for the entries of the batch the index does not hold yet; one answer per entry, in order."""
+        answers: list[Submitted | ConnectorError | None] = [None] * len(batch)
+        with self._folders() as folders:
+            index = self._read_index(folders)
+            fresh: dict[str, tuple[int, JournalEntry]] = {}
+            for position, (entry, key) in enumerate(batch):
+                if key in index:
+                    answers[position] = AlreadyDelivered(f"{entry.entry_id} is already in {index[key]}")
+                elif not entry.is_balanced():
+                    answers[position] = PermanentError(f"{entry.entry_id} does not balance: not written")
+                elif key in fresh:
+                    answers[position] = AlreadyDelivered(f"{entry.entry_id} appears twice in this batch")
+                else:
+                    fresh[key] = (position, entry)
+            if fresh:
+                entries = [entry for _position, entry in sorted(fresh.values(), key=lambda item: item[0])]
+                name = file_name(entries, fresh)
+                folders.write(self.config.directory, name, journal_csv(entries, bom=self.config.bom))
+                index.update(dict.fromkeys(fresh, name))
+                folders.write(self.config.directory, INDEX, _index_text(index))
+                for position, entry in fresh.values():
+                    answers[position] = Submitted(external_id=f"{name}#{entry.entry_id}", note=f"written to {name}")
+        return [answer for answer in answers if answer is not None]
+
+    def _read_index(self, folders: Folders) -> dict[str, str]:
+        body = folders.read(folders.join(self.config.directory, INDEX))
+        index = {}
+        for line in (body or b"").decode("utf-8").splitlines():
+            key, _, name = line.partition("\t")
+            if key:
+                index[key] = name
+        return index
+
+
+def _index_text(index: dict[str, str]) -> bytes:
+    return "".join(f"{key}\t{name}\n" for key, name in index.items()).encode("utf-8")
+
+
+@contextmanager
+def _local() -> Iterator[Folders]:
+    yield LocalFolders()
