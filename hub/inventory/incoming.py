@@ -149,6 +149,16 @@ def open_incoming(session: Session, sku: str | None = None, location_id: str | N
     return [from_row(IncomingRecord, row) for row in session.execute(statement)]
 
 
+def open_incoming_of(session: Session, skus: list[str]) -> list[IncomingRecord]:
+    """Open expected receipts of any of ``skus``, soonest first (undated last), in chunks of 900 SKUs."""
+    found: list[IncomingRecord] = []
+    for start in range(0, len(skus), 900):
+        statement = select(INCOMING).where(INCOMING.c.status == "open", INCOMING.c.sku.in_(skus[start : start + 900]))
+        statement = statement.order_by(INCOMING.c.expected_on.is_(None), INCOMING.c.expected_on, INCOMING.c.id)
+        found += [from_row(IncomingRecord, row) for row in session.execute(statement)]
+    return found
+
+
 def receive(
     session: Session,
     sku: str,

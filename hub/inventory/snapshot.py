@@ -20,8 +20,8 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from hub.inventory.incoming import open_incoming
-from hub.inventory.levels import Level, find_levels
+from hub.inventory.incoming import open_incoming, open_incoming_of
+from hub.inventory.levels import BUCKET_COLUMNS, Level, find_levels
 from hub.inventory.locations import LocationSpec, list_locations
 from hub.inventory.tables import AVAILABLE, LEVELS, LOCATIONS
 
@@ -80,6 +80,39 @@ def take_snapshot(
         incoming = tuple(lots.get((level.sku, level.location_id), ()))
         positions.setdefault(level.sku, {})[level.location_id] = StockPosition(level, incoming)
     return InventorySnapshot(locations, positions)
+
+
+def stock_positions(
+    session: Session, skus: Iterable[str], location_ids: Iterable[str], *, lock: bool = False
+) -> dict[str, dict[str, StockPosition]]:
+    """Positions (sku -> location id -> position) of ``skus`` at the locations named, in two queries whatever
+    the number of SKUs: one for the levels, one for the open incoming lots.
+
+    With ``lock`` the levels read are locked until the transaction ends (``FOR UPDATE`` on PostgreSQL, taken
+    in (location, SKU) order like every allocation, so it cannot deadlock with one; SQLite has one writer at
+    a time, whose write lock the caller holds already): the figures stay exact while the caller decides with
+    them, which is how a routing batch commits its allocations without losing a race."""
+    sku_list, wanted = sorted(set(skus)), list(location_ids)
+    if not sku_list or not wanted:
+        return {}
+    statement = (
+        select(LEVELS.c.sku, LEVELS.c.location_id, *BUCKET_COLUMNS)
+        .where(LEVELS.c.sku.in_(sku_list), LEVELS.c.location_id.in_(wanted))
+        .order_by(LEVELS.c.location_id, LEVELS.c.sku)
+    )
+    if lock and session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    levels = [Level.from_row(row.sku, row.location_id, row._mapping) for row in session.execute(statement)]
+    lots: dict[tuple[str, str], list[IncomingLot]] = {}
+    for row in open_incoming_of(session, sku_list):
+        lots.setdefault((row.sku, row.location_id), []).append(
+            IncomingLot(row.quantity, row.expected_on, row.source_type, row.reference)
+        )
+    positions: dict[str, dict[str, StockPosition]] = {}
+    for level in levels:
+        incoming = tuple(lots.get((level.sku, level.location_id), ()))
+        positions.setdefault(level.sku, {})[level.location_id] = StockPosition(level, incoming)
+    return positions
 
 
 def available_to_sell(

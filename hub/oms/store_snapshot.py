@@ -17,7 +17,7 @@ here has none: pre-orders wait against the purchase order or ASN that brings the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -37,6 +37,21 @@ def routing_snapshot(session: Session, skus: Iterable[str], now: datetime) -> Ro
         }
         locations.append(routing_location(spec, positions))
     return RoutingSnapshot(taken_at=now, locations=tuple(locations))
+
+
+def snapshot_with_stock(
+    locations: Sequence[Location], positions: Mapping[str, Mapping[str, StockPosition]], now: datetime
+) -> RoutingSnapshot:
+    """Routing locations read before (without stock) with these positions (SKU -> location -> position)."""
+    located = []
+    for location in locations:
+        stock = {
+            sku: _stock(by_location[location.id])
+            for sku, by_location in positions.items()
+            if location.id in by_location
+        }
+        located.append(location.model_copy(update={"stock": stock}) if stock else location)
+    return RoutingSnapshot(taken_at=now, locations=tuple(located))
 
 
 def routing_location(spec: LocationSpec, positions: dict[str, StockPosition]) -> Location:

@@ -58,7 +58,21 @@ NOT_ARRIVALS = ("shipment", "reservation_converted", "allocation", "reservation"
 
 def record_decision(session: Session, order_id: str, decision: Decision, *, test: bool, now: datetime) -> OrderRouting:
     """The order's routing row after ``decision``: waiting (with its SKUs and times) or not."""
-    row = session.get(OrderRouting, order_id)
+    row = stage_decision(session, session.get(OrderRouting, order_id), order_id, decision, test=test, now=now)
+    row.ledger_mark = ledger_mark(session)
+    session.flush()
+    return row
+
+
+def ledger_mark(session: Session) -> int:
+    """The newest inventory ledger entry: stock that arrives after it can wake a wait recorded now."""
+    return int(session.scalar(select(func.max(InventoryLedgerEntry.id))) or 0)
+
+
+def stage_decision(
+    session: Session, row: OrderRouting | None, order_id: str, decision: Decision, *, test: bool, now: datetime
+) -> OrderRouting:
+    """``record_decision`` without the ledger mark and the flush, for a batch that sets one mark for all."""
     if row is None:
         row = OrderRouting(order_id=order_id, attempts=0, created_at=utcnow())
         session.add(row)
@@ -68,10 +82,8 @@ def record_decision(session: Session, order_id: str, decision: Decision, *, test
     row.routed_at, row.updated_at = now, utcnow()
     row.reroute_at = decision.wait.reroute_at if waiting and decision.wait else None
     row.cancel_at = decision.wait.cancel_at if waiting and decision.wait else None
-    row.ledger_mark = int(session.scalar(select(func.max(InventoryLedgerEntry.id))) or 0)
     awaited = decision.awaiting() if waiting else {}
     row.skus = [OrderRoutingSku(sku=sku, units=units) for sku, units in sorted(awaited.items())]
-    session.flush()
     return row
 
 

@@ -1,0 +1,244 @@
+"""``route_orders``: route a batch of stored orders in one transaction, each order still all or nothing.
+
+::
+
+    lock every order (one statement) and read every lifecycle and routing row (one query per table)
+    -> one stock read for the SKUs of the whole batch, levels locked while the batch decides
+       (locations and rules come from the per-process caches, hub.oms.process_cache)
+    -> per order, in memory: start and validate its lifecycle, decide, create its fulfillment orders,
+       backorder what waits; the units it takes are taken off the batch's snapshot for the orders after it
+    -> one statement commits the allocations of every order (hub.inventory.bulk_allocation)
+    -> one flush writes lifecycles, timeline events and routing rows; one insert plans the deliveries
+       (hub.delivery.plan_many); one commit
+
+An order is decided and applied in memory before anything of it is written, so a failure of one order (its
+document refused by the model, a lifecycle refusal) leaves the others alone: that order is simply not
+written, and is routed again on its own afterwards by ``route_order``, which parks it or lets the task
+retry it exactly as when it came alone. Orders routed before (they hold fulfillment orders: more units
+on a line already allocated, a location that refused) take ``route_in_session`` in a savepoint of their own
+within the batch, after the batch's allocations. Should the batch's writes fail (an allocation the locked
+figures did not foresee, a lost connection), the batch rolls back and every order is routed on its own.
+
+The result is the same as routing the orders one by one in the order given: the same decisions on the same
+figures, the same rows, the same timeline.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from hub.canonical import Order
+from hub.db.models import OrderRouting
+from hub.db.session import Database
+from hub.delivery.plan_many import plan_fulfillment_many
+from hub.inventory.allocation import AllocationRequest
+from hub.inventory.bulk_allocation import allocate_many
+from hub.inventory.snapshot import stock_positions
+from hub.lifecycle.commands import BackorderLine, CreateFulfillmentOrder, Hold, Validate
+from hub.oms.lifecycle_batch import LifecycleChange, event_row, insert_events, lock_orders, read_lifecycles
+from hub.oms.process_cache import current_locations
+from hub.oms.route import (
+    EVENT_BY_OUTCOME,
+    FINISHED,
+    TEST_ORDER_HOLD,
+    OrderNotStored,
+    Routed,
+    routable_order,
+    route_in_session,
+    route_order,
+)
+from hub.oms.route_exceptions import EXCEPTION
+from hub.oms.store_snapshot import snapshot_with_stock
+from hub.oms.waiting import finish_waiting, ledger_mark, stage_decision
+from hub.routing import Decision, RuleSet, Snapshot, decide, default_rules
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchResult:
+    routed: dict[str, Routed] = field(default_factory=dict)  # order id -> what routing it did
+    failed: dict[str, Exception] = field(default_factory=dict)  # order id -> why (RoutingFailed when parked)
+
+
+@dataclass
+class _Planned:
+    change: LifecycleChange
+    order: Order
+    decision: Decision
+    created: dict[str, str]  # fulfillment order id -> location
+
+
+def route_orders(
+    database: Database,
+    order_ids: Sequence[str],
+    *,
+    rules: RuleSet | None = None,
+    now: datetime | None = None,
+    source: str = "worker",
+) -> BatchResult:
+    """Route ``order_ids`` (see the module docstring); an order parked as a routing exception is left alone,
+    as ``route_order(..., release=False)`` does."""
+    moment, ruleset = now or datetime.now(UTC), rules or default_rules()
+    ids = list(dict.fromkeys(order_ids))
+    result = BatchResult()
+    alone: list[str]
+    try:
+        with database.session() as session:
+            alone = _route_batch(session, ids, ruleset, moment, source, result)
+    except Exception as error:  # noqa: BLE001 - whatever it was, each order is routed on its own below
+        log.warning("routing batch of %d orders rolled back (%s); routing them one by one", len(ids), error)
+        result, alone = BatchResult(), ids
+    for order_id in alone:
+        try:
+            result.routed[order_id] = route_order(
+                database, order_id, rules=ruleset, now=moment, source=source, release=False
+            )
+        except Exception as error:  # noqa: BLE001 - reported per order: parked, missing or to retry
+            result.failed[order_id] = error
+    return result
+
+
+def _route_batch(
+    session: Session, ids: list[str], rules: RuleSet, now: datetime, source: str, result: BatchResult
+) -> list[str]:
+    """Route what the batch can in ``session``; returns the orders to route on their own after it commits."""
+    records = lock_orders(session, ids)
+    routings = _routing_rows(session, ids)
+    lifecycles = read_lifecycles(session, ids)
+    for order_id in ids:
+        if order_id not in records:
+            result.failed[order_id] = OrderNotStored(f"no order {order_id!r} is stored")
+    fresh = [oid for oid in ids if oid in records and not (oid in lifecycles and lifecycles[oid].fulfillment_orders)]
+    again = [oid for oid in ids if oid in records and oid not in fresh]
+    alone: list[str] = []
+    snapshot = _snapshot(session, [records[oid] for oid in fresh], now)
+    planned: list[_Planned] = []
+    timeline: list[dict[str, Any]] = []
+    for order_id in fresh:
+        routing = routings.get(order_id)
+        if routing is not None and routing.outcome == EXCEPTION:
+            note = "parked as a routing exception: route it by hand to release it"
+            result.routed[order_id] = Routed(order_id, None, note=note, parked=True)
+            continue
+        change = LifecycleChange.of(records[order_id], lifecycles.get(order_id))
+        try:
+            outcome = _plan_one(change, snapshot, rules, now)
+        except Exception as error:  # noqa: BLE001 - this order only: it is routed on its own after the batch
+            log.info("order %s: routed on its own: %s", order_id, error)
+            alone.append(order_id)
+            continue
+        if isinstance(outcome, _Planned):
+            planned.append(outcome)
+            snapshot = _taken(snapshot, outcome.decision)
+        else:
+            change.write(session, timeline, source=source)
+            finish_waiting(session, order_id)
+            result.routed[order_id] = Routed(order_id, None, note=f"the order is {outcome}")
+    _write(session, planned, routings, timeline, now, source, result)
+    for order_id in again:
+        _route_again(session, order_id, rules, now, source, result, alone)
+    return alone
+
+
+def _routing_rows(session: Session, ids: list[str]) -> dict[str, OrderRouting]:
+    query = select(OrderRouting).where(OrderRouting.order_id.in_(ids)).options(selectinload(OrderRouting.skus))
+    return {row.order_id: row for row in session.scalars(query)}
+
+
+def _snapshot(session: Session, records: Sequence[Any], now: datetime) -> Snapshot:
+    """One stock read for every SKU of the batch, at the active locations, levels locked (see the docstring)."""
+    skus = {line.sku for record in records for line in record.lines if line.sku}
+    locations = current_locations(session)
+    positions = stock_positions(session, skus, locations.specs, lock=True)
+    return snapshot_with_stock(locations.routing, positions, now)
+
+
+def _plan_one(change: LifecycleChange, snapshot: Snapshot, rules: RuleSet, now: datetime) -> _Planned | str:
+    """Decide one fresh order and apply its commands in memory; the lifecycle state when it is finished."""
+    lifecycle = change.after
+    if lifecycle.state in FINISHED:
+        return str(lifecycle.state)
+    if not lifecycle.validated:
+        lifecycle = change.apply(Validate())
+    order = Order.model_validate(change.record.document)
+    decision = decide(routable_order(order, lifecycle), snapshot, rules, now)
+    if order.test and lifecycle.hold_reason is None:
+        change.apply(Hold(reason=TEST_ORDER_HOLD))
+    by_location: dict[str, dict[str, int]] = defaultdict(dict)
+    for c in decision.commitments():
+        by_location[c.location][c.line_id] = by_location[c.location].get(c.line_id, 0) + c.quantity
+    created: dict[str, str] = {}
+    for location, lines in by_location.items():
+        command = CreateFulfillmentOrder(location=location, lines=lines)
+        change.apply(command)
+        created[command.id] = location
+    for line in decision.lines:
+        quantities = change.after.lines[line.line_id].quantities if line.waiting else None
+        if quantities is not None and min(line.waiting - quantities.backordered, quantities.unallocated) > 0:
+            more = min(line.waiting - quantities.backordered, quantities.unallocated)
+            change.apply(BackorderLine(line=line.line_id, quantity=more))
+    return _Planned(change, order, decision, created)
+
+
+def _taken(snapshot: Snapshot, decision: Decision) -> Snapshot:
+    """The snapshot after ``decision`` took its units: what the next order of the batch decides on."""
+    for c in decision.commitments():
+        location = snapshot.location(c.location)
+        snapshot = snapshot.with_available(c.location, c.sku, location.available(c.sku) - c.quantity)
+    return snapshot
+
+
+def _write(
+    session: Session,
+    planned: list[_Planned],
+    routings: dict[str, OrderRouting],
+    timeline: list[dict[str, Any]],
+    now: datetime,
+    source: str,
+    result: BatchResult,
+) -> None:
+    """Commit every allocation, stage every change, flush once, plan the deliveries."""
+    requests = [
+        AllocationRequest(item.change.record.id, c.line_id, c.sku, c.location, c.quantity)
+        for item in planned
+        for c in item.decision.commitments()
+    ]
+    allocate_many(session, requests, source=source)
+    mark = ledger_mark(session)
+    for item in planned:
+        order_id = item.change.record.id
+        item.change.write(session, timeline, source=source)
+        data = {**item.decision.to_json(), "fulfillment_orders": item.created, "attempts": 1, "test": item.order.test}
+        timeline.append(event_row(order_id, EVENT_BY_OUTCOME[item.decision.outcome], data, source))
+        row = stage_decision(session, routings.get(order_id), order_id, item.decision, test=item.order.test, now=now)
+        row.ledger_mark = mark
+    session.flush()
+    insert_events(session, timeline)
+    deliveries = plan_fulfillment_many(session, {item.change.record.id: item.order for item in planned})
+    for item in planned:
+        order_id = item.change.record.id
+        routed = Routed(order_id, item.decision, item.created, 1, deliveries=tuple(deliveries[order_id]))
+        result.routed[order_id] = routed
+
+
+def _route_again(
+    session: Session, order_id: str, rules: RuleSet, now: datetime, source: str, result: BatchResult, alone: list[str]
+) -> None:
+    """An order routed before (it holds fulfillment orders), in a savepoint of its own within the batch."""
+    try:
+        with session.begin_nested():
+            result.routed[order_id] = route_in_session(
+                session, order_id, rules=rules, now=now, source=source, release=False
+            )
+    except Exception as error:  # noqa: BLE001 - this order only: routed on its own after the batch
+        log.info("order %s: routed on its own: %s", order_id, error)
+        alone.append(order_id)
