@@ -324,3 +324,94 @@ def _timeline_section(view: dict[str, Any]) -> list[str]:
         note = ", ".join(data.get("tracking_numbers") or []) or data.get("reason") or ""
         out.append(f"  {event['at']}  {event['type']}  ({event['source']})" + (f"  {note}" if note else ""))
     return out
+
+
+# -- telling the channel: refunds, cancellations, tracking changes ------------------------------------------------
+
+
+def _units(session: Session, order_id: str, values: tuple[str, ...]) -> dict[str, int]:
+    """``--line SKU=QTY`` options (a line id in place of the SKU works too) as ``{line_id: units}``."""
+    from hub.delivery.channel_updates import refund_units
+
+    wanted: dict[str, int] = {}
+    for value in values:
+        name, sep, quantity = value.partition("=")
+        if not sep or not name or not quantity.strip().isdigit() or int(quantity) < 1:
+            raise InputRejected(f"--line {value!r} is not SKU=QTY with a whole number of units of at least 1")
+        wanted[name] = wanted.get(name, 0) + int(quantity)
+    return refund_units(session, order_id, wanted)
+
+
+def _told(ctx: Context, ids: list[int], what: str, existing: int | None = None) -> None:
+    """Publish the new deliveries ``ids`` and show each (or the ``existing`` one) with its status: one nobody
+    can take shows why."""
+    from hub.cli.publishing import publish_deliveries_now
+
+    wanted = ids or ([existing] if existing is not None else [])
+    with _database(ctx).session() as session:
+        rows = [row for row in (session.get(Delivery, i) for i in wanted) if row is not None]
+        shown = [(row.id, row.destination, row.status, row.last_error) for row in rows]
+    if ids and not publish_deliveries_now(ctx.settings, ids):
+        click.echo("the broker did not answer: the delivery sweep sends it", err=True)
+    for delivery_id, destination, status, error in shown:
+        note = f": {error}" if status == "cancelled" and error else ""
+        click.echo(f"{what} for {destination}: delivery {delivery_id} {status}{note}")
+
+
+@group.command("refund")
+@click.argument("reference", metavar="ID")
+@click.option("--line", "lines", multiple=True, metavar="SKU=QTY", help="Units to refund (repeat for several).")
+@click.option("--shipping", is_flag=True, help="Refund the shipping charged too.")
+@click.option("--restock", is_flag=True, help="Ask the channel to put the units back in its own stock figures.")
+@click.option("--reason", required=True, help="Why; the channel keeps it with the refund.")
+@click.pass_obj
+def refund(ctx: Context, reference: str, lines: tuple[str, ...], shipping: bool, restock: bool, reason: str) -> None:
+    """Ask the order's channel to refund the buyer (the hub moves no money itself). The same request made
+    twice is one refund."""
+    from hub.delivery.channel_updates import plan_refund
+
+    with _database(ctx).session() as session:
+        order_id = find_order(session, reference).id
+        delivery_id, created = plan_refund(
+            session, order_id, reason, lines=_units(session, order_id, lines), shipping=shipping, restock=restock
+        )
+    if not created:
+        click.echo(f"this refund was asked for before (delivery {delivery_id}): nothing new is sent")
+    _told(ctx, [delivery_id] if created else [], "refund", delivery_id)
+
+
+@group.command("channel-cancel")
+@click.argument("reference", metavar="ID")
+@click.option("--line", "lines", multiple=True, metavar="SKU=QTY", help="Units to cancel; none: the whole order.")
+@click.option("--reason", required=True, help="Why the hub cancels them (the buyer may see it).")
+@click.pass_obj
+def channel_cancel(ctx: Context, reference: str, lines: tuple[str, ...], reason: str) -> None:
+    """Tell the order's channel that the hub cancels the order (or some units): the channel cancels them there."""
+    from hub.delivery.channel_updates import plan_channel_cancellation
+
+    with _database(ctx).session() as session:
+        order_id = find_order(session, reference).id
+        ids = plan_channel_cancellation(session, order_id, reason, lines=_units(session, order_id, lines) or None)
+    _told(ctx, ids, "cancellation")
+
+
+@group.command("tracking")
+@click.argument("shipment_id", metavar="SHIPMENT_ID")
+@click.option("--tracking", "numbers", multiple=True, required=True, help="Tracking number (repeat for several).")
+@click.option("--carrier", help="The carrier, when it changed.")
+@click.option("--url", "tracking_url", help="The tracking page, when the carrier's own is not known.")
+@click.pass_obj
+def tracking(
+    ctx: Context, shipment_id: str, numbers: tuple[str, ...], carrier: str | None, tracking_url: str | None
+) -> None:
+    """Change a shipment's tracking; the order's channel is told."""
+    from hub.delivery.channel_updates import change_tracking
+
+    with _database(ctx).session() as session:
+        ids = change_tracking(
+            session, shipment_id, carrier=carrier, tracking_numbers=list(dict.fromkeys(numbers)),
+            tracking_url=tracking_url, actor="cli",
+        )  # fmt: skip
+    if not ids:
+        click.echo(f"shipment {shipment_id}: tracking recorded (the channel gets it with its confirmation)")
+    _told(ctx, ids, "tracking update")

@@ -37,6 +37,7 @@ from hub.canonical import Shipment
 from hub.canonical.shipment import ShipmentStatus
 from hub.db.models import Delivery, FulfillmentOrderRecord, Location, OrderRecord, ShipmentRecord
 from hub.db.models.base import utcnow
+from hub.delivery.channel_updates import plan_shipment
 from hub.delivery.shipped_units import ShipmentRejected, plan_units
 from hub.errors import HubError
 from hub.ids import new_id
@@ -123,6 +124,7 @@ def record_shipment(session: Session, *, source: str, notice: ShipmentNotice, ac
         with session.begin_nested():
             after = _ship(session, lifecycle, plan, notice, actor)
             row = _store(session, source, notice, target.order_id, plan)
+            plan_shipment(session, row.id)  # the channel the order came from is told (its own delivery)
             _timeline(session, row, after, actor)
     except (LifecycleRejected, InventoryInputError) as refused:
         raise ShipmentRejected(f"shipment {notice.key} from {source}: {refused}") from None
