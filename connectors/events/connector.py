@@ -2,8 +2,10 @@
 
 What the subscriber's answer means follows the Standard Webhooks producer rules: 2xx is taken; 410 Gone asks
 the sender to stop (the subscriber is disabled until an operator resumes it); ``webhook-delivery:
-abort-message`` gives up on that one message; anything else (3xx, 4xx, 5xx, a timeout) is retried on the
-published schedule (the hub's events handler keeps it), with the subscriber's ``Retry-After`` as a floor.
+abort-message`` gives up on that one message; 401 and 403 mean it refuses the signature (the subscriber is
+paused until its secret is fixed); 409 means it already has the event; anything else (3xx, 4xx, 5xx, a
+timeout) is retried on the published schedule (the hub's events handler keeps it), with the subscriber's
+``Retry-After`` as a floor.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from hub.sdk import (
     PermanentError,
     Submitted,
     TransientError,
+    classify_http_status,
     guarded_session,
-    parse_retry_after,
 )
 from hub.sdk.egress import resolve
 
@@ -89,10 +91,15 @@ def _answer(response: requests.Response) -> Submitted:
     status = response.status_code
     if 200 <= status < 300:
         return Submitted(note=f"HTTP {status}")
-    detail = f"HTTP {status}: {response.text[:EXCERPT]}"
+    detail = response.text[:EXCERPT]
     if status == 410:
         raise ConfigurationError(f"the subscriber answered 410 Gone (it asks not to be sent to): {detail}")
     if response.headers.get("webhook-delivery", "").strip().lower() == "abort-message":
-        raise PermanentError(f"the subscriber asked to stop retrying this message: {detail}", status_code=status)
-    retry_after = parse_retry_after(response.headers.get("retry-after"))
-    raise TransientError(detail, status_code=status, retry_after=retry_after)
+        raise PermanentError(
+            f"the subscriber asked to stop retrying this message: HTTP {status}: {detail}", status_code=status
+        )
+    error = classify_http_status(status, detail, response.headers.get("retry-after"))
+    if isinstance(error, PermanentError):  # any other 4xx: the subscriber's to fix, retried on the schedule
+        raise TransientError(str(error), status_code=status)
+    assert error is not None
+    raise error

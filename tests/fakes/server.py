@@ -73,6 +73,14 @@ class FakeServer:
         """Answer ``times`` requests with ``status``, once ``after`` more requests were answered normally."""
         self._inject(self.failure_type(status, retry_after, times, after))
 
+    def hang_next(self, *, times: int = 1, seconds: float = 2.0) -> None:
+        """Hold the next requests ``seconds`` before serving them (past a short client timeout)."""
+        self._inject(self.failure_type(200, None, times, 0, mode="hang", seconds=seconds))
+
+    def reset_next(self, *, times: int = 1) -> None:
+        """Drop the next requests' connections without an answer."""
+        self._inject(self.failure_type(0, None, times, 0, mode="reset"))
+
     def _inject(self, failure: Failure) -> None:
         with self._lock:
             self._failures.append(failure)
