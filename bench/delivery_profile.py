@@ -6,6 +6,9 @@ warehouses fulfilled by it), ``--orders`` orders are stored and routed in this p
 deliveries are run through the engine the way the worker runs them, twice over fresh orders:
 
 * ``per order``: one ``deliver`` call per order's deliveries (one send message per routed order);
+* ``per order, topped up``: the same calls naming the queue, as the send task does: a call tops its chunk
+  up with other due deliveries of the queue, so over a backlog the first call takes a chunk and the calls
+  after it find their deliveries taken;
 * ``chunked``: ``deliver`` over every delivery at once (the engine cuts them into ``--chunk`` chunks).
 
 For each, it prints the wall time per order, the statements per order (counted by a SQLAlchemy
@@ -52,6 +55,7 @@ from hub.delivery.config import EngineConfig  # noqa: E402
 from hub.delivery.retry import RetryPolicy  # noqa: E402
 from hub.oms.route import route_order  # noqa: E402
 from hub.orders.store import add_order  # noqa: E402
+from hub.worker.queues import DELIVER_3PL  # noqa: E402
 from tests.processes import hub_env  # noqa: E402
 from tests.routing.builders import order_data  # noqa: E402
 from tests.services import Services  # noqa: E402
@@ -61,6 +65,7 @@ SHIP_TO = [
     {"country": "US", "region": "TX", "postal_code": "75201", "city": "Dallas"},
 ]
 STAGES = ("claim", "send", "record")
+MODES = (("per order", "a", None), ("per order, topped up", "c", DELIVER_3PL), ("chunked", "b", None))
 
 
 class Statements:
@@ -124,7 +129,9 @@ def store_and_route(database: Database, count: int, batch: str) -> list[list[int
     return per_order
 
 
-def run(database: Database, calls: list[list[int]], config: EngineConfig, profile: bool) -> dict[str, Any]:
+def run(
+    database: Database, calls: list[list[int]], config: EngineConfig, profile: bool, queue: str | None
+) -> dict[str, Any]:
     statements = Statements()
     event.listen(database.engine, "before_cursor_execute", statements)
     undo = staged(statements)
@@ -134,7 +141,7 @@ def run(database: Database, calls: list[list[int]], config: EngineConfig, profil
         if profiler:
             profiler.enable()
         for ids in calls:
-            engine.deliver(database, ids, config)
+            engine.deliver(database, ids, config, queue=queue)
         if profiler:
             profiler.disable()
     finally:
@@ -203,11 +210,11 @@ def main() -> None:
         configure(hub_env(HUB_DATABASE_URL=url, BENCH_SHOPIFY_SECRET="unused", **secrets), fake, stock=10 * args.orders)
         database = Database(url)
         try:
-            for label, batch in (("per order", "a"), ("chunked", "b")):
+            for label, batch, queue in MODES:
                 per_order = store_and_route(database, args.orders, batch)
                 ids = [i for order in per_order for i in order]
-                calls = per_order if label == "per order" else [ids]
-                got = run(database, calls, replace(config), args.profile)
+                calls = per_order if label.startswith("per order") else [ids]
+                got = run(database, calls, replace(config), args.profile, queue)
                 show(label, args.orders, len(ids), delivered(database, ids), got)
         finally:
             database.dispose()
