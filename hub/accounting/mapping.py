@@ -30,19 +30,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
 from hub.errors import InputRejected
 
 
 def _code_text(value: Any) -> Any:
-    # YAML reads 4000 as a number; an account code is text either way.
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    """YAML reads 4000 as a number; an account code is text either way, and never empty."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            raise ValueError("an account code must not be empty")
+        if len(value) > 100:
+            raise ValueError("an account code is at most 100 characters")
+    return value
 
 
-AccountCode = Annotated[
-    str, BeforeValidator(_code_text), StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-]
+AccountCode = Annotated[str, BeforeValidator(_code_text)]
 
 
 class MappingFileError(InputRejected):

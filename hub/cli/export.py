@@ -42,12 +42,14 @@ def group() -> None:
 @click.pass_obj
 def accounting(ctx: Context, connector: str, account: str, since: str | None, until: str | None, dry_run: bool) -> None:
     """Book new facts as journal entries and post the ones not exported yet to CONNECTOR ACCOUNT."""
-    from hub.accounting.export import run_export
+    from hub.accounting.export import destination, run_export
     from hub.delivery.config import EngineConfig
 
     runtime = _runtime(ctx)
     engine = EngineConfig.from_settings(runtime.settings.worker)
     start, end = _day(since, "--since"), _day(until, "--until")
+    with runtime.database.session() as session:
+        destination(session, connector, account)  # settings and mapping refused before any progress is shown
     with click.progressbar(length=1, label="posting", file=sys.stderr, show_pos=True) as bar:
 
         def progress(done: int, total: int) -> None:
