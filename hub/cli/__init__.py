@@ -25,6 +25,7 @@ from hub.cli import (
     routing,
     schema,
     subscribers,
+    suppliers,
 )
 from hub.cli.context import Context
 from hub.errors import HubError
@@ -47,7 +48,7 @@ for group in (db.group, schema.group, channels.group, inbox.group, partners.grou
 cli.add_command(routing.group)
 cli.add_command(availability.group)
 cli.add_command(export.group)
-for group in (connectors.group, orders.group, fulfillment.group, deliveries.group, subscribers.group):
+for group in (connectors.group, orders.group, fulfillment.group, deliveries.group, subscribers.group, suppliers.group):
     cli.add_command(group)
 for command in (*processes.COMMANDS, inbox.normalize):
     cli.add_command(command)

@@ -26,9 +26,12 @@ from sqlalchemy import select
 from hub.cli.context import Context
 from hub.cli.orders import parse_since
 from hub.db.models import Delivery, DeliveryAttempt, DeliveryDestination, DeliveryStatus
+from hub.db.models.base import utcnow
 from hub.delivery import replay as actions
 from hub.delivery.config import EngineConfig
 from hub.delivery.engine import Report, deliver
+from hub.delivery.outbox import PO_SUBMIT
+from hub.edi.supplier_watch import overdue_po_numbers
 from hub.errors import InputRejected
 from hub.runtime import Runtime
 
@@ -87,11 +90,15 @@ def list_deliveries(
     query = actions.listing(status=status, connector=connector, order_id=order_id).limit(limit)
     with Runtime(ctx.settings).database.session() as session:
         rows = [summary(row) for row in session.scalars(query)]
+        sent_pos = [row["external_id"] for row in rows if row["operation"] == PO_SUBMIT]
+        overdue = overdue_po_numbers(session, sent_pos, utcnow())  # POs the supplier has not acknowledged in time
     for row in rows:
+        row["ack_overdue"] = row["operation"] == PO_SUBMIT and row["external_id"] in overdue
         if as_json:
             click.echo(json.dumps(row))
             continue
         due = f" next {row['next_attempt_at']}" if row["next_attempt_at"] else ""
+        due += f"  ACK OVERDUE (due {overdue[row['external_id']].isoformat()})" if row["ack_overdue"] else ""
         error = f"  {(row['last_error'] or '')[:100]}" if row["last_error"] and row["status"] != "delivered" else ""
         click.echo(
             f"{row['id']:>8}  {row['status']:<10} {row['operation']:<26} {row['destination']:<24} "

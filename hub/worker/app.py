@@ -107,6 +107,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "task": "hub.system.sweep_deliveries",
         "schedule": timedelta(seconds=settings.worker.delivery_sweep_seconds),
     }
+    schedule["watch-supplier-acks"] = {"task": "hub.deliver.supplier.watch", "schedule": edi_every}
     schedule["poll-destinations"] = {
         "task": "hub.system.poll_destinations",
         "schedule": timedelta(seconds=settings.worker.delivery_poll_seconds),

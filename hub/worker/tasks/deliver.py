@@ -34,6 +34,7 @@ from hub.delivery.handlers import AfterCommit
 from hub.delivery.outbox import queue_for
 from hub.delivery.poll import poll_destination, pollable_destinations
 from hub.delivery.sweep import blocked_destinations, due_for_publishing, mark_published, unmark_published
+from hub.edi.supplier_watch import flag_overdue
 from hub.worker.base import HubTask
 from hub.worker.queues import DELIVER_3PL, DELIVER_ACCOUNTING, DELIVER_CHANNEL, DELIVER_EVENTS, DELIVER_SUPPLIER
 from hub.worker.relay import queue_depth
@@ -52,6 +53,7 @@ SWEEP_TASK = "hub.system.sweep_deliveries"
 POLL_ALL_TASK = "hub.system.poll_destinations"
 ROUTE_TASK = "hub.route.order"
 PARSE_TASK = "hub.ingest.parse"
+WATCH_SUPPLIERS_TASK = "hub.deliver.supplier.watch"
 
 
 def engine_config(task: HubTask) -> EngineConfig:
@@ -182,3 +184,10 @@ def poll_3pl(self: HubTask, destination: str) -> dict[str, object]:
 @shared_task(bind=True, base=HubTask, name=POLL_TASKS[DELIVER_SUPPLIER])
 def poll_supplier(self: HubTask, destination: str) -> dict[str, object]:
     return _poll(self, destination)
+
+
+@shared_task(bind=True, base=HubTask, name=WATCH_SUPPLIERS_TASK)
+def watch_suppliers(self: HubTask) -> int:
+    """Flag purchase orders whose supplier has not acknowledged them in the agreed time (beat)."""
+    with self.runtime.database.session() as session:
+        return len(flag_overdue(session, utcnow()))
