@@ -25,6 +25,7 @@ TASK_MODULES = [
     "hub.worker.tasks.deliver",
     "hub.worker.tasks.events",
     "hub.availability.tasks",
+    "hub.accounting.tasks",
 ]
 
 
@@ -103,6 +104,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "schedule": timedelta(seconds=settings.worker.availability_full_seconds),
         "kwargs": {"scope": "all"},
     }
+    schedule["accounting-exports"] = {"task": "hub.export.accounting_due", "schedule": timedelta(minutes=1)}
     schedule["sweep-deliveries"] = {
         "task": "hub.system.sweep_deliveries",
         "schedule": timedelta(seconds=settings.worker.delivery_sweep_seconds),

@@ -3,6 +3,8 @@ unnamed taxes, prices with tax included (EUR), refunds (some keeping a restockin
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -183,3 +185,12 @@ def add_destination(database: Database, tmp_path: Path, account: str, **settings
     with database.session() as session:
         save_account(session, "csv-journal", account, values, {})
     return directory
+
+
+def journal_rows_of(directory: Path) -> dict[str, list[dict[str, str]]]:
+    """Each journal file in ``directory`` as its rows (by column name)."""
+    files = {}
+    for path in sorted(directory.glob("journal-*.csv")):
+        body = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        files[path.name] = list(csv.DictReader(io.StringIO(body, newline="")))
+    return files

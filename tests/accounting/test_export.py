@@ -3,8 +3,6 @@ to the cent; a hand-edited order shows up as exactly that order; a closed month 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -22,16 +20,9 @@ from hub.db.session import Database
 from hub.delivery.config import EngineConfig
 from hub.orders.store import replace_order
 from tests.accounting.builders import add_destination, generate_month
+from tests.accounting.builders import journal_rows_of as journal_rows
 
 ENGINE = EngineConfig()
-
-
-def journal_rows(directory: Path) -> dict[str, list[dict[str, str]]]:
-    files = {}
-    for path in sorted(directory.glob("journal-*.csv")):
-        body = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-        files[path.name] = list(csv.DictReader(io.StringIO(body, newline="")))
-    return files
 
 
 def entries(database: Database, name: str) -> list[JournalEntryRecord]:
