@@ -7,6 +7,13 @@
 * ``GET /v3/orders``: orders modified at or after ``lastModifiedStartDate``, oldest first, ``limit`` (at most
   ``page_size``) a page; ``list.meta.nextCursor`` is a query string (``?limit=..&hasMoreElements=true&soIndex=..``)
   that the client appends to ``/v3/orders``. No matching order is 404, as on Walmart.
+* The back-channel, each answering ``{"order": ...}`` as it now stands:
+  ``POST /v3/orders/<id>/shipping`` (``Shipped`` statuses with a quantity no more than is left and a complete
+  ``trackingInfo``; posting a fully shipped line again replaces its tracking), ``POST .../cancel``
+  (``Cancelled`` units, refused once a line has shipped) and ``POST .../refund`` (negative charges on shipped
+  lines only); anything else is 400 in Walmart's error shape.
+* ``throttle_next(replenish_in_ms)`` answers 429 with ``x-current-token-count: 0`` and
+  ``x-next-replenishment-time`` (epoch ms), as Walmart's rate limiter does.
 * Every Orders call needs ``WM_SEC.ACCESS_TOKEN`` (a current token, else 401), ``WM_SVC.NAME`` and
   ``WM_QOS.CORRELATION_ID`` (else 400) and must accept JSON.
 * ``fail_next(status, retry_after=..., times=..., after=..., path=...)`` answers requests with an error.
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -43,6 +51,18 @@ class Seen:
     path: str
     args: dict[str, str]
     headers: dict[str, str]
+    method: str = "GET"
+    body: Any = None
+
+
+@dataclass
+class Throttled(Failure):
+    """A 429 from Walmart's rate limiter, with the time its token bucket refills."""
+
+    replenish_in_ms: int = field(default=0, kw_only=True)
+
+    def applies(self, path: str) -> bool:
+        return path.startswith("/v3/orders")
 
 
 @dataclass
@@ -83,6 +103,21 @@ class FakeWalmart(FakeServer):
     ) -> None:
         self._inject(PathFailure(status, retry_after, times, after, path))
 
+    def settings(self, **extra: Any) -> dict[str, Any]:
+        """Settings for the back-channel connector that reach this fake."""
+        return {"base_url": self.url, "client_id": self.client_id, "client_secret": self.client_secret, **extra}
+
+    def throttle_next(self, replenish_in_ms: int) -> None:
+        self._inject(Throttled(429, None, 1, 0, replenish_in_ms=replenish_in_ms))
+
+    def posts(self, suffix: str) -> list[Seen]:
+        return [seen for seen in self.requests if seen.method == "POST" and seen.path.endswith(suffix)]
+
+    def line(self, order_id: str, number: str) -> dict[str, Any]:
+        return next(
+            line for line in self.orders[order_id][0]["orderLines"]["orderLine"] if line["lineNumber"] == number
+        )
+
     def api_requests(self) -> list[Seen]:
         return [seen for seen in self.requests if seen.path.startswith("/v3/orders")]
 
@@ -93,13 +128,20 @@ class FakeWalmart(FakeServer):
         app.post("/v3/token")(self._token)
         app.get("/v3/orders")(self._list)
         app.get("/v3/orders/<order_id>")(self._order)
+        app.post("/v3/orders/<order_id>/<any(shipping, cancel, refund):action>")(self._update)
         return app
 
     def _seen(self) -> Seen:
         headers = {name: request.headers.get(name, "") for name in SEEN_HEADERS}
-        return Seen(request.path, dict(request.args), headers)
+        body = request.get_json(silent=True) if request.method == "POST" and request.is_json else None
+        return Seen(request.path, dict(request.args), headers, request.method, body)
 
     def _failure_response(self, failure: Failure) -> Response:
+        if isinstance(failure, Throttled):
+            response, _ = _error(429, "REQUEST_THRESHOLD_VIOLATED.GMP_GATEWAY_API", "too many requests")
+            refill = int(time.time() * 1000) + failure.replenish_in_ms
+            response.headers.update({"x-current-token-count": "0", "x-next-replenishment-time": str(refill)})
+            return response
         response, _ = _error(failure.status, "SYSTEM_ERROR.GMP_GATEWAY_API", "injected failure")
         return response
 
@@ -151,6 +193,95 @@ class FakeWalmart(FakeServer):
                 cursor["lastModifiedStartDate"] = start
             meta["nextCursor"] = "?" + urlencode(cursor)
         return jsonify({"list": {"meta": meta, "elements": {"order": page}}})
+
+    # -- the back-channel --
+
+    def _update(self, order_id: str, action: str) -> Response | tuple[Response, int]:
+        body = request.get_json(silent=True) or {}
+        envelope = {"shipping": "orderShipment", "cancel": "orderCancellation", "refund": "orderRefund"}[action]
+        lines = ((body.get(envelope) or {}).get("orderLines") or {}).get("orderLine")
+        with self._lock:
+            found = self.orders.get(order_id)
+            if found is None:
+                return _error(404, "CONTENT_NOT_FOUND.GMP_ORDER_API", f"purchase order {order_id} not found")
+            if not isinstance(lines, list) or not lines:
+                return _invalid(f"{envelope}.orderLines.orderLine is required")
+            order = found[0]
+            by_number = {line["lineNumber"]: line for line in order["orderLines"]["orderLine"]}
+            for line in lines:
+                kept = by_number.get(str(line.get("lineNumber")))
+                if kept is None:
+                    return _invalid(f"lineNumber {line.get('lineNumber')} is not on purchase order {order_id}")
+                problem = getattr(self, f"_{action}_line")(kept, line)
+                if problem:
+                    return _invalid(problem)
+            return jsonify({"order": order})
+
+    @staticmethod
+    def _shipping_line(kept: dict[str, Any], line: dict[str, Any]) -> str | None:
+        (status,) = line["orderLineStatuses"]["orderLineStatus"]
+        info = status.get("trackingInfo") or {}
+        if status.get("status") != "Shipped" or not all(
+            info.get(key) for key in ("shipDateTime", "carrierName", "methodCode", "trackingNumber")
+        ):
+            return "a Shipped status with shipDateTime, carrierName, methodCode and trackingNumber is required"
+        units, statuses = int(status["statusQuantity"]["amount"]), kept["orderLineStatuses"]["orderLineStatus"]
+        left = _ordered(kept) - _units(statuses, "Cancelled") - _units(statuses, "Shipped")
+        shipped = [s for s in statuses if s["status"] == "Shipped"]
+        if left == 0 and shipped:  # posted again: the tracking changes
+            shipped[-1]["trackingInfo"] = info
+            return None
+        if not 0 < units <= left:
+            return f"line {kept['lineNumber']}: {units} unit(s) cannot ship, {left} left to ship"
+        _settle(statuses, units)
+        statuses.append({"status": "Shipped", "statusQuantity": status["statusQuantity"], "trackingInfo": info})
+        return None
+
+    @staticmethod
+    def _cancel_line(kept: dict[str, Any], line: dict[str, Any]) -> str | None:
+        (status,) = line["orderLineStatuses"]["orderLineStatus"]
+        statuses = kept["orderLineStatuses"]["orderLineStatus"]
+        if _units(statuses, "Shipped"):
+            return f"line {kept['lineNumber']} has shipped and cannot be cancelled"
+        units = int(status["statusQuantity"]["amount"])
+        if status.get("status") != "Cancelled" or not 0 < units <= _ordered(kept) - _units(statuses, "Cancelled"):
+            return f"line {kept['lineNumber']}: {units} unit(s) cannot be cancelled"
+        _settle(statuses, units)
+        statuses.append({"status": "Cancelled", "statusQuantity": status["statusQuantity"]})
+        return None
+
+    @staticmethod
+    def _refund_line(kept: dict[str, Any], line: dict[str, Any]) -> str | None:
+        if not _units(kept["orderLineStatuses"]["orderLineStatus"], "Shipped"):
+            return f"line {kept['lineNumber']} has not shipped: cancel it instead of refunding it"
+        (refund,) = line["refunds"]["refund"]
+        charges = refund["refundCharges"]["refundCharge"]
+        if not charges or any(charge["charge"]["chargeAmount"]["amount"] >= 0 for charge in charges):
+            return "refund charges must be negative amounts"
+        kept["refund"] = {"refundId": f"rf-{kept['lineNumber']}-{len(charges)}", **refund}
+        return None
+
+
+def _ordered(line: dict[str, Any]) -> int:
+    return int(line["orderLineQuantity"]["amount"])
+
+
+def _units(statuses: list[dict[str, Any]], name: str) -> int:
+    return sum(int(status["statusQuantity"]["amount"]) for status in statuses if status["status"] == name)
+
+
+def _settle(statuses: list[dict[str, Any]], units: int) -> None:
+    """Units moving on leave their Created/Acknowledged status."""
+    for status in statuses:
+        if status["status"] in ("Created", "Acknowledged"):
+            status["statusQuantity"]["amount"] = str(max(0, int(status["statusQuantity"]["amount"]) - units))
+    statuses[:] = [
+        s for s in statuses if s["status"] not in ("Created", "Acknowledged") or int(s["statusQuantity"]["amount"])
+    ]
+
+
+def _invalid(description: str) -> tuple[Response, int]:
+    return _error(400, "INVALID_REQUEST_CONTENT.GMP_ORDER_API", description)
 
 
 def _error(status: int, code: str, description: str) -> tuple[Response, int]:

@@ -1,0 +1,127 @@
+"""Talking to the Walmart Marketplace API: an OAuth client-credentials token (``/v3/token``) kept until it
+nearly expires and fetched again when refused, Walmart's ``WM_*`` headers on every call, a timeout, and every
+failure turned into the SDK's error tree with Walmart's own error text (``{"errors": ...}``)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import requests
+
+from connectors.walmart.config import Config
+from hub.sdk import ConfigurationError, PermanentError, TransientError, classify_http_status, parse_retry_after
+
+EXCERPT = 300
+EARLY = 60.0  # seconds before a token's end that it is replaced
+
+
+class WalmartClient:
+    """One seller's API access."""
+
+    def __init__(self, config: Config, session: requests.Session) -> None:
+        self.config = config
+        self.session = session
+        self._secret = config.client_secret.get_secret_value()
+        self._token: str | None = None
+        self._token_until = 0.0
+
+    def __repr__(self) -> str:
+        return f"WalmartClient({self.config.base_url!r})"
+
+    def call(self, method: str, path: str, *, body: Any = None) -> Any:
+        """The decoded JSON answer; a refused token is replaced once before the refusal counts."""
+        for attempt in (1, 2):
+            response = self._send(method, path, body=body, token=self.token())
+            if response.status_code == 401 and attempt == 1:
+                self._token = None
+                continue
+            return self._decode(method, path, response)
+        raise AssertionError("unreachable")
+
+    def token(self) -> str:
+        if self._token is None or time.monotonic() >= self._token_until:
+            answer = self._decode(
+                "POST", "/v3/token", self._send("POST", "/v3/token", form={"grant_type": "client_credentials"})
+            )
+            if not isinstance(answer, dict) or not answer.get("access_token"):
+                raise TransientError("Walmart's token answer carries no access_token")
+            self._token = str(answer["access_token"])
+            self._token_until = time.monotonic() + max(0.0, float(answer.get("expires_in") or 900) - EARLY)
+        return self._token
+
+    def _send(
+        self, method: str, path: str, *, body: Any = None, form: dict[str, str] | None = None, token: str | None = None
+    ) -> requests.Response:
+        headers = {
+            "WM_SVC.NAME": self.config.service_name,
+            "WM_QOS.CORRELATION_ID": str(uuid.uuid4()),
+            "Accept": "application/json",
+        }
+        if token is not None:
+            headers["WM_SEC.ACCESS_TOKEN"] = token
+        try:
+            return self.session.request(
+                method,
+                f"{self.config.base_url}{path}",
+                json=body,
+                data=form,
+                headers=headers,
+                auth=(self.config.client_id, self._secret) if form is not None else None,
+                timeout=self.config.timeout,
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            raise TransientError(f"Walmart did not answer {method} {path} within {self.config.timeout:g} s") from None
+        except requests.RequestException as exc:
+            raise TransientError(f"Walmart {method} {path} failed: connection error ({type(exc).__name__})") from None
+
+    def _decode(self, method: str, path: str, response: requests.Response) -> Any:
+        status = response.status_code
+        if 300 <= status < 400:
+            raise PermanentError(f"Walmart answered {method} {path} with a redirect ({status})", status_code=status)
+        detail = f"Walmart {method} {path}: {self._detail(response)}"
+        if path == "/v3/token" and status == 401:
+            raise ConfigurationError(f"{detail} (check client_id and client_secret)", status_code=status)
+        error = classify_http_status(status, detail, response.headers.get("Retry-After"))
+        if isinstance(error, TransientError) and error.retry_after is None:
+            error.retry_after = _replenished_in(response)
+        if error is not None:
+            raise error
+        try:
+            return response.json() if response.content else None
+        except ValueError:
+            raise TransientError(f"Walmart answered {method} {path} with a body that is not JSON") from None
+
+    def _detail(self, response: requests.Response) -> str:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        text = error_text(body) if body is not None else response.text
+        text = " ".join(text.split())[:EXCERPT] or response.reason or "no detail"
+        return text.replace(self._secret, "***")
+
+
+def error_text(body: Any) -> str:
+    """Walmart's ``{"errors": [{code, description}]}`` (or ``{"errors": {"error": [...]}}``) as one line."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, dict):
+        errors = errors.get("error")
+    if isinstance(errors, list) and errors:
+        return "; ".join(
+            f"{error.get('code', 'ERROR')}: {error.get('description') or error.get('info') or ''}".strip()
+            for error in errors
+            if isinstance(error, dict)
+        )
+    return json.dumps(body)
+
+
+def _replenished_in(response: requests.Response) -> float | None:
+    """Seconds until Walmart refills the call's token bucket (``x-next-replenishment-time``, epoch ms)."""
+    value = response.headers.get("x-next-replenishment-time", "")
+    if not value.strip().isdigit():
+        return parse_retry_after(response.headers.get("Retry-After"))
+    return max(0.0, int(value) / 1000 - time.time())

@@ -1,0 +1,43 @@
+"""Walmart Marketplace seller settings: where the API is, the client credentials, the service name it wants."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+
+from hub.sdk.config import ConnectorConfig, NonEmptySecret
+
+DEFAULT_BASE_URL = "https://marketplace.walmartapis.com"
+
+
+class Config(ConnectorConfig):
+    """Settings of one Walmart Marketplace seller account (``orderhub connector add walmart ACCOUNT ...``)."""
+
+    base_url: str = Field(
+        default=DEFAULT_BASE_URL, description="API root (the sandbox: https://sandbox.walmartapis.com)."
+    )
+    client_id: str = Field(min_length=1, description="Client ID of the API key (Developer Portal).")
+    client_secret: NonEmptySecret = Field(description="Client secret of the API key.")
+    service_name: str = Field(default="Walmart Marketplace", min_length=1, description="Sent as WM_SVC.NAME.")
+    refund_reason: str = Field(
+        default="CustomerChangedMind",
+        min_length=1,
+        description="Walmart refundReason used when the operator's reason names none of damaged, defective, "
+        "late, not received, wrong item.",
+    )
+    timeout: float = Field(default=30.0, gt=0, le=300, description="Seconds to wait for each answer.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _plain_http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as https://marketplace.walmartapis.com")
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise ValueError("must not carry credentials, a query or a fragment")
+        try:
+            parts.port  # noqa: B018 - reading it validates the port
+        except ValueError:
+            raise ValueError("has an invalid port") from None
+        return value.strip().rstrip("/")
