@@ -1,0 +1,157 @@
+"""The QuickBooks Online connector: posts journal entries, reads back what it posted."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import requests
+
+from connectors.quickbooks.client import DuplicateDocument, QuickBooksClient, request_id
+from connectors.quickbooks.config import Config as QuickBooksConfig
+from connectors.quickbooks.documents import (
+    Document,
+    entry_id_of,
+    journal_entry,
+    money,
+    note,
+    sales_document,
+    sales_shape,
+)
+from connectors.quickbooks.refs import References, customer_name, select
+from hub.sdk import (
+    AlreadyDelivered,
+    ConnectorKind,
+    EntryKind,
+    JournalEntry,
+    LedgerRecord,
+    Period,
+    Submitted,
+)
+
+ENTITIES = {  # what the connector posts, by the name queries use, and the entry kind it books
+    "SalesReceipt": EntryKind.SALE,
+    "Invoice": EntryKind.SALE,
+    "RefundReceipt": EntryKind.REFUND,
+    "JournalEntry": None,
+}
+RESPONSE_KEYS = {
+    "salesreceipt": "SalesReceipt",
+    "invoice": "Invoice",
+    "refundreceipt": "RefundReceipt",
+    "journalentry": "JournalEntry",
+    "payment": "Payment",
+}
+
+
+class QuickBooks:
+    """QuickBooks Online (Accounting API v3). A resend of the same delivery carries the same ``requestid``,
+    for which QuickBooks answers with the first response instead of posting again; a document number that
+    is taken is looked up, and when the document there is the hub's own entry it counts as delivered."""
+
+    name: ClassVar[str] = "quickbooks"
+    kind: ClassVar[ConnectorKind] = ConnectorKind.ACCOUNTING
+    Config: ClassVar[type[QuickBooksConfig]] = QuickBooksConfig
+
+    def __init__(self, config: QuickBooksConfig, session: requests.Session) -> None:
+        self.config = config
+        self.client = QuickBooksClient(config, session)
+        self.refs = References(self.client)
+
+    def check(self) -> None:
+        self.client.get(f"companyinfo/{self.config.realm_id}")
+
+    def post_entry(self, entry: JournalEntry, idempotency_key: str) -> Submitted:
+        document = self._document(entry)
+        posted = self._post(document, entry, idempotency_key)
+        if document.entity == "invoice":
+            self._pay(entry, posted, idempotency_key)
+        return Submitted(external_id=f"{RESPONSE_KEYS[document.entity]}:{posted['Id']}")
+
+    def read_entries(self, period: Period) -> list[LedgerRecord]:
+        records = []
+        for entity, kind in ENTITIES.items():
+            statement = select(
+                entity, ("TxnDate", ">=", period.start.isoformat()), ("TxnDate", "<=", period.end.isoformat())
+            )
+            for row in self.client.query(statement):
+                entry_id = entry_id_of(row.get("PrivateNote"))
+                if entry_id is not None:
+                    records.append(_record(entity, kind, entry_id, row))
+        return records
+
+    # -- posting --
+
+    def _document(self, entry: JournalEntry) -> Document:
+        clearing = sales_shape(entry)
+        if clearing is None:
+            return journal_entry(entry)
+        invoice = self.config.sales_document == "invoice"
+        name = customer_name(self.config.customer_rule, entry.order, entry.customer)
+        customer = self.refs.customer(name) if name else None
+        return sales_document(entry, clearing, customer, self.refs.item, invoice=invoice)
+
+    def _post(self, document: Document, entry: JournalEntry, key: str) -> dict[str, Any]:
+        try:
+            answer = self.client.post(document.entity, document.body, request=request_id(key))
+        except DuplicateDocument:
+            mine = self._find_own(document, entry)
+            if mine is not None:
+                raise AlreadyDelivered(
+                    f"{RESPONSE_KEYS[document.entity]}:{mine} already books {entry.entry_id}"
+                ) from None
+            # the number belongs to another document (another channel's order #1001): post beside it
+            answer = self.client.post(
+                document.entity, document.body, request=request_id(key, ":dup"), include="allowduplicatedocnum"
+            )
+        return dict(answer[RESPONSE_KEYS[document.entity]])
+
+    def _find_own(self, document: Document, entry: JournalEntry) -> str | None:
+        entity = RESPONSE_KEYS[document.entity]
+        number = document.body.get("DocNumber")
+        rows = self.client.query(select(entity, ("DocNumber", "=", str(number))))
+        own = [row for row in rows if entry_id_of(row.get("PrivateNote")) == entry.entry_id]
+        return str(own[0]["Id"]) if own else None
+
+    def _pay(self, entry: JournalEntry, invoice: dict[str, Any], key: str) -> None:
+        """An invoice is paid at once into the channel's clearing account: the channel has the money."""
+        clearing = sales_shape(entry)
+        assert clearing is not None
+        body = {
+            "CustomerRef": invoice["CustomerRef"],
+            "TotalAmt": money(Decimal(clearing.debit)),
+            "TxnDate": entry.date.isoformat(),
+            "CurrencyRef": {"value": entry.currency},
+            "DepositToAccountRef": {"value": clearing.account},
+            "PrivateNote": note(entry),
+            "Line": [
+                {
+                    "Amount": money(Decimal(clearing.debit)),
+                    "LinkedTxn": [{"TxnId": str(invoice["Id"]), "TxnType": "Invoice"}],
+                }
+            ],
+        }
+        self.client.post("payment", body, request=request_id(key, ":payment"))
+
+
+def _record(entity: str, kind: EntryKind | None, entry_id: str, row: dict[str, Any]) -> LedgerRecord:
+    if entity == "JournalEntry":
+        lines = row.get("Line", [])
+        debits = [
+            Decimal(str(line.get("Amount", 0)))
+            for line in lines
+            if line.get("JournalEntryLineDetail", {}).get("PostingType") == "Debit"
+        ]
+        total = sum(debits, Decimal(0))
+    else:
+        total = Decimal(str(row.get("TotalAmt", 0)))
+    return LedgerRecord(
+        entry_id=entry_id,
+        external_id=f"{entity}:{row['Id']}",
+        date=date.fromisoformat(str(row["TxnDate"])),
+        currency=str(row.get("CurrencyRef", {}).get("value", "")),
+        total=f"{total.quantize(Decimal('0.01'))}",
+        kind=kind,
+        order_number=row.get("DocNumber"),
+    )
