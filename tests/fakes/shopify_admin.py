@@ -88,8 +88,10 @@ class FakeShopifyAdmin(FakeServer):
         """Connector settings that reach this fake with valid credentials."""
         return {"shop": self.shop, "base_url": self.origin, "access_token": self.access_token, **overrides}
 
-    def hang_next(self, *, times: int = 1, seconds: float | None = None) -> None:
-        self._inject(Failure(200, None, times, 0, mode="hang", seconds=seconds or self.hang_seconds))
+    def hang_next(self, *, times: int = 1, seconds: float | None = None, after: int = 0) -> None:
+        """Hold the next requests ``seconds`` (once ``after`` more were answered), then serve them: a slow shop
+        whose answer the client may no longer be there to read."""
+        self._inject(Failure(200, None, times, after, mode="hang", seconds=seconds or self.hang_seconds))
 
     def reset_next(self, *, times: int = 1) -> None:
         self._inject(Failure(0, None, times, 0, mode="reset"))
