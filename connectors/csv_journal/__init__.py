@@ -10,6 +10,11 @@ An entry found there is answered ``AlreadyDelivered`` and written nowhere again.
 (temporary dot-name, then a rename) before the index names it: a crash in between leaves a file whose
 entries the index does not hold yet, and the retry writes them again under the same file name when the batch
 is the same (replacing it), so an importer that takes ``entry_id`` as its key never books one twice.
+
+Read-back (``ReadsLedger``, for ``orderhub export reconcile``): the journal files still in the directory are
+read, each entry's debits summed, so a file edited, truncated or removed by hand shows up as a difference. A
+ledger that moves files away once it has imported them shows every entry as missing: reconcile against that
+ledger itself instead.
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ from hub.sdk import (
     ConnectorError,
     ConnectorKind,
     JournalEntry,
+    LedgerRecord,
+    Period,
     PermanentError,
     Submitted,
 )
 
 from .config import CsvJournalConfig
-from .layout import file_name, journal_csv
+from .layout import file_name, journal_csv, read_journal
 
 __all__ = ["CsvJournal", "CsvJournalConfig"]
 
@@ -98,6 +105,18 @@ class CsvJournal:
                 for position, entry in fresh.values():
                     answers[position] = Submitted(external_id=f"{name}#{entry.entry_id}", note=f"written to {name}")
         return [answer for answer in answers if answer is not None]
+
+    def read_entries(self, period: Period) -> list[LedgerRecord]:
+        """Every entry in the journal files still in the directory, dated within ``period``."""
+        records: list[LedgerRecord] = []
+        with self._folders() as folders:
+            for item in sorted(folders.entries(self.config.directory), key=lambda entry: entry.name):
+                if not (item.regular and item.name.startswith("journal-") and item.name.endswith(".csv")):
+                    continue
+                body = folders.read(folders.join(self.config.directory, item.name))
+                if body is not None:
+                    records.extend(r for r in read_journal(item.name, body) if r.date in period)
+        return records
 
     def _read_index(self, folders: Folders) -> dict[str, str]:
         body = folders.read(folders.join(self.config.directory, INDEX))

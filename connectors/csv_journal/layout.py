@@ -32,8 +32,10 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
-from hub.sdk import JournalEntry, JournalLine
+from hub.sdk import EntryKind, JournalEntry, JournalLine, LedgerRecord, PermanentError
 
 COLUMNS = (
     "date",
@@ -103,3 +105,28 @@ def journal_csv(entries: Sequence[JournalEntry], *, bom: bool = True) -> bytes:
     for entry in entries:
         writer.writerows(_row(entry, line) for line in entry.lines)
     return (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("utf-8")
+
+
+def read_journal(name: str, body: bytes) -> list[LedgerRecord]:
+    """The entries of a journal file as a ledger reads them: each entry's total debit, by entry id."""
+    try:
+        text = body.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        totals: dict[str, tuple[dict[str, str], Decimal]] = {}
+        for row in rows:
+            first, total = totals.get(row["entry_id"], (row, Decimal(0)))
+            totals[row["entry_id"]] = (first, total + Decimal(row["debit"]))
+    except (UnicodeDecodeError, KeyError, TypeError, InvalidOperation) as exc:
+        raise PermanentError(f"{name} is not a journal file this connector wrote: {exc}") from None
+    return [
+        LedgerRecord(
+            entry_id=entry_id,
+            external_id=f"{name}#{entry_id}",
+            date=date.fromisoformat(first["date"]),
+            currency=first["currency"],
+            total=str(total),
+            kind=EntryKind(first["kind"]) if first.get("kind") in set(EntryKind) else None,
+            order_number=first.get("order_reference") or None,
+        )
+        for entry_id, (first, total) in totals.items()
+    ]

@@ -61,7 +61,7 @@ def test_export_reconcile_and_a_hand_edit(database: Database, tmp_path: Path, or
     out, _err = orderhub("export", "reconcile", "csv-journal", "books", "--period", "2026-11", "--json", code=1)
     document = json.loads(out)
     assert [item["order_id"] for item in document["differences"]] == [edited]
-    assert document["read_back"] is None and not document["agrees"]
+    assert document["read_back"] == [] and not document["agrees"]  # the files still say what was posted
 
     out, _err = orderhub("export", "close-period", "csv-journal", "books", "2026-11")
     assert "2026-11 closed" in out

@@ -3,6 +3,8 @@ to the cent; a hand-edited order shows up as exactly that order; a closed month 
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +15,7 @@ from sqlalchemy import select, text
 from hub.accounting.amounts import parse_period
 from hub.accounting.export import destination, run_export
 from hub.accounting.periods import close_period
-from hub.accounting.reconcile import reconcile
+from hub.accounting.reconcile import reconcile, run_reconcile
 from hub.canonical import Order
 from hub.db.models import AccountingExport, Delivery, JournalEntryRecord, JournalLineRecord, OrderRecord
 from hub.db.session import Database
@@ -210,3 +212,24 @@ def test_a_refund_that_keeps_part_books_a_restocking_fee(database: Database, tmp
             .where(JournalEntryRecord.kind == "refund", JournalLineRecord.account == "restocking_fees")
         ).all()
     assert fees and set(fees) == {Decimal("2.00")}
+
+
+def test_the_ledger_read_back_finds_a_file_edited_by_hand(database: Database, tmp_path: Path) -> None:
+    generate_month(database, per_channel=3)
+    directory = add_destination(database, tmp_path, "books")
+    run_export(database, "csv-journal", "books", engine=ENGINE)
+    assert run_reconcile(database, "csv-journal", "books", "2026-11").read_back == []
+
+    [path] = directory.glob("journal-*.csv")  # someone "corrects" one amount in the file
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    debit, entry = rows[0].index("debit"), rows[0].index("entry_id")
+    rows[1][debit] = str(Decimal(rows[1][debit]) + 1)
+    entry_id = rows[1][entry]
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8-sig")
+
+    result = run_reconcile(database, "csv-journal", "books", "2026-11")
+    assert [item.entry_id for item in result.read_back or []] == [entry_id]
+    assert "in the hub" in (result.read_back or [])[0].problem
+    assert not result.agrees and result.differences == []

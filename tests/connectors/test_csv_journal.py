@@ -178,7 +178,7 @@ class TestSftpContract(FileContract):
 
 
 def test_capabilities() -> None:
-    assert capabilities_of(CsvJournal) == ("post_entry", "post_entries")
+    assert capabilities_of(CsvJournal) == ("post_entry", "post_entries", "read_ledger")
 
 
 def test_a_batch_is_one_balanced_file_in_the_documented_layout(local: Directory) -> None:
@@ -246,3 +246,15 @@ def test_sftp_settings_are_refused_by_name(tmp_path: Path) -> None:
         CsvJournalConfig.model_validate(base)
     with pytest.raises(ValidationError, match="sftp_host_key"):
         CsvJournalConfig.model_validate({**base, "sftp_username": "u", "sftp_password": "p"})
+
+
+def test_read_back_sums_each_entry_in_the_files_of_the_period(local: Directory) -> None:
+    from hub.sdk import Period
+
+    journal(local.settings()).post_entries([(sale(), "k1"), (sale("sale:ord_2", "EUR"), "k2")])
+    records = journal(local.settings()).read_entries(Period(date(2026, 11, 1), date(2026, 11, 30)))
+    assert sorted((r.entry_id, r.currency, r.total, r.order_number) for r in records) == [
+        ("sale:ord_1", "USD", "54.38", "#1001"),
+        ("sale:ord_2", "EUR", "54.38", "#1001"),
+    ]
+    assert journal(local.settings()).read_entries(Period(date(2026, 12, 1), date(2026, 12, 31))) == []
