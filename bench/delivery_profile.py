@@ -42,7 +42,7 @@ from sqlalchemy import event, select
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.end_to_end import configure  # noqa: E402
+from bench.end_to_end import SHOPIFY_SECRET, configure  # noqa: E402
 from bench.fake_shipstation import FakeShipStationProcess  # noqa: E402
 from bench.shopify_orders import SKUS  # noqa: E402
 from bench.webhooks import database as scratch_database  # noqa: E402
@@ -166,7 +166,8 @@ def show(label: str, orders: int, deliveries: int, done: int, got: dict[str, Any
     statements: Statements = got["statements"]
     total = sum(statements.counts.values())
     print(f"\n{label}: {orders} orders, {deliveries} deliveries, {done} delivered")
-    print(f"  worker time {1000 * got['elapsed'] / orders:7.2f} ms per order, {total / orders:6.1f} statements per order")
+    per_order = 1000 * got["elapsed"] / orders
+    print(f"  worker time {per_order:7.2f} ms per order, {total / orders:6.1f} statements per order")
     for stage in STAGES:
         ms = 1000 * statements.seconds[stage] / orders
         print(f"    {stage:<7}{ms:7.2f} ms per order {statements.counts[stage] / orders:6.1f} statements per order")
@@ -207,7 +208,8 @@ def main() -> None:
     with FakeShipStationProcess() as fake, hub_database(args.sqlite, tag) as url:
         secrets = {"BENCH_SS_KEY": fake.api_key, "BENCH_SS_SECRET": fake.api_secret}
         os.environ.update(secrets)  # the account's secret references name these; this process resolves them too
-        configure(hub_env(HUB_DATABASE_URL=url, BENCH_SHOPIFY_SECRET="unused", **secrets), fake, stock=10 * args.orders)
+        env = hub_env(HUB_DATABASE_URL=url, BENCH_SHOPIFY_SECRET=SHOPIFY_SECRET, **secrets)
+        configure(env, fake, stock=10 * args.orders)
         database = Database(url)
         try:
             for label, batch, queue in MODES:

@@ -23,6 +23,7 @@ from bench.shopify_orders import Sent
 from hub.db.session import Database
 
 TASK_DONE = re.compile(r"Task (\S+)\[[^\]]+\] succeeded in ([0-9.]+)s")
+STATEMENTS = re.compile(r"bench-statements (\S+) (\d+)")  # from bench/statement_counts/sitecustomize.py
 
 
 @dataclass
@@ -125,14 +126,25 @@ def exactly_once(
     return Check(lines, ok)
 
 
-def task_costs(log: Path, offset: int) -> dict[str, tuple[int, float]]:
-    """Celery's "Task NAME[id] succeeded in Xs" lines after ``offset``: per task name, (count, seconds)."""
-    costs: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+@dataclass
+class TaskCost:
+    runs: int = 0  # that succeeded
+    seconds: float = 0.0  # their runtimes summed
+    statements: int = 0  # SQL statements of every run (succeeded or not), when they were counted
+    counted: int = 0  # runs whose statements were counted
+
+
+def task_costs(log: Path, offset: int) -> dict[str, TaskCost]:
+    """Per task name, from the log after ``offset``: Celery's "Task NAME[id] succeeded in Xs" lines and the
+    statement counts ``bench/statement_counts`` writes."""
+    costs: dict[str, TaskCost] = defaultdict(TaskCost)
     with log.open("rb") as stream:
         stream.seek(offset)
         for line in stream.read().decode("utf-8", "replace").splitlines():
-            match = TASK_DONE.search(line)
-            if match:
-                costs[match.group(1)][0] += 1
-                costs[match.group(1)][1] += float(match.group(2))
-    return {name: (int(count), seconds) for name, (count, seconds) in costs.items()}
+            if match := TASK_DONE.search(line):
+                costs[match.group(1)].runs += 1
+                costs[match.group(1)].seconds += float(match.group(2))
+            elif match := STATEMENTS.search(line):
+                costs[match.group(1)].statements += int(match.group(2))
+                costs[match.group(1)].counted += 1
+    return dict(costs)

@@ -24,7 +24,8 @@ answered, after a warm-up of 20 orders delivered before the clock starts. Printe
   ``orderhub serve`` alone on the same data), counted as acknowledged and found stored in the inbox per
   second: what the receiver alone takes with the machine to itself, the rate end to end is compared with;
 * the check that every acknowledged order was stored, routed and is held by the fake exactly once under
-  its ``orderKey``, with no delivery left undone; and the worker log's task runtimes per order.
+  its ``orderKey``, with no delivery left undone; and from the worker log, each task's runtime and SQL
+  statements per order (the hub's processes count statements per task: ``bench/statement_counts``).
 
 A run stops by itself: deliveries that make no progress for ``--stall`` seconds, or take longer than
 ``--timeout`` from the first webhook, end the phase with what was delivered by then (and a non-zero exit).
@@ -55,7 +56,15 @@ from sqlalchemy import text
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.delivery_timings import Check, OrderTimes, exactly_once, order_times, percentile, task_costs  # noqa: E402
+from bench.delivery_timings import (  # noqa: E402
+    Check,
+    OrderTimes,
+    TaskCost,
+    exactly_once,
+    order_times,
+    percentile,
+    task_costs,
+)
 from bench.fake_shipstation import Arrivals, FakeShipStationProcess  # noqa: E402
 from bench.shopify_orders import SKUS, Sent, SignedOrder, send, signed_orders  # noqa: E402
 from bench.webhooks import database as scratch_database  # noqa: E402
@@ -72,6 +81,13 @@ WAREHOUSES = {  # where each is: the ship-to addresses of bench/shopify_orders.p
     "east": ["--name", "East DC", "--city", "Newark", "--region", "NJ", "--postal-code", "07114"],
     "west": ["--name", "West DC", "--city", "Dallas", "--region", "TX", "--postal-code", "75212"],
 }
+# the hub's processes count the SQL statements of each task (bench/statement_counts/sitecustomize.py)
+COUNT_STATEMENTS = {
+    "BENCH_COUNT_STATEMENTS": "1",
+    "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(REPO / "bench" / "statement_counts"), os.environ.get("PYTHONPATH")])
+    ),
+}
 PROCESSES = {
     "production": "orderhub serve --workers 2 --threads 4 + orderhub worker -c 2 (every queue) + orderhub beat",
     "embedded": "orderhub run (serve 2 x 4 threads, worker -c 2, beat)",
@@ -87,7 +103,7 @@ class Phase:
     arrivals: Arrivals
     check: Check
     stopped: str  # why waiting ended: "all delivered", or the stall or timeout
-    costs: dict[str, tuple[int, float]] = field(default_factory=dict)
+    costs: dict[str, TaskCost] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average when it started and ended
 
 
@@ -270,7 +286,7 @@ def run_stack(kind: str, args: argparse.Namespace, services: Services, root: Pat
     }
     with FakeShipStationProcess() as fake, stack_urls(kind, services, folder, tag) as urls:
         secrets = {"BENCH_SS_KEY": fake.api_key, "BENCH_SS_SECRET": fake.api_secret}
-        env = hub_env(**urls, BENCH_SHOPIFY_SECRET=SHOPIFY_SECRET, **secrets)
+        env = hub_env(**urls, BENCH_SHOPIFY_SECRET=SHOPIFY_SECRET, **secrets, **COUNT_STATEMENTS)
         configure(env, fake, stock=2 * (args.orders + WARM_UP))
         database = Database(urls["HUB_DATABASE_URL"])
         port = free_port()
@@ -369,14 +385,24 @@ def report(result: StackResult) -> Figures:
     return got
 
 
-def print_costs(costs: dict[str, tuple[int, float]], orders: int) -> None:
+def print_costs(costs: dict[str, TaskCost], orders: int) -> None:
     if not costs:
         print("  worker log: no task runtimes found")
         return
-    print("  worker log, tasks that succeeded during the measured phase (runtimes summed over the pool's processes):")
-    for name, (count, seconds) in sorted(costs.items(), key=lambda item: -item[1][1]):
-        per_order = 1000 * seconds / orders if orders else 0.0
-        print(f"    {name:<34}{count:>7} runs {1000 * seconds / count:8.1f} ms each {per_order:8.1f} ms per order")
+    print(
+        "  worker log, tasks of the measured phase (runtimes of those that succeeded, summed over the pool's "
+        "processes; SQL statements of every run):"
+    )
+    for name, cost in sorted(costs.items(), key=lambda item: -item[1].seconds):
+        each = 1000 * cost.seconds / cost.runs if cost.runs else 0.0
+        per_order = 1000 * cost.seconds / orders if orders else 0.0
+        statements = f"{cost.statements / orders:7.1f} statements per order" if orders and cost.counted else ""
+        print(f"    {name:<34}{cost.runs:>7} runs {each:8.1f} ms each {per_order:8.1f} ms per order {statements}")
+    total = sum(cost.seconds for cost in costs.values())
+    if orders:
+        sent = sum(cost.statements for cost in costs.values())
+        print(f"    {'all tasks':<34}{'':>12}{'':>13}{1000 * total / orders:8.1f} ms per order {sent / orders:7.1f} "
+              "statements per order")
 
 
 def summary(results: dict[str, Figures], orders: int) -> None:

@@ -20,6 +20,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -40,6 +41,7 @@ from hub.orders.store import record_event
 log = logging.getLogger(__name__)
 UNSETTLED = "delivery.unsettled"
 TRIES = 3  # a deadlock or a locked SQLite file: the whole chunk is recorded again
+SETTLES = ("settle", "settle_many")
 Settled = tuple[Claimed, Result, str]  # a delivery with a final outcome: its result and status (delivered, dead)
 
 
@@ -164,7 +166,7 @@ def _settle_together(session: Session, final: Sequence[Settled], after: AfterCom
         groups[id(handler)].append(entry)
     left: list[Settled] = []
     for key, entries in groups.items():
-        many = getattr(handlers[key], "settle_many", None)
+        many = _settle_many(handlers[key])
         if many is None:
             left += entries
             continue
@@ -178,6 +180,17 @@ def _settle_together(session: Session, final: Sequence[Settled], after: AfterCom
             continue
         after.merge(step)
     return sorted(left, key=lambda entry: (entry[0].order_id or "", entry[0].id))
+
+
+def _settle_many(handler: Handler | None) -> Any:
+    """The handler's ``settle_many``, if the class that defines it also defines its ``settle``: a subclass
+    that adds to ``settle`` alone (the EDI submit queues its 940's sending there) settles one by one."""
+    if handler is None:
+        return None
+    owners = {name: next((cls for cls in type(handler).__mro__ if name in vars(cls)), None) for name in SETTLES}
+    if owners["settle_many"] is None or owners["settle_many"] is not owners["settle"]:
+        return None
+    return handler.settle_many  # type: ignore[attr-defined]
 
 
 def _settle(session: Session, delivery: Claimed, result: Result, status: str, after: AfterCommit) -> None:
