@@ -9,6 +9,11 @@
 * ``GET /orders/v0/orders/<id>`` (getOrder: the order alone),
   ``GET /orders/v0/orders/<id>/orderItems`` (``items_page_size`` a page, ``NextToken`` paging) and
   ``GET /orders/v0/orders/<id>/address``; 404 for an unknown order.
+* ``POST /orders/v0/orders/<id>/shipmentConfirmation`` (confirmShipment): ``marketplaceId`` of the order,
+  ``packageDetail`` with a positive numeric ``packageReferenceId``, ``carrierCode`` (``carrierName`` too for
+  "Other"), ``trackingNumber``, ``shipDate`` and ``orderItems`` within the units ordered; a known reference edits
+  that package. Orders fulfilled by Amazon (AFN) and cancelled ones are refused 400 InvalidInput. 204.
+* ``throttle_next(rate)`` answers 429 QuotaExceeded with ``x-amzn-RateLimit-Limit: <rate>`` and no Retry-After.
 * Every API call needs a current token in ``x-amz-access-token``: a missing, unknown or revoked one is 403
   Unauthorized, exactly as SP-API answers an expired token.
 * ``fail_next(status, retry_after=..., times=..., after=..., path=...)`` answers requests with an error.
@@ -39,6 +44,11 @@ class PathFailure(Failure):
 
 
 @dataclass
+class Throttled(PathFailure):
+    rate: str = field(default="0.5", kw_only=True)
+
+
+@dataclass
 class FakeAmazon(FakeServer):
     client_id: str = "amzn1.application-oa2-client.fake"
     client_secret: str = "amzn1.oa2-cs.v1.fake-secret"
@@ -51,6 +61,8 @@ class FakeAmazon(FakeServer):
     bundles: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     token_requests: int = 0
+    confirmations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (order id, body) as posted
+    packages: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # order id -> reference -> detail
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -79,6 +91,21 @@ class FakeAmazon(FakeServer):
     ) -> None:
         self._inject(PathFailure(status, retry_after, times, after, path))
 
+    def settings(self, **extra: Any) -> dict[str, Any]:
+        """Settings for the back-channel connector that reach this fake."""
+        return {
+            "base_url": self.url,
+            "token_url": f"{self.url}/auth/o2/token",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "refresh_token": self.refresh_token,
+            "marketplace_id": self.marketplace_id,
+            **extra,
+        }
+
+    def throttle_next(self, rate: str) -> None:
+        self._inject(Throttled(429, None, 1, 0, "/shipmentConfirmation", rate=rate))
+
     def api_requests(self, suffix: str = "") -> list[tuple[str, dict[str, str]]]:
         return [seen for seen in self.requests if seen[0].startswith("/orders/") and seen[0].endswith(suffix)]
 
@@ -91,12 +118,23 @@ class FakeAmazon(FakeServer):
         app.get("/orders/v0/orders/<order_id>")(self._order)
         app.get("/orders/v0/orders/<order_id>/orderItems")(self._items)
         app.get("/orders/v0/orders/<order_id>/address")(self._address)
+        app.post("/orders/v0/orders/<order_id>/shipmentConfirmation")(self._confirm)
         return app
 
     def _seen(self) -> tuple[str, dict[str, str]]:
         return (request.path, dict(request.args))
 
     def _failure_response(self, failure: Failure) -> Response:
+        if isinstance(failure, Throttled):
+            response = jsonify(
+                {
+                    "errors": [
+                        {"code": "QuotaExceeded", "message": "You exceeded your quota for the requested resource."}
+                    ]
+                }
+            )
+            response.headers["x-amzn-RateLimit-Limit"] = failure.rate
+            return response
         return jsonify({"errors": [{"code": "QuotaExceeded", "message": "injected failure"}]})
 
     def _authorize(self) -> ResponseReturnValue | None:
@@ -176,10 +214,54 @@ class FakeAmazon(FakeServer):
             return _error(404, "NotFound", f"order {order_id} not found")
         return jsonify({"payload": bundle["address"]})
 
+    def _confirm(self, order_id: str) -> Response | tuple[Response, int]:
+        body = request.get_json(silent=True) or {}
+        with self._lock:
+            self.confirmations.append((order_id, body))
+            bundle = self.bundles.get(order_id)
+            if bundle is None:
+                return _error(404, "NotFound", f"order {order_id} not found")
+            problem = _confirmation_problem(bundle, body, self.marketplace_id)
+            if problem:
+                return _error(400, "InvalidInput", problem)
+            detail = body["packageDetail"]
+            self.packages.setdefault(order_id, {})[detail["packageReferenceId"]] = detail
+        return Response(status=204)
+
     def _remember(self, kind: str, rest: list[Any]) -> str:
         token = f"next-{next(self._counter)}"
         self._pages[token] = (kind, rest)
         return token
+
+
+def _confirmation_problem(bundle: dict[str, Any], body: dict[str, Any], marketplace_id: str) -> str | None:
+    order = bundle["order"]
+    if body.get("marketplaceId") != order.get("MarketplaceId", marketplace_id):
+        return "marketplaceId is missing or is not the order's marketplace"
+    if order.get("FulfillmentChannel") == "AFN":
+        return "The order is fulfilled by Amazon; shipment confirmation is not allowed"
+    if order.get("OrderStatus") == "Canceled":
+        return "The order is canceled"
+    detail = body.get("packageDetail") or {}
+    missing = [
+        key
+        for key in ("packageReferenceId", "carrierCode", "trackingNumber", "shipDate", "orderItems")
+        if not detail.get(key)
+    ]
+    if missing:
+        return f"packageDetail lacks {', '.join(missing)}"
+    if not str(detail["packageReferenceId"]).isdigit() or int(detail["packageReferenceId"]) <= 0:
+        return "packageReferenceId must be a positive number"
+    if detail["carrierCode"] == "Other" and not detail.get("carrierName"):
+        return "carrierName is required when carrierCode is Other"
+    ordered = {item["OrderItemId"]: int(item["QuantityOrdered"]) for item in bundle["items"]}
+    for item in detail["orderItems"]:
+        if (
+            item.get("orderItemId") not in ordered
+            or not 0 < int(item.get("quantity", 0)) <= ordered[item["orderItemId"]]
+        ):
+            return f"orderItem {item.get('orderItemId')} is not on this order or its quantity is wrong"
+    return None
 
 
 def _error(status: int, code: str, details: str) -> tuple[Response, int]:

@@ -1,0 +1,15 @@
+"""Amazon (Selling Partner API, Orders v0), the back-channel: shipment confirmations for the seller's own
+(MFN) orders.
+
+A shipment becomes one ``confirmShipment`` per tracked package (carrier code, tracking number, ship date, order
+item ids and quantities), keyed by a ``packageReferenceId`` derived from the hub's shipment id, so a resend or a
+tracking change edits the same package. Orders fulfilled by Amazon (AFN), cancellations and refunds raise
+``NoBackChannel`` with the reason (Amazon takes those only as asynchronous feeds).
+
+Settings: ``base_url`` (regional SP-API endpoint), ``token_url`` (LWA), ``client_id``, ``client_secret`` and
+``refresh_token`` (secrets), ``marketplace_id``, ``timeout``.
+"""
+
+from connectors.amazon.connector import Amazon
+
+__all__ = ["Amazon"]

@@ -1,0 +1,172 @@
+"""The Amazon connector: confirms to Amazon the shipments of orders the seller fulfils (MFN)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import requests
+
+from connectors.amazon.client import AmazonClient
+from connectors.amazon.config import Config as AmazonConfig
+from hub.canonical import Order, Shipment
+from hub.sdk import (
+    ChannelCancellation,
+    ChannelRefund,
+    ChannelShipment,
+    ConnectorKind,
+    NoBackChannel,
+    PermanentError,
+    Submitted,
+    UpdateLine,
+)
+
+# carrier name (lower case) -> SP-API CarrierCode; any other carrier is "Other" with its name in carrierName
+CARRIER_CODES = {
+    "ups": "UPS",
+    "usps": "USPS",
+    "fedex": "FedEx",
+    "dhl": "DHL",
+    "ontrac": "OnTrac",
+    "royal mail": "Royal Mail",
+}
+CANCEL_REASON = (
+    "Amazon takes a seller's cancellation only as an order acknowledgement feed (POST_ORDER_ACKNOWLEDGEMENT_DATA "
+    "through the Feeds API), whose outcome arrives hours later in a processing report the hub does not read: "
+    "cancel the order in Seller Central"
+)
+REFUND_REASON = (
+    "Amazon takes a seller's refund only as a payment adjustment feed (POST_PAYMENT_ADJUSTMENT_DATA through the "
+    "Feeds API), whose outcome arrives later in a processing report the hub does not read: refund the order in "
+    "Seller Central"
+)
+
+
+class Amazon:
+    """Selling Partner API (Orders v0), the back-channel: ``confirmShipment`` per package, with carrier, tracking,
+    ship date and the order items it holds; the same call again changes the tracking.
+
+    ``packageReferenceId`` is derived from the hub's shipment id: Amazon treats a confirmation with a known
+    reference as an edit of that package, so a resend changes nothing and makes no second package. Orders
+    Amazon fulfils (AFN) and cancellations and refunds (feeds only) raise ``NoBackChannel`` with the reason."""
+
+    name: ClassVar[str] = "amazon"
+    kind: ClassVar[ConnectorKind] = ConnectorKind.CHANNEL
+    Config: ClassVar[type[AmazonConfig]] = AmazonConfig
+
+    def __init__(self, config: AmazonConfig, session: requests.Session) -> None:
+        self.config = config
+        self.client = AmazonClient(config, session)
+
+    def __repr__(self) -> str:
+        return f"Amazon({self.config.base_url!r})"
+
+    def check(self) -> None:
+        """Get an access token: proves the app credentials and the seller's refresh token."""
+        self.client.token()
+
+    def confirm_shipment(self, update: ChannelShipment, idempotency_key: str) -> Submitted:
+        _seller_fulfils(update.order)
+        references = [self._confirm(update, reference, body) for reference, body in _packages(update)]
+        return Submitted(external_id=",".join(references), note=f"{len(references)} package(s) confirmed to Amazon")
+
+    def update_tracking(self, update: ChannelShipment, external_id: str, idempotency_key: str) -> Submitted:
+        """Confirm the same packages again (same references): Amazon edits them."""
+        _seller_fulfils(update.order)
+        for reference, body in _packages(update):
+            self._confirm(update, reference, body)
+        return Submitted(external_id=external_id, note="package tracking edited at Amazon")
+
+    def _confirm(self, update: ChannelShipment, reference: str, detail: dict[str, Any]) -> str:
+        order = update.order
+        body = {
+            "marketplaceId": order.attributes.get("marketplace_id") or self.config.marketplace_id,
+            "packageDetail": {"packageReferenceId": reference, **detail},
+        }
+        path = f"/orders/v0/orders/{quote(order.channel_order_id, safe='')}/shipmentConfirmation"
+        self.client.call("POST", path, body=body)
+        return reference
+
+    def cancel_order(self, cancellation: ChannelCancellation, idempotency_key: str) -> Submitted:
+        _seller_fulfils(cancellation.order)
+        raise NoBackChannel(CANCEL_REASON)
+
+    def refund_order(self, refund: ChannelRefund, idempotency_key: str) -> Submitted:
+        _seller_fulfils(refund.order)
+        raise NoBackChannel(REFUND_REASON)
+
+
+def _seller_fulfils(order: Order) -> None:
+    if order.attributes.get("fulfillment_channel") == "AFN" or "fulfilled-by-amazon" in order.tags:
+        raise NoBackChannel(
+            f"Amazon order {order.channel_order_id} is fulfilled by Amazon (AFN): Amazon ships it and tells the "
+            "buyer itself, and takes no shipment, cancellation or refund from the seller for it"
+        )
+
+
+def package_reference(shipment_id: str, index: int) -> str:
+    """A positive number standing for package ``index`` of the hub's shipment, the same on every resend."""
+    digest = hashlib.sha256(f"{shipment_id}:{index}".encode()).hexdigest()
+    return str(int(digest[:10], 16) + 1)
+
+
+def _packages(update: ChannelShipment) -> list[tuple[str, dict[str, Any]]]:
+    """(reference, packageDetail without its reference) per tracked package: each package that lists its own
+    items, or else one package holding every unit under the shipment's first tracking number."""
+    shipment, order = update.shipment, update.order
+    carrier = _carrier(shipment)
+    shipped = (shipment.shipped_at.isoformat() if shipment.shipped_at else None) or ""
+    if not shipped:
+        raise PermanentError(f"shipment {update.shipment_id} has no ship date: Amazon requires one")
+    boxes = [p for p in shipment.packages if p.tracking_number and p.items]
+    if boxes:
+        lines = {line.line_id: line for line in update.lines}
+        units = [
+            [
+                UpdateLine(
+                    i.line_id or "", i.quantity, lines[i.line_id].channel_line_id if i.line_id in lines else None
+                )
+                for i in box.items
+            ]
+            for box in boxes
+        ]
+        numbers = [box.tracking_number or "" for box in boxes]
+    else:
+        numbers = (
+            list(shipment.tracking_numbers) or [p.tracking_number for p in shipment.packages if p.tracking_number]
+        )[:1]
+        if not numbers:
+            raise PermanentError(f"shipment {update.shipment_id} has no tracking number: Amazon requires one")
+        units = [list(update.lines)]
+    return [
+        (
+            package_reference(update.shipment_id, index),
+            {**carrier, "trackingNumber": number, "shipDate": shipped, "orderItems": _items(order, lines)},
+        )
+        for index, (number, lines) in enumerate(zip(numbers, units, strict=True))
+    ]
+
+
+def _items(order: Order, lines: list[UpdateLine]) -> list[dict[str, Any]]:
+    items = []
+    for line in lines:
+        item_id = line.channel_line_id or next(
+            (kept.channel_line_id for kept in order.lines if kept.line_id == line.line_id), None
+        )
+        if not item_id:
+            raise PermanentError(f"order line {line.line_id} has no Amazon OrderItemId (channel_line_id)")
+        items.append({"orderItemId": item_id, "quantity": line.quantity})
+    if not items:
+        raise PermanentError("the shipment names no order items")
+    return items
+
+
+def _carrier(shipment: Shipment) -> dict[str, str]:
+    carrier = shipment.carrier
+    name = (carrier.name or carrier.scac or "") if carrier else ""
+    code = CARRIER_CODES.get(name.strip().lower())
+    fields = {"carrierCode": code} if code else {"carrierCode": "Other", "carrierName": name or "Other"}
+    if carrier and carrier.service:
+        fields["shippingMethod"] = carrier.service
+    return fields

@@ -1,0 +1,164 @@
+"""The Amazon back-channel against the fake SP-API: the SDK contract, then shipment confirmations, tracking
+edits, and the orders and updates Amazon takes no confirmation for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from connectors.amazon import Amazon
+from connectors.amazon.config import Config
+from connectors.amazon.connector import package_reference
+from hub.canonical import FulfillmentRequest, Order, Package, ShipmentItem
+from hub.sdk import ConfigurationError, NoBackChannel, PermanentError, TransientError
+from hub.sdk.testing import ConnectorContract, ContractPartner
+from tests.connectors.channel_samples import (
+    ConfirmsShipmentExercise,
+    FakeChannel,
+    cancellation,
+    channel_order,
+    refund,
+    request_for,
+    shipment_update,
+)
+from tests.fakes.amazon import FakeAmazon
+
+ORDER_ID = "113-5510978-2245823"
+LINE_IDS = {"1": "46311522100123", "2": "46311522100124"}
+
+
+def bundle(channel: str = "MFN", status: str = "Unshipped") -> dict[str, Any]:
+    order = {
+        "AmazonOrderId": ORDER_ID,
+        "FulfillmentChannel": channel,
+        "OrderStatus": status,
+        "MarketplaceId": "ATVPDKIKX0DER",
+        "PurchaseDate": "2025-03-14T09:26:53Z",
+        "LastUpdateDate": "2025-03-14T09:30:00Z",
+    }
+    items = [
+        {"OrderItemId": item_id, "QuantityOrdered": units}
+        for item_id, units in zip(LINE_IDS.values(), (2, 1), strict=True)
+    ]
+    return {"order": order, "items": items, "address": {}}
+
+
+def order(**attributes: str) -> Order:
+    kept = {"fulfillment_channel": "MFN", "marketplace_id": "ATVPDKIKX0DER", **attributes}
+    return channel_order("amazon", ORDER_ID, LINE_IDS, attributes=kept)
+
+
+@pytest.fixture
+def amazon() -> Iterator[FakeAmazon]:
+    with FakeAmazon() as fake:
+        fake.put(bundle())
+        yield fake
+
+
+class TestAmazonContract(ConfirmsShipmentExercise, ConnectorContract):
+    connector_class = Amazon
+    secret_settings = ("client_secret", "refresh_token")
+    invalid_settings = (("base_url", "ftp://sellingpartnerapi-na.amazon.com"), ("token_url", "nowhere"), ("timeout", 0))
+
+    @pytest.fixture
+    def partner(self, amazon: FakeAmazon) -> ContractPartner:
+        return FakeChannel(amazon, amazon.settings(timeout=0.5), lambda: len(amazon.packages.get(ORDER_ID, {})))
+
+    @pytest.fixture
+    def fulfillment_request(self) -> FulfillmentRequest:
+        return request_for(order())
+
+
+def connector(fake: FakeAmazon, **settings: Any) -> Amazon:
+    return Amazon(Config.model_validate(fake.settings(**settings)), requests.Session())
+
+
+def test_a_shipment_is_confirmed_with_carrier_tracking_and_order_items(amazon: FakeAmazon) -> None:
+    submitted = connector(amazon).confirm_shipment(shipment_update(order()), "k")
+    reference = package_reference("shp_0001", 0)
+    assert submitted.external_id == reference
+    ((order_id, body),) = amazon.confirmations
+    assert order_id == ORDER_ID and body["marketplaceId"] == "ATVPDKIKX0DER"
+    assert body["packageDetail"] == {
+        "packageReferenceId": reference,
+        "carrierCode": "UPS",
+        "shippingMethod": "Ground",
+        "trackingNumber": "1Z999AA10123456784",
+        "shipDate": "2025-03-16T15:30:00+00:00",
+        "orderItems": [{"orderItemId": LINE_IDS["1"], "quantity": 2}, {"orderItemId": LINE_IDS["2"], "quantity": 1}],
+    }
+
+
+def test_each_package_with_its_own_items_is_its_own_confirmation(amazon: FakeAmazon) -> None:
+    update = shipment_update(order(), tracking=(), carrier="Speedy Freight", service=None)
+    boxes = [
+        Package(tracking_number="SF-1", items=[ShipmentItem(line_id="1", quantity=2)]),
+        Package(tracking_number="SF-2", items=[ShipmentItem(line_id="2", quantity=1)]),
+    ]
+    update = type(update)(
+        update.order, update.shipment_id, update.shipment.model_copy(update={"packages": boxes}), update.lines
+    )
+    connector(amazon).confirm_shipment(update, "k")
+    details = [body["packageDetail"] for _, body in amazon.confirmations]
+    assert [(d["trackingNumber"], d["orderItems"]) for d in details] == [
+        ("SF-1", [{"orderItemId": LINE_IDS["1"], "quantity": 2}]),
+        ("SF-2", [{"orderItemId": LINE_IDS["2"], "quantity": 1}]),
+    ]
+    assert all((d["carrierCode"], d["carrierName"]) == ("Other", "Speedy Freight") for d in details)
+    assert len({d["packageReferenceId"] for d in details}) == 2
+
+
+def test_a_resend_and_a_tracking_change_edit_the_same_package(amazon: FakeAmazon) -> None:
+    az = connector(amazon)
+    first = az.confirm_shipment(shipment_update(order()), "k")
+    az.confirm_shipment(shipment_update(order()), "k")
+    assert first.external_id is not None
+    az.update_tracking(
+        shipment_update(order(), tracking=("9400111",), carrier="USPS", service=None), first.external_id, "t"
+    )
+    (package,) = amazon.packages[ORDER_ID].values()
+    assert (package["carrierCode"], package["trackingNumber"]) == ("USPS", "9400111")
+
+
+def test_an_order_amazon_fulfils_has_no_back_channel(amazon: FakeAmazon) -> None:
+    afn = order(fulfillment_channel="AFN")
+    with pytest.raises(NoBackChannel, match="fulfilled by Amazon"):
+        connector(amazon).confirm_shipment(shipment_update(afn), "k")
+    assert amazon.requests == []
+
+
+def test_cancellations_and_refunds_have_no_back_channel_and_say_where_to_do_them(amazon: FakeAmazon) -> None:
+    with pytest.raises(NoBackChannel, match="POST_ORDER_ACKNOWLEDGEMENT_DATA.*Seller Central"):
+        connector(amazon).cancel_order(cancellation(order()), "c")
+    with pytest.raises(NoBackChannel, match="POST_PAYMENT_ADJUSTMENT_DATA.*Seller Central"):
+        connector(amazon).refund_order(refund(order(), {"1": 1}), "r")
+    assert amazon.requests == []
+
+
+def test_a_throttled_confirmation_waits_for_its_share_of_the_rate(amazon: FakeAmazon) -> None:
+    amazon.throttle_next("0.5")
+    with pytest.raises(TransientError, match="QuotaExceeded") as throttled:
+        connector(amazon).confirm_shipment(shipment_update(order()), "k")
+    assert throttled.value.status_code == 429 and throttled.value.retry_after == 2
+
+
+def test_an_expired_token_is_refreshed_once_and_a_revoked_refresh_token_is_configuration(amazon: FakeAmazon) -> None:
+    az = connector(amazon)
+    az.check()
+    amazon.revoke_tokens()
+    az.confirm_shipment(shipment_update(order()), "k")
+    assert amazon.token_requests == 2
+    with pytest.raises(ConfigurationError, match="invalid_grant"):
+        connector(amazon, refresh_token="Atzr|revoked").check()
+
+
+def test_a_refused_confirmation_is_permanent_with_amazons_reason(amazon: FakeAmazon) -> None:
+    amazon.put(bundle(status="Canceled"))
+    with pytest.raises(PermanentError, match="InvalidInput: The order is canceled"):
+        connector(amazon).confirm_shipment(shipment_update(order()), "k")
+    amazon.fail_next(503, path="/shipmentConfirmation")
+    with pytest.raises(TransientError):
+        connector(amazon).confirm_shipment(shipment_update(order()), "k")
