@@ -57,11 +57,10 @@ def apply_order(session: Session, order: Order, message: InboxMessage, *, accoun
         except IntegrityError:  # created concurrently by another worker: continue as an update
             record = _locked(session, order.channel, account, order.channel_order_id)
         else:
-            kind = "order.cancelled" if stored.status is OrderStatus.CANCELLED else "order.received"
             record_event(
                 session,
                 stored.id or "",
-                kind,
+                received_kind(stored),
                 source=source,
                 data={"topic": message.topic},
                 inbox_message_id=message.id,
@@ -95,6 +94,11 @@ def apply_order(session: Session, order: Order, message: InboxMessage, *, accoun
     return Applied("cancelled" if newly_cancelled else "updated", record.id)
 
 
+def received_kind(order: Order) -> str:
+    """The timeline entry of a new order: received, or cancelled when it arrives cancelled."""
+    return "order.cancelled" if order.status is OrderStatus.CANCELLED else "order.received"
+
+
 CANCEL_REQUESTED = "buyer_cancel_requested"
 CANCEL_REASON = "buyer_cancel_reason"
 
@@ -124,25 +128,31 @@ def _request_of(line: OrderLine) -> dict[str, str]:
 def _record_cancel_request(
     session: Session, order_id: str, order: Order, previous: Order | None, message: InboxMessage
 ) -> None:
-    """One ``order.cancel_requested`` entry when this version names lines the buyer asked to cancel that the
-    previous version did not (a request arriving again changes nothing)."""
+    data = cancel_request_data(order, previous, message.topic)
+    if data is not None:
+        record_event(
+            session,
+            order_id,
+            "order.cancel_requested",
+            source=f"inbox:{message.id}",
+            data=data,
+            inbox_message_id=message.id,
+        )
+
+
+def cancel_request_data(order: Order, previous: Order | None, topic: str | None) -> dict[str, Any] | None:
+    """The ``order.cancel_requested`` entry's data when this version names lines the buyer asked to cancel
+    that the previous version did not (None: a request arriving again changes nothing)."""
     before = _cancel_requested(previous)
     new = [line for line_id, line in _cancel_requested(order).items() if line_id not in before]
     if not new:
-        return
+        return None
     lines = [
         {"line_id": line.line_id, "sku": line.sku, "quantity": line.quantity}
         | ({"reason": line.attributes[CANCEL_REASON]} if line.attributes.get(CANCEL_REASON) else {})
         for line in new
     ]
-    record_event(
-        session,
-        order_id,
-        "order.cancel_requested",
-        source=f"inbox:{message.id}",
-        data={"topic": message.topic, "by": "buyer", "lines": lines},
-        inbox_message_id=message.id,
-    )
+    return {"topic": topic, "by": "buyer", "lines": lines}
 
 
 def _locked(session: Session, channel: str, account: str, channel_order_id: str) -> OrderRecord | None:

@@ -68,8 +68,14 @@ def process_message(
 ) -> Outcome:
     """Process inbox message ``inbox_id``. TransientError propagates (the caller retries later); any other
     exception leaves the message failed with its type and text, and is not raised."""
+    return guarded(database, inbox_id, lambda: _process(database, inbox_id, replay, accounts))
+
+
+def guarded(database: Database, inbox_id: int, work: Callable[[], Outcome]) -> Outcome:
+    """Run ``work`` on message ``inbox_id``: a TransientError (or a busy database) leaves the message received
+    with the reason and propagates; any other exception fails the message with its type and text."""
     try:
-        return _process(database, inbox_id, replay, accounts)
+        return work()
     except MessageNotFound:
         raise
     except TransientError as exc:
@@ -126,6 +132,20 @@ def _process(database: Database, inbox_id: int, replay: bool, accounts: AccountF
         if pending is None:
             return Outcome(message.status, message.error or "", created=created_by(session, inbox_id))
         channel_name, account_name = message.channel, message.account
+    return read_back(database, inbox_id, channel_name, account_name, pending, accounts)
+
+
+def read_back(
+    database: Database,
+    inbox_id: int,
+    channel_name: str,
+    account_name: str,
+    pending: Normalized,
+    accounts: AccountFactory,
+) -> Outcome:
+    """Fetch what a thin message only points at (outside any transaction), store it as a message of its own
+    and apply that; the pointing message ends processed, or failed when the channel refuses."""
+    with database.session() as session:
         settings = account_settings(session, channel_name, account_name)
     channel = get_channel(channel_name)
     try:  # a TransientError leaves the message received with the reason (process_message), for a retry
@@ -134,10 +154,13 @@ def _process(database: Database, inbox_id: int, replay: bool, accounts: AccountF
         raise
     except (ConnectorError, ConfigurationError) as exc:
         with database.session() as session:
-            _fail(_load(session, inbox_id), f"read-back failed: {exc}")
+            message = _load(session, inbox_id)
+            message.topic = message.topic or pending.topic
+            _fail(message, f"read-back failed: {exc}")
         return Outcome(InboxStatus.FAILED, str(exc))
     with database.session() as session:
         message = _load(session, inbox_id)
+        message.topic = message.topic or pending.topic
         child, _ = store_pulled(session, pulled, source="read-back", channel=channel_name, account=account_name)
         _done(message, InboxStatus.PROCESSED, f"read back as inbox message {child.id}")
         child.attempts += 1  # its first attempt is this one, in the transaction that stores it
@@ -176,12 +199,20 @@ def _fail(message: InboxMessage, error: str) -> None:
     message.status, message.error, message.processed_at = InboxStatus.FAILED, error[:4000], utcnow()
 
 
+def normalized_or_error(channel: str, topic: str | None, body: bytes) -> Normalized | str:
+    """The message's normalization, or the error that fails it (what was wrong with the body, or an unknown
+    channel); anything else a channel's data provokes is raised."""
+    try:
+        return normalize(get_channel(channel), topic, body)
+    except (MappingError, LookupError) as exc:
+        return str(exc)
+
+
 def _handle(session: Session, message: InboxMessage) -> Normalized | None:
     """Apply the message; return its normalization when a read-back must happen first."""
-    try:
-        normalized = normalize(get_channel(message.channel), message.topic, message.body)
-    except (MappingError, LookupError) as exc:
-        _fail(message, str(exc))
+    normalized = normalized_or_error(message.channel, message.topic, message.body)
+    if isinstance(normalized, str):
+        _fail(message, normalized)
         return None
     if message.topic is None:
         message.topic = normalized.topic
@@ -189,7 +220,7 @@ def _handle(session: Session, message: InboxMessage) -> Normalized | None:
         return normalized
     try:
         with session.begin_nested():
-            applied = _apply(session, message, normalized)
+            applied = apply_normalized(session, message, normalized)
     except OrderNotYetReceived as exc:
         message.status, message.error, message.enqueued_at = InboxStatus.RECEIVED, str(exc), None
         return None
@@ -200,20 +231,25 @@ def _handle(session: Session, message: InboxMessage) -> Normalized | None:
     return None
 
 
-def _apply(session: Session, message: InboxMessage, normalized: Normalized) -> Applied | None:
+def apply_normalized(session: Session, message: InboxMessage, normalized: Normalized) -> Applied | None:
+    """Apply a normalized message's documents (None: nothing to apply, the message is ignored)."""
     if normalized.action is Action.COMPLIANCE:
         return record_compliance(session, message, normalized.payload)
     if normalized.action is Action.IGNORE:
         return None
-    applied = [_apply_document(session, message, document) for document in normalized.documents]
+    return combined([apply_document(session, message, document) for document in normalized.documents])
+
+
+def combined(applied: list[Applied]) -> Applied:
+    """One outcome for a message: its document's, or for a listing (getAllOrders, an orders page: one document
+    per order, each applied on its own) the count and each one's."""
     if len(applied) == 1:
         return applied[0]
-    # a listing (getAllOrders, an orders page): one document per order, each applied on its own
     outcomes = ", ".join(item.describe() for item in applied)
     return Applied(f"{len(applied)} documents: {outcomes}"[:3900])
 
 
-def _apply_document(session: Session, message: InboxMessage, document: CanonicalModel) -> Applied:
+def apply_document(session: Session, message: InboxMessage, document: CanonicalModel) -> Applied:
     if isinstance(document, Order):
         return apply_order(session, document, message)
     if isinstance(document, Refund | Shipment):

@@ -1,10 +1,11 @@
 """Intake tasks: parse stored messages, republish forgotten ones, pull from channels on a schedule.
 
 A message never takes its neighbours down: ``process_message`` ends any message whose processing raises
-(failed, with the error), and ``parse_many`` goes on with the rest of its chunk whatever one message does,
-handing a transient failure to ``hub.ingest.parse`` and logging anything else (the database gone, say: the
-message stays received and the sweep publishes it again). Every processing counts one attempt before it
-starts, so a message that keeps failing, or that kills its worker, is given up after ``MAX_ATTEMPTS``.
+(failed, with the error), and ``parse_many`` applies its chunk in one transaction with a savepoint per
+message (``hub.channels.chunk``), handing a transient failure to ``hub.ingest.parse`` and logging anything
+else (the database gone, say: the messages stay received and the sweep publishes them again).
+Every processing counts one attempt before it starts, so a message that keeps failing, or that kills its
+worker, is given up after ``MAX_ATTEMPTS``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import timedelta
 from celery import shared_task
 from sqlalchemy import or_, select
 
+from hub.channels.chunk import process_chunk
 from hub.channels.process import MessageNotFound, Outcome, process_message
 from hub.channels.pull import pull_account, pullable_accounts
 from hub.db.models import InboxMessage, InboxStatus
@@ -49,39 +51,37 @@ def parse(self: HubTask, inbox_id: int) -> str:
     return outcome.status
 
 
-def _send_answers(task: HubTask, outcome: Outcome) -> None:
+def _send_answers(task: HubTask, *outcomes: Outcome) -> None:
     """Publish what processing queued for partners (EDI acknowledgments) and routing for the orders it
-    created, now that it is committed; the hub.edi.send_pending and hub.route.sweep sweeps catch any that a
-    lost publish leaves behind."""
-    for interchange_id in outcome.outbound:
-        task.app.send_task("hub.edi.send", args=[interchange_id])
-    for order_id in outcome.created:
-        task.app.send_task("hub.route.order", args=[order_id])
+    created, now that it is committed, through one producer; the hub.edi.send_pending and hub.route.sweep
+    sweeps catch any that a lost publish leaves behind."""
+    if not any(outcome.outbound or outcome.created for outcome in outcomes):
+        return
+    with task.app.producer_or_acquire() as producer:
+        for outcome in outcomes:
+            for interchange_id in outcome.outbound:
+                task.app.send_task("hub.edi.send", args=[interchange_id], producer=producer)
+            for order_id in outcome.created:
+                task.app.send_task("hub.route.order", args=[order_id], producer=producer)
 
 
 @shared_task(bind=True, base=HubTask, name="hub.ingest.parse_many")
 def parse_many(self: HubTask, inbox_ids: list[int]) -> int:
-    """Parse a chunk of messages published together by the relay; one that hits a transient failure is
-    handed to ``hub.ingest.parse`` (with its retry backoff) so it does not hold up the rest."""
-    done = 0
-    for inbox_id in inbox_ids:
-        try:
-            done += _parse_one(self, inbox_id)
-        except Exception:  # not the message's doing (process_message contains that): the next may fare better
-            log.exception("inbox message %s was left for the sweep", inbox_id)
-    return done
-
-
-def _parse_one(task: HubTask, inbox_id: int) -> int:
+    """Parse a chunk of messages published together by the relay, in one transaction with a savepoint per
+    message (``hub.channels.chunk``); one that hits a transient failure is handed to ``hub.ingest.parse``
+    (with its retry backoff) so it does not hold up the rest."""
     try:
-        outcome = process_message(task.runtime.database, inbox_id)
-    except MessageNotFound:
+        result = process_chunk(self.runtime.database, list(inbox_ids))
+    except Exception:  # not the messages' doing (the database gone, say): they stay received for the sweep
+        log.exception("inbox messages %s were left for the sweep", inbox_ids)
         return 0
-    except TransientError as exc:
-        parse.apply_async(args=[inbox_id], countdown=exc.retry_after or 5)
-        return 0
-    _send_answers(task, outcome)
-    return 1
+    for inbox_id, retry_after in result.retry.items():
+        parse.apply_async(args=[inbox_id], countdown=retry_after or 5)
+    try:
+        _send_answers(self, *result.outcomes.values())
+    except Exception:  # committed already: the sweeps publish what is still unrouted or unsent
+        log.exception("could not publish the answers of inbox messages %s; the sweeps will", inbox_ids)
+    return len(result.outcomes)
 
 
 @shared_task(bind=True, base=HubTask, name="hub.ingest.sweep")
