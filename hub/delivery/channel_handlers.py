@@ -154,22 +154,13 @@ class UpdateTracking(ChannelUpdate):
                 Delivery.idempotency_key.in_(keys)
             )
         )
-        confirmations = {row.idempotency_key: row for row in rows}
+        confirmations = {row.idempotency_key: (row.id, row.status, row.external_id) for row in rows}
         decided: dict[int, Result] = {}
         for delivery in claimed:
             found = confirmations.get(str(delivery.payload.get("confirmation")))
-            if found is not None and found.status == DeliveryStatus.DELIVERED and found.external_id:
-                delivery.payload["external_id"] = found.external_id
-            elif found is not None and found.status in (DeliveryStatus.PENDING, DeliveryStatus.IN_FLIGHT):
-                waiting = results.not_tried(delivery.id, results.DEFERRED, "its shipment confirmation is on its way")
-                decided[delivery.id] = replace(waiting, retry_after=CONFIRMATION_WAIT.total_seconds())
-            else:
-                what = f"delivery {found.id} is {found.status}" if found is not None else "it was never planned"
-                reason = (
-                    f"the channel never took this shipment ({what}); replaying that confirmation sends the "
-                    "current tracking"
-                )
-                decided[delivery.id] = results.not_tried(delivery.id, results.WITHDRAWN, reason)
+            decision = _before_tracking(delivery, found)
+            if decision is not None:
+                decided[delivery.id] = decision
         return decided
 
     def call(self, connector: Any, delivery: Claimed) -> Submitted:
@@ -177,6 +168,32 @@ class UpdateTracking(ChannelUpdate):
         update = shipment_update(delivery.payload)
         submitted: Submitted = connector.update_tracking(update, external_id, delivery.idempotency_key)
         return submitted
+
+
+def _before_tracking(delivery: Claimed, confirmation: tuple[int, str, str | None] | None) -> Result | None:
+    """What the shipment's confirmation says about sending its tracking change: go (with the channel's id for
+    the fulfillment), wait for the confirmation, or nothing to change."""
+    if confirmation is None:
+        reason = "the channel never took this shipment (its confirmation was never planned)"
+        return results.not_tried(delivery.id, results.WITHDRAWN, reason)
+    confirmation_id, status, external_id = confirmation
+    if status == DeliveryStatus.DELIVERED and external_id:
+        delivery.payload["external_id"] = external_id
+        return None
+    if status == DeliveryStatus.DELIVERED:
+        reason = (
+            f"the channel's id for this shipment's fulfillment is not known (delivery {confirmation_id} found it "
+            "already there): change the tracking in the channel by hand"
+        )
+        return results.not_tried(delivery.id, results.WITHDRAWN, reason)
+    if status in (DeliveryStatus.PENDING, DeliveryStatus.IN_FLIGHT):
+        waiting = results.not_tried(delivery.id, results.DEFERRED, "its shipment confirmation is on its way")
+        return replace(waiting, retry_after=CONFIRMATION_WAIT.total_seconds())
+    reason = (
+        f"the channel never took this shipment (delivery {confirmation_id} is {status}); replaying that "
+        "confirmation sends the current tracking"
+    )
+    return results.not_tried(delivery.id, results.WITHDRAWN, reason)
 
 
 class CancelAtChannel(ChannelUpdate):

@@ -194,8 +194,8 @@ def change_tracking(
     actor: str,
 ) -> list[int]:
     """Change a shipment's carrier and tracking, say so on the timeline, and have the channel told: a
-    confirmation not sent yet goes out with the new tracking; one already sent gets a ``channel.tracking``
-    delivery. Ids to publish after commit."""
+    confirmation not sent yet (pending, or dead or cancelled and waiting for a replay) goes out with the new
+    tracking; one already sent gets a ``channel.tracking`` delivery. Ids to publish after commit."""
     row = session.get(ShipmentRecord, shipment_id)
     if row is None:
         raise InputRejected(f"no shipment {shipment_id!r} (orderhub order show lists an order's shipments)")
@@ -221,14 +221,15 @@ def _plan_tracking(session: Session, row: ShipmentRecord, change: dict[str, Any]
     record = session.get(OrderRecord, row.order_id)
     assert record is not None  # a shipment belongs to a stored order
     payload = shipment_payload(row, record)
+    unsent = (DeliveryStatus.PENDING, DeliveryStatus.DEAD, DeliveryStatus.CANCELLED)
     refreshed = session.execute(
         update(Delivery)
-        .where(Delivery.idempotency_key == shipment_key(row.id), Delivery.status == DeliveryStatus.PENDING)
+        .where(Delivery.idempotency_key == shipment_key(row.id), Delivery.status.in_(unsent))
         .values(payload=payload)
         .execution_options(synchronize_session=False)
     )
     if refreshed.rowcount:  # type: ignore[attr-defined]
-        return []  # the confirmation has not gone yet: it carries the new tracking
+        return []  # the confirmation has not gone (or waits for a replay): it carries the new tracking
     key = f"shipment:{row.id}:tracking:{digest(change)}"
     payload["confirmation"] = shipment_key(row.id)
     delivery_id, created = enqueue_update(

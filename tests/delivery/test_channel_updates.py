@@ -223,6 +223,29 @@ def test_a_tracking_change_before_the_confirmation_went_rides_with_it(
     assert len(channel_deliveries(database, order_id)) == 1
 
 
+def test_a_tracking_change_after_the_confirmation_died_goes_with_its_replay(
+    database: Database, shop: FakeShopifyAdmin
+) -> None:
+    add_shopify(database, shop)
+    order_id = shopify_order(database, shop, "5113")
+    shipment_id = ship(database, order_id, "S1", {"1": 2}, tracking="1ZOLD")
+    (confirmation,) = channel_deliveries(database, order_id)
+    shop.fail_next(400)  # refused once: dead
+    run(database)
+    assert channel_deliveries(database, order_id)[0].status == "dead"
+    with database.session() as session:
+        ids = channel_updates.change_tracking(
+            session, shipment_id, carrier=None, tracking_numbers=["1ZFIXED"], tracking_url=None, actor="test"
+        )
+        make_pending(session, [confirmation.id])
+    assert ids == []
+    run(database)
+    (fulfillment,) = shop.fulfillments_of("5113")
+    assert [info["number"] for info in fulfillment["tracking"]] == ["1ZFIXED"]
+    assert [d.operation for d in channel_deliveries(database, order_id)] == ["channel.shipment"]
+    assert events(database, order_id, "channel.update_failed")[0]["reason"].startswith("HTTP 400")
+
+
 def test_the_hub_cancelling_units_tells_the_channel(database: Database, shop: FakeShopifyAdmin) -> None:
     add_shopify(database, shop)
     order_id = shopify_order(database, shop, "5108")
