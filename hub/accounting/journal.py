@@ -47,7 +47,7 @@ class Booking:
 
 
 def booked(session: Session, destination: str) -> dict[str, Booking]:
-    """Net booked per fact at ``destination``, in two grouped queries."""
+    """Net booked per fact at ``destination``: sums per account, entry counts, and the kind of its first entry."""
     sums = (
         select(
             JournalEntryRecord.fact,
@@ -65,10 +65,8 @@ def booked(session: Session, destination: str) -> dict[str, Booking]:
     net: dict[str, Booked] = defaultdict(dict)
     for fact, currency, account, role, amount in session.execute(sums):
         net[fact][(currency, account, role)] = Decimal(amount or 0)
-    counts = (
-        select(JournalEntryRecord.fact, func.count(), func.min(JournalEntryRecord.kind))
-        .where(JournalEntryRecord.destination == destination, JournalEntryRecord.sequence == 0)
-        .group_by(JournalEntryRecord.fact)
+    originals = select(JournalEntryRecord.fact, JournalEntryRecord.kind).where(
+        JournalEntryRecord.destination == destination, JournalEntryRecord.sequence == 0
     )
     entries = {
         fact: int(count)
@@ -78,9 +76,7 @@ def booked(session: Session, destination: str) -> dict[str, Booking]:
             .group_by(JournalEntryRecord.fact)
         )
     }
-    return {
-        fact: Booking(net.get(fact, {}), entries.get(fact, 0), kind) for fact, _count, kind in session.execute(counts)
-    }
+    return {fact: Booking(net.get(fact, {}), entries.get(fact, 0), kind) for fact, kind in session.execute(originals)}
 
 
 def build(session: Session, destination: str, *, recognise_on: str, books_from: date | None = None) -> BuildReport:
