@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session, selectinload
 from hub.canonical import Order
 from hub.db.models import Delivery, DeliveryStatus, FulfillmentOrderRecord, Location, OrderLifecycleRecord
 from hub.db.models.base import utcnow
-from hub.delivery.outbox import SUBMIT, connector_of, fulfillment_request, plan_fulfillment, queue_for, submit_key
+from hub.delivery.outbox import (
+    connector_of,
+    fulfillment_request,
+    operations_for,
+    plan_fulfillment,
+    queue_for,
+    submit_key,
+)
 from hub.lifecycle import FulfillmentState
 
 
@@ -33,12 +40,12 @@ def plan_fulfillment_many(session: Session, orders: Mapping[str, Order]) -> dict
     if not ready:
         return planned
     moment = utcnow()
-    values = [_delivery(fo, destination, orders[fo.order_id], moment) for fo, destination in ready]
+    values = [_delivery(fo, destination, kind, orders[fo.order_id], moment) for fo, destination, kind in ready]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(Delivery).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
     created = dict(session.execute(statement.returning(Delivery.idempotency_key, Delivery.id)).all())
     again: set[str] = set()
-    for fo, _destination in ready:
+    for fo, _destination, _kind in ready:
         if submit_key(fo.id) in created:
             planned[fo.order_id].append(int(created[submit_key(fo.id)]))
         else:
@@ -53,28 +60,29 @@ def _held(session: Session, order_id: str) -> bool:
     return lifecycle is None or lifecycle.hold_reason is not None
 
 
-def _ready(session: Session, order_ids: list[str]) -> list[tuple[FulfillmentOrderRecord, str]]:
+def _ready(session: Session, order_ids: list[str]) -> list[tuple[FulfillmentOrderRecord, str, str]]:
     if not order_ids:
         return []
     query = (
-        select(FulfillmentOrderRecord, Location.fulfilled_by)
+        select(FulfillmentOrderRecord, Location.fulfilled_by, Location.kind)
         .join(Location, Location.id == FulfillmentOrderRecord.location_id)
         .where(FulfillmentOrderRecord.order_id.in_(order_ids), FulfillmentOrderRecord.state == FulfillmentState.CREATED)
         .order_by(FulfillmentOrderRecord.order_id, FulfillmentOrderRecord.position)
         .options(selectinload(FulfillmentOrderRecord.lines))
     )
-    return [(fo, fulfilled_by) for fo, fulfilled_by in session.execute(query) if fulfilled_by]
+    return [(fo, fulfilled_by, kind) for fo, fulfilled_by, kind in session.execute(query) if fulfilled_by]
 
 
-def _delivery(fo: FulfillmentOrderRecord, destination: str, order: Order, moment: Any) -> dict[str, Any]:
+def _delivery(fo: FulfillmentOrderRecord, destination: str, kind: str, order: Order, moment: Any) -> dict[str, Any]:
+    operation, _cancel, queue = operations_for(destination, kind)  # an X12 supplier gets a purchase order
     return {
         "connector": connector_of(destination),
         "destination": destination,
-        "operation": SUBMIT,
+        "operation": operation,
         "subject_type": "fulfillment_order",
         "subject_id": fo.id,
         "order_id": fo.order_id,
-        "queue": queue_for(destination),
+        "queue": queue or queue_for(destination),
         "idempotency_key": submit_key(fo.id),
         "payload": fulfillment_request(fo, order),
         "status": DeliveryStatus.PENDING.value,
