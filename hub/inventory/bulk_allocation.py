@@ -12,7 +12,9 @@ before also fails the call) and its own ledger entry, whose balance is the level
 that request, in the order of ``requests``, so the ledger reads as if the allocations had been made one by
 one. On PostgreSQL the claims, level updates and ledger entries are one statement with data-modifying CTEs
 over arrays (the text does not depend on the batch size, so it is prepared once); elsewhere they are one
-multi-row insert of claims, one update per level and one multi-row insert of ledger entries.
+multi-row insert of claims, one update per level and one multi-row insert of ledger entries. Levels are
+locked in (location, SKU) order, as ``allocate_lines`` and routing's commit take them, so two batches (or a
+batch and a single order) wanting the same levels wait for each other instead of deadlocking.
 
 Meant for first allocations of fresh order lines (a routing batch); topping up an existing allocation or
 taking what is there (``partial``) stays with ``allocate`` and ``convert_reservation``.
@@ -42,10 +44,13 @@ WITH req AS (
         WITH ORDINALITY AS r(order_id, line_id, location_id, sku, quantity, seq)
 ), wanted AS (
     SELECT sku, location_id, CAST(sum(quantity) AS INTEGER) AS total FROM req GROUP BY sku, location_id
+), locked AS (
+    SELECT l.sku, l.location_id FROM inventory_levels AS l JOIN wanted AS w USING (sku, location_id)
+    ORDER BY l.location_id, l.sku FOR UPDATE OF l
 ), level AS (
     UPDATE inventory_levels AS l
     SET committed = l.committed + w.total, updated_at = CAST(:now AS TIMESTAMPTZ)
-    FROM wanted AS w
+    FROM wanted AS w JOIN locked AS k USING (sku, location_id)
     WHERE l.sku = w.sku AND l.location_id = w.location_id
       AND l.on_hand - l.committed - l.reserved - l.safety_stock >= w.total
       AND EXISTS (SELECT 1 FROM inventory_locations AS x WHERE x.id = w.location_id AND x.active)

@@ -83,15 +83,10 @@ def take_snapshot(
 
 
 def stock_positions(
-    session: Session, skus: Iterable[str], location_ids: Iterable[str], *, lock: bool = False
+    session: Session, skus: Iterable[str], location_ids: Iterable[str]
 ) -> dict[str, dict[str, StockPosition]]:
     """Positions (sku -> location id -> position) of ``skus`` at the locations named, in two queries whatever
-    the number of SKUs: one for the levels, one for the open incoming lots.
-
-    With ``lock`` the levels read are locked until the transaction ends (``FOR UPDATE`` on PostgreSQL, taken
-    in (location, SKU) order like every allocation, so it cannot deadlock with one; SQLite has one writer at
-    a time, whose write lock the caller holds already): the figures stay exact while the caller decides with
-    them, which is how a routing batch commits its allocations without losing a race."""
+    the number of SKUs: one for the levels, one for the open incoming lots."""
     sku_list, wanted = sorted(set(skus)), list(location_ids)
     if not sku_list or not wanted:
         return {}
@@ -100,8 +95,6 @@ def stock_positions(
         .where(LEVELS.c.sku.in_(sku_list), LEVELS.c.location_id.in_(wanted))
         .order_by(LEVELS.c.location_id, LEVELS.c.sku)
     )
-    if lock and session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update()
     levels = [Level.from_row(row.sku, row.location_id, row._mapping) for row in session.execute(statement)]
     lots: dict[tuple[str, str], list[IncomingLot]] = {}
     for row in open_incoming_of(session, sku_list):

@@ -3,8 +3,8 @@
 ::
 
     lock every order (one statement) and read every lifecycle and routing row (one query per table)
-    -> one stock read for the SKUs of the whole batch, levels locked while the batch decides
-       (locations and rules come from the per-process caches, hub.oms.process_cache)
+    -> one stock read for the SKUs of the whole batch (locations and rules come from the per-process
+       caches, hub.oms.process_cache)
     -> per order, in memory: start and validate its lifecycle, decide, create its fulfillment orders,
        backorder what waits; the units it takes are taken off the batch's snapshot for the orders after it
     -> one statement commits the allocations of every order (hub.inventory.bulk_allocation)
@@ -16,8 +16,12 @@ document refused by the model, a lifecycle refusal) leaves the others alone: tha
 written, and is routed again on its own afterwards by ``route_order``, which parks it or lets the task
 retry it exactly as when it came alone. Orders routed before (they hold fulfillment orders: more units
 on a line already allocated, a location that refused) take ``route_in_session`` in a savepoint of their own
-within the batch, after the batch's allocations. Should the batch's writes fail (an allocation the locked
-figures did not foresee, a lost connection), the batch rolls back and every order is routed on its own.
+within the batch, after the batch's allocations.
+
+The stock read is advisory, as for one order: levels are not locked while the batch decides (other workers
+keep allocating), and the one allocation statement checks every level under its row lock. Should it find
+less stock than the batch decided on (another worker took it meanwhile), or any write of the batch fail,
+the batch rolls back and every order is routed on its own, deciding again on fresh figures.
 
 The result is the same as routing the orders one by one in the order given: the same decisions on the same
 figures, the same rows, the same timeline.
@@ -155,10 +159,10 @@ def _routing_rows(session: Session, ids: list[str]) -> dict[str, OrderRouting]:
 
 
 def _snapshot(session: Session, records: Sequence[Any], now: datetime) -> Snapshot:
-    """One stock read for every SKU of the batch, at the active locations, levels locked (see the docstring)."""
+    """One stock read for every SKU of the batch, at the active locations."""
     skus = {line.sku for record in records for line in record.lines if line.sku}
     locations = current_locations(session)
-    positions = stock_positions(session, skus, locations.specs, lock=True)
+    positions = stock_positions(session, skus, locations.specs)
     return snapshot_with_stock(locations.routing, positions, now)
 
 

@@ -122,7 +122,9 @@ class _Mailbox:
     """This process's own connection to the route queue, from which waiting routing messages are taken."""
 
     def __init__(self, task: HubTask) -> None:
-        self.connection: Connection = task.app.connection_for_read()
+        # no heartbeats: nothing services them between tasks, and a connection the broker closed is simply
+        # opened again by the next gathering (see _forget_mailbox)
+        self.connection: Connection = task.app.connection_for_read(heartbeat=0)
         amqp = not task.runtime.settings.embedded
         route = next(queue for queue in queues.work_queues(amqp) if queue.name == queues.ROUTE)
         self.queue = route(self.connection.default_channel)
