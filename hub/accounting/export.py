@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from hub.accounting.handler import PENDING, POST
@@ -106,7 +106,15 @@ def takes_batches(cls: type) -> bool:
     return callable(getattr(cls, "post_entries", None))
 
 
+def serialise(session: Session, target: Destination) -> None:
+    """Two runs of one destination (the schedule and a person) take turns booking and planning: on PostgreSQL
+    a transaction-scoped advisory lock on the destination's name; SQLite has one writer at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"accounting:{target.name}"})
+
+
 def build_journal(session: Session, target: Destination) -> BuildReport:
+    serialise(session, target)
     return build(session, target.name, recognise_on=target.config.recognise_on, books_from=target.config.books_from)
 
 
@@ -197,6 +205,7 @@ def run_export(
         run = AccountingRun(destination=target.name, since=since, until=until, source=source, built=built.built)
         session.add(run)
         session.flush()
+        serialise(session, target)
         entries = unexported(session, target, since, until)
         report = RunReport(run.id, built, summary=summarise(entries))
         ids = plan(session, target, entries, run.id)

@@ -233,3 +233,33 @@ def test_the_ledger_read_back_finds_a_file_edited_by_hand(database: Database, tm
     assert [item.entry_id for item in result.read_back or []] == [entry_id]
     assert "in the hub" in (result.read_back or [])[0].problem
     assert not result.agrees and result.differences == []
+
+
+def test_a_run_killed_after_the_file_was_written_posts_nothing_twice(database: Database, tmp_path: Path) -> None:
+    """The worker wrote the journal file and died before recording it: the next run finds every entry at the
+    destination already (its index) and records them as posted, with no second file."""
+    generate_month(database, per_channel=3)
+    directory = add_destination(database, tmp_path, "books")
+    from hub.accounting import export
+
+    sent = export.send
+    export.send = lambda *args, **kwargs: None  # type: ignore[assignment]
+    try:
+        first = run_export(database, "csv-journal", "books", engine=ENGINE)
+    finally:
+        export.send = sent  # type: ignore[assignment]
+    with database.session() as session:
+        payloads = session.execute(select(Delivery.payload, Delivery.idempotency_key)).all()
+        settings = destination(session, "csv-journal", "books").config
+    from connectors.csv_journal import CsvJournal
+    from hub.accounting.payload import from_payload
+
+    CsvJournal(settings).post_entries([(from_payload(payload), key) for payload, key in payloads])
+    assert len(journal_rows(directory)) == 1
+
+    second = run_export(database, "csv-journal", "books", engine=ENGINE)
+
+    assert second.outcomes == {"already_delivered": first.planned}
+    assert len(journal_rows(directory)) == 1
+    with database.session() as session:
+        assert set(session.scalars(select(AccountingExport.status))) == {"posted"}
