@@ -1,0 +1,117 @@
+"""Talking to eBay's REST APIs: a user access token from the seller's refresh token (kept until it nearly
+expires, fetched again when refused), a timeout on every call, and every failure turned into the SDK's error
+tree with eBay's ``{"errors": [{errorId, message}]}`` text. The Post-Order API takes the same OAuth token under
+the ``IAF`` scheme."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import requests
+
+from connectors.ebay.config import Config
+from hub.sdk import ConfigurationError, PermanentError, TransientError, classify_http_status
+
+EXCERPT = 300
+EARLY = 60.0
+OAUTH_PATH = "/identity/v1/oauth2/token"
+OAUTH_REFUSALS = ("invalid_grant", "invalid_client", "invalid_scope", "unauthorized_client")
+
+
+class EbayClient:
+    """One seller's REST access. ``call`` answers the decoded body and the response headers (a created
+    fulfillment's id is in ``Location``)."""
+
+    def __init__(self, config: Config, session: requests.Session) -> None:
+        self.config = config
+        self.session = session
+        self._secrets = [config.client_secret.get_secret_value(), config.refresh_token.get_secret_value()]
+        self._token: str | None = None
+        self._token_until = 0.0
+
+    def __repr__(self) -> str:
+        return f"EbayClient({self.config.base_url!r})"
+
+    def call(self, method: str, path: str, *, body: Any = None) -> tuple[Any, dict[str, str]]:
+        scheme = "IAF" if path.startswith("/post-order/") else "Bearer"
+        for attempt in (1, 2):
+            headers = {"Authorization": f"{scheme} {self.token()}", "Accept": "application/json"}
+            response = self._send(method, path, json=body, headers=headers)
+            if response.status_code == 401 and attempt == 1:
+                self._token = None
+                continue
+            return self._decode(method, path, response), dict(response.headers)
+        raise AssertionError("unreachable")
+
+    def token(self) -> str:
+        if self._token is None or time.monotonic() >= self._token_until:
+            form = {"grant_type": "refresh_token", "refresh_token": self._secrets[1], "scope": self.config.scopes}
+            auth = (self.config.client_id, self._secrets[0])
+            response = self._send("POST", OAUTH_PATH, data=form, auth=auth, headers={"Accept": "application/json"})
+            refusal = _oauth_error(response)
+            if response.status_code in (400, 401) and refusal in OAUTH_REFUSALS:
+                raise ConfigurationError(
+                    f"eBay refused the app or the seller's refresh token ({refusal}): check client_id, "
+                    "client_secret, refresh_token and scopes",
+                    status_code=response.status_code,
+                )
+            answer = self._decode("POST", OAUTH_PATH, response)
+            if not isinstance(answer, dict) or not answer.get("access_token"):
+                raise TransientError("eBay's token answer carries no access_token")
+            self._token = str(answer["access_token"])
+            self._token_until = time.monotonic() + max(0.0, float(answer.get("expires_in") or 7200) - EARLY)
+        return self._token
+
+    def _send(self, method: str, path: str, **payload: Any) -> requests.Response:
+        try:
+            return self.session.request(
+                method, f"{self.config.base_url}{path}", timeout=self.config.timeout, allow_redirects=False, **payload
+            )
+        except requests.Timeout:
+            raise TransientError(f"eBay did not answer {method} {path} within {self.config.timeout:g} s") from None
+        except requests.RequestException as exc:
+            raise TransientError(f"eBay {method} {path} failed: connection error ({type(exc).__name__})") from None
+
+    def _decode(self, method: str, path: str, response: requests.Response) -> Any:
+        status = response.status_code
+        if 300 <= status < 400:
+            raise PermanentError(f"eBay answered {method} {path} with a redirect ({status})", status_code=status)
+        detail = f"eBay {method} {path}: {self._detail(response)}"
+        error = classify_http_status(status, detail, response.headers.get("Retry-After"))
+        if error is not None:
+            raise error
+        try:
+            return response.json() if response.content else None
+        except ValueError:
+            raise TransientError(f"eBay answered {method} {path} with a body that is not JSON") from None
+
+    def _detail(self, response: requests.Response) -> str:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if isinstance(errors, list) and errors:
+            text = "; ".join(
+                f"{error.get('errorId', '?')}: {error.get('longMessage') or error.get('message', '')}"
+                for error in errors
+                if isinstance(error, dict)
+            )
+        elif isinstance(body, dict) and body.get("error"):
+            text = f"{body['error']}: {body.get('error_description', '')}"
+        else:
+            text = response.text if body is None else json.dumps(body)
+        text = " ".join(text.split())[:EXCERPT] or response.reason or "no detail"
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def _oauth_error(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error", "")) if isinstance(body, dict) else ""
