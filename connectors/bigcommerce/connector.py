@@ -39,8 +39,8 @@ class BigCommerce:
     (status 5) for a whole-order cancellation, and refunds through the v3 refund quote and refund.
 
     BigCommerce takes no key of ours on a shipment or a refund: before creating one, the connector lists the
-    order's shipments (refunds) and reuses the one with the same tracking number and units (reason and
-    items), so a resend after a lost answer makes no second."""
+    order's shipments and reuses the one with the same tracking number and units; a refund's reason carries
+    the hub's key, and a listed refund with that reason and the same items is not made again."""
 
     name: ClassVar[str] = "bigcommerce"
     kind: ClassVar[ConnectorKind] = ConnectorKind.CHANNEL
@@ -123,13 +123,14 @@ class BigCommerce:
         if refund.shipping and address_id is None:
             address_id = self._address_id(refund.order)
         items = refund_items(refund, order_id, address_id)
+        reason = f"{refund.reason} (ref {idempotency_key})"  # BigCommerce keeps no key of ours but the reason
         base = f"/v3/orders/{order_id}/payment_actions"
         for existing in (self.client.call("GET", f"{base}/refunds") or {}).get("data") or []:
-            if isinstance(existing, dict) and same_refund(existing, refund.reason, items):
+            if isinstance(existing, dict) and same_refund(existing, reason, items):
                 return Submitted(external_id=str(existing["id"]), note=f"refund {existing['id']} already made")
         quote = (self.client.call("POST", f"{base}/refund_quotes", body={"items": items}) or {}).get("data") or {}
         payments = self._payments(quote)
-        body = {"items": items, "payments": payments, "reason": refund.reason}
+        body = {"items": items, "payments": payments, "reason": reason}
         made = (self.client.call("POST", f"{base}/refunds", body=body) or {}).get("data") or {}
         total = quote.get("total_refund_amount")
         return Submitted(external_id=str(made.get("id")), note=f"refund {made.get('id')} of {total}")

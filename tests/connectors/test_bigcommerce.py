@@ -177,7 +177,7 @@ def test_a_refund_is_quoted_then_paid_back_the_first_way_offered(store: FakeBigC
     (made,) = store.refunds[ORDER_ID]
     assert submitted.external_id == str(made["id"]) and made["total_amount"] == 30.0
     assert made["payments"] == [{"provider_id": "braintree", "amount": 30.0, "offline": False}]
-    assert made["reason"] == "damaged in transit"
+    assert made["reason"] == "damaged in transit (ref r)"
 
 
 def test_a_refund_resent_is_made_once_and_offline_is_honoured(store: FakeBigCommerce) -> None:
