@@ -43,14 +43,24 @@ class CanonicalModel(BaseModel):
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
 
 
+_CODES_KEPT = 1024
+
+
 def _code(pattern: str, what: str) -> BeforeValidator:
     """Upper-case and strip a code, refusing it with a message that names the expected form."""
     compiled = re.compile(pattern)
+    # Codes already seen in form: a document repeats its currency and units on every line, so a set look-up
+    # answers nearly every call. Bounded, so odd input cannot grow it without end.
+    seen: set[str] = set()
 
     def normalise(value: object) -> object:
         if not isinstance(value, str):
             return value  # the str schema reports the wrong type
+        if value in seen:
+            return value
         if compiled.fullmatch(value):
+            if len(seen) < _CODES_KEPT:
+                seen.add(value)
             return value  # already in form, as nearly every code is
         code = value.strip().upper()
         if not compiled.fullmatch(code):
@@ -154,10 +164,25 @@ def _decimal_error(detail: str) -> PydanticCustomError:
 _PLAIN_DECIMAL = re.compile(DECIMAL_PATTERN)
 
 
+# Amounts already read from plain text, by that text: lines and documents repeat prices and totals. A Decimal
+# is immutable, so sharing one is safe; emptied when full, so it stays small whatever the input.
+_READ: dict[str, Decimal] = {}
+_READ_KEPT = 4096
+
+
 def _as_decimal(value: object) -> Decimal:
-    if isinstance(value, str) and _PLAIN_DECIMAL.match(value):
-        number = Decimal(value)
-        return number.copy_abs() if value[0] == "-" and number.is_zero() else number
+    if isinstance(value, str):
+        number = _READ.get(value)
+        if number is not None:
+            return number
+        if _PLAIN_DECIMAL.match(value):
+            number = Decimal(value)
+            if value[0] == "-" and number.is_zero():
+                number = number.copy_abs()
+            if len(_READ) >= _READ_KEPT:
+                _READ.clear()
+            _READ[value] = number
+            return number
     if isinstance(value, bool):
         raise _decimal_error("a boolean is not a number")
     if isinstance(value, Decimal):

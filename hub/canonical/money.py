@@ -107,7 +107,8 @@ def _all_in(value: object, currency: str) -> bool:
     if isinstance(value, Money):
         return value.currency == currency
     if isinstance(value, BaseModel):
-        items: Iterable[object] = [getattr(value, name) for name in _money_fields(type(value))]
+        fields = value.__dict__  # a model's field values, read without a getattr per field
+        items: Iterable[object] = map(fields.__getitem__, _money_fields(type(value)))
     elif isinstance(value, list | tuple):
         items = value
     elif isinstance(value, dict):

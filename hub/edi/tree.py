@@ -33,6 +33,7 @@ separator is not split.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from hub.edi.model import Transaction
@@ -79,9 +80,19 @@ def _layout(spec: TransactionSpec) -> _Layout:
     return hit[1]
 
 
+_ELEMENT_KEYS = _KEYS[1:]
+_FILLED = itemgetter(1)  # (key, value) -> value: keeps the pairs whose element is not empty
+
+
 def segment_data(elements: tuple[str, ...], composites: frozenset[int], component: str) -> dict[str, Any]:
     """One segment's elements keyed "01", "02" ...; composites (by 0-based index) split into components."""
-    out: dict[str, Any] = {}
+    if len(elements) <= len(_ELEMENT_KEYS):  # every segment of a real file: built without a Python loop
+        out: dict[str, Any] = dict(filter(_FILLED, zip(_ELEMENT_KEYS, elements, strict=False)))
+        for i in composites:
+            if i < len(elements) and elements[i]:
+                out[_ELEMENT_KEYS[i]] = elements[i].split(component)
+        return out
+    out = {}
     for i, value in enumerate(elements):
         if value:
             out[_KEYS[i + 1] if i < 99 else f"{i + 1:02d}"] = value.split(component) if i in composites else value

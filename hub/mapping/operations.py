@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
@@ -33,6 +33,8 @@ Coercion = Literal["string", "integer", "decimal", "boolean"]
 MAX_INTEGER_DIGITS = 18  # `as: integer` gives a quantity or a count: it must fit a 64-bit column
 
 
+DAY_FORMAT = "%Y%m%d"  # CCYYMMDD, every X12 date
+
 Fn = Callable[[Any, Any], Any]  # compiled operation: (input root, current item) -> value or None
 Tables = dict[str, dict[str, Any]]
 
@@ -44,16 +46,22 @@ def within(exc: MappingInputError, part: str) -> MappingInputError:
     return MappingInputError(exc.message, field=field, source=exc.source)
 
 
-def reader(path: str) -> Fn:
-    """A compiled path read: missing values, nulls and blank strings read as None."""
+def reader(path: str, clean: Callable[[Any], Any] | None = None) -> Fn:
+    """A compiled path read: missing values, nulls and blank strings read as None (and whatever else
+    ``clean`` turns to None: ``present`` also drops empty lists)."""
     from_root, parts = parse_path(path)
+    finish = blank_to_none if clean is None else clean
+    lists = clean is not None  # whether a value that is neither text nor None still needs ``clean``
     if not from_root and len(parts) == 1 and isinstance(parts[0], str):
         key = parts[0]
 
         def read_key(root: Any, current: Any) -> Any:
             if isinstance(current, dict):
-                return blank_to_none(current.get(key))
-            return blank_to_none(read_parts(current, parts, path))
+                value = current.get(key)
+                if isinstance(value, str):  # text, as nearly every value is: cleaned here, without a call
+                    return value.strip() or None
+                return finish(value) if lists and value is not None else value
+            return finish(read_parts(current, parts, path))
 
         return read_key
     if not from_root and len(parts) == 2 and isinstance(parts[0], str) and isinstance(parts[1], str):
@@ -63,15 +71,18 @@ def reader(path: str) -> Fn:
             if isinstance(current, dict):
                 inner = current.get(first)
                 if isinstance(inner, dict):
-                    return blank_to_none(inner.get(second))
+                    value = inner.get(second)
+                    if isinstance(value, str):
+                        return value.strip() or None
+                    return finish(value) if lists and value is not None else value
                 if inner is None:
                     return None
-            return blank_to_none(read_parts(current, parts, path))
+            return finish(read_parts(current, parts, path))
 
         return read_pair
 
     def read(root: Any, current: Any) -> Any:
-        return blank_to_none(read_parts(root if from_root else current, parts, path))
+        return finish(read_parts(root if from_root else current, parts, path))
 
     return read
 
@@ -87,6 +98,18 @@ def blank_to_none(value: Any) -> Any:
     return value
 
 
+def present(value: Any) -> Any:
+    """What a field gets from a value: blank text and an empty list read as missing (None)."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, list) and not value:
+        return None
+    return value
+
+
+_LOOSE = (str, list)  # the values ``present`` may change; every other value is taken as it is
+
+
 class Operation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -94,32 +117,51 @@ class Operation(BaseModel):
     as_: Coercion | None = Field(default=None, alias="as", description="Convert the value to this type.")
     required: bool = Field(default=False, description="Fail when no value results (after the default).")
 
+    # Whether the producer's value is already what a field gets (never blank text or an empty list), so no
+    # pass of ``present`` is needed over it.
+    presents: ClassVar[bool] = False
+
     def producer(self, tables: Tables) -> Fn:
         """The operation's own work, compiled; the modifiers are added by :meth:`compile`."""
         raise NotImplementedError
 
-    def compile(self, tables: Tables) -> Fn:
+    def presented(self, tables: Tables) -> Fn:
+        """The operation without modifiers: its producer's value as a field gets it (see ``present``)."""
         produce = self.producer(tables)
-        default, kind, required = self.default, self.as_, self.required
+        if self.presents:
+            return produce
+
+        def plain(root: Any, current: Any) -> Any:
+            value = produce(root, current)
+            if isinstance(value, str):
+                return value.strip() or None
+            return None if isinstance(value, list) and not value else value
+
+        return plain
+
+    def compile(self, tables: Tables) -> Fn:
+        """The producer with the modifiers, in the least work each combination needs: a mapping runs for
+        every inbound document, and most fields have no modifier or a default only."""
+        default, kind, required, presents = self.default, self.as_, self.required, self.presents
         if default is None and kind is None and not required:
-            if isinstance(self, Copy):  # the read already gives None for missing and blank values
+            return self.presented(tables)
+        produce = self.producer(tables)
+        if kind is None and not required:
 
-                def copy(root: Any, current: Any) -> Any:
-                    value = produce(root, current)
-                    return None if value == [] else value
+            def defaulted(root: Any, current: Any) -> Any:
+                value = produce(root, current)
+                if not presents and isinstance(value, _LOOSE):
+                    value = value.strip() or None if isinstance(value, str) else present(value)
+                return default if value is None else value
 
-                return copy
-
-            def plain(root: Any, current: Any) -> Any:
-                value = blank_to_none(produce(root, current))
-                return None if value == [] else value
-
-            return plain
+            return defaulted
         source = self.copy_ if isinstance(self, Copy) else ""
 
         def modified(root: Any, current: Any) -> Any:
-            value = blank_to_none(produce(root, current))
-            if value is None or value == []:
+            value = produce(root, current)
+            if not presents and isinstance(value, _LOOSE):
+                value = value.strip() or None if isinstance(value, str) else present(value)
+            if value is None:
                 value = default
             if value is not None and kind is not None:
                 value = coerce(value, kind)
@@ -132,9 +174,10 @@ class Operation(BaseModel):
 
 class Copy(Operation):
     copy_: str = Field(alias="copy", description="Path of the input value.")  # `copy` would shadow BaseModel.copy
+    presents: ClassVar[bool] = True  # its read drops blank text and empty lists itself
 
     def producer(self, tables: Tables) -> Fn:
-        return reader(self.copy_)
+        return reader(self.copy_, present)
 
 
 class Const(Operation):
@@ -186,6 +229,7 @@ class Lookup(Operation):
 
 
 class DateOp(Operation):
+    presents: ClassVar[bool] = True  # an ISO text or None
     date: Spec = Field(description="An ISO 8601 timestamp, a text in `format`, or an epoch number in `unit`.")
     format: str | None = Field(default=None, description="strptime format of the input text.")
     unit: Literal["s", "ms"] | None = Field(default=None, description="The input is an epoch number in this unit.")
@@ -221,11 +265,17 @@ class DateOp(Operation):
             return datetime.fromtimestamp(seconds, tz=ZoneInfo("UTC"))
         text = str(raw).strip()
         if self.format:
+            if self.format == DAY_FORMAT and len(text) == 8 and text.isascii() and text.isdigit():
+                try:  # what strptime gives for a valid CCYYMMDD (the X12 date), at a fraction of its cost
+                    return datetime(int(text[:4]), int(text[4:6]), int(text[6:]))
+                except ValueError:
+                    pass  # not a calendar day: strptime gives the reason
             return datetime.strptime(text, self.format)
         return datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
 
 
 class Sum(Operation):
+    presents: ClassVar[bool] = True  # a number's text or None
     sum: list[Spec] = Field(min_length=1, description="Decimal sum of these values (lists are flattened).")
 
     def producer(self, tables: Tables) -> Fn:
@@ -248,6 +298,7 @@ class Sum(Operation):
 
 
 class MoneyOp(Operation):
+    presents: ClassVar[bool] = True  # an object or None
     money: Spec = Field(description="The amount (a number or numeric text).")
     currency: Spec = Field(description="ISO 4217 code, e.g. a path such as $.currency.")
 
@@ -289,20 +340,52 @@ class Call(Operation):
     args: list[Spec] = Field(default_factory=list, description="Arguments, each an operation or a path.")
     options: dict[str, Any] = Field(default_factory=dict, description="Constant keyword arguments.")
 
+    def presented(self, tables: Tables) -> Fn:
+        if len(self.args) != 1:
+            return super().presented(tables)
+        function, name, options = get_function(self.call), self.call, self.options
+        argument = compile_spec(self.args[0], tables)
+
+        def call_presented(root: Any, current: Any) -> Any:  # the commonest call, in one step
+            try:
+                value = function(argument(root, current), **options)
+            except (ValueError, ArithmeticError) as exc:
+                raise _call_error(name, exc) from None
+            if isinstance(value, str):
+                return value.strip() or None
+            return None if isinstance(value, list) and not value else value
+
+        return call_presented
+
     def producer(self, tables: Tables) -> Fn:
         function, name, options = get_function(self.call), self.call, self.options
         arguments = [compile_spec(argument, tables) for argument in self.args]
+        if len(arguments) == 1:  # most calls take one argument: no list of values to build
+            (argument,) = arguments
+
+            def call_one(root: Any, current: Any) -> Any:
+                try:
+                    return function(argument(root, current), **options)
+                except (ValueError, ArithmeticError) as exc:
+                    raise _call_error(name, exc) from None
+
+            return call_one
 
         def call(root: Any, current: Any) -> Any:
             values = [argument(root, current) for argument in arguments]
             try:
                 return function(*values, **options)
-            except ValueError as exc:
-                raise MappingInputError(f"{name}: {exc}") from None
-            except ArithmeticError as exc:  # decimal overflow or precision, float overflow: numbers too big
-                raise MappingInputError(f"{name}: the numbers are out of range ({type(exc).__name__})") from None
+            except (ValueError, ArithmeticError) as exc:
+                raise _call_error(name, exc) from None
 
         return call
+
+
+def _call_error(name: str, exc: ValueError | ArithmeticError) -> MappingInputError:
+    if isinstance(exc, ValueError):
+        return MappingInputError(f"{name}: {exc}")
+    # decimal overflow or precision, float overflow: numbers too big
+    return MappingInputError(f"{name}: the numbers are out of range ({type(exc).__name__})")
 
 
 class Where(BaseModel):
@@ -360,6 +443,7 @@ class Each(Operation):
 
 
 class Fields(Operation):
+    presents: ClassVar[bool] = True  # a non-empty object or None
     fields: dict[str, Spec] = Field(description="Build an object from these fields.")
     from_: str | None = Field(default=None, alias="from", description="Read paths relative to this one.")
 

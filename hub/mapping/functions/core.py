@@ -15,9 +15,29 @@ MAX_WHOLE_DIGITS = 24
 MAX_DECIMAL_PLACES = 24
 
 
+# Numbers already read from text, by that text: quantities, prices and codes repeat from line to line and
+# order to order, and reading one costs several checks. A Decimal is immutable, so sharing it is safe; the
+# table is emptied when full, so it stays small whatever the input.
+_READ: dict[str, Decimal] = {}
+_READ_KEPT = 4096
+
+
 def to_decimal(value: Any) -> Decimal | None:
     """Decimal from a JSON number or numeric string; floats go through their shortest repr. ValueError for
     anything else, and for numbers beyond ``MAX_WHOLE_DIGITS`` digits or ``MAX_DECIMAL_PLACES`` places."""
+    if type(value) is str:
+        number = _READ.get(value)
+        if number is None:
+            number = _read_decimal(value)
+            if number is not None:
+                if len(_READ) >= _READ_KEPT:
+                    _READ.clear()
+                _READ[value] = number
+        return number
+    return _read_decimal(value)
+
+
+def _read_decimal(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):

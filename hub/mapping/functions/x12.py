@@ -69,8 +69,8 @@ def _text(value: Any) -> str | None:
 @mapping_function("x12_qualified")
 def x12_qualified(segments: Any, qualifier: str, *, key: str = "01", element: str = "02") -> str | None:
     """``element`` of the first segment whose ``key`` element is ``qualifier``: (DTM list, "002") -> "20240201"."""
-    for segment in _segments(segments):
-        if segment.get(key) == qualifier:
+    for segment in segments if isinstance(segments, list) else _segments(segments):
+        if isinstance(segment, dict) and segment.get(key) == qualifier:
             value = _text(segment.get(element))
             if value is not None:
                 return value
@@ -107,15 +107,33 @@ def _read_pairs(segment: Any, start: int) -> list[tuple[str, str]]:
     if not isinstance(segment, dict):
         raise ValueError(f"expected an X12 segment, found {type(segment).__name__}")
     out = []
-    last = max((int(key) for key in segment if isinstance(key, str) and key.isascii() and key.isdigit()), default=0)
-    for position in range(start, last, 2):
-        qualifier, value = _text(segment.get(_KEYS[position])), _text(segment.get(_KEYS[position + 1]))
+    get = segment.get
+    for position in range(start, _last_position(segment), 2):
+        qualifier, value = get(_KEYS[position]), get(_KEYS[position + 1])
+        if qualifier is None or value is None:
+            continue
+        if type(qualifier) is str and type(value) is str:  # as the tree gives them: no conversion to make
+            qualifier, value = qualifier.strip(), value.strip()
+            if qualifier and value:
+                out.append((qualifier, value))
+            continue
+        qualifier, value = _text(qualifier), _text(value)
         if qualifier is not None and value is not None:
             out.append((qualifier, value))
     return out
 
 
+def _last_position(segment: dict[Any, Any]) -> int:
+    """The highest element position among the keys: a table look-up for the tree's own keys ("01" ...),
+    any other key of digits read as a number."""
+    try:
+        return max(map(_POSITIONS.__getitem__, segment), default=0)
+    except KeyError:
+        return max((int(key) for key in segment if isinstance(key, str) and key.isascii() and key.isdigit()), default=0)
+
+
 _KEYS = tuple(f"{n:02d}" for n in range(1000))  # element keys of the X12 tree: "01", "02" ...
+_POSITIONS = {key: n for n, key in enumerate(_KEYS)}
 
 
 @mapping_function("x12_identifiers")

@@ -42,10 +42,21 @@ class Rules:
 
     @classmethod
     def of(cls, shipping: Iterable[str], tax: Iterable[str], settled_apart: Iterable[str]) -> Rules:
-        return cls(frozenset(shipping), frozenset(tax), frozenset(settled_apart))
+        """The rules of these lists; the last ones made are kept, since the mapping passes the very same
+        option lists to each of its four calls, order after order."""
+        global _last_rules
+        last = _last_rules
+        if last is not None and last[0] is shipping and last[1] is tax and last[2] is settled_apart:
+            return last[3]
+        rules = cls(frozenset(shipping), frozenset(tax), frozenset(settled_apart))
+        _last_rules = (shipping, tax, settled_apart, rules)
+        return rules
 
 
-@dataclass
+_last_rules: tuple[Iterable[str], Iterable[str], Iterable[str], Rules] | None = None
+
+
+@dataclass(slots=True)
 class LinePrice:
     line_id: str
     gross: Decimal  # quantity x unit price
@@ -69,7 +80,10 @@ class OrderPricing:
 
     @property
     def subtotal(self) -> Decimal:
-        return sum((line.net for line in self.lines), Decimal(0))
+        total = Decimal(0)
+        for line in self.lines:  # a plain loop: this is summed several times per order
+            total += line.gross - line.discount
+        return total
 
     @property
     def total(self) -> Decimal:
@@ -119,7 +133,10 @@ def _price(po1_loops: Any, header_sacs: Any, rules: Rules) -> OrderPricing:
     loops = _loops(po1_loops)
     pricing = OrderPricing(lines=[_line(entry) for entry in loops])
     for line, entry in zip(pricing.lines, loops, strict=True):
-        for number, sac in enumerate(_segments(entry.get("SAC")), start=1):
+        sacs = entry.get("SAC")
+        if sacs is None:
+            continue  # most lines state no allowance or charge
+        for number, sac in enumerate(_segments(sacs), start=1):
             where = f"SAC {number} of line {line.line_id}"
             allowance = _apply(pricing, sac, rules, where, gross=line.gross, net=line.net, line=line)
             if allowance is not None:
@@ -285,7 +302,8 @@ def x12_priced_lines(
         raise ValueError(f"{len(lines)} order lines for {len(pricing.lines)} PO1 loops; build one line per loop")
     out = []
     for line, price in zip(lines, pricing.lines, strict=True):
-        priced = dict(line) | {"total": _money(price.net, currency)}
+        priced = dict(line)
+        priced["total"] = _money(price.gross - price.discount, currency)
         if price.discount:
             priced["discount"] = _money(price.discount, currency)
         if price.tax:
