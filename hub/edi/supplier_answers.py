@@ -24,17 +24,19 @@ PO and route again, or let the supplier ship what it accepted. Every 855 also se
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.canonical import PurchaseOrderAck
 from hub.canonical.acknowledgment import AckLine, AckLineStatus, AckType
-from hub.db.models import FulfillmentOrderRecord, SupplierPurchaseOrder
+from hub.db.models import EdiInterchange, EdiTransaction, FulfillmentOrderRecord, SupplierPurchaseOrder
 from hub.db.models.base import utcnow
 from hub.edi.partners import PartnerRecord
-from hub.edi.supplier_orders import ACCEPTED, CHANGED, REJECTED
+from hub.edi.supplier_orders import ACCEPTED, CHANGED, OPEN, REJECTED
 from hub.lifecycle import FulfillmentState
 from hub.lifecycle.commands import AcceptFulfillmentOrder, RejectFulfillmentOrder, SendFulfillmentOrder
 from hub.lifecycle.store import execute
@@ -160,11 +162,13 @@ def _reject(
     refused: Counter[str],
     data: dict[str, Any],
     source: str,
+    why: str | None = None,
 ) -> None:
     from hub.delivery.fulfillment import route_again  # late: hub.delivery builds on hub.edi
     from hub.delivery.handlers import AfterCommit
 
-    reason = f"supplier {row.partner_id} refused PO {row.po_number} in its 855 ({_units(refused)})"
+    what = why or f"in its 855 ({_units(refused)})"
+    reason = f"supplier {row.partner_id} refused PO {row.po_number} {what}"
     if fo.state == FulfillmentState.CREATED:
         execute(session, fo.order_id, SendFulfillmentOrder(id=fo.id), source=source)
     destination = f"edi:{row.partner_id}"
@@ -194,3 +198,43 @@ def _accept(
         execute(session, fo.order_id, AcceptFulfillmentOrder(id=fo.id, external_id=external_id), source=source)
     row.status, row.updated_at = (CHANGED if changed else ACCEPTED), utcnow()
     record_event(session, fo.order_id, PO_ACCEPTED, source=source, data=data | {"changed": changed})
+
+
+def purchase_orders_rejected(session: Session, rows: Sequence[EdiTransaction]) -> int:
+    """The supplier's 997 (or TA1) rejected 850s the hub sent: each PO still open is rejected as by an 855
+    (its fulfillment order's units released, the order routed again). Returns how many were rejected. Runs
+    in the inbound processor's transaction; a 997 read again changes nothing more."""
+    rejected = 0
+    for row in rows:
+        found = _open_purchase_order(session, row)
+        if found is None:
+            continue
+        po, fo = found
+        codes = " ".join(row.ack_codes or [])
+        units = Counter({line.line_id: line.quantity - line.shipped - line.cancelled for line in fo.lines})
+        data = {"po_number": po.po_number, "partner": po.partner_id, "ack_codes": list(row.ack_codes or [])}
+        _reject(session, fo, po, units, data, "edi-997", why=f"in its 997, which rejected the 850 ({codes})")
+        rejected += 1
+    return rejected
+
+
+def _open_purchase_order(
+    session: Session, row: EdiTransaction
+) -> tuple[SupplierPurchaseOrder, FulfillmentOrderRecord] | None:
+    """The open PO an outbound 850 register row carried, with its fulfillment order still at the supplier."""
+    if row.set_id != "850" or row.direction != "out" or not row.partner_id:
+        return None
+    interchange = session.get(EdiInterchange, row.interchange_id)
+    po = session.scalars(
+        select(SupplierPurchaseOrder).where(
+            SupplierPurchaseOrder.partner_id == row.partner_id,
+            SupplierPurchaseOrder.set_control_number == row.control_number,
+            SupplierPurchaseOrder.interchange_control_number == (interchange.control_number if interchange else ""),
+        )
+    ).first()
+    fo = session.get(FulfillmentOrderRecord, po.fulfillment_order_id) if po is not None else None
+    if po is None or fo is None or po.status != OPEN:
+        return None
+    if fo.state not in (FulfillmentState.CREATED, FulfillmentState.SENT, FulfillmentState.ACCEPTED):
+        return None
+    return po, fo

@@ -255,3 +255,37 @@ def test_a_supplier_that_wants_860s_gets_no_cancellation_and_the_refusal_is_on_t
     assert fo_state(database, fo_id) == "sent"  # the supplier still has it: nothing is released behind its back
     (refused,) = events(database, order_id, "fulfillment_order.cancel_refused")
     assert "860" in refused["reason"] and "by hand" in refused["reason"]
+
+
+def test_a_997_rejecting_the_850_rejects_the_po_and_routes_the_order_again(
+    database: Database, sup1: FakeX12Supplier
+) -> None:
+    order_id, fo_id = drop_shipped(database)
+    po = sent_po(database, sup1)
+    sup1.acknowledge(po, code="R")
+    receive(database, "sup1")
+    assert fo_state(database, fo_id) == "rejected"
+    (rejected,) = events(database, order_id, "purchase_order.rejected")
+    assert "997" in rejected["reason"] and po.po_number in rejected["reason"]
+    with database.session() as session:
+        assert session.get(SupplierPurchaseOrder, po.po_number).status == "rejected"  # type: ignore[union-attr]
+
+
+def test_one_856_for_two_orders_ships_each_po(database: Database, sup1: FakeX12Supplier) -> None:
+    first_order, first_fo = drop_shipped(database, "2001", units=1)
+    second_order, second_fo = drop_shipped(database, "2002", units=3)
+    report = run(database)
+    assert report.outcomes == {"delivered": 2}, report
+    assert set(send_queued(database, report)) == {"sent"}
+    first, second = sorted(sup1.collect(), key=lambda po: po.po_number == po_number_for(second_fo))
+    assert (first.po_number, second.po_number) == (po_number_for(first_fo), po_number_for(second_fo))
+    sup1.answer(first)
+    sup1.answer(second)
+    receive(database, "sup1")
+    sup1.ship([(first, [{"1": 1}]), (second, [{"1": 2}, {"1": 1}])], trackings=["1ZA", "1ZB", "1ZC"])
+    receive(database, "sup1")
+    assert (fo_state(database, first_fo), fo_state(database, second_fo)) == ("shipped", "shipped")
+    with database.session() as session:
+        shipments = session.scalars(select(ShipmentRecord).order_by(ShipmentRecord.order_id)).all()
+        tracking = {row.order_id: sorted(row.tracking_numbers) for row in shipments}
+    assert tracking == {first_order: ["1ZA"], second_order: ["1ZB", "1ZC"]}
