@@ -18,8 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from hub.accounting.amounts import ZERO, parse_period
@@ -164,35 +165,52 @@ def reconcile(session: Session, target: Destination, start: date, end: date) -> 
     return result
 
 
+def _posted_totals(
+    session: Session, name: str, start: date, end: date
+) -> dict[str, tuple[Decimal, Decimal, dict[str, Any]]]:
+    """Posted entries dated in the period: entry id -> (total debit, amount on the clearing side, order)."""
+    clearing = func.sum(
+        case(
+            (JournalLineRecord.role == LineRole.CLEARING.value, JournalLineRecord.debit + JournalLineRecord.credit),
+            else_=0,
+        )
+    )
+    query = (
+        select(JournalEntryRecord.entry_id, JournalEntryRecord.total, clearing, JournalEntryRecord.context)
+        .join(JournalLineRecord, JournalLineRecord.entry_pk == JournalEntryRecord.id)
+        .join(AccountingExport, AccountingExport.entry_pk == JournalEntryRecord.id)
+        .where(
+            JournalEntryRecord.destination == name,
+            AccountingExport.destination == name,
+            AccountingExport.status == POSTED,
+            JournalEntryRecord.entry_date >= start,
+            JournalEntryRecord.entry_date <= end,
+        )
+        .group_by(JournalEntryRecord.id)  # the other columns depend on it
+    )
+    return {
+        entry_id: (Decimal(total), Decimal(cleared or 0), (context or {}).get("order") or {})
+        for entry_id, total, cleared, context in session.execute(query)
+    }
+
+
 def compare_read_back(
     session: Session, target: Destination, result: Reconciliation, records: Sequence[LedgerRecord]
 ) -> None:
     """Posted entries dated in the period against the destination's own records of them."""
-    query = (
-        select(JournalEntryRecord.entry_id, JournalEntryRecord.total, JournalEntryRecord.context)
-        .join(AccountingExport, AccountingExport.entry_pk == JournalEntryRecord.id)
-        .where(
-            JournalEntryRecord.destination == target.name,
-            AccountingExport.destination == target.name,
-            AccountingExport.status == POSTED,
-            JournalEntryRecord.entry_date >= result.start,
-            JournalEntryRecord.entry_date <= result.end,
-        )
-    )
-    posted = {
-        entry_id: (Decimal(total), (context or {}).get("order") or {})
-        for entry_id, total, context in session.execute(query)
-    }
+    posted = _posted_totals(session, target.name, result.start, result.end)
     theirs = {record.entry_id: record for record in records if record.entry_id}
     problems = []
-    for entry_id, (total, order) in sorted(posted.items()):
+    for entry_id, (total, clearing, order) in sorted(posted.items()):
         record = theirs.get(entry_id)
         if record is None:
             problems.append(ReadBackDifference(entry_id, order.get("number"), "posted by the hub, not in the ledger"))
-        elif Decimal(record.total) != total:
+        elif Decimal(record.total) not in (total, clearing):
             problems.append(
                 ReadBackDifference(
-                    entry_id, order.get("number"), f"total {total} in the hub, {record.total} in the ledger"
+                    entry_id,
+                    order.get("number"),
+                    f"total {total} (clearing {clearing}) in the hub, {record.total} in the ledger",
                 )
             )
     for entry_id in sorted(set(theirs) - set(posted)):

@@ -165,7 +165,9 @@ class LedgerRecord:
     """An entry as the destination's ledger reads back, for reconciliation.
 
     ``entry_id`` is the hub's entry id where the connector stored it at the partner (a document number, a
-    reference); ``total`` is the entry's total debit as a decimal string in ``currency``."""
+    reference); ``total`` is a decimal string in ``currency``: the entry's total debit for a journal, or, for a
+    document that nets its lines (a sales receipt, an invoice, a credit note, a refund receipt), the
+    document's own total, which is the amount on the entry's clearing side. Reconciliation accepts either."""
 
     entry_id: str | None
     external_id: str
