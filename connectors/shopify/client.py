@@ -34,7 +34,7 @@ from hub.sdk import (
 log = logging.getLogger(__name__)
 
 EXCERPT = 300
-TYPICAL_COST = 20  # points a mutation of this connector costs, about
+TYPICAL_COST = 50  # points a call is assumed to ask for until an answer says what calls ask for
 LONGEST_WAIT = 2.0  # seconds the client sleeps for the bucket; longer, and the delivery is retried later
 ALREADY = re.compile(
     r"already (been )?(fulfilled|cancell?ed|refunded)|is already|no (remaining|fulfillable|refundable)"
@@ -70,6 +70,7 @@ class ShopifyClient:
         self.session = session
         self._token = config.access_token.get_secret_value()
         self._bucket: Bucket | None = None
+        self._expected = float(TYPICAL_COST)  # the most a call has asked for: what the next one may ask
 
     def __repr__(self) -> str:
         return f"ShopifyClient({self.config.shop!r})"
@@ -121,7 +122,7 @@ class ShopifyClient:
     def _wait_for_bucket(self, what: str) -> None:
         if self._bucket is None:
             return
-        wait = self._bucket.wait_for(TYPICAL_COST)
+        wait = self._bucket.wait_for(min(self._expected, self._bucket.maximum))
         if wait > LONGEST_WAIT:
             message = f"Shopify's query cost bucket is nearly empty before {what}"
             raise TransientError(message, retry_after=math.ceil(wait))
@@ -133,6 +134,9 @@ class ShopifyClient:
         status = _throttle_status(body)
         if status is None:
             return
+        requested = ((body.get("extensions") or {}).get("cost") or {}).get("requestedQueryCost")
+        if isinstance(requested, int | float) and requested > 0:
+            self._expected = max(self._expected, float(requested))
         try:
             self._bucket = Bucket(
                 float(status["currentlyAvailable"]),

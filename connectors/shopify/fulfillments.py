@@ -2,6 +2,9 @@
 orders, mapping each shipped order line (its ``channel_line_id`` is the Shopify line item id) onto the
 fulfillment order line items that still have units to fulfil.
 
+The order is read with connections small enough to stay well under Shopify's 1,000-point limit on one
+query's requested cost (ten fulfillment orders of fifty lines each).
+
 A resend must never make a second fulfillment. Shopify's fulfillments carry no field of ours, so a
 fulfillment already made for this shipment is recognised by its tracking numbers (an open fulfillment of the
 order with the same numbers), and a shipment without numbers by having nothing left to fulfil on its lines
@@ -24,9 +27,9 @@ query OrderFulfillment($id: ID!) {
   order(id: $id) {
     id
     cancelledAt
-    fulfillments(first: 100) { id status trackingInfo(first: 10) { company number url } }
-    fulfillmentOrders(first: 50) {
-      nodes { id status lineItems(first: 250) { nodes { id remainingQuantity sku lineItem { id } } } }
+    fulfillments(first: 50) { id status trackingInfo(first: 5) { company number url } }
+    fulfillmentOrders(first: 10) {
+      nodes { id status lineItems(first: 50) { nodes { id remainingQuantity sku lineItem { id } } } }
     }
   }
 }

@@ -101,6 +101,11 @@ class FakeShopifyAdmin(FakeServer):
         with self._lock:
             self._throttle += times
 
+    def drain(self) -> None:
+        """Empty the cost bucket (as another app of the same shop would)."""
+        with self._lock:
+            self._available, self._refilled_at = 0.0, time.monotonic()
+
     def add_order(
         self, order_id: int | str, lines: dict[str, tuple[str | None, int, str]], shipping: str = "5.00"
     ) -> str:
