@@ -41,7 +41,8 @@ def acknowledged_at(session: Session, row: SupplierPurchaseOrder) -> datetime | 
     ).first()
     if found is None or found.ack_status in (None, "awaiting"):
         return None
-    return found.acknowledged_at
+    moment: datetime | None = found.acknowledged_at
+    return moment
 
 
 def is_overdue(session: Session, row: SupplierPurchaseOrder, now: datetime) -> bool:
