@@ -63,8 +63,16 @@ class AmazonClient:
             self._token_until = time.monotonic() + max(0.0, float(answer.get("expires_in") or 3600) - EARLY)
         return self._token
 
-    def _send(self, method: str, url: str, *, token: str | None = None, **payload: Any) -> requests.Response:
-        headers = {"Accept": "application/json"}
+    def upload(self, url: str, content: bytes, content_type: str) -> None:
+        """PUT a feed document to the pre-signed URL the Feeds API gave for it (no SP-API token: the URL itself
+        authorises the upload)."""
+        response = self._send("PUT", url, data=content, headers={"Content-Type": content_type})
+        self._decode("PUT", "/(feed document upload)", response)
+
+    def _send(
+        self, method: str, url: str, *, token: str | None = None, headers: dict[str, str] | None = None, **payload: Any
+    ) -> requests.Response:
+        headers = headers or {"Accept": "application/json"}
         if token is not None:
             headers["x-amz-access-token"] = token
         path = "/" + url.split("://", 1)[-1].split("/", 1)[-1]

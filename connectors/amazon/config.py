@@ -30,6 +30,12 @@ class Config(ConnectorConfig):
         min_length=1,
         description="Marketplace a confirmation names when the order does not say (US: ATVPDKIKX0DER).",
     )
+    seller_id: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The seller's merchant token (Seller Central > Account info); a cancellation feed names it. "
+        "Without it cancellations are held as a configuration error.",
+    )
     timeout: float = Field(default=30.0, gt=0, le=300, description="Seconds to wait for each answer.")
 
     @field_validator("base_url", "token_url")

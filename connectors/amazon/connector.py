@@ -10,11 +10,13 @@ import requests
 
 from connectors.amazon.client import AmazonClient
 from connectors.amazon.config import Config as AmazonConfig
+from connectors.amazon.feeds import CONTENT_TYPE, FEED_TYPE, acknowledgement_feed
 from hub.canonical import Order, Shipment
 from hub.sdk import (
     ChannelCancellation,
     ChannelRefund,
     ChannelShipment,
+    ConfigurationError,
     ConnectorKind,
     NoBackChannel,
     PermanentError,
@@ -31,11 +33,8 @@ CARRIER_CODES = {
     "ontrac": "OnTrac",
     "royal mail": "Royal Mail",
 }
-CANCEL_REASON = (
-    "Amazon takes a seller's cancellation only as an order acknowledgement feed (POST_ORDER_ACKNOWLEDGEMENT_DATA "
-    "through the Feeds API), whose outcome arrives hours later in a processing report the hub does not read: "
-    "cancel the order in Seller Central"
-)
+FEEDS = "/feeds/2021-06-30"
+SHIPPED = {"Shipped", "PartiallyShipped", "InvoiceUnconfirmed"}
 REFUND_REASON = (
     "Amazon takes a seller's refund only as a payment adjustment feed (POST_PAYMENT_ADJUSTMENT_DATA through the "
     "Feeds API), whose outcome arrives later in a processing report the hub does not read: refund the order in "
@@ -45,11 +44,13 @@ REFUND_REASON = (
 
 class Amazon:
     """Selling Partner API (Orders v0), the back-channel: ``confirmShipment`` per package, with carrier, tracking,
-    ship date and the order items it holds; the same call again changes the tracking.
+    ship date and the order items it holds; the same call again changes the tracking. A whole-order
+    cancellation goes as an order acknowledgement feed (``connectors.amazon.feeds``).
 
     ``packageReferenceId`` is derived from the hub's shipment id: Amazon treats a confirmation with a known
-    reference as an edit of that package, so a resend changes nothing and makes no second package. Orders
-    Amazon fulfils (AFN) and cancellations and refunds (feeds only) raise ``NoBackChannel`` with the reason."""
+    reference as an edit of that package, so a resend changes nothing and makes no second package. A
+    cancellation reads the order first: one Amazon shows ``Canceled`` is not sent again. Orders Amazon fulfils
+    (AFN), cancellations of some units only, and refunds raise ``NoBackChannel`` with the reason."""
 
     name: ClassVar[str] = "amazon"
     kind: ClassVar[ConnectorKind] = ConnectorKind.CHANNEL
@@ -89,8 +90,36 @@ class Amazon:
         return reference
 
     def cancel_order(self, cancellation: ChannelCancellation, idempotency_key: str) -> Submitted:
-        _seller_fulfils(cancellation.order)
-        raise NoBackChannel(CANCEL_REASON)
+        """Send the order acknowledgement feed that cancels the whole order, unless Amazon shows it cancelled;
+        an order with anything shipped is refused (Amazon would refund all of it). Amazon processes the feed
+        later: ``external_id`` is the feed id."""
+        order = cancellation.order
+        _seller_fulfils(order)
+        if not _whole_order(order, cancellation.lines):
+            raise NoBackChannel(
+                "Amazon's order acknowledgement feed cancels whole orders: cancelling some units needs the "
+                "seller to do it in Seller Central"
+            )
+        if not self.config.seller_id:
+            raise ConfigurationError("cancelling an Amazon order needs the seller_id setting (the feed's merchant id)")
+        current = self.client.call("GET", f"/orders/v0/orders/{quote(order.channel_order_id, safe='')}") or {}
+        status = (current.get("payload") or {}).get("OrderStatus")
+        if status == "Canceled":
+            return Submitted(external_id=None, note="Amazon shows the order canceled")
+        if status in SHIPPED:
+            raise PermanentError(f"Amazon order {order.channel_order_id} is {status}: it can no longer be cancelled")
+        feed = acknowledgement_feed(cancellation, self.config.seller_id)
+        document = self.client.call("POST", f"{FEEDS}/documents", body={"contentType": CONTENT_TYPE}) or {}
+        self.client.upload(str(document.get("url")), feed, CONTENT_TYPE)
+        marketplace = order.attributes.get("marketplace_id") or self.config.marketplace_id
+        body = {
+            "feedType": FEED_TYPE,
+            "marketplaceIds": [marketplace],
+            "inputFeedDocumentId": document.get("feedDocumentId"),
+        }
+        created = self.client.call("POST", f"{FEEDS}/feeds", body=body) or {}
+        feed_id = str(created.get("feedId"))
+        return Submitted(external_id=feed_id, note=f"cancellation feed {feed_id} sent; Amazon processes it later")
 
     def refund_order(self, refund: ChannelRefund, idempotency_key: str) -> Submitted:
         _seller_fulfils(refund.order)
@@ -103,6 +132,11 @@ def _seller_fulfils(order: Order) -> None:
             f"Amazon order {order.channel_order_id} is fulfilled by Amazon (AFN): Amazon ships it and tells the "
             "buyer itself, and takes no shipment, cancellation or refund from the seller for it"
         )
+
+
+def _whole_order(order: Order, lines: tuple[UpdateLine, ...]) -> bool:
+    asked = {line.line_id: line.quantity for line in lines}
+    return not lines or all(asked.get(kept.line_id, 0) >= kept.quantity for kept in order.lines)
 
 
 def package_reference(shipment_id: str, index: int) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import requests
@@ -137,13 +137,12 @@ def _walmart_ships(order: Order) -> None:
         )
 
 
-def _shipped_with(statuses: list[dict[str, object]], tracking: list[str]) -> bool:
-    return any(
-        status.get("status") == "Shipped"
-        and isinstance(status.get("trackingInfo"), dict)
-        and status["trackingInfo"].get("trackingNumber") in tracking  # type: ignore[union-attr]
-        for status in statuses
-    )
+def _shipped_with(statuses: list[dict[str, Any]], tracking: list[str]) -> bool:
+    for status in statuses:
+        info = status.get("trackingInfo")
+        if status.get("status") == "Shipped" and isinstance(info, dict) and info.get("trackingNumber") in tracking:
+            return True
+    return False
 
 
 def _units(statuses: list[dict[str, object]], name: str) -> int:

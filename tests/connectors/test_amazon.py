@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -130,9 +131,35 @@ def test_an_order_amazon_fulfils_has_no_back_channel(amazon: FakeAmazon) -> None
     assert amazon.requests == []
 
 
-def test_cancellations_and_refunds_have_no_back_channel_and_say_where_to_do_them(amazon: FakeAmazon) -> None:
-    with pytest.raises(NoBackChannel, match="POST_ORDER_ACKNOWLEDGEMENT_DATA.*Seller Central"):
+def test_a_whole_order_cancellation_is_an_acknowledgement_feed_sent_once(amazon: FakeAmazon) -> None:
+    az = connector(amazon, seller_id="A2SELLER0TOKEN")
+    submitted = az.cancel_order(cancellation(order(), reason="the supplier has none left"), "c")
+    (feed,) = amazon.feeds
+    assert submitted.external_id == feed["feedId"] and feed["processingStatus"] == "DONE"
+    assert (feed["feedType"], feed["marketplaceIds"]) == ("POST_ORDER_ACKNOWLEDGEMENT_DATA", ["ATVPDKIKX0DER"])
+    root = ElementTree.fromstring(amazon.feed_documents[feed["inputFeedDocumentId"]] or b"")  # noqa: S314
+    assert root.findtext("Header/MerchantIdentifier") == "A2SELLER0TOKEN"
+    acknowledgement = root.find("Message/OrderAcknowledgement")
+    assert acknowledgement is not None and acknowledgement.findtext("StatusCode") == "Failure"
+    items = [(i.findtext("AmazonOrderItemCode"), i.findtext("CancelReason")) for i in acknowledgement.iter("Item")]
+    assert items == [(LINE_IDS["1"], "NoInventory"), (LINE_IDS["2"], "NoInventory")]
+    assert amazon.bundles[ORDER_ID]["order"]["OrderStatus"] == "Canceled"
+    again = az.cancel_order(cancellation(order()), "c")
+    assert "canceled" in again.note and len(amazon.feeds) == 1
+
+
+def test_cancellations_amazon_cannot_take_are_refused_with_the_reason(amazon: FakeAmazon) -> None:
+    with pytest.raises(NoBackChannel, match="cancels whole orders"):
+        connector(amazon, seller_id="A2SELLER0TOKEN").cancel_order(cancellation(order(), {"1": 1}), "c")
+    with pytest.raises(ConfigurationError, match="seller_id"):
         connector(amazon).cancel_order(cancellation(order()), "c")
+    amazon.put(bundle(status="PartiallyShipped"))
+    with pytest.raises(PermanentError, match="is PartiallyShipped"):
+        connector(amazon, seller_id="A2SELLER0TOKEN").cancel_order(cancellation(order()), "c")
+    assert amazon.feeds == []
+
+
+def test_refunds_have_no_back_channel_and_say_where_to_do_them(amazon: FakeAmazon) -> None:
     with pytest.raises(NoBackChannel, match="POST_PAYMENT_ADJUSTMENT_DATA.*Seller Central"):
         connector(amazon).refund_order(refund(order(), {"1": 1}), "r")
     assert amazon.requests == []

@@ -13,6 +13,10 @@
   ``packageDetail`` with a positive numeric ``packageReferenceId``, ``carrierCode`` (``carrierName`` too for
   "Other"), ``trackingNumber``, ``shipDate`` and ``orderItems`` within the units ordered; a known reference edits
   that package. Orders fulfilled by Amazon (AFN) and cancelled ones are refused 400 InvalidInput. 204.
+* The Feeds API: ``POST /feeds/2021-06-30/documents`` answers a document id and a pre-signed upload URL (here
+  ``PUT /feed-uploads/<id>``, which takes no SP-API token), ``POST /feeds/2021-06-30/feeds`` (an uploaded
+  document, a known feed type) answers 202 with a feed id; an order acknowledgement feed with status Failure
+  is processed at once: its order becomes Canceled (refused as FATAL, left as it was, when it has shipped).
 * ``throttle_next(rate)`` answers 429 QuotaExceeded with ``x-amzn-RateLimit-Limit: <rate>`` and no Retry-After.
 * Every API call needs a current token in ``x-amz-access-token``: a missing, unknown or revoked one is 403
   Unauthorized, exactly as SP-API answers an expired token.
@@ -26,6 +30,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree import ElementTree
 
 from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -63,6 +68,8 @@ class FakeAmazon(FakeServer):
     token_requests: int = 0
     confirmations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (order id, body) as posted
     packages: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # order id -> reference -> detail
+    feed_documents: dict[str, bytes | None] = field(default_factory=dict)  # document id -> uploaded content
+    feeds: list[dict[str, Any]] = field(default_factory=list)  # each created feed, with its processing status
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -119,6 +126,9 @@ class FakeAmazon(FakeServer):
         app.get("/orders/v0/orders/<order_id>/orderItems")(self._items)
         app.get("/orders/v0/orders/<order_id>/address")(self._address)
         app.post("/orders/v0/orders/<order_id>/shipmentConfirmation")(self._confirm)
+        app.post("/feeds/2021-06-30/documents")(self._feed_document)
+        app.put("/feed-uploads/<document_id>")(self._upload)
+        app.post("/feeds/2021-06-30/feeds")(self._feed)
         return app
 
     def _seen(self) -> tuple[str, dict[str, str]]:
@@ -138,7 +148,7 @@ class FakeAmazon(FakeServer):
         return jsonify({"errors": [{"code": "QuotaExceeded", "message": "injected failure"}]})
 
     def _authorize(self) -> ResponseReturnValue | None:
-        if request.path.startswith("/orders/"):
+        if request.path.startswith(("/orders/", "/feeds/")):
             with self._lock:
                 if self.refuse_all_tokens or request.headers.get("x-amz-access-token") not in self._tokens:
                     return _error(
@@ -227,6 +237,48 @@ class FakeAmazon(FakeServer):
             detail = body["packageDetail"]
             self.packages.setdefault(order_id, {})[detail["packageReferenceId"]] = detail
         return Response(status=204)
+
+    def _feed_document(self) -> Response | tuple[Response, int]:
+        if not (request.get_json(silent=True) or {}).get("contentType"):
+            return _error(400, "InvalidInput", "contentType is required")
+        with self._lock:
+            document_id = f"amzn1.tortuga.4.na.{next(self._counter)}"
+            self.feed_documents[document_id] = None
+        return jsonify({"feedDocumentId": document_id, "url": f"{self.url}/feed-uploads/{document_id}"}), 201
+
+    def _upload(self, document_id: str) -> Response | tuple[Response, int]:
+        with self._lock:
+            if document_id not in self.feed_documents or "x-amz-access-token" in request.headers:
+                return Response("<Error><Code>AccessDenied</Code></Error>", status=403, mimetype="application/xml")
+            self.feed_documents[document_id] = request.get_data()
+        return Response(status=200)
+
+    def _feed(self) -> Response | tuple[Response, int]:
+        body = request.get_json(silent=True) or {}
+        with self._lock:
+            content = self.feed_documents.get(str(body.get("inputFeedDocumentId")))
+            if (
+                content is None
+                or body.get("feedType") != "POST_ORDER_ACKNOWLEDGEMENT_DATA"
+                or not body.get("marketplaceIds")
+            ):
+                return _error(
+                    400, "InvalidInput", "an uploaded inputFeedDocumentId, a feedType and marketplaceIds are required"
+                )
+            feed = {"feedId": str(50000 + next(self._counter)), **body, "processingStatus": self._process(content)}
+            self.feeds.append(feed)
+        return jsonify({"feedId": feed["feedId"]}), 202
+
+    def _process(self, content: bytes) -> str:
+        """Apply an order acknowledgement feed: each Failure message cancels its order unless it shipped."""
+        root = ElementTree.fromstring(content)  # noqa: S314 - the test's own document
+        for acknowledgement in root.iter("OrderAcknowledgement"):
+            bundle = self.bundles.get(acknowledgement.findtext("AmazonOrderID") or "")
+            if bundle is None or bundle["order"]["OrderStatus"] in ("Shipped", "PartiallyShipped"):
+                return "FATAL"
+            if acknowledgement.findtext("StatusCode") == "Failure":
+                bundle["order"]["OrderStatus"] = "Canceled"
+        return "DONE"
 
     def _remember(self, kind: str, rest: list[Any]) -> str:
         token = f"next-{next(self._counter)}"
