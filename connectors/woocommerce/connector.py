@@ -74,7 +74,8 @@ class WooCommerce:
         note_id = self._note(order_id, text, customer=update.notify_customer)
         record[update.shipment_id] = {"note": note_id, "lines": lines}
         change: dict[str, Any] = {"meta_data": [{"key": SHIPPED_KEY, "value": json.dumps(record, sort_keys=True)}]}
-        if fully_shipped(document, record) and document.get("status") not in FINAL:
+        unshipped = {line.channel_line_id or "" for line in update.order.lines if not line.requires_shipping}
+        if fully_shipped(document, record, unshipped) and document.get("status") not in FINAL:
             change["status"] = "completed"
         self.client.call("PUT", f"/orders/{order_id}", body=change)
         done = " and completed the order" if "status" in change else ""

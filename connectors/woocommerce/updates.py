@@ -66,13 +66,18 @@ def shipped_record(order_document: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def fully_shipped(order_document: dict[str, Any], record: dict[str, Any]) -> bool:
-    """Whether every line item of the WooCommerce order has shipped in full, counting all recorded shipments."""
+def fully_shipped(order_document: dict[str, Any], record: dict[str, Any], unshipped: set[str]) -> bool:
+    """Whether every line item of the WooCommerce order has shipped in full, counting all recorded shipments;
+    ``unshipped`` are the ids of line items nothing ships for (downloads, services)."""
     shipped: dict[str, int] = {}
     for entry in record.values():
         for item_id, units in (entry.get("lines") or {}).items():
             shipped[str(item_id)] = shipped.get(str(item_id), 0) + int(units)
-    items = [item for item in order_document.get("line_items") or [] if isinstance(item, dict)]
+    items = [
+        item
+        for item in order_document.get("line_items") or []
+        if isinstance(item, dict) and str(item.get("id")) not in unshipped
+    ]
     return bool(items) and all(shipped.get(str(item.get("id")), 0) >= int(item.get("quantity") or 0) for item in items)
 
 

@@ -111,6 +111,13 @@ def test_the_order_completes_only_when_its_last_units_ship(woo: FakeWooCommerce)
     assert len(woo.notes[int(ORDER_ID)]) == 3
 
 
+def test_a_line_nothing_ships_for_does_not_hold_the_order_open(woo: FakeWooCommerce) -> None:
+    ebook = order().lines[1].model_copy(update={"requires_shipping": False})
+    with_download = order().model_copy(update={"lines": [order().lines[0], ebook]})
+    connector(woo).confirm_shipment(shipment_update(with_download, units={"1": 2}), "k")
+    assert woo.orders[int(ORDER_ID)]["status"] == "completed"
+
+
 def test_a_resend_posts_no_second_note(woo: FakeWooCommerce) -> None:
     update = shipment_update(order())
     first = connector(woo).confirm_shipment(update, "k")
