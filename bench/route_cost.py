@@ -15,8 +15,8 @@ PostgreSQL is started by scripts/services unless HUB_TEST_POSTGRES_URL points at
 from __future__ import annotations
 
 import argparse
-import os
 import cProfile
+import os
 import pstats
 import sys
 import tempfile
@@ -85,7 +85,8 @@ def measure(database: Database, label: str, run: Callable[[], None], orders: int
     event.remove(database.engine, "before_cursor_execute", count)
     print(f"{label:<36}{statements[0] / orders:>12.1f}{elapsed / orders * 1000:>12.2f}{orders / elapsed:>12,.0f}")
     if profile:
-        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "25")))
+        order, top = os.environ.get("SORT", "cumulative"), int(os.environ.get("TOP", "25"))
+        pstats.Stats(profiler).sort_stats(order).print_stats(top)
 
 
 @contextmanager
