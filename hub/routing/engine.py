@@ -90,9 +90,9 @@ def _route(
     for line in order.lines:
         if unrouted_note(line) is None and line.sku is not None:
             demand[line.sku] = demand.get(line.sku, 0) + max(0, line.quantity - _already(prior, line))
-    snapshot, excluded, step = exclude_refused(snapshot, refused, demand) if refused else (snapshot, [], None)
+    snapshot, excluded, exclusion = exclude_refused(snapshot, refused, demand) if refused else (snapshot, [], None)
     context = RoutingContext(order, snapshot, now, demand)
-    own, suppliers = _candidates(rule, context, trace, excluded, step)
+    own, suppliers = _candidates(rule, context, trace, excluded, exclusion)
     used = list(dict.fromkeys(location for allocations in prior.values() for location in allocations))
     plan = build_plan(context, own, suppliers, rule.policy, used)
     trace.plan = plan.stages
@@ -104,11 +104,11 @@ def _candidates(
     context: RoutingContext,
     trace: Trace,
     excluded: list[tuple[Location, str]],
-    step: dict[str, Any] | None,
+    exclusion: dict[str, Any] | None,
 ) -> tuple[list[Location], list[Location]]:
     kept = list(context.snapshot.locations)
     trace.considered([*kept, *(location for location, _ in excluded)], context.destination)
-    trace.excluded(excluded, step)
+    trace.excluded(excluded, exclusion)
     for step in rule.filters:
         result = step.filter(kept, context)
         trace.filtered(step, len(kept), result)

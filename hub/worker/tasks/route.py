@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from celery import shared_task
-from kombu import Connection
+from kombu.connection import Connection
 from kombu.message import Message
 
 from hub.inventory.reservations import expire_reservations
