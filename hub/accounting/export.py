@@ -29,7 +29,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hub.accounting.handler import PENDING, POST
 from hub.accounting.journal import BuildReport, build
@@ -129,7 +129,8 @@ def unexported(
         query = query.where(JournalEntryRecord.entry_date >= since)
     if until is not None:
         query = query.where(JournalEntryRecord.entry_date <= until)
-    return list(session.scalars(query.order_by(JournalEntryRecord.entry_date, JournalEntryRecord.id)))
+    ordered = query.order_by(JournalEntryRecord.entry_date, JournalEntryRecord.id)
+    return list(session.scalars(ordered.options(selectinload(JournalEntryRecord.lines))))
 
 
 def plan(session: Session, target: Destination, entries: Sequence[JournalEntryRecord], run_id: int | None) -> list[int]:

@@ -7,7 +7,6 @@ export run showed, even if the mapping file changes while a delivery waits for a
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -53,11 +52,19 @@ def _line(line: JournalLineRecord, currency: str, mapping: AccountMapping) -> Jo
 
 
 def to_payload(entry: JournalEntry) -> dict[str, Any]:
-    data = asdict(entry)
-    data["kind"] = entry.kind.value
-    data["date"] = entry.date.isoformat()
-    data["lines"] = [{**asdict(line), "role": line.role.value} for line in entry.lines]
-    return data
+    # Field by field rather than dataclasses.asdict, which deep-copies every value (a third of a run's time).
+    return {
+        "entry_id": entry.entry_id,
+        "kind": entry.kind.value,
+        "date": entry.date.isoformat(),
+        "currency": entry.currency,
+        "lines": [{**vars(line), "role": line.role.value} for line in entry.lines],
+        "order": dict(vars(entry.order)) if entry.order else None,
+        "customer": dict(vars(entry.customer)) if entry.customer else None,
+        "memo": entry.memo,
+        "reverses": entry.reverses,
+        "source_id": entry.source_id,
+    }
 
 
 def from_payload(data: dict[str, Any]) -> JournalEntry:
