@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -150,9 +151,8 @@ def _packages(update: ChannelShipment) -> list[tuple[str, dict[str, Any]]]:
     items, or else one package holding every unit under the shipment's first tracking number."""
     shipment, order = update.shipment, update.order
     carrier = _carrier(shipment)
-    shipped = (shipment.shipped_at.isoformat() if shipment.shipped_at else None) or ""
-    if not shipped:
-        raise PermanentError(f"shipment {update.shipment_id} has no ship date: Amazon requires one")
+    # Amazon requires a ship date; a shipment reported without one left no later than now
+    shipped = (shipment.shipped_at or datetime.now(UTC)).isoformat()
     boxes = [p for p in shipment.packages if p.tracking_number and p.items]
     if boxes:
         lines = {line.line_id: line for line in update.lines}

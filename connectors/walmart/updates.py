@@ -3,6 +3,7 @@ purchase order line (``lineNumber``, kept as ``channel_line_id``). No HTTP here.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -48,9 +49,9 @@ def tracking_info(update: ChannelShipment) -> dict[str, Any]:
     name = (shipment.carrier.name or shipment.carrier.scac or "") if shipment.carrier else ""
     carrier = {"carrier": CARRIERS[name.lower()]} if name.lower() in CARRIERS else {"otherCarrier": name or "Other"}
     method = update.order.shipping_method if update.order.shipping_method in METHODS else "Standard"
-    shipped = shipment.shipped_at
+    shipped = shipment.shipped_at or datetime.now(UTC)  # required; a shipment reported without one left by now
     info: dict[str, Any] = {
-        "shipDateTime": int(shipped.timestamp() * 1000) if shipped else None,
+        "shipDateTime": int(shipped.timestamp() * 1000),
         "carrierName": carrier,
         "methodCode": method,
         "trackingNumber": numbers[0],

@@ -4,6 +4,7 @@ edits, and the orders and updates Amazon takes no confirmation for."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
@@ -189,3 +190,14 @@ def test_a_refused_confirmation_is_permanent_with_amazons_reason(amazon: FakeAma
     amazon.fail_next(503, path="/shipmentConfirmation")
     with pytest.raises(TransientError):
         connector(amazon).confirm_shipment(shipment_update(order()), "k")
+
+
+def test_a_shipment_reported_without_a_date_is_confirmed_as_shipped_now(amazon: FakeAmazon) -> None:
+    update = shipment_update(order())
+    undated = type(update)(
+        update.order, update.shipment_id, update.shipment.model_copy(update={"shipped_at": None}), update.lines
+    )
+    before = datetime.now(UTC)
+    connector(amazon).confirm_shipment(undated, "k")
+    ((_, body),) = amazon.confirmations
+    assert datetime.fromisoformat(body["packageDetail"]["shipDate"]) >= before
