@@ -18,57 +18,24 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from typing import Any
 
 import click
 from sqlalchemy import select
 
 from hub.cli.context import Context
 from hub.cli.orders import parse_since
-from hub.db.models import Delivery, DeliveryAttempt, DeliveryDestination, DeliveryStatus
+from hub.db.models import Delivery, DeliveryStatus
 from hub.db.models.base import utcnow
 from hub.delivery import replay as actions
 from hub.delivery.config import EngineConfig
 from hub.delivery.engine import Report, deliver
 from hub.delivery.outbox import PO_SUBMIT
+from hub.delivery.views import delivery_details, delivery_summary
 from hub.edi.supplier_watch import overdue_po_numbers
 from hub.errors import InputRejected
 from hub.runtime import Runtime
 
 STATUSES = [status.value for status in DeliveryStatus]
-
-
-def _when(moment: Any) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def summary(row: Delivery) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "status": row.status,
-        "operation": row.operation,
-        "destination": row.destination,
-        "subject": row.subject_id,
-        "order_id": row.order_id,
-        "attempts": row.attempts,
-        "next_attempt_at": _when(row.next_attempt_at) if row.status == DeliveryStatus.PENDING else None,
-        "delivered_at": _when(row.delivered_at),
-        "external_id": row.external_id,
-        "last_error": row.last_error,
-    }
-
-
-def _attempt(row: DeliveryAttempt) -> dict[str, Any]:
-    took = (row.finished_at - row.started_at).total_seconds() if row.finished_at else None
-    return {
-        "number": row.number,
-        "started_at": _when(row.started_at),
-        "seconds": round(took, 3) if took is not None else None,
-        "outcome": row.outcome,
-        "status_code": row.status_code,
-        "error": row.error,
-        "response_excerpt": row.response_excerpt,
-    }
 
 
 @click.group("deliveries")
@@ -89,7 +56,7 @@ def list_deliveries(
     """The newest deliveries, one per line."""
     query = actions.listing(status=status, connector=connector, order_id=order_id).limit(limit)
     with Runtime(ctx.settings).database.session() as session:
-        rows = [summary(row) for row in session.scalars(query)]
+        rows = [delivery_summary(row) for row in session.scalars(query)]
         sent_pos = [row["external_id"] for row in rows if row["operation"] == PO_SUBMIT]
         overdue = overdue_po_numbers(session, sent_pos, utcnow())  # POs the supplier has not acknowledged in time
     for row in rows:
@@ -115,13 +82,8 @@ def list_deliveries(
 def show(ctx: Context, delivery_id: int, as_json: bool) -> None:
     """One delivery with every attempt at it."""
     with Runtime(ctx.settings).database.session() as session:
-        row = actions.get_delivery(session, delivery_id)
-        shown = summary(row) | {"idempotency_key": row.idempotency_key, "queue": row.queue}
-        attempts = [_attempt(attempt) for attempt in row.attempt_log]
-        destination = session.get(DeliveryDestination, row.destination)
-        if destination is not None and destination.paused:
-            shown["destination_paused"] = destination.paused_reason or "paused"
-        payload = row.payload
+        shown = delivery_details(session, actions.get_delivery(session, delivery_id))
+    attempts, payload = shown.pop("attempts"), shown.pop("payload")
     if as_json:
         click.echo(json.dumps(shown | {"attempts": attempts, "payload": payload}, indent=2, ensure_ascii=False))
         return

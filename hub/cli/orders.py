@@ -19,23 +19,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.cli.context import Context
-from hub.db.models import (
-    Delivery,
-    DeliveryAttempt,
-    FulfillmentOrderRecord,
-    LineQuantityRecord,
-    Location,
-    OrderEvent,
-    OrderRecord,
-)
-from hub.db.models.lifecycle import LEDGER_BUCKETS
-from hub.delivery.shipments import find_shipments, shipment_details
+from hub.db.models import Delivery, OrderRecord
 from hub.errors import InputRejected
-from hub.orders.store import timeline
+from hub.orders.views import find_order, order_view
+from hub.orders.views import order_summary as _summary
+
+__all__ = ["find_order", "group", "order_view", "parse_since", "render"]
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -59,10 +52,6 @@ def parse_since(value: str, option: str = "--since") -> datetime:
             f"{option} {value!r} is not a date-time (2026-11-22T06:00:00Z), a date (2026-11-22) or an age (2h, 7d)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 @click.group("order")
@@ -101,146 +90,6 @@ def list_orders(
             )
     if not rows and not as_json:
         click.echo("no orders match", err=True)
-
-
-def _summary(row: OrderRecord) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "channel": row.channel,
-        "account": row.account,
-        "channel_order_id": row.channel_order_id,
-        "number": row.number,
-        "po_number": row.po_number,
-        "status": row.status,
-        "payment_status": row.payment_status,
-        "total": str(row.total),
-        "currency": row.currency,
-        "test": row.test,
-        "placed_at": _iso(row.placed_at),
-        "received_at": _iso(row.created_at),
-    }
-
-
-def find_order(session: Session, reference: str) -> OrderRecord:
-    """The order with the hub id ``reference``, else the only one with that number, PO or channel id."""
-    row = session.get(OrderRecord, reference)
-    if row is not None:
-        return row
-    matches = session.scalars(
-        select(OrderRecord)
-        .where(
-            or_(
-                OrderRecord.number == reference,
-                OrderRecord.po_number == reference,
-                OrderRecord.channel_order_id == reference,
-            )
-        )
-        .limit(6)
-    ).all()
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        ids = ", ".join(m.id for m in matches[:5])
-        raise InputRejected(f"{reference!r} is the number of several orders ({ids}): give the hub's order id")
-    raise InputRejected(f"no order {reference!r}: give the hub's id (ord_...) or the order's number")
-
-
-def order_view(session: Session, row: OrderRecord) -> dict[str, Any]:
-    """Everything ``order show`` prints, as data."""
-    return {
-        "order": _summary(row),
-        "lines": _lines(session, row),
-        "fulfillment_orders": _fulfillment_orders(session, row.id),
-        "shipments": [shipment_details(s) for s in find_shipments(session, row.id)],
-        "deliveries": _deliveries(session, row.id),
-        "timeline": [_event(event) for event in timeline(session, row.id)],
-    }
-
-
-def _lines(session: Session, row: OrderRecord) -> list[dict[str, Any]]:
-    ledger = {
-        r.line_id: r for r in session.scalars(select(LineQuantityRecord).where(LineQuantityRecord.order_id == row.id))
-    }
-    lines = []
-    for line in row.lines:
-        entry: dict[str, Any] = {"line_id": line.line_id, "sku": line.sku, "name": line.name}
-        tracked = ledger.get(line.line_id)
-        if tracked is None:  # not followed by the lifecycle yet (not routed): only what was ordered
-            entry.update(state="pending", quantities={"ordered": line.quantity})
-        else:
-            counts = {name: getattr(tracked, name) for name in LEDGER_BUCKETS}
-            entry.update(state=tracked.state, quantities={k: n for k, n in counts.items() if n or k == "ordered"})
-        lines.append(entry)
-    return lines
-
-
-def _fulfillment_orders(session: Session, order_id: str) -> list[dict[str, Any]]:
-    query = (
-        select(FulfillmentOrderRecord, Location.fulfilled_by)
-        .join(Location, Location.id == FulfillmentOrderRecord.location_id)
-        .where(FulfillmentOrderRecord.order_id == order_id)
-        .order_by(FulfillmentOrderRecord.position)
-    )
-    return [
-        {
-            "id": fo.id,
-            "location": fo.location_id,
-            "fulfilled_by": fulfilled_by,
-            "state": fo.state,
-            "external_id": fo.external_id,
-            "reason": fo.reason,
-            "lines": [
-                {
-                    "line_id": fl.line_id,
-                    "sku": fl.sku,
-                    "quantity": fl.quantity,
-                    "shipped": fl.shipped,
-                    "cancelled": fl.cancelled,
-                }
-                for fl in fo.lines
-            ],
-        }
-        for fo, fulfilled_by in session.execute(query)
-    ]
-
-
-def _deliveries(session: Session, order_id: str) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Delivery).where(Delivery.order_id == order_id).order_by(Delivery.id)).all()
-    found = []
-    for d in rows:
-        last = session.scalars(
-            select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id).order_by(DeliveryAttempt.number.desc())
-        ).first()
-        found.append(
-            {
-                "id": d.id,
-                "operation": d.operation,
-                "destination": d.destination,
-                "subject": f"{d.subject_type}:{d.subject_id}",
-                "status": d.status,
-                "attempts": d.attempts,
-                "next_attempt_at": _iso(d.next_attempt_at) if d.status == "pending" else None,
-                "external_id": d.external_id,
-                "last_error": d.last_error,
-                "last_attempt": None if last is None else _attempt(last),
-            }
-        )
-    return found
-
-
-def _attempt(a: DeliveryAttempt) -> dict[str, Any]:
-    return {
-        "number": a.number,
-        "outcome": a.outcome,
-        "status_code": a.status_code,
-        "error": a.error,
-        "started_at": _iso(a.started_at),
-        "finished_at": _iso(a.finished_at),
-    }
-
-
-def _event(event: OrderEvent) -> dict[str, Any]:
-    return {"at": _iso(event.occurred_at), "type": event.type, "source": event.source, "data": event.data}
 
 
 @group.command("show")
