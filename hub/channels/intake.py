@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from hub.channels.base import Pulled
 from hub.db.models import ChannelAccount, InboxMessage, InboxStatus
 from hub.db.models.base import utcnow
+
+INBOX = InboxMessage.__table__
 
 # Credentials and signatures are verified at the door and not kept with the raw delivery.
 UNSTORED_HEADERS = frozenset(
@@ -39,6 +43,15 @@ def account_settings(session: Session, channel: str, account: str) -> dict[str, 
     if row is None or not row.active:
         raise UnknownAccount(f"no active {channel} account {account!r}")
     return dict(row.settings)
+
+
+@cache
+def _insert(dialect: str) -> ReturningInsert[tuple[int]]:
+    """The one INSERT of a message, built once per dialect (the values are bound per execution)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(INBOX).on_conflict_do_nothing(index_elements=["channel", "account", "dedupe_key"]).returning(INBOX.c.id)
+    )
 
 
 def store_message(
@@ -72,14 +85,7 @@ def store_message(
         "attempts": 0,
     }
     dialect = executor.get_bind().dialect.name if isinstance(executor, Session) else executor.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(InboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["channel", "account", "dedupe_key"])
-        .returning(InboxMessage.id)
-    )
-    inbox_id = executor.execute(statement).scalar_one_or_none()
+    inbox_id = executor.execute(_insert(dialect), values).scalar_one_or_none()
     if inbox_id is not None:
         return int(inbox_id), True
     existing = select(InboxMessage.id).where(

@@ -1,5 +1,7 @@
 """``POST /webhooks/<channel>/<account>``: verify, store, commit, hand the id to the relay, answer.
 
+Storing is one INSERT, one round trip, on a connection the process keeps open (``hub.channels.inbox_writer``).
+
 Nothing is parsed here. A duplicate delivery (same channel delivery/event id) is answered 200 and changes
 nothing; a bad or missing signature is 401 and stores nothing; an unknown channel or account is 404; a body
 over the cap is 413, whole or chunked, and is neither verified nor stored (``hub.web.body``).
@@ -8,13 +10,17 @@ over the cap is 413, whole or chunked, and is neither verified nor stored (``hub
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
+import weakref
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from hub.channels.accounts import AccountContext
-from hub.channels.intake import UnknownAccount, account_settings, store_message
+from hub.channels.inbox_writer import InboxWriter
+from hub.channels.intake import UnknownAccount, account_settings
 from hub.channels.registry import all_channels
 from hub.channels.verifiers import InboundRequest, SignatureInvalid
 from hub.errors import ConfigurationError
@@ -25,6 +31,8 @@ from hub.web.extension import hub_extension
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhooks", __name__)
 
+WRITER = "orderhub.inbox_writer"
+_writer_lock = threading.Lock()
 ACCOUNT_CACHE_SECONDS = 10.0
 _accounts: dict[tuple[str, str], tuple[float, list[str]]] = {}
 
@@ -41,6 +49,25 @@ def _webhook_secrets(channel: str, account: str) -> list[str]:
         raise ConfigurationError(f"{channel} account {account!r} has no webhook_secrets configured")
     _accounts[(channel, account)] = (time.monotonic(), secrets)
     return secrets
+
+
+def _writer() -> InboxWriter:
+    """This app's inbox writer, on the engine the runtime holds now (a new one after a fork, so no connection
+    is shared with the parent); its kept connections are closed when the app goes away or the engine changes."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    engine = hub_extension(app).runtime.database.engine
+    writer: InboxWriter | None = app.extensions.get(WRITER)
+    if writer is not None and writer.engine is engine:
+        return writer
+    with _writer_lock:
+        writer = app.extensions.get(WRITER)
+        if writer is None or writer.engine is not engine:
+            if writer is not None and writer.pid == os.getpid():
+                writer.close()
+            writer = InboxWriter(engine)
+            weakref.finalize(app, writer.close)
+            app.extensions[WRITER] = writer
+    return writer
 
 
 @blueprint.post("/webhooks/<channel_name>/<account>")
@@ -71,20 +98,17 @@ def receive(channel_name: str, account: str) -> ResponseReturnValue:
         return error_response(401, "invalid_signature", str(exc))
     topic = channel.webhook_topic(inbound)
     extension = hub_extension()
-    engine = extension.runtime.database.engine
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        inbox_id, created = store_message(
-            connection,
-            source="webhook",
-            channel=channel_name,
-            account=account,
-            topic=topic,
-            dedupe_key=channel.dedupe_key(inbound, topic),
-            body=body,
-            headers=inbound.headers,
-            content_type=request.content_type,
-            triggered_at=channel.triggered_at(inbound),
-        )
+    inbox_id, created = _writer().store(
+        source="webhook",
+        channel=channel_name,
+        account=account,
+        topic=topic,
+        dedupe_key=channel.dedupe_key(inbound, topic),
+        body=body,
+        headers=inbound.headers,
+        content_type=request.content_type,
+        triggered_at=channel.triggered_at(inbound),
+    )
     if not created:
         return jsonify({"status": "duplicate", "id": inbox_id}), 200
     extension.relay.submit(inbox_id)
