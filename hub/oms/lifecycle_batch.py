@@ -8,7 +8,7 @@ every lifecycle with one query per table, and lets the caller apply a sequence o
 memory (``LifecycleChange``): pure, so a refusal raises before anything is written, and leaves the other
 orders of the batch alone. ``write`` then stores each change exactly as ``execute`` would have, command by
 command on the timeline (one event per command, in order), the rows by their difference from what was
-read, and the order's status from the rollup; the caller flushes once for the whole batch.
+read; ``write_statuses`` sets every order's status from the rollup; the caller flushes once for the batch.
 
 The lock is the same one ``execute`` takes (``FOR UPDATE`` on PostgreSQL, in order id order so two
 batches cannot deadlock; the write lock on SQLite), and the revision column still guards every lifecycle
@@ -18,12 +18,13 @@ same way on both paths.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.db.models import FulfillmentOrderRecord, OrderEvent, OrderLifecycleRecord, OrderRecord, ReturnRecord
 from hub.db.models.base import utcnow
@@ -110,5 +111,37 @@ class LifecycleChange:
         _save(row, self.before, self.after)
         for type_, data in self.events:
             timeline.append(event_row(self.record.id, type_, data, source))
-        _set_status(self.record, self.after)
         return row
+
+
+ORDER_STATUSES = text(
+    """
+UPDATE orders
+SET status = v.status, document = jsonb_set(orders.document, '{status}', to_jsonb(v.status)),
+    updated_at = CAST(:now AS TIMESTAMPTZ), revision = orders.revision + 1
+FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:statuses AS VARCHAR[])) AS v(id, status)
+WHERE orders.id = v.id
+"""
+)
+
+
+def write_statuses(session: Session, changes: Sequence[LifecycleChange]) -> None:
+    """Each order's status (the column and the document's ``status``) from its lifecycle after the change,
+    as ``execute`` sets it. On PostgreSQL, one statement for the batch rather than one update per order
+    (each carrying the whole document); the orders are locked, and the session's copies are brought up to
+    date with what was written, revision included, so nothing is written twice."""
+    changed = [(c.record, c.after.status.value) for c in changes if c.record.status != c.after.status.value]
+    if session.get_bind().dialect.name != "postgresql":
+        for change in changes:
+            _set_status(change.record, change.after)
+        return
+    if not changed:
+        return
+    now = utcnow()
+    params = {"ids": [r.id for r, _ in changed], "statuses": [status for _, status in changed], "now": now}
+    session.connection().execute(ORDER_STATUSES, params)
+    for record, status in changed:
+        set_committed_value(record, "status", status)
+        set_committed_value(record, "document", {**record.document, "status": status})
+        set_committed_value(record, "updated_at", now)
+        set_committed_value(record, "revision", record.revision + 1)

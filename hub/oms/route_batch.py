@@ -47,7 +47,14 @@ from hub.inventory.allocation import AllocationRequest
 from hub.inventory.bulk_allocation import allocate_many
 from hub.inventory.snapshot import stock_positions
 from hub.lifecycle.commands import BackorderLine, CreateFulfillmentOrder, Hold, Validate
-from hub.oms.lifecycle_batch import LifecycleChange, event_row, insert_events, lock_orders, read_lifecycles
+from hub.oms.lifecycle_batch import (
+    LifecycleChange,
+    event_row,
+    insert_events,
+    lock_orders,
+    read_lifecycles,
+    write_statuses,
+)
 from hub.oms.process_cache import current_locations
 from hub.oms.route import (
     EVENT_BY_OUTCOME,
@@ -127,6 +134,7 @@ def _route_batch(
     snapshot = _snapshot(session, [records[oid] for oid in fresh], now)
     planned: list[_Planned] = []
     timeline: list[dict[str, Any]] = []
+    finished: list[LifecycleChange] = []
     for order_id in fresh:
         routing = routings.get(order_id)
         if routing is not None and routing.outcome == EXCEPTION:
@@ -145,8 +153,10 @@ def _route_batch(
             snapshot = _taken(snapshot, outcome.decision)
         else:
             change.write(session, timeline, source=source)
+            finished.append(change)
             finish_waiting(session, order_id)
             result.routed[order_id] = Routed(order_id, None, note=f"the order is {outcome}")
+    write_statuses(session, finished)
     _write(session, planned, routings, timeline, now, source, result)
     for order_id in again:
         _route_again(session, order_id, rules, now, source, result, alone)
@@ -225,6 +235,7 @@ def _write(
         timeline.append(event_row(order_id, EVENT_BY_OUTCOME[item.decision.outcome], data, source))
         row = stage_decision(session, routings.get(order_id), order_id, item.decision, test=item.order.test, now=now)
         row.ledger_mark = mark
+    write_statuses(session, [item.change for item in planned])
     session.flush()
     insert_events(session, timeline)
     deliveries = plan_fulfillment_many(session, {item.change.record.id: item.order for item in planned})
