@@ -26,6 +26,7 @@ from hub.cli import (
     schema,
     subscribers,
     suppliers,
+    tokens,
 )
 from hub.cli.context import Context
 from hub.errors import HubError
@@ -50,6 +51,7 @@ cli.add_command(availability.group)
 cli.add_command(export.group)
 for group in (connectors.group, orders.group, fulfillment.group, deliveries.group, subscribers.group, suppliers.group):
     cli.add_command(group)
+cli.add_command(tokens.group)
 for command in (*processes.COMMANDS, inbox.normalize):
     cli.add_command(command)
 

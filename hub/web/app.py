@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Celery
 from flask import Flask
 
+from hub import api
 from hub.edi.transports import http_endpoint
 from hub.runtime import Runtime
 from hub.settings import Settings
@@ -24,4 +25,5 @@ def create_app(settings: Settings, celery: Celery | None = None) -> Flask:
     app.register_blueprint(webhooks.blueprint)
     app.register_blueprint(connector_webhooks.blueprint)
     app.register_blueprint(http_endpoint.blueprint)
+    api.install(app)
     return app

@@ -7,6 +7,7 @@ from hub.db.models.accounting import (
     JournalEntryRecord,
     JournalLineRecord,
 )
+from hub.db.models.api import ApiAuditEntry, ApiToken
 from hub.db.models.availability import AvailabilityEvent, AvailabilityRun, PublishedAvailability
 from hub.db.models.base import Base
 from hub.db.models.channels import ChannelAccount, ComplianceRequest
@@ -42,6 +43,8 @@ __all__ = [
     "AccountingExport",
     "AccountingPeriod",
     "AccountingRun",
+    "ApiAuditEntry",
+    "ApiToken",
     "Allocation",
     "AvailabilityEvent",
     "AvailabilityRun",

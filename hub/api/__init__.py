@@ -1,0 +1,67 @@
+"""The REST API under ``/api/v1``: orders, deliveries, inbound messages and API tokens.
+
+::
+
+    registry     operations as data: token and scope, query/body/response models, one transaction, the audit
+    openapi      the OpenAPI 3.1 document made from the registry, and the /docs page
+    problems     RFC 9457 problem documents for every error
+    auth         tokens (stored as digests) and scopes: read < operate < admin
+    pagination   opaque cursors over a descending key
+    conditional  ETags and If-Match
+    orders, order_actions, deliveries, inbox, tokens   the resources, each a module of operations
+
+``install(app)`` registers the blueprint and makes every error under ``/api/`` a problem document, including
+those raised before a view runs (no route, wrong method, body too large).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from hub.api import deliveries, inbox, openapi, order_actions, orders, tokens
+from hub.api.problems import Problem
+from hub.api.registry import blueprint
+
+__all__ = ["deliveries", "inbox", "install", "openapi", "order_actions", "orders", "tokens"]
+log = logging.getLogger(__name__)
+Handler = Callable[[Exception], ResponseReturnValue]
+
+
+def install(app: Flask) -> None:
+    app.register_blueprint(blueprint)
+    _problems_under_api(app, HTTPException, _http_problem)
+    _problems_under_api(app, Exception, _unexpected_problem)
+
+
+def _problems_under_api(app: Flask, kind: type[Exception], handler: Handler) -> None:
+    """Answer errors under /api/ with ``handler``; elsewhere with the handler the app had (JSON errors)."""
+    previous: Handler | None = app.error_handler_spec[None][None].get(kind)
+
+    def choose(error: Exception) -> ResponseReturnValue:
+        if request.path.startswith(blueprint.url_prefix or "/api/v1") or previous is None:
+            return handler(error)
+        return previous(error)
+
+    app.register_error_handler(kind, choose)
+
+
+def _http_problem(error: Exception) -> ResponseReturnValue:
+    assert isinstance(error, HTTPException)
+    status = error.code or 500
+    problem = Problem(status, error.description or error.name)
+    response = problem.response()
+    if status == 405 and error.get_response().headers.get("Allow"):
+        response.headers["Allow"] = error.get_response().headers["Allow"]
+    return response
+
+
+def _unexpected_problem(error: Exception) -> ResponseReturnValue:
+    if isinstance(error, HTTPException):
+        return _http_problem(error)
+    log.exception("unhandled error answering %s %s", request.method, request.path, exc_info=error)
+    return Problem(500, "the hub failed to answer this request; the error is logged").response()
