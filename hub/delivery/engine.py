@@ -17,7 +17,9 @@ its lease has gone, so results are recorded well before the sweep would take the
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -47,6 +49,7 @@ from hub.errors import HubError
 from hub.secrets import resolve_secret
 
 log = logging.getLogger(__name__)
+_BUILT = threading.local()  # connector instances by destination, with what they were built from
 
 
 @dataclass
@@ -142,17 +145,29 @@ def _refused(delivery: Claimed, reason: str) -> Result:
 
 
 def build_target(destination: str, specs: dict[str, AccountSpec | str]) -> Target | str:
-    """The connector instance for a destination (built once per chunk), or why it cannot be built."""
+    """The connector instance for a destination, or why it cannot be built. An instance is kept per
+    process and thread while the account's settings and secret values stay the same, so its HTTP session
+    (and the connections it keeps open) serves the next chunk too; any change builds a new one."""
     if destination_kind(destination) != CONNECTOR:
         return Target(destination)
     spec = specs.get(destination)
     if not isinstance(spec, AccountSpec):
         return spec or f"no connector account {destination!r}"
+    secrets = _secret_values(spec)
+    made_from = (spec.connector, _canonical(spec.settings), _canonical(spec.secrets), secrets)
+    built: dict[str, tuple[tuple[object, ...], Target]] = _BUILT.__dict__.setdefault("targets", {})
+    if destination in built and built[destination][0] == made_from:
+        return built[destination][1]
     try:
         connector = build_connector(spec, requests.Session())
     except HubError as exc:
         return str(exc)
-    return Target(destination, connector, _secret_values(spec))
+    built[destination] = (made_from, Target(destination, connector, secrets))
+    return built[destination][1]
+
+
+def _canonical(values: dict[str, object]) -> str:
+    return json.dumps(values, sort_keys=True, default=str)
 
 
 def _secret_values(spec: AccountSpec) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from hub.canonical import OrderStatus
@@ -88,13 +89,15 @@ class OrderLifecycle:
             raise ValueError(f"order {order_id!r} has no lines to follow")
         return cls(order_id=order_id, lines=built)
 
-    @property
+    # A lifecycle is a value: its lines never change once it is built (a command makes a new one), so the
+    # sums and the state derived from them are computed once; applying a command reads them several times.
+    @cached_property
     def totals(self) -> LineQuantities:
         """Every bucket summed over the lines."""
         sums = {name: sum(getattr(line.quantities, name) for line in self.lines.values()) for name in BUCKETS}
         return LineQuantities(**sums)
 
-    @property
+    @cached_property
     def state(self) -> OrderState:
         if self.closed:
             return OrderState.CLOSED
