@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from hub.canonical import FulfillmentRequest, Money
 from hub.channels.process import process_message
 from hub.db.models import (
     EdiTransaction,
@@ -25,8 +26,10 @@ from hub.db.models import (
 from hub.db.session import Database
 from hub.delivery.engine import Report
 from hub.delivery.outbox import plan_cancellation
+from hub.edi.outbound import build_interchange
 from hub.edi.partners import parse_profile, save_partner
-from hub.edi.supplier_orders import po_number_for
+from hub.edi.supplier_orders import po_number_for, purchase_order_document
+from hub.edi.supplier_terms import SupplierTerms
 from hub.edi.transports.poll import poll_partner
 from hub.edi.transports.send import send_interchange
 from hub.inventory import adjust, parse_location, save_location
@@ -34,6 +37,7 @@ from hub.oms.route import route_order
 from hub.routing import parse_rules
 from tests.delivery.conftest import run, store_order
 from tests.fakes.x12_supplier import FakeX12Supplier, PurchaseOrder
+from tests.routing.builders import make_order
 
 DROP_SHIP = parse_rules(
     "rules: [{name: anywhere, pipeline: [{sort: priority}],"
@@ -289,3 +293,45 @@ def test_one_856_for_two_orders_ships_each_po(database: Database, sup1: FakeX12S
         shipments = session.scalars(select(ShipmentRecord).order_by(ShipmentRecord.order_id)).all()
         tracking = {row.order_id: sorted(row.tracking_numbers) for row in shipments}
     assert tracking == {first_order: ["1ZA"], second_order: ["1ZB", "1ZC"]}
+
+
+def test_the_850_carries_the_agreed_prices_and_the_buyers_ship_to_but_nothing_of_what_the_buyer_paid() -> None:
+    order = make_order(
+        customer={"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+1 212 555 0100"},
+        ship_to={"country": "US", **SHIP_TO},
+        bill_to={"country": "US", "name": "Ada Lovelace", "line1": "1 Bill St", "postal_code": "02101"},
+        lines=[
+            {"line_id": "1", "sku": "LAMP", "quantity": 2},
+            {"line_id": "2", "sku": "SHADE", "quantity": 1},
+            {"line_id": "3", "sku": "OTHER", "quantity": 1},
+        ],
+    )
+    request = FulfillmentRequest(
+        id="ful_01JD3ZQ8X9K2M4N6P8R0T2V4W6",
+        location_id="sup1-loc",
+        order=order,
+        lines=[{"line_id": "1", "sku": "LAMP", "quantity": 2}, {"line_id": "2", "sku": "SHADE", "quantity": 1}],
+    )
+    terms = SupplierTerms(costs={"LAMP": Decimal("7.50")})
+    number = po_number_for(request.id)
+    assert len(number) == 22 and number == po_number_for(request.id) and number.startswith("DS01JD3ZQ8X9")
+    document = purchase_order_document(request, terms, number)
+    assert (document.po_number, document.bill_to, document.customer and document.customer.email) == (number, None, None)
+    assert [(line.line_id, line.quantity, line.unit_price) for line in document.lines] == [
+        ("1", 2, Money(amount=Decimal("7.50"), currency="USD")),
+        ("2", 1, None),  # no agreed price: the supplier prices it, the buyer's price is not its business
+    ]
+    assert str(document.totals.total.amount) == "15.00"
+    profile = parse_profile(
+        {
+            "theirs": {"qualifier": "ZZ", "id": "SUP1", "gs_id": "SUP1"},
+            "ours": {"qualifier": "ZZ", "id": "ORDERHUB", "gs_id": "ORDERHUB"},
+            "control_version": "00401",
+            "gs_version": "004010",
+            "items": [{"partner_item": "SUP1-L1", "sku": "LAMP"}],
+        }
+    )
+    text = build_interchange(profile, [document], lambda kind: 7, set_ids=["850"]).text
+    assert f"BEG*00*DS*{number}*" in text and "N1*ST*Ada Lovelace" in text
+    assert "PO1*1*2*EA*7.50**SK*LAMP*VN*SUP1-L1" in text and "PO1*2*1*EA***SK*SHADE" in text
+    assert "N1*BT" not in text and "ada@example.com" not in text and "10.00" not in text
