@@ -44,15 +44,17 @@ from hub.db.models import (
     OrderRecord,
     SupplierPurchaseOrder,
 )
+from hub.db.models.base import utcnow
 from hub.delivery.shipments import ShipmentRejected, record_shipment
 from hub.edi.duplicates import record_purchase_order
 from hub.edi.model import Group, Interchange, Transaction
 from hub.edi.partners import PartnerRecord
 from hub.edi.supplier_answers import apply_acknowledgment
 from hub.edi.supplier_invoices import record_invoice
-from hub.edi.supplier_orders import find_purchase_order
+from hub.edi.supplier_orders import SHIPPED, find_purchase_order
 from hub.inventory.counts import apply_inventory_advice
 from hub.inventory.locations import location_for_partner
+from hub.lifecycle import FulfillmentState
 from hub.mapping.functions.x12 import ID_QUALIFIERS
 from hub.orders.store import record_event
 from hub.sdk import ShipmentNotice
@@ -254,6 +256,7 @@ def _record_on_order(session: Session, document: Reported, origin: SetOrigin) ->
     # a 945 or 856 also ships the fulfillment order (idempotent, so a replayed message ships nothing twice)
     if isinstance(document, Shipment):
         warning = _ship(session, document, origin, order_id)
+        _note_supplier_shipment(session, document, origin)
     else:
         warning = _answer_purchase_order(session, document, origin, announce=not already)
     if already:
@@ -284,6 +287,18 @@ def _answer_purchase_order(
     if not announce:
         return None  # applied when this set was first read
     return apply_acknowledgment(session, row, document, origin.partner, source, resolve)
+
+
+def _note_supplier_shipment(session: Session, shipment: Shipment, origin: SetOrigin) -> None:
+    """A supplier that ships a PO has evidently taken it: its acknowledgment watch ends, and a PO whose
+    fulfillment order has shipped in full is ``shipped``."""
+    row = find_purchase_order(session, origin.partner.id, shipment.po_number)
+    if row is None or shipment.test:
+        return
+    row.acknowledged_at = row.acknowledged_at or utcnow()
+    fo = session.get(FulfillmentOrderRecord, row.fulfillment_order_id)
+    if fo is not None and fo.state == FulfillmentState.SHIPPED:
+        row.status, row.updated_at = SHIPPED, utcnow()
 
 
 def _order_for_depositor_number(session: Session, partner_id: str, number: str) -> str | None:

@@ -177,7 +177,7 @@ def test_a_supplier_fulfillment_order_goes_out_as_one_850_and_its_answers_ship_a
             "15.00",
         )
         po_row = session.get(SupplierPurchaseOrder, po.po_number)
-        assert po_row is not None and po_row.acknowledged_at is not None
+        assert po_row is not None and po_row.acknowledged_at is not None and po_row.status == "shipped"
         (ack,) = session.scalars(
             select(EdiTransaction.ack_status).where(EdiTransaction.direction == "out", EdiTransaction.set_id == "850")
         ).all()

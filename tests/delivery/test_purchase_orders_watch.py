@@ -119,3 +119,13 @@ def test_supplier_terms_and_invoices_from_the_command_line(
     assert "INV-CLI" in out and "exception: line 1: invoiced at 7.95 USD, the PO price is 7.25" in out
     (listed,) = [json.loads(line) for line in orderhub("supplier", "invoices", "--json")[0].splitlines()]
     assert (listed["po_number"], listed["status"], listed["total"]) == (po.po_number, "exceptions", "15.90")
+
+
+def test_a_po_shipped_without_an_855_is_not_flagged_overdue(database: Database, tmp_path: Path) -> None:
+    supplier = add_supplier(database, tmp_path, "sup1")
+    drop_shipped(database)
+    po = sent_po(database, supplier)
+    supplier.ship([(po, [{"1": 2}])], trackings=["1ZQUIET00000000001"])
+    receive(database, "sup1")
+    time_passes(database, 5)
+    assert flag(database) == []
