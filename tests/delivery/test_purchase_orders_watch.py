@@ -96,9 +96,7 @@ def test_a_supplier_acknowledging_by_997_is_not_overdue_once_its_997_came(
     assert "ACK OVERDUE" not in orderhub("deliveries", "list")[0]
 
 
-def test_supplier_terms_and_invoices_from_the_command_line(
-    database: Database, tmp_path: Path, orderhub: Any
-) -> None:
+def test_supplier_terms_and_invoices_from_the_command_line(database: Database, tmp_path: Path, orderhub: Any) -> None:
     supplier = add_supplier(database, tmp_path, "sup1")
     out, _ = orderhub("supplier", "terms", "sup1", "--ack-within", "2d", "--cost", "LAMP=7.25", "--cost", "SHADE=3")
     saved = json.loads(out)["supplier"]
