@@ -25,6 +25,8 @@ from hub.sdk.errors import TransientError
 from hub.worker.base import HubTask
 from hub.worker.queues import INGEST
 from hub.worker.relay import publish_and_mark, queue_depth
+from hub.worker.tasks.route import BATCH_SIZE as ROUTE_BATCH_SIZE
+from hub.worker.tasks.route import ORDER_TASK as ROUTE_TASK
 
 UNPUBLISHED_GRACE = timedelta(seconds=30)  # a relay normally publishes within milliseconds
 LOST_IN_BROKER = timedelta(minutes=10)  # published but still unprocessed: the broker lost it (or a worker died)
@@ -53,16 +55,19 @@ def parse(self: HubTask, inbox_id: int) -> str:
 
 def _send_answers(task: HubTask, *outcomes: Outcome) -> None:
     """Publish what processing queued for partners (EDI acknowledgments) and routing for the orders it
-    created, now that it is committed, through one producer; the hub.edi.send_pending and hub.route.sweep
-    sweeps catch any that a lost publish leaves behind."""
-    if not any(outcome.outbound or outcome.created for outcome in outcomes):
+    created, now that it is committed, through one producer: the orders of a chunk go as one routing request
+    (``hub.route.order`` takes a list), so a chunk costs one confirmed publish, not one per order. The
+    hub.edi.send_pending and hub.route.sweep sweeps catch any that a lost publish leaves behind."""
+    outbound = [interchange_id for outcome in outcomes for interchange_id in outcome.outbound]
+    created = [order_id for outcome in outcomes for order_id in outcome.created]
+    if not outbound and not created:
         return
     with task.app.producer_or_acquire() as producer:
-        for outcome in outcomes:
-            for interchange_id in outcome.outbound:
-                task.app.send_task("hub.edi.send", args=[interchange_id], producer=producer)
-            for order_id in outcome.created:
-                task.app.send_task("hub.route.order", args=[order_id], producer=producer)
+        for interchange_id in outbound:
+            task.app.send_task("hub.edi.send", args=[interchange_id], producer=producer)
+        for start in range(0, len(created), ROUTE_BATCH_SIZE):
+            orders = created[start : start + ROUTE_BATCH_SIZE]
+            task.app.send_task(ROUTE_TASK, args=[orders[0] if len(orders) == 1 else orders], producer=producer)
 
 
 @shared_task(bind=True, base=HubTask, name="hub.ingest.parse_many")
