@@ -144,6 +144,7 @@ def release(call: Call, order_id: str) -> Reply:
 def cancel(call: Call, order_id: str) -> Reply:
     _checked(call, order_id)
     body: CancelOrder = call.body
+    _ready(call, order_id)  # an order never routed is followed from now on, so its units can be cancelled
     complete = cancel_for_channel(call.session, order_id, reason=body.reason, source=call.actor)
     told = plan_channel_cancellation(call.session, order_id, body.reason) if complete and body.notify_channel else []
     done = "cancelled" if complete else "partly cancelled: some units are with fulfillment (see the timeline)"

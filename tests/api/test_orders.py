@@ -1,0 +1,104 @@
+"""``GET /api/v1/orders`` and ``/orders/{id}``: filters, cursor pages, the full detail and its ETag."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from hub.db.models import Delivery
+from tests.api.conftest import Api, problem
+from tests.api.data import make_dead, stored_order
+from tests.delivery.shipment_setup import routed_order
+
+
+def _ids(api: Api, token: str, **query: object) -> list[str]:
+    response = api.get(f"/orders?{urlencode(query)}", token)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return [item["id"] for item in response.get_json()["items"]]
+
+
+def test_filters_narrow_the_list(api: Api) -> None:
+    token = api.token("read")
+    routed = routed_order(api.database, number="2001", po_number="PO-77")
+    early = stored_order(api.database, "2002", customer={"email": "Ann@Example.com"}, placed_at="2026-01-05T10:00:00Z")
+    late = stored_order(api.database, "2003", requested_ship_date="2020-01-02", channel="amazon")
+
+    assert _ids(api, token) == [late, early, routed.order_id]  # newest received first
+    assert _ids(api, token, po_number="PO-77") == [routed.order_id]
+    assert _ids(api, token, channel="amazon") == [late]
+    assert _ids(api, token, status="allocated") == [routed.order_id]
+    assert _ids(api, token, sku="SHADE") == [routed.order_id]
+    assert _ids(api, token, sku="NOPE") == []
+    assert _ids(api, token, customer_email="ann@example.COM") == [early]
+    assert _ids(api, token, placed_to="2026-02-01T00:00:00Z") == [early]
+    assert _ids(api, token, placed_from="2026-02-01T00:00:00+00:00") == [late, routed.order_id]
+    assert _ids(api, token, late="true") == [late]
+    assert late not in _ids(api, token, late="false")
+    assert _ids(api, token, stuck="true") == []
+
+    with api.database.session() as session:
+        first = min(d.id for d in session.query(Delivery).filter(Delivery.order_id == routed.order_id))
+    make_dead(api.database, first)
+    assert _ids(api, token, stuck="true") == [routed.order_id]
+    assert _ids(api, token, stuck="false") == [late, early]
+
+
+def test_pages_follow_the_cursor_without_repeats(api: Api) -> None:
+    token = api.token("read")
+    made = [stored_order(api.database, str(3000 + n)) for n in range(5)]
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        query = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        body = api.get(f"/orders?{urlencode(query)}", token).get_json()
+        seen += [item["id"] for item in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+        stored_order(api.database, f"new-{pages}")  # orders arriving meanwhile do not shift the pages read
+    assert pages == 3 and seen == list(reversed(made))
+
+
+def test_bad_filters_are_400_naming_each(api: Api) -> None:
+    token = api.token("read")
+    cases = {
+        "limit=0": "limit",
+        "limit=500": "limit",
+        "limit=many": "limit",
+        "status=lost": "status",
+        "placed_from=yesterday": "placed_from",
+        "placed_from=2026-01-01T00:00:00": "placed_from",  # no offset: ambiguous
+        "cursor=not-a-cursor": "cursor",
+        "colour=red": "colour",
+        "late=perhaps": "late",
+        "placed_from=2026-02-01T00:00:00Z&placed_to=2026-01-01T00:00:00Z": "placed_to",
+        "channel=a&channel=b": "channel",
+    }
+    for query, name in cases.items():
+        body = problem(api.get(f"/orders?{query}", token), 400)
+        assert [error["name"] for error in body["errors"]] == [name], (query, body)
+        assert body["errors"][0]["in"] == "query" and name in body["detail"]
+
+
+def test_one_order_with_everything_that_happened_to_it(api: Api) -> None:
+    token = api.token("read")
+    routed = routed_order(api.database, lamps=3, shades=2, number="4001")
+    response = api.get(f"/orders/{routed.order_id}", token)
+    assert response.status_code == 200
+    detail = response.get_json()
+    assert detail["order"]["id"] == routed.order_id and detail["order"]["number"] == "#4001"
+    lines = {line["line_id"]: line for line in detail["lines"]}
+    assert lines["1"]["quantities"] == {"ordered": 3, "allocated": 3}
+    assert {fo["id"]: fo["location"] for fo in detail["fulfillment_orders"]} == {routed.nj: "wh-nj", routed.pa: "wh-pa"}
+    submits = [d for d in detail["deliveries"] if d["operation"] == "fulfillment_order.submit"]
+    assert submits and all(d["attempt_log"] == [] for d in submits)
+    assert detail["routing"]["outcome"] == "routed" and not detail["routing"]["waiting"]
+    decision = detail["routing"]["last_decision"]
+    assert {line["line_id"] for line in decision["lines"]} == {"1", "2"}  # the decision and its trace
+    assert "order.routed" in [event["type"] for event in detail["timeline"]]
+
+    etag = response.headers["ETag"]
+    assert api.get(f"/orders/{routed.order_id}", token).headers["ETag"] == etag  # unchanged: same ETag
+    problem(api.get("/orders/ord_nope", token), 404)
+    problem(api.get("/orders/" + "x" * 300, token), 404)
