@@ -98,6 +98,7 @@ def test_cancel_and_refund_through_the_channel(api: Api) -> None:
     problem(api.post(f"/orders/{order_id}/refund", token, {"reason": "x"}), 422)  # nothing named
     problem(api.post(f"/orders/{order_id}/refund", token, {"reason": "x", "lines": {"NOPE": 1}}), 422)
     problem(api.post(f"/orders/{order_id}/refund", token, {"reason": "x", "lines": {"LAMP": 9}}), 422)
-    body = problem(api.call("POST", f"/orders/{order_id}/refund", token, data="{", content_type="application/json"), 400)
+    broken = api.call("POST", f"/orders/{order_id}/refund", token, data="{", content_type="application/json")
+    body = problem(broken, 400)
     assert "not JSON" in body["detail"]
     problem(api.call("POST", f"/orders/{order_id}/refund", token, data="x", content_type="text/plain"), 415)
