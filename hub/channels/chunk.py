@@ -26,14 +26,16 @@ X12 and connector notifications take their own paths, one by one (``process_mess
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
+from typing import cast
 
-from sqlalchemy import Row, select, tuple_, update
+from sqlalchemy import Table, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from hub.canonical import Order, OrderStatus
+from hub.canonical import CanonicalModel, Order, OrderStatus
 from hub.channels.apply import Applied, OrderNotYetReceived
 from hub.channels.base import Action
 from hub.channels.chunk_items import Item, record_statuses
@@ -60,7 +62,7 @@ from hub.edi.pipeline import fault_text
 from hub.sdk.errors import TransientError
 
 log = logging.getLogger(__name__)
-INBOX = InboxMessage.__table__
+INBOX = cast(Table, InboxMessage.__table__)
 DONE = (InboxStatus.PROCESSED, InboxStatus.IGNORED)
 
 
@@ -88,13 +90,13 @@ def process_chunk(
         items = []
     for item in items:
         if item.read_back:
-            _run_alone(result, item.id, lambda item=item: _read_back(database, item, accounts))
+            _run_alone(result, item.id, partial(_read_back, database, item, accounts))
         elif item.retry:
             result.retry[item.id] = item.retry_after
         else:
             result.outcomes[item.id] = item.outcome()
     for inbox_id in apart:
-        _run_alone(result, inbox_id, lambda inbox_id=inbox_id: process_message(database, inbox_id, accounts=accounts))
+        _run_alone(result, inbox_id, partial(process_message, database, inbox_id, accounts=accounts))
     return result
 
 
@@ -105,7 +107,7 @@ def _claim(database: Database, inbox_ids: list[int], result: ChunkResult) -> tup
     with database.session() as session:
         rows = session.execute(select(*columns).where(INBOX.c.id.in_(inbox_ids)).order_by(INBOX.c.id)).all()
         apart = [row.id for row in rows if row.channel == X12_CHANNEL or is_connector_channel(row.channel)]
-        mine: list[Row[tuple[int, str, str, str | None, str, bytes]]] = []
+        mine = []
         for row in rows:
             if row.id in apart:
                 continue
@@ -175,7 +177,7 @@ def _stored_keys(session: Session, items: list[Item]) -> set[OrderKey]:
     return {(row[0], row[1], row[2]) for row in session.execute(query)}
 
 
-def _gather(new: NewOrders, item: Item, documents: list[object]) -> None:
+def _gather(new: NewOrders, item: Item, documents: Sequence[CanonicalModel]) -> None:
     orders = [doc for doc in documents if isinstance(doc, Order)]
     try:
         ids = new.add(item.id, item.topic, item.account, orders)
@@ -252,7 +254,7 @@ def _routable(order: Order) -> bool:
 def _read_back(database: Database, item: Item, accounts: AccountFactory) -> Outcome:
     normalized = item.normalized
     assert normalized is not None
-    work = lambda: read_back(database, item.id, item.channel, item.account, normalized, accounts)  # noqa: E731
+    work = partial(read_back, database, item.id, item.channel, item.account, normalized, accounts)
     return guarded(database, item.id, work)
 
 

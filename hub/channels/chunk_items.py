@@ -7,9 +7,9 @@ on ORM objects: a savepoint flushes whatever is pending, so ORM objects would co
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, bindparam, func, update
+from sqlalchemy import String, Table, bindparam, func, update
 from sqlalchemy.orm import Session
 
 from hub.channels.normalize import Normalized
@@ -17,7 +17,7 @@ from hub.channels.process import Outcome
 from hub.db.models import InboxMessage, InboxStatus
 from hub.db.models.base import utcnow
 
-INBOX = InboxMessage.__table__
+INBOX = cast(Table, InboxMessage.__table__)
 ERROR_LENGTH = 4000
 
 

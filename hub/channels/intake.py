@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
@@ -14,7 +15,7 @@ from hub.channels.base import Pulled
 from hub.db.models import ChannelAccount, InboxMessage, InboxStatus
 from hub.db.models.base import utcnow
 
-INBOX = InboxMessage.__table__
+INBOX = cast(Table, InboxMessage.__table__)
 
 # Credentials and signatures are verified at the door and not kept with the raw delivery.
 UNSTORED_HEADERS = frozenset(
@@ -46,7 +47,7 @@ def account_settings(session: Session, channel: str, account: str) -> dict[str, 
 
 
 @cache
-def _insert(dialect: str) -> ReturningInsert[tuple[int]]:
+def _insert(dialect: str) -> ReturningInsert[Any]:
     """The one INSERT of a message, built once per dialect (the values are bound per execution)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (

@@ -13,9 +13,10 @@ clause and reported back, so its message is applied as an update instead; nothin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, bindparam, cast, insert, type_coerce
+from sqlalchemy import String, Table, bindparam, insert, type_coerce
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -26,9 +27,9 @@ from hub.db.models import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.base import utcnow
 from hub.ids import new_id
 
-ORDERS = OrderRecord.__table__
-LINES = OrderLineRecord.__table__
-EVENTS = OrderEvent.__table__
+ORDERS = cast(Table, OrderRecord.__table__)
+LINES = cast(Table, OrderLineRecord.__table__)
+EVENTS = cast(Table, OrderEvent.__table__)
 OrderKey = tuple[str, str, str]  # channel, account, channel order id
 
 
@@ -90,7 +91,7 @@ class NewOrders:
 def _json_text(dialect: str) -> ColumnElement[Any]:
     """The document column's value from JSON text already encoded (the bind parameter ``document_json``)."""
     text = bindparam("document_json", type_=String())
-    return cast(text, postgresql.JSONB) if dialect == "postgresql" else type_coerce(text, String())
+    return sql_cast(text, postgresql.JSONB) if dialect == "postgresql" else type_coerce(text, String())
 
 
 def _rows(
