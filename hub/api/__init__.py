@@ -8,7 +8,7 @@
     auth         tokens (stored as digests) and scopes: read < operate < admin
     pagination   opaque cursors over a descending key
     conditional  ETags and If-Match
-    orders, order_actions, deliveries, inbox, tokens   the resources, each a module of operations
+    orders, order_actions, deliveries, inbox, inventory, tokens   the resources, a module of operations each
 
 ``install(app)`` registers the blueprint and makes every error under ``/api/`` a problem document, including
 those raised before a view runs (no route, wrong method, body too large).
@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import cast
 
 from flask import Flask, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from hub.api import deliveries, inbox, openapi, order_actions, orders, tokens
+from hub.api import deliveries, inbox, inventory, openapi, order_actions, orders, tokens
 from hub.api.problems import Problem
 from hub.api.registry import blueprint
 
-__all__ = ["deliveries", "inbox", "install", "openapi", "order_actions", "orders", "tokens"]
+__all__ = ["deliveries", "inbox", "install", "inventory", "openapi", "order_actions", "orders", "tokens"]
 log = logging.getLogger(__name__)
 Handler = Callable[[Exception], ResponseReturnValue]
 
@@ -40,7 +41,7 @@ def install(app: Flask) -> None:
 
 def _problems_under_api(app: Flask, kind: type[Exception], handler: Handler) -> None:
     """Answer errors under /api/ with ``handler``; elsewhere with the handler the app had (JSON errors)."""
-    previous: Handler | None = app.error_handler_spec[None][None].get(kind)
+    previous = cast(Handler | None, app.error_handler_spec[None][None].get(kind))
 
     def choose(error: Exception) -> ResponseReturnValue:
         if request.path.startswith(blueprint.url_prefix or "/api/v1") or previous is None:

@@ -151,14 +151,13 @@ class OrderDetail(BaseModel):
 
 
 @operation("GET", "/orders", scope="read", tag="orders", query=OrderFilters, response=OrderPage,
-           summary="Orders, newest received first, narrowed by the filters given")  # fmt: skip
+           summary="Orders, newest first, narrowed by the filters given")  # fmt: skip
 def list_orders(call: Call) -> OrderPage:
     q: OrderFilters = call.query
-    columns = [OrderRecord.created_at, OrderRecord.id]
+    # hub ids sort by creation time (hub.ids), so the primary key orders and pages the list on its own index
     rows, cursor = fetch_page(
-        call.session, filtered(q), columns, [datetime, str], limit=q.limit, cursor=q.cursor,
-        key=lambda row: [row.created_at, row.id],
-    )  # fmt: skip
+        call.session, filtered(q), [OrderRecord.id], [str], limit=q.limit, cursor=q.cursor, key=lambda row: [row.id]
+    )
     return OrderPage(items=[OrderSummary.model_validate(order_summary(row)) for row in rows], next_cursor=cursor)
 
 

@@ -77,8 +77,8 @@ class Problem(Exception):
 
 def bad_field(status: int, location: Location, name: str, detail: str) -> Problem:
     """A problem about one named parameter or field."""
-    return Problem(status, f"{location} parameter {name!r}: {detail}" if location != "body" else f"{name}: {detail}",
-                   errors=[FieldError(name=name, location=location, detail=detail)])  # fmt: skip
+    message = f"{name}: {detail}" if location == "body" else f"{location} parameter {name!r}: {detail}"
+    return Problem(status, message, errors=[FieldError(name=name, location=location, detail=detail)])
 
 
 def from_validation(error: ValidationError, location: Location, status: int) -> Problem:

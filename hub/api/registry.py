@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from hub.api.auth import TokenRefused, allows, authenticate
 from hub.api.problems import Problem, bad_field, from_validation
 from hub.db.models import ApiAuditEntry, ApiToken
-from hub.errors import InputRejected
+from hub.errors import InputRejected, ServiceUnavailable
 from hub.lifecycle.errors import LifecycleConflict, LifecycleRejected
 from hub.orders.views import OrderNotFound
 from hub.web.extension import hub_extension
@@ -98,7 +98,7 @@ class Call:
     query: Any
     body: Any
     if_match: str | None
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
 
     @property
     def actor(self) -> str:
@@ -138,6 +138,8 @@ def serve(op: Operation, handler: Callable[..., Any], params: dict[str, Any]) ->
         response = _run(op, handler, token_id, params, (query, body))
     except Problem as problem:
         response = problem.response()
+    except ServiceUnavailable as down:  # the database did not answer: say so, without its address
+        response = Problem(503, str(down)).response()
     if op.method != "GET" and token_name is not None:
         _audit(token_name, response.status_code, params)
     return response

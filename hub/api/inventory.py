@@ -1,0 +1,81 @@
+"""``/api/v1/inventory``: stock levels of a SKU across locations (or of a location), and the ledger behind
+them; read only in this version (counts and adjustments stay with ``orderhub stock``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from hub.api.problems import bad_field
+from hub.api.registry import Call, QueryModel, operation
+from hub.inventory import find_levels
+from hub.inventory.ledger import history
+
+TEXT = r"^[^\x00]*$"
+
+
+class LevelFilters(QueryModel):
+    sku: str | None = Field(default=None, max_length=128, pattern=TEXT, description="Give a SKU, a location or both.")
+    location: str | None = Field(default=None, max_length=64, pattern=TEXT)
+
+
+class StockLevel(BaseModel):
+    sku: str
+    location_id: str
+    on_hand: int
+    committed: int
+    reserved: int
+    safety_stock: int
+    incoming: int
+    available: int = Field(description="on hand - committed - reserved - safety stock, never below 0.")
+    shortage: int = Field(description="Committed units that stock on hand no longer covers.")
+
+
+class StockLevels(BaseModel):
+    items: list[StockLevel]
+    available: int = Field(description="Sum of available over the levels listed.")
+
+
+class LedgerFilters(QueryModel):
+    sku: str = Field(max_length=128, pattern=TEXT)
+    location: str | None = Field(default=None, max_length=64, pattern=TEXT)
+    order_id: str | None = Field(default=None, max_length=40, pattern=TEXT)
+    limit: int = Field(default=50, ge=1, le=500, description="The newest entries, listed oldest first.")
+
+
+class LedgerEntry(BaseModel):
+    id: int
+    sku: str
+    location_id: str
+    bucket: str
+    delta: int
+    balance: int
+    reason: str
+    reference: str | None
+    order_id: str | None
+    line_id: str | None
+    source: str
+    note: str | None
+    recorded_at: str
+
+
+class Ledger(BaseModel):
+    items: list[LedgerEntry]
+
+
+@operation("GET", "/inventory", scope="read", tag="inventory", query=LevelFilters, response=StockLevels,
+           summary="Stock levels of a SKU across locations, or of one location")  # fmt: skip
+def levels(call: Call) -> StockLevels:
+    q: LevelFilters = call.query
+    if q.sku is None and q.location is None:
+        raise bad_field(400, "query", "sku", "give sku, location or both")
+    found = find_levels(call.session, [q.sku] if q.sku else None, [q.location] if q.location else None)
+    items = [StockLevel.model_validate(level.as_json()) for level in found]
+    return StockLevels(items=items, available=sum(item.available for item in items))
+
+
+@operation("GET", "/inventory/ledger", scope="read", tag="inventory", query=LedgerFilters, response=Ledger,
+           summary="The newest ledger entries of a SKU: every change to its stock and why")  # fmt: skip
+def ledger(call: Call) -> Ledger:
+    q: LedgerFilters = call.query
+    lines = history(call.session, q.sku, q.location, order_id=q.order_id, limit=q.limit)
+    return Ledger(items=[LedgerEntry.model_validate(line.as_json()) for line in lines])
