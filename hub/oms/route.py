@@ -12,7 +12,9 @@
     -> the order's wait: when to route it again, when to cancel, which SKUs wake it (hub.oms.waiting)
 
 Safe to run twice: a second run finds the first run's fulfillment orders, passes them as ``prior`` and
-routes only what is still unallocated (often nothing). A cancelled or closed order is not routed.
+routes only what is still unallocated (often nothing). A cancelled or closed order is not routed. A location
+whose fulfillment order was rejected gets none of the SKUs it refused when the order is routed again
+(``refusals``; the trace names it, dropped by ``refused``, with the partner's reason).
 
 Test orders (``Order.test``) are routed like live ones, so the rules can be tried on them, but the order is
 put on hold with the reason ``TEST_ORDER_HOLD`` before its fulfillment orders are created, and
