@@ -151,7 +151,9 @@ def run(
     text = ""
     if profiler:
         stream = io.StringIO()
-        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(40)
+        stats = pstats.Stats(profiler, stream=stream)
+        stats.sort_stats("cumulative").print_stats(40)
+        stats.sort_stats("tottime").print_stats(25)
         text = stream.getvalue()
     return {"elapsed": elapsed, "statements": statements, "profile": text}
 
