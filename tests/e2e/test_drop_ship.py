@@ -155,7 +155,7 @@ def test_a_drop_ship_line_goes_out_as_an_850_over_sftp_and_the_suppliers_answers
     tracking = {n for event in view["timeline"] for n in (event["data"] or {}).get("tracking_numbers") or []}
     assert tracking == {"1ZDS00000000000001", "1ZDS00000000000002"}
     row = purchase_order(hub, po.po_number)
-    assert (row.status, row.acknowledged_at is not None) == ("accepted", True)
+    assert (row.status, row.acknowledged_at is not None) == ("shipped", True)
     supplier.collect()
     assert len(supplier.orders) == 1  # one 850, however often the engine and the sweeps looked
     assert hub.tracebacks() == [], hub.log_text()[-4000:]
