@@ -16,8 +16,9 @@ from hub.api.deliveries import publish
 from hub.api.orders import OrderDetail, read_order
 from hub.api.problems import Problem, from_validation
 from hub.api.registry import BodyModel, Call, Reply, operation
+from hub.api.routing import configured_rules
 from hub.canonical import Shipment
-from hub.db.models import FulfillmentOrderRecord, OrderLifecycleRecord
+from hub.db.models import FulfillmentOrderRecord, OrderLifecycleRecord, OrderRecord
 from hub.delivery.channel_updates import plan_channel_cancellation, plan_refund, refund_units
 from hub.delivery.outbox import plan_fulfillment
 from hub.delivery.shipments import record_shipment
@@ -75,8 +76,11 @@ class ShipByHand(BodyModel):
     key: str | None = Field(default=None, max_length=200, pattern=TEXT, description="Entered twice, recorded once.")
 
 
-def _checked(call: Call, order_id: str) -> None:
-    """404 for an unknown order, 412 when If-Match names another version of it."""
+def _checked(call: Call, order_id: str, *, lock: bool = True) -> None:
+    """404 for an unknown order, 412 when If-Match names another version of it. The order is locked first
+    (PostgreSQL), so an action sent by two people with the same ETag runs once and the other gets 412."""
+    if lock:
+        call.session.get(OrderRecord, order_id, with_for_update=True)
     check_if_match(call.if_match, read_order(call.session, order_id).etag or "")
 
 
@@ -112,9 +116,9 @@ ACTION = {"scope": "operate", "tag": "order actions", "response": ActionResult, 
 
 @operation("POST", "/orders/<order_id>/route", body=RouteNow, summary="Route the order now", **ACTION)
 def route_now(call: Call, order_id: str) -> Reply:
-    _checked(call, order_id)
+    _checked(call, order_id, lock=False)  # route_order takes the order's lock in its own transaction
     try:
-        routed = route_order(hub_extension().runtime.database, order_id, source=call.actor)
+        routed = route_order(hub_extension().runtime.database, order_id, rules=configured_rules(), source=call.actor)
     except OrderNotStored as missing:
         raise Problem(404, str(missing)) from None
     except HubError as failed:  # parked as an exception, or stock kept moving: the message says what to do
