@@ -7,6 +7,7 @@ module              what it holds
 ``amounts``         rounding to a currency's minor unit, months as periods
 ``mapping``         the destination's account mapping file: logical accounts to its account codes
 ``facts``           what the hub's documents say happened: sales, refunds, supplier costs, as signed parts
+``changes``         what changed since a destination's last scan: the orders a scan must read again
 ``journal``         the scan that books facts as append-only entries (and adjusting entries for changes)
 ``periods``         months a destination has closed, and the day an entry may carry
 ``payload``         an entry as the delivery carries it, and back into ``hub.sdk.JournalEntry``

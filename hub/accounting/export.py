@@ -6,7 +6,8 @@
 
 1. The destination's settings are read (its connector's ``Config`` derives from ``hub.sdk.AccountingConfig``)
    and its mapping file validated; a problem stops the run before anything is written.
-2. The journal scan books new facts and adjusting entries (``hub.accounting.journal``): one transaction.
+2. The journal scan books new facts and adjusting entries (``hub.accounting.journal``): one transaction. It
+   reads only the orders changed since the destination's last scan.
 3. Each entry dated within ``--since``/``--until`` that the export ledger does not hold yet gets a delivery
    (idempotency key ``acct:<destination>:<entry id>``, its accounts mapped to the destination's codes) and
    an ``accounting_exports`` row, in one transaction with the run's row. The export ledger is keyed by

@@ -35,24 +35,24 @@ pending, authorized, voided or unknown) has no sale; one cancelled after is book
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hub.accounting.amounts import ZERO, rounded
+from hub.accounting.changes import REFUND_EVENT, chunks
 from hub.canonical import Order, Refund
 from hub.canonical.invoice import Invoice
 from hub.canonical.order import ChargeKind, OrderStatus, PaymentStatus
 from hub.db.models import OrderEvent, OrderRecord, ShipmentRecord, SupplierInvoice
 from hub.sdk import EntryKind, LineRole
 
-REFUND_EVENT = "order.refund_recorded"
 PAID = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
@@ -352,36 +352,56 @@ def channel_fee_facts(session: Session) -> list[Fact]:
     return []
 
 
-def collect(session: Session, recognise_on: str) -> Iterator[Fact]:
-    """Every fact the stored documents hold, for a destination recognising sales on ``recognise_on``."""
+def _rows(session: Session, query: Select[Any], column: Any, order_ids: Collection[str] | None) -> Iterator[Any]:
+    """The rows of ``query``, all of them or those whose ``column`` is one of ``order_ids`` (in chunks)."""
+    if order_ids is None:
+        yield from session.scalars(query)
+        return
+    for chunk in chunks(order_ids):
+        yield from session.scalars(query.where(column.in_(chunk)))
+
+
+def collect(session: Session, recognise_on: str, order_ids: Collection[str] | None = None) -> Iterator[Fact]:
+    """Every fact the stored documents hold for a destination recognising sales on ``recognise_on``; only
+    those of ``order_ids`` (sales, refunds, supplier costs) when given. Each table is read once, in bulk."""
     shipments: dict[str, list[ShipmentRecord]] = {}
     if recognise_on == "shipment":
-        for shipment in session.scalars(select(ShipmentRecord).order_by(ShipmentRecord.id)):
+        for shipment in _rows(session, select(ShipmentRecord), ShipmentRecord.order_id, order_ids):
             shipments.setdefault(shipment.order_id, []).append(shipment)
     refunds: dict[str, list[OrderEvent]] = {}
-    for event in session.scalars(select(OrderEvent).where(OrderEvent.type == REFUND_EVENT).order_by(OrderEvent.id)):
+    events = select(OrderEvent).where(OrderEvent.type == REFUND_EVENT).order_by(OrderEvent.id)
+    for event in _rows(session, events, OrderEvent.order_id, order_ids):
         refunds.setdefault(event.order_id, []).append(event)
     records: dict[str, OrderRecord] = {}
-    for record in session.scalars(select(OrderRecord).where(OrderRecord.test.is_(False)).order_by(OrderRecord.id)):
+    orders = select(OrderRecord).where(OrderRecord.test.is_(False)).order_by(OrderRecord.id)
+    for record in _rows(session, orders, OrderRecord.id, order_ids):
         records[record.id] = record
-        order = Order.model_validate(record.document)
-        if recognise_on == "shipment":
-            yield from shipment_sales(record, order, _in_time_order(shipments.get(record.id, [])))
-        else:
-            sale = order_sale(record, order)
-            if sale is not None:
-                yield sale
-        seen: set[str] = set()  # the same refund reported twice (a webhook and a read-back) is one refund
-        for event in refunds.get(record.id, []):
-            fact = refund_fact(record, order, event)
-            if fact is not None and fact.key not in seen:
-                seen.add(fact.key)
-                yield fact
-    for invoice in session.scalars(select(SupplierInvoice).order_by(SupplierInvoice.id)):
+        yield from _order_facts(record, recognise_on, shipments.get(record.id, []), refunds.get(record.id, []))
+    invoices = list(_rows(session, select(SupplierInvoice), SupplierInvoice.order_id, order_ids))
+    for invoice in sorted(invoices, key=lambda row: row.id):
         fact = supplier_cost_fact(invoice, records.get(invoice.order_id))
         if fact is not None:
             yield fact
-    yield from channel_fee_facts(session)
+    if order_ids is None:
+        yield from channel_fee_facts(session)
+
+
+def _order_facts(
+    record: OrderRecord, recognise_on: str, shipments: list[ShipmentRecord], refunds: list[OrderEvent]
+) -> Iterator[Fact]:
+    order = Order.model_validate(record.document)
+    if recognise_on == "shipment":
+        yield from shipment_sales(record, order, _in_time_order(shipments))
+    else:
+        sale = order_sale(record, order)
+        if sale is not None:
+            yield sale
+    seen: set[str] = set()  # the same refund reported twice (a webhook and a read-back) is one refund
+    for event in sorted(refunds, key=lambda row: row.id):
+        fact = refund_fact(record, order, event)
+        if fact is not None and fact.key not in seen:
+            seen.add(fact.key)
+            yield fact
 
 
 def _in_time_order(shipments: list[ShipmentRecord]) -> list[ShipmentRecord]:

@@ -6,20 +6,27 @@ with the sum of the entries already booked for it at this destination. Nothing b
 corrected, an order voided after its sale): an adjusting entry with the difference (``sale:ord_...:adj1``),
 dated in an open period. Entries are never changed or deleted (the database refuses it), so running a scan
 twice, or after a crash, books nothing twice: the key of a fact's next entry is taken from what is there.
+
+A scan reads only the orders touched since the destination's previous one (``hub.accounting.changes``: a
+watermark over the orders, their refunds, shipments and supplier invoices, with a grace window for rows
+committed late); the first scan, or one after the destination's settings changed, reads every order. Each
+table is read in bulk, and the new entries and lines are inserted a thousand at a time.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from hub.accounting.amounts import ZERO, rounded
+from hub.accounting.changes import GRACE, advance, chunks, cursor_name, scope
 from hub.accounting.facts import Fact, Part, collect
 from hub.accounting.periods import closed_periods, open_day
 from hub.db.models import JournalEntryRecord, JournalLineRecord
@@ -35,6 +42,8 @@ class BuildReport:
     adjusted: int = 0
     unchanged: int = 0
     entry_ids: list[str] = field(default_factory=list)
+    full: bool = True  # every order was read (no watermark yet), rather than those changed since the last scan
+    scanned: set[str] = field(default_factory=set)  # the orders (or order-less facts) whose facts were computed
 
 
 @dataclass(frozen=True)
@@ -44,10 +53,12 @@ class Booking:
     net: Booked
     entries: int
     kind: str
+    order_id: str | None = None
+    channel: str | None = None
 
 
-def booked(session: Session, destination: str) -> dict[str, Booking]:
-    """Net booked per fact at ``destination``: sums per account, entry counts, and the kind of its first entry."""
+def _booked_query(destination: str, order_ids: list[str] | None) -> tuple[Any, Any]:
+    """Net per (fact, currency, account, role), and per fact its entry count, first kind and order."""
     sums = (
         select(
             JournalEntryRecord.fact,
@@ -62,48 +73,91 @@ def booked(session: Session, destination: str) -> dict[str, Booking]:
             JournalEntryRecord.fact, JournalEntryRecord.currency, JournalLineRecord.account, JournalLineRecord.role
         )
     )
-    net: dict[str, Booked] = defaultdict(dict)
-    for fact, currency, account, role, amount in session.execute(sums):
-        net[fact][(currency, account, role)] = Decimal(amount or 0)
-    originals = select(JournalEntryRecord.fact, JournalEntryRecord.kind).where(
-        JournalEntryRecord.destination == destination, JournalEntryRecord.sequence == 0
-    )
-    entries = {
-        fact: int(count)
-        for fact, count in session.execute(
-            select(JournalEntryRecord.fact, func.count())
-            .where(JournalEntryRecord.destination == destination)
-            .group_by(JournalEntryRecord.fact)
+    first_kind = func.min(case((JournalEntryRecord.sequence == 0, JournalEntryRecord.kind)))
+    facts = (
+        select(
+            JournalEntryRecord.fact,
+            func.count(),
+            first_kind,
+            func.min(JournalEntryRecord.order_id),
+            func.min(JournalEntryRecord.channel),
         )
-    }
-    return {fact: Booking(net.get(fact, {}), entries.get(fact, 0), kind) for fact, kind in session.execute(originals)}
+        .where(JournalEntryRecord.destination == destination)
+        .group_by(JournalEntryRecord.fact)
+    )
+    if order_ids is not None:  # every entry of the facts booked for these orders (by fact: see ``build``)
+        theirs = select(JournalEntryRecord.fact).where(
+            JournalEntryRecord.destination == destination, JournalEntryRecord.order_id.in_(order_ids)
+        )
+        sums = sums.where(JournalEntryRecord.fact.in_(theirs))
+        facts = facts.where(JournalEntryRecord.fact.in_(theirs))
+    return sums, facts
 
 
-def build(session: Session, destination: str, *, recognise_on: str, books_from: date | None = None) -> BuildReport:
-    """Book what is new or changed for ``destination`` (see the module docstring), in the caller's transaction."""
-    report = BuildReport()
+def booked(session: Session, destination: str, order_ids: Collection[str] | None = None) -> dict[str, Booking]:
+    """Net booked per fact at ``destination`` (only the facts of ``order_ids`` when given): sums per account,
+    entry counts, and the kind of its first entry."""
+    net: dict[str, Booked] = defaultdict(dict)
+    found: dict[str, Booking] = {}
+    for part in [None] if order_ids is None else chunks(order_ids):
+        sums, facts = _booked_query(destination, part)
+        for fact, currency, account, role, amount in session.execute(sums):
+            net[fact][(currency, account, role)] = Decimal(amount or 0)
+        for fact, count, kind, order_id, channel in session.execute(facts):
+            if kind is not None:
+                found[fact] = Booking(net[fact], int(count), kind, order_id, channel)
+    return found
+
+
+def build(
+    session: Session,
+    destination: str,
+    *,
+    recognise_on: str,
+    books_from: date | None = None,
+    full: bool = False,
+    grace: timedelta = GRACE,
+) -> BuildReport:
+    """Book what is new or changed for ``destination`` (see the module docstring), in the caller's transaction:
+    the orders touched since its last scan (``hub.accounting.changes``), or every order when ``full``."""
+    started = utcnow()
+    cursor, found = scope(session, cursor_name(destination, recognise_on, books_from), full=full, grace=grace)
+    report = BuildReport(full=found.full)
     closed = closed_periods(session, destination)
-    existing = booked(session, destination)
+    existing = booked(session, destination, found.order_ids)
+    writer = Writer(session, destination)
     wanted: set[str] = set()
-    for fact in collect(session, recognise_on):
+    for fact in collect(session, recognise_on, found.order_ids):
+        report.scanned.add(fact.order_id or fact.key)
         if books_from is not None and fact.day < books_from:
             continue
         wanted.add(fact.key)
         booking = existing.get(fact.key)
         if booking is None:
-            report.entry_ids.append(_write(session, destination, fact, fact.parts, 0, open_day(fact.day, closed)))
+            report.entry_ids.append(writer.add(fact, fact.parts, 0, open_day(fact.day, closed)))
             report.built += 1
             continue
-        made = _adjust(session, destination, fact, booking, closed)
+        made = _adjust(writer, fact, booking, closed)
         report.adjusted += len(made)
         report.unchanged += not made
         report.entry_ids.extend(made)
     for key, booking in existing.items():  # booked once, no longer a fact (an order voided, made a test)
         if key not in wanted and any(booking.net.values()):
-            gone = Fact(key, EntryKind(booking.kind), utcnow().date(), "", (), memo=f"{key} no longer stands")
-            made = _adjust(session, destination, gone, booking, closed)
+            gone = Fact(
+                key,
+                EntryKind(booking.kind),
+                utcnow().date(),
+                "",
+                (),
+                order_id=booking.order_id,  # so a later scan of the order finds its reversal too
+                channel=booking.channel,
+                memo=f"{key} no longer stands",
+            )
+            made = _adjust(writer, gone, booking, closed)
             report.adjusted += len(made)
             report.entry_ids.extend(made)
+    writer.flush()
+    advance(cursor, found, started)
     session.flush()
     return report
 
@@ -115,7 +169,7 @@ def _net(parts: Iterable[Part], currency: str) -> Booked:
     return net
 
 
-def _adjust(session: Session, destination: str, fact: Fact, booking: Booking, closed: set[str]) -> list[str]:
+def _adjust(writer: Writer, fact: Fact, booking: Booking, closed: set[str]) -> list[str]:
     """Adjusting entries (one per currency) that bring what is booked to what the fact says now."""
     wanted = _net(fact.parts, fact.currency) if fact.parts else {}
     keys = set(wanted) | set(booking.net)
@@ -139,47 +193,83 @@ def _adjust(session: Session, destination: str, fact: Fact, booking: Booking, cl
             f"adjustment of {fact.key}: {fact.memo}",
             fact.context,
         )
-        made.append(_write(session, destination, adjusted, adjusted.parts, sequence, open_day(fact.day, closed)))
+        made.append(writer.add(adjusted, adjusted.parts, sequence, open_day(fact.day, closed)))
         sequence += 1
     return made
 
 
-def _write(session: Session, destination: str, fact: Fact, parts: Iterable[Part], sequence: int, day: date) -> str:
-    lines = [part for part in parts if part.amount]
-    entry_id = fact.key if sequence == 0 else f"{fact.key}:adj{sequence}"
-    record = JournalEntryRecord(
-        destination=destination,
-        entry_id=entry_id,
-        fact=fact.key,
-        sequence=sequence,
-        kind=fact.kind.value,
-        entry_date=day,
-        currency=fact.currency,
-        order_id=fact.order_id,
-        channel=fact.channel,
-        total=sum((part.amount for part in lines if part.amount > 0), ZERO),
-        reverses=fact.key if sequence else None,
-        memo=fact.memo,
-        context=fact.context,
-        lines=[_line(position, part) for position, part in enumerate(lines)],
-    )
-    if sum((part.amount for part in lines), ZERO) != 0:  # facts balance by construction: a bug, never booked
-        raise ValueError(f"journal entry {entry_id} does not balance; it was not booked")
-    session.add(record)
-    return entry_id
+class Writer:
+    """Entries to book, inserted in bulk (two statements per thousand entries, ids returned by the insert)
+    rather than as ORM objects flushed one by one: a first scan of a busy month writes tens of thousands."""
+
+    BATCH = 1000
+
+    def __init__(self, session: Session, destination: str) -> None:
+        self.session, self.destination = session, destination
+        self.entries: list[dict[str, Any]] = []
+        self.lines: list[list[dict[str, Any]]] = []
+
+    def add(self, fact: Fact, parts: Iterable[Part], sequence: int, day: date) -> str:
+        lines = [part for part in parts if part.amount]
+        entry_id = fact.key if sequence == 0 else f"{fact.key}:adj{sequence}"
+        if sum((part.amount for part in lines), ZERO) != 0:  # facts balance by construction: a bug, never booked
+            raise ValueError(f"journal entry {entry_id} does not balance; it was not booked")
+        self.entries.append(
+            {
+                "destination": self.destination,
+                "entry_id": entry_id,
+                "fact": fact.key,
+                "sequence": sequence,
+                "kind": fact.kind.value,
+                "entry_date": day,
+                "currency": fact.currency,
+                "order_id": fact.order_id,
+                "channel": fact.channel,
+                "total": sum((part.amount for part in lines if part.amount > 0), ZERO),
+                "reverses": fact.key if sequence else None,
+                "memo": fact.memo,
+                "context": fact.context,
+                "created_at": utcnow(),
+            }
+        )
+        self.lines.append([_line(position, part) for position, part in enumerate(lines)])
+        if len(self.entries) >= self.BATCH:
+            self.flush()
+        return entry_id
+
+    def flush(self) -> None:
+        if not self.entries:
+            return
+        # One executemany, then the new ids read back by entry id: an INSERT .. RETURNING that must keep the
+        # rows' order runs one statement per row on SQLite.
+        self.session.connection().execute(insert(JournalEntryRecord), self.entries)  # Core: no ORM per row
+        ids: dict[str, int] = {}
+        for part in chunks([entry["entry_id"] for entry in self.entries]):
+            query = select(JournalEntryRecord.entry_id, JournalEntryRecord.id).where(
+                JournalEntryRecord.destination == self.destination, JournalEntryRecord.entry_id.in_(part)
+            )
+            ids.update((entry_id, pk) for entry_id, pk in self.session.execute(query))
+        rows = [
+            line | {"entry_pk": ids[entry["entry_id"]]}
+            for entry, lines in zip(self.entries, self.lines, strict=True)
+            for line in lines
+        ]
+        if rows:
+            self.session.connection().execute(insert(JournalLineRecord), rows)
+        self.entries, self.lines = [], []
 
 
-def _line(position: int, part: Part) -> JournalLineRecord:
-    return JournalLineRecord(
-        position=position,
-        account=part.account,
-        role=part.role.value,
-        debit=part.amount if part.amount > 0 else ZERO,
-        credit=-part.amount if part.amount < 0 else ZERO,
-        description=part.description[:2000],
-        sku=part.sku,
-        quantity=part.quantity,
-        unit_price=part.unit_price,
-        tax_name=part.tax_name,
-        tax_rate=part.tax_rate,
-    )
+def _line(position: int, part: Part) -> dict[str, Any]:
+    return {
+        "position": position,
+        "account": part.account,
+        "role": part.role.value,
+        "debit": part.amount if part.amount > 0 else ZERO,
+        "credit": -part.amount if part.amount < 0 else ZERO,
+        "description": part.description[:2000],
+        "sku": part.sku,
+        "quantity": part.quantity,
+        "unit_price": part.unit_price,
+        "tax_name": part.tax_name,
+        "tax_rate": part.tax_rate,
+    }
