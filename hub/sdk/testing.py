@@ -17,9 +17,10 @@ adapter over the fake server in ``tests/fakes/``)::
 
 pytest then runs every ``test_*`` method below against that connector. The suite checks that the entry
 point resolves to the class, that ``Config`` rejects bad input naming the field, that secrets never appear
-in a repr, an error, a log record or what a call returns, that a resend of the same delivery makes one order
-at the partner, and that HTTP failures, timeouts and connection resets land in the right branch of the
-``hub.sdk.errors`` tree with ``Retry-After`` read in both of its forms.
+in a repr, an error, a log record or what a call returns, that a resend of the same delivery leaves one effect
+at the partner (an order at a 3PL, a fulfillment or a note at a channel, a document in a ledger: whatever
+``exercise`` makes, as ``count_effects`` counts it), and that HTTP failures, timeouts and connection resets
+land in the right branch of the ``hub.sdk.errors`` tree with ``Retry-After`` read in both of its forms.
 
 This module imports pytest: it is meant for test code, and ``hub.sdk`` does not import it.
 """
@@ -41,7 +42,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from hub.canonical import Address, Customer, FulfillmentRequest, Money, Order, OrderLine, Totals
 from hub.canonical.fulfillment import FulfillmentRequestLine
-from hub.sdk.capabilities import SubmitsFulfillment
+from hub.sdk.capabilities import SubmitsFulfillment, Submitted
 from hub.sdk.errors import AlreadyDelivered, ConfigurationError, ConnectorError, PermanentError, TransientError
 from hub.sdk.protocol import Connector, ConnectorKind
 from hub.sdk.registry import load_connector
@@ -249,14 +250,20 @@ class ConnectorContract:
     A subclass sets ``connector_class`` and supplies the ``partner`` fixture; optionally
     ``secret_settings`` (settings that must be ``SecretStr``), ``invalid_settings`` (pairs of a setting and a
     value its ``Config`` must refuse), ``expected_errors`` (a different error class for a failure case name,
-    where the partner's API documents another meaning) and ``exercise`` (the call that reaches the partner;
-    by default ``submit_fulfillment``, else ``check``).
+    where the partner's API documents another meaning), ``exercise`` (the call that reaches the partner;
+    by default ``submit_fulfillment``, else ``check``) with ``count_effects`` (what that call leaves at the
+    partner, for the resend check), and ``resend_duplicates`` (why a partner cannot tell a resend from a
+    second request, where that is so).
     """
 
     connector_class: ClassVar[type[Any]]
     secret_settings: ClassVar[tuple[str, ...]] = ()
     invalid_settings: ClassVar[tuple[tuple[str, object], ...]] = ()
     expected_errors: ClassVar[Mapping[str, type[ConnectorError]]] = {}
+    resend_duplicates: ClassVar[str] = ""
+    """Empty: a resend of ``exercise``'s delivery must leave one effect at the partner. Otherwise the reason the
+    partner cannot tell a resend from a second request (it keeps no key of ours and nothing else tells them
+    apart): the suite then asserts the resend does make a second effect, so the statement stays true."""
 
     # -- what the subclass supplies --
 
@@ -276,6 +283,14 @@ class ConnectorContract:
             return connector.submit_fulfillment(request, f"fo:{request.id}:submit")
         connector.check()
         return None
+
+    def count_effects(self, partner: ContractPartner, request: FulfillmentRequest) -> int | None:
+        """How many effects of ``exercise`` the partner holds now (orders, fulfillments, notes, documents ...);
+        None when this connector's tests do not count them, which skips the resend check. By default the
+        orders a fulfillment connector made (``partner.orders_received``); override for any other kind."""
+        if not issubclass(self.connector_class, SubmitsFulfillment):
+            return None
+        return partner.orders_received(request)
 
     # -- helpers --
 
@@ -370,17 +385,25 @@ class ConnectorContract:
     def test_resend_is_idempotent_at_the_partner(
         self, partner: ContractPartner, fulfillment_request: FulfillmentRequest
     ) -> None:
-        """The same delivery sent twice (a retry after a lost answer) leaves one order at the partner."""
-        connector = self.build(partner.settings())
-        if not isinstance(connector, SubmitsFulfillment):
-            pytest.skip("the connector does not submit fulfillment orders")
-        key = f"fo:{fulfillment_request.id}:submit"
-        first = connector.submit_fulfillment(fulfillment_request, key)
-        again = self.build(partner.settings())
-        assert isinstance(again, SubmitsFulfillment)
-        second = again.submit_fulfillment(fulfillment_request, key)
-        assert partner.orders_received(fulfillment_request) == 1
-        assert first.external_id == second.external_id
+        """The same delivery sent twice (a retry after a lost answer, by a fresh connector as a new worker would)
+        leaves one effect at the partner, and both calls name it alike; or the second is ``AlreadyDelivered``.
+        Where ``resend_duplicates`` says the partner cannot tell them apart, it leaves two."""
+        before = self.count_effects(partner, fulfillment_request)
+        if before is None:
+            pytest.skip(f"{type(self).__name__} does not count what exercise() leaves at the partner (count_effects)")
+        first = self.exercise(self.build(partner.settings()), fulfillment_request)
+        try:
+            second: object = self.exercise(self.build(partner.settings()), fulfillment_request)
+        except AlreadyDelivered:
+            second = None
+        made = (self.count_effects(partner, fulfillment_request) or 0) - before
+        if self.resend_duplicates:
+            assert len(self.resend_duplicates.split()) >= 5, "resend_duplicates must say why, in a sentence"
+            assert made == 2, f"a resend left {made} effect(s): the partner dedupes now, drop resend_duplicates"
+            return
+        assert made == 1, f"the delivery sent twice left {made} effect(s) at the partner"
+        if isinstance(first, Submitted) and isinstance(second, Submitted):
+            assert first.external_id == second.external_id, "the resend names another partner document"
 
     @pytest.mark.parametrize("case", FAILURE_CASES, ids=[case.name for case in FAILURE_CASES])
     def test_failure_is_classified(

@@ -1,5 +1,6 @@
 """Orders as a channel's intake keeps them, and the updates the hub sends back about them, for the channel
-connectors' tests; plus the contract suite's hook that makes its one partner call a shipment confirmation."""
+connectors' tests; plus the contract suite's hooks that make its one partner call a shipment confirmation and
+count what it left at the channel."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hub.canonical import Carrier, FulfillmentRequest, Order, Shipment
 from hub.sdk import ChannelCancellation, ChannelRefund, ChannelShipment, ConfirmsShipment, UpdateLine
 from hub.sdk.protocol import Connector
 from hub.sdk.testing import InjectedFailure, sample_fulfillment_request
-from tests.fakes.server import Failure, FakeServer
+from tests.fakes.server import FakeServer
 
 SHIPPED_AT = datetime(2025, 3, 16, 15, 30, tzinfo=UTC)
 
@@ -79,34 +80,47 @@ def refund(order: Order, units: dict[str, int] | None = None, **options: Any) ->
 
 class ConfirmsShipmentExercise:
     """Mixed into a channel connector's contract class: the call that reaches the partner is a shipment
-    confirmation of the request's order (seeded at the fake by the ``partner`` fixture)."""
+    confirmation of the request's order (seeded at the fake by the ``partner`` fixture), and its effect is what
+    the ``FakeChannel`` counts (a fulfillment, a shipment, a note, a package ...)."""
 
     def exercise(self, connector: Connector, request: FulfillmentRequest) -> object:
         assert isinstance(connector, ConfirmsShipment)
         return connector.confirm_shipment(shipment_update(request.order), "shp_0001:confirm")
 
+    def count_effects(self, partner: Any, request: FulfillmentRequest) -> int:
+        assert isinstance(partner, FakeChannel)
+        return partner.effects()
+
 
 class FakeChannel:
     """A fake channel server as the contract suite drives it: ``settings`` reach it, ``fail_next`` injects the
-    failure (a hang or a reset through the shared fake server's failure modes), ``received`` counts what the
-    channel holds for the request's order (for the suite's resend check, which channel connectors skip)."""
+    failure (a hang, a reset or a status through the fake's own injection), ``effects`` counts what the
+    channel holds of the exercised update for the request's order (for the suite's resend check).
 
-    def __init__(self, fake: FakeServer, settings: dict[str, Any], received: Callable[[], int] = lambda: 0) -> None:
+    ``refused_twice``: a 401 is answered to two calls, for a client that fetches a new token once when one is
+    refused and a fake that never fails token requests: credentials the channel no longer accepts."""
+
+    def __init__(
+        self, fake: FakeServer, settings: dict[str, Any], effects: Callable[[], int], *, refused_twice: bool = False
+    ) -> None:
         self.fake = fake
         self._settings = settings
-        self._received = received
+        self.effects = effects
+        self.refused_twice = refused_twice
 
     def settings(self) -> dict[str, Any]:
         return dict(self._settings)
 
     def fail_next(self, failure: InjectedFailure) -> None:
+        """Through the fake's own injection, so a fake that keeps token requests out of failures (eBay) does."""
         if failure.timeout:
-            self.fake._inject(Failure(0, None, 1, 0, mode="hang", seconds=1.5))
+            self.fake.hang_next(seconds=1.5)
         elif failure.reset:
-            self.fake._inject(Failure(0, None, 1, 0, mode="reset"))
+            self.fake.reset_next()
         else:
             assert failure.status is not None
-            self.fake._inject(Failure(failure.status, failure.retry_after, 1, 0))
+            times = 2 if failure.status == 401 and self.refused_twice else 1
+            self.fake.fail_next(failure.status, retry_after=failure.retry_after, times=times)
 
     def orders_received(self, request: FulfillmentRequest) -> int:
-        return self._received()
+        return 0  # a channel takes no fulfillment orders: the hub's orders come from it

@@ -46,7 +46,7 @@ def order(**attributes: str) -> Order:
 
 @pytest.fixture
 def store() -> Iterator[FakeBigCommerce]:
-    with FakeBigCommerce(token="bc-9f2e61d0b7a4c35e") as fake:  # not a word of the settings repr
+    with FakeBigCommerce() as fake:
         put_order(fake)
         yield fake
 

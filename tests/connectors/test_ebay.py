@@ -12,7 +12,7 @@ import requests
 from connectors.ebay import Ebay
 from connectors.ebay.config import Config
 from hub.canonical import FulfillmentRequest, Order
-from hub.sdk import ConfigurationError, NoBackChannel, PermanentError, TransientError
+from hub.sdk import ConfigurationError, Connector, NoBackChannel, PermanentError, TransientError
 from hub.sdk.testing import ConnectorContract, ContractPartner
 from tests.connectors.channel_samples import (
     ConfirmsShipmentExercise,
@@ -51,8 +51,7 @@ def order() -> Order:
 
 @pytest.fixture
 def ebay() -> Iterator[FakeEbay]:
-    # a client secret of its own: the default one shares 8 digits with the sample tracking number
-    with FakeEbay(scopes=frozenset({READ_SCOPE, WRITE_SCOPE}), client_secret="PRD-c3e7f1a9b5d2") as fake:
+    with FakeEbay(scopes=frozenset({READ_SCOPE, WRITE_SCOPE})) as fake:
         fake.put(ebay_order())
         yield fake
 
@@ -64,11 +63,34 @@ class TestEbayContract(ConfirmsShipmentExercise, ConnectorContract):
 
     @pytest.fixture
     def partner(self, ebay: FakeEbay) -> ContractPartner:
-        return FakeChannel(ebay, ebay.settings(timeout=0.5), lambda: len(ebay.fulfillments.get(ORDER_ID, [])))
+        fulfillments = lambda: len(ebay.fulfillments.get(ORDER_ID, []))  # noqa: E731
+        return FakeChannel(ebay, ebay.settings(timeout=0.5), fulfillments, refused_twice=True)
 
     @pytest.fixture
     def fulfillment_request(self) -> FulfillmentRequest:
         return request_for(order())
+
+
+class TestEbayRefundContract(TestEbayContract):
+    """The contract with a refund as the call that reaches eBay. eBay cannot tell a refund sent again from a
+    second one, so a resend makes two (stated, and asserted, by ``resend_duplicates``); the connector's answer to
+    that is to refuse, permanently, a refund whose answer was lost in transit (a timeout, a reset connection)
+    instead of retrying it, so only a person's replay can send it again."""
+
+    resend_duplicates = (
+        "eBay keeps no key of ours on a refund and lists refunds only by amount, so a refund sent again cannot be "
+        "told from a second refund of the same size"
+    )
+    expected_errors = {"timeout": PermanentError, "connection-reset": PermanentError}
+
+    @pytest.fixture
+    def partner(self, ebay: FakeEbay) -> ContractPartner:
+        refunds = lambda: len(ebay.orders[ORDER_ID].get("paymentSummary", {}).get("refunds", []))  # noqa: E731
+        return FakeChannel(ebay, ebay.settings(timeout=0.5), refunds, refused_twice=True)
+
+    def exercise(self, connector: Connector, request: FulfillmentRequest) -> object:
+        assert isinstance(connector, Ebay)
+        return connector.refund_order(refund(request.order, {"1": 1}), "order:o:refund:r1")
 
 
 def connector(fake: FakeEbay, **settings: Any) -> Ebay:

@@ -84,6 +84,9 @@ class ShopifyPartner:
             self.fake.fail_next(failure.status, retry_after=failure.retry_after)
 
     def orders_received(self, request: Any) -> int:
+        return 0  # a channel takes no fulfillment orders
+
+    def fulfillments(self) -> int:
         return len(self.fake.fulfillments_of(ORDER_ID))
 
 
@@ -112,6 +115,10 @@ class TestShopifyContract(ConnectorContract):
     def exercise(self, connector: Connector, request: Any) -> object:
         assert isinstance(connector, Shopify)
         return connector.confirm_shipment(shipment_update(), "shipment:shp_1:channel")
+
+    def count_effects(self, partner: ContractPartner, request: Any) -> int:
+        assert isinstance(partner, ShopifyPartner)
+        return partner.fulfillments()
 
 
 def connector(fake: FakeShopifyAdmin, **settings: Any) -> Shopify:

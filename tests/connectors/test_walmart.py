@@ -51,7 +51,7 @@ def order(**changes: Any) -> Order:
 
 @pytest.fixture
 def walmart() -> Iterator[FakeWalmart]:
-    with FakeWalmart(client_secret="wm-5d1e93b07c2a84f6") as fake:  # shares no 8 characters with the client id
+    with FakeWalmart() as fake:
         fake.put(purchase_order())
         yield fake
 

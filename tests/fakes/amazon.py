@@ -35,7 +35,7 @@ from xml.etree import ElementTree
 from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tests.fakes.server import Failure, FakeServer
+from tests.fakes.server import Failure, FakeServer, ResettingRequestHandler
 
 NEXT_TOKEN_PARAMETERS = {"NextToken", "MarketplaceIds"}
 
@@ -55,6 +55,7 @@ class Throttled(PathFailure):
 
 @dataclass
 class FakeAmazon(FakeServer):
+    request_handler = ResettingRequestHandler  # an injected reset drops the connection
     client_id: str = "amzn1.application-oa2-client.fake"
     client_secret: str = "amzn1.oa2-cs.v1.fake-secret"
     refresh_token: str = "Atzr|fake-refresh-token"

@@ -33,7 +33,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tests.fakes.server import Failure, FakeServer
+from tests.fakes.server import Failure, FakeServer, ResettingRequestHandler
 
 STORE_HASH = "abc123"
 PREFIX = f"/stores/{STORE_HASH}"
@@ -59,7 +59,8 @@ class SeenRequest:
 
 @dataclass
 class FakeBigCommerce(FakeServer):
-    token: str = "bc_fake_access_token"
+    request_handler = ResettingRequestHandler  # an injected reset drops the connection
+    token: str = "bc-9f2e61d0b7a4c35e"  # shares no 8 characters with a settings repr
     page_size: int = 250
     documents: dict[int, dict[str, Any]] = field(default_factory=dict)
     shipments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)

@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tests.fakes.server import Failure, FakeServer
+from tests.fakes.server import Failure, FakeServer, ResettingRequestHandler
 
 FILTER = re.compile(r"lastmodifieddate:\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\.\.\]")
 READ_SCOPE = "https://api.ebay.com/oauth/api_scope/sell.fulfillment.readonly"
@@ -48,8 +48,9 @@ class ApiFailure(Failure):
 
 @dataclass
 class FakeEbay(FakeServer):
+    request_handler = ResettingRequestHandler  # an injected reset drops the connection
     client_id: str = "Fake-App-PRD-0a1b2c3d4-5e6f7a8b"
-    client_secret: str = "PRD-fake-cert-0123456789ab"
+    client_secret: str = "PRD-c3e7f1a9b5d2"  # shares no 8 characters with a sample tracking number
     refresh_token: str = "v^1.1#i^1#r^1#fake-refresh"
     scopes: frozenset[str] = frozenset({READ_SCOPE})
     page_size: int = 200

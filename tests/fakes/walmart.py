@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tests.fakes.server import Failure, FakeServer
+from tests.fakes.server import Failure, FakeServer, ResettingRequestHandler
 from tests.http import KeepsUnderscoredHeaders
 
 SEEN_HEADERS = ("WM_SVC.NAME", "WM_QOS.CORRELATION_ID", "WM_SEC.ACCESS_TOKEN", "Accept")
@@ -65,17 +65,21 @@ class Throttled(Failure):
         return path.startswith("/v3/orders")
 
 
+class WalmartRequestHandler(ResettingRequestHandler, KeepsUnderscoredHeaders):
+    """WM_SEC.*, WM_SVC.*, WM_QOS.* reach the app, as in production; an injected reset drops the connection."""
+
+
 @dataclass
 class FakeWalmart(FakeServer):
     client_id: str = "f2a6c1e0-walmart-client"
-    client_secret: str = "walmart-fake-client-secret"
+    client_secret: str = "wm-5d1e93b07c2a84f6"  # shares no 8 characters with the client id
     page_size: int = 100
     token_lifetime: int = 900
     orders: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)  # id -> (order, modified ms)
     requests: list[Seen] = field(default_factory=list)
     token_requests: int = 0
 
-    request_handler = KeepsUnderscoredHeaders  # WM_SEC.*, WM_SVC.*, WM_QOS.* reach the app, as in production
+    request_handler = WalmartRequestHandler
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -28,7 +28,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tests.fakes.server import Failure, FakeServer
+from tests.fakes.server import Failure, FakeServer, ResettingRequestHandler
 
 PREFIX = "/wp-json/wc/v3"
 STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "trash")
@@ -46,6 +46,7 @@ class SeenRequest:
 
 @dataclass
 class FakeWooCommerce(FakeServer):
+    request_handler = ResettingRequestHandler  # an injected reset drops the connection
     consumer_key: str = "ck_fake_0123456789abcdef"
     consumer_secret: str = "cs_fake_fedcba9876543210"
     page_size: int = 100
