@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, aliased
 from hub.db.models import InventoryLedgerEntry, OrderEvent, OrderRecord, OrderRouting, OrderRoutingSku
 from hub.db.models.base import utcnow
 from hub.db.session import Database
+from hub.delivery.channel_updates import plan_channel_cancellation
 from hub.errors import InputRejected
 from hub.lifecycle.commands import CancelLine
 from hub.lifecycle.store import load
@@ -181,6 +182,8 @@ def auto_cancel(session: Session, order_id: str, now: datetime, *, source: str) 
     finish_waiting(session, order_id)
     data = {"cancel_at": deadline.isoformat(), "rule": row.rule, "cancelled": cancelled}
     record_event(session, order_id, AUTO_CANCELLED, source=source, data=data)
+    if cancelled:  # the buyer hears it from the channel; the sweep publishes the delivery
+        plan_channel_cancellation(session, order_id, reason, lines=cancelled)
     return cancelled
 
 
