@@ -1,16 +1,20 @@
 """Drop-ship over X12 end to end, through real ``orderhub run`` processes on PostgreSQL + RabbitMQ: a signed
-Shopify order whose line only suppliers stock goes out as an 850 over SFTP (the real OpenSSH server) to a fake
-supplier, which answers through the hub's mailbox with a 997, an 855, an 856 (two cartons) and an 810.
+Shopify order with a warehouse line and a line only suppliers stock. The warehouse line goes to the fake
+ShipStation; the drop-ship line goes out as an 850 over SFTP (the real OpenSSH server) to a fake supplier,
+which answers through the hub's mailbox with a 997, an 855, an 856 (two cartons) and an 810. Every shipment,
+from either place, reaches the fake Shopify Admin API as one ``fulfillmentCreate`` with its tracking.
 
-* The supplier accepts: the order ends shipped with both cartons' tracking, the invoice is recorded and matched.
+* The supplier accepts: the order ends shipped, Shopify has exactly two fulfillments (the warehouse's, the
+  supplier's with both cartons' tracking), the invoice is recorded and matched.
 * The first supplier's 855 rejects the line: its units are released, routing leaves that supplier out, and the
-  second supplier gets the PO and ships it.
+  second supplier gets the PO and ships it; Shopify again gets exactly two fulfillments.
 * The SFTP server refuses connections for a while (a port on loopback that is closed, then forwards to sshd):
   the interchange is retried, and the supplier ends up with exactly one 850 for the fulfillment order (one PO
   number, one ISA13/GS06/ST02).
 
 The suppliers answer only once the hub shows it read what came before (the order accepted, then shipped), as
-a supplier's systems would. One stack only (the issue's PostgreSQL + RabbitMQ) keeps the module near a minute.
+a supplier's systems would. One stack only (the issue's PostgreSQL + RabbitMQ), one hub for the module: each
+scenario brings its own SKUs, suppliers and order numbers.
 """
 
 from __future__ import annotations
@@ -20,25 +24,58 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from hub.db.models import EdiInterchange, SupplierInvoice, SupplierPurchaseOrder
-from tests.e2e.setup import Hub, eventually, running_hub, stack_for
+from hub.db.models import Delivery, EdiInterchange, SupplierInvoice, SupplierPurchaseOrder
+from tests.e2e.setup import Hub, add_shipstation, eventually, running_hub, shopify_order, stack_for
 from tests.edi.transports.sshd import Sshd
+from tests.fakes.shipstation import FakeShipStation
+from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.fakes.x12_supplier import FakeX12Supplier
 from tests.processes import free_port
 
+SHOP = "shop1"  # the channel account the signed webhooks arrive under, and the connector account that answers
+WAREHOUSE = "wh-drop"  # fulfilled by the fake ShipStation; stocks every scenario's warehouse SKU
+
+
+@dataclass
+class Warehouse:
+    shipstation: FakeShipStation
+    webhook: str  # where ShipStation's SHIP_NOTIFY goes
+
 
 @pytest.fixture(scope="module")
-def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+def shop() -> Iterator[FakeShopifyAdmin]:
+    with FakeShopifyAdmin() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def hub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, shop: FakeShopifyAdmin
+) -> Iterator[Hub]:
     root = tmp_path_factory.mktemp("hub-drop-ship")
     for stack in stack_for(request, "production", root):
         with running_hub(stack, root) as running:
+            token = running.secret("shopify-token", shop.access_token)
+            running.cli(
+                "connector", "add", "shopify", SHOP, "--set", f"shop={shop.shop}",
+                "--set", f"base_url={shop.origin}", "--set", "timeout=10", "--secret", f"access_token={token}",
+            )  # fmt: skip
             yield running
+
+
+@pytest.fixture(scope="module")
+def warehouse(hub: Hub) -> Iterator[Warehouse]:
+    with FakeShipStation() as shipstation:
+        webhook = add_shipstation(hub, "dropwh", shipstation)
+        hub.location(WAREHOUSE, "shipstation:dropwh", **{"WH-SHADE": 5, "WH-BOWL": 5})
+        yield Warehouse(shipstation, webhook)
 
 
 class FlakyPort:
@@ -125,12 +162,58 @@ def invoices(hub: Hub, po_number: str) -> list[SupplierInvoice]:
         return rows
 
 
+def place_at_shopify(hub: Hub, shop: FakeShopifyAdmin, number: int, lines: dict[str, int]) -> str:
+    """A signed Shopify order of ``lines``, known to the fake shop too (its fulfillment order open); its id."""
+    shop.add_webhook_order(shopify_order(number, lines))
+    hub.place(number, lines)
+    return hub.wait_order(number)
+
+
+def ship_from_warehouse(hub: Hub, warehouse: Warehouse, order_id: str, tracking: str) -> None:
+    """ShipStation receives the warehouse's fulfillment order, the hub sees it accepted, ShipStation ships it."""
+    fo = eventually(lambda: hub.fulfillment_orders(order_id).get(WAREHOUSE), "the warehouse's fulfillment order")
+    eventually(lambda: warehouse.shipstation.order_by_key(fo.id), "ShipStation to receive the warehouse line")
+    wait_fo(hub, order_id, WAREHOUSE, "accepted")
+    shipment = warehouse.shipstation.ship(fo.id, tracking_number=tracking)
+    answer = warehouse.shipstation.notify(warehouse.webhook, shipment)
+    assert answer.status_code == 200, answer.text
+
+
+def shopify_fulfillments(
+    hub: Hub, shop: FakeShopifyAdmin, number: int, order_id: str
+) -> set[tuple[tuple[str, ...], tuple[tuple[str, int], ...]]]:
+    """Once both shipments were confirmed to the shop: its fulfillments of the order as (tracking numbers,
+    (line item, units)), after checking that exactly two ``fulfillmentCreate`` calls were made for it."""
+
+    def delivered() -> list[Delivery]:
+        found = [d for d in hub.deliveries(f"shopify:{SHOP}") if d.order_id == order_id]
+        return found if len(found) == 2 and all(d.status == "delivered" for d in found) else []
+
+    confirmations = eventually(delivered, "both shipments confirmed to Shopify")
+    assert {d.operation for d in confirmations} == {"channel.shipment"}
+    (fulfillment_order,) = shop.order(7_100_000_000_000 + number)["fulfillment_orders"]
+    creates = [
+        call
+        for call in shop.calls("fulfillmentCreate")
+        for group in call.variables["fulfillment"]["lineItemsByFulfillmentOrder"]
+        if group["fulfillmentOrderId"] == fulfillment_order["id"]
+    ]
+    assert len(creates) == 2, creates
+    made = shop.fulfillments_of(7_100_000_000_000 + number)
+    assert sorted(d.external_id for d in confirmations) == sorted(f["id"] for f in made)
+    return {(tuple(info["number"] for info in f["tracking"]), tuple(f["lines"])) for f in made}
+
+
+def line_item(number: int, position: int) -> str:
+    """The Shopify line item gid of the order's line at ``position`` (see ``shopify_order``)."""
+    return f"gid://shopify/LineItem/{8_200_000_000_000 + number * 10 + position}"
+
+
 def test_a_drop_ship_line_goes_out_as_an_850_over_sftp_and_the_suppliers_answers_ship_and_invoice_it(
-    hub: Hub, sshd: Sshd, tmp_path: Path
+    hub: Hub, sshd: Sshd, tmp_path: Path, shop: FakeShopifyAdmin, warehouse: Warehouse
 ) -> None:
     supplier = add_supplier(hub, sshd, tmp_path, "supok", "DS-LAMP", priority=10)
-    hub.place(3101, {"DS-LAMP": 2})
-    order_id = hub.wait_order(3101)
+    order_id = place_at_shopify(hub, shop, 3101, {"WH-SHADE": 1, "DS-LAMP": 2})
 
     (po,) = supplier.wait_for_orders(1, timeout=120)
     assert (po.purpose, po.po_type) == ("00", "DS")
@@ -139,6 +222,7 @@ def test_a_drop_ship_line_goes_out_as_an_850_over_sftp_and_the_suppliers_answers
     ]
     supplier.acknowledge(po)
     supplier.answer(po)
+    ship_from_warehouse(hub, warehouse, order_id, "1ZWH000000000000001")
     wait_fo(hub, order_id, "supok-loc", "accepted")
 
     line_id = po.lines[0].line_id
@@ -147,13 +231,18 @@ def test_a_drop_ship_line_goes_out_as_an_850_over_sftp_and_the_suppliers_answers
     supplier.invoice(po, invoice_number="INV-E2E-1")
     eventually(lambda: invoices(hub, po.po_number), "the invoice to be recorded")
 
+    assert shopify_fulfillments(hub, shop, 3101, order_id) == {
+        (("1ZWH000000000000001",), ((line_item(3101, 1), 1),)),
+        (("1ZDS00000000000001", "1ZDS00000000000002"), ((line_item(3101, 2), 2),)),
+    }
     (invoice,) = invoices(hub, po.po_number)
     assert (invoice.status, invoice.exceptions, invoice.total) == ("matched", [], "15.00")
     view = hub.order_view(order_id)
-    (fo,) = view["fulfillment_orders"]
-    assert (fo["fulfilled_by"], fo["state"]) == ("edi:supok", "shipped")
+    assert view["order"]["status"] == "shipped"
+    fos = {(fo["fulfilled_by"], fo["state"]) for fo in view["fulfillment_orders"]}
+    assert fos == {("edi:supok", "shipped"), ("shipstation:dropwh", "shipped")}
     tracking = {n for event in view["timeline"] for n in (event["data"] or {}).get("tracking_numbers") or []}
-    assert tracking == {"1ZDS00000000000001", "1ZDS00000000000002"}
+    assert tracking == {"1ZWH000000000000001", "1ZDS00000000000001", "1ZDS00000000000002"}
     row = purchase_order(hub, po.po_number)
     assert (row.status, row.acknowledged_at is not None) == ("shipped", True)
     supplier.collect()
@@ -162,16 +251,16 @@ def test_a_drop_ship_line_goes_out_as_an_850_over_sftp_and_the_suppliers_answers
 
 
 def test_a_supplier_rejecting_the_line_sends_it_to_the_next_supplier_which_ships_it(
-    hub: Hub, sshd: Sshd, tmp_path: Path
+    hub: Hub, sshd: Sshd, tmp_path: Path, shop: FakeShopifyAdmin, warehouse: Warehouse
 ) -> None:
     first = add_supplier(hub, sshd, tmp_path, "supno", "DS-VASE", priority=10)
     second = add_supplier(hub, sshd, tmp_path, "supyes", "DS-VASE", priority=20)
-    hub.place(3102, {"DS-VASE": 1})
-    order_id = hub.wait_order(3102)
+    order_id = place_at_shopify(hub, shop, 3102, {"WH-BOWL": 1, "DS-VASE": 1})
 
     (refused,) = first.wait_for_orders(1, timeout=120)
     first.acknowledge(refused)
     first.answer(refused, {refused.lines[0].line_id: "IR"})
+    ship_from_warehouse(hub, warehouse, order_id, "1ZWH000000000000002")
     (po,) = second.wait_for_orders(1, timeout=120)
     assert po.po_number != refused.po_number
     assert fo_state(hub, order_id, "supno-loc") == "rejected"
@@ -180,6 +269,10 @@ def test_a_supplier_rejecting_the_line_sends_it_to_the_next_supplier_which_ships
     second.ship([(po, [{po.lines[0].line_id: 1}])], trackings=["1ZDS00000000000003"])
     hub.wait_status(order_id, "shipped")
 
+    assert shopify_fulfillments(hub, shop, 3102, order_id) == {
+        (("1ZWH000000000000002",), ((line_item(3102, 1), 1),)),
+        (("1ZDS00000000000003",), ((line_item(3102, 2), 1),)),
+    }
     assert purchase_order(hub, refused.po_number).status == "rejected"
     rejected = hub.events(order_id, "purchase_order.rejected")
     assert len(rejected) == 1 and refused.po_number in rejected[0].data["reason"]
