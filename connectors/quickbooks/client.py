@@ -49,6 +49,10 @@ class QuickBooksClient:
     def post(self, entity: str, body: dict[str, Any], *, request: str, **params: Any) -> dict[str, Any]:
         return self._call("POST", entity, json=body, params={"requestid": request, **params})
 
+    def batch(self, body: dict[str, Any], *, request: str) -> dict[str, Any]:
+        """One ``/batch`` call (see ``connectors.quickbooks.batch``); a fault of the whole call raises."""
+        return self._call("POST", "batch", json=body, params={"requestid": request})
+
     def query(self, statement: str) -> list[dict[str, Any]]:
         """Every row of a ``select * from Entity where ...`` statement, page by page."""
         entity = statement.split()[3]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
 import requests
 
+from connectors.quickbooks.batch import BATCH_MAX, batch_answers, batch_body, batch_request_id
 from connectors.quickbooks.client import DuplicateDocument, QuickBooksClient, request_id
 from connectors.quickbooks.config import Config as QuickBooksConfig
 from connectors.quickbooks.documents import (
@@ -22,6 +24,7 @@ from connectors.quickbooks.documents import (
 from connectors.quickbooks.refs import References, customer_name, select
 from hub.sdk import (
     AlreadyDelivered,
+    ConnectorError,
     ConnectorKind,
     EntryKind,
     JournalEntry,
@@ -53,6 +56,7 @@ class QuickBooks:
     name: ClassVar[str] = "quickbooks"
     kind: ClassVar[ConnectorKind] = ConnectorKind.ACCOUNTING
     Config: ClassVar[type[QuickBooksConfig]] = QuickBooksConfig
+    batch_size: ClassVar[int] = 10 * BATCH_MAX  # entries an export hands over per call: ten /batch requests
 
     def __init__(self, config: QuickBooksConfig, session: requests.Session) -> None:
         self.config = config
@@ -68,6 +72,32 @@ class QuickBooks:
         if document.entity == "invoice":
             self._pay(entry, posted, idempotency_key)
         return Submitted(external_id=f"{RESPONSE_KEYS[document.entity]}:{posted['Id']}")
+
+    def post_entries(self, batch: Sequence[tuple[JournalEntry, str]]) -> list[Submitted | ConnectorError]:
+        """Entries through ``/batch``, 30 a call (invoices, which need their payment, one by one). Once a call
+        fails as a whole, the entries not sent yet get that error (those of earlier calls stay posted)."""
+        answers: list[Submitted | ConnectorError] = []
+        ready: list[tuple[int, Document, JournalEntry, str]] = []
+        for index, (entry, key) in enumerate(batch):
+            try:
+                document = self._document(entry)
+                answers.append(self.post_entry(entry, key) if document.entity == "invoice" else Submitted(""))
+            except ConnectorError as error:
+                answers.append(error)
+                continue
+            if document.entity != "invoice":
+                ready.append((index, document, entry, key))
+        failure: ConnectorError | None = None
+        for start in range(0, len(ready), BATCH_MAX):
+            group = ready[start : start + BATCH_MAX]
+            if failure is None:
+                try:
+                    found = self._batch([document for _i, document, _e, _k in group], [k for *_rest, k in group])
+                except ConnectorError as error:
+                    failure = error
+            for position, (index, document, entry, key) in enumerate(group):
+                answers[index] = failure or self._settled(document, entry, key, found[position])
+        return answers
 
     def read_entries(self, period: Period) -> list[LedgerRecord]:
         records = []
@@ -106,6 +136,23 @@ class QuickBooks:
                 document.entity, document.body, request=request_id(key, ":dup"), include="allowduplicatedocnum"
             )
         return dict(answer[RESPONSE_KEYS[document.entity]])
+
+    def _batch(self, documents: list[Document], keys: list[str]) -> list[dict[str, Any] | ConnectorError]:
+        answer = self.client.batch(batch_body(documents), request=batch_request_id(keys))
+        return batch_answers(answer, documents)
+
+    def _settled(
+        self, document: Document, entry: JournalEntry, key: str, item: dict[str, Any] | ConnectorError
+    ) -> Submitted | ConnectorError:
+        """One item's answer; a taken number is resolved as a single post resolves it."""
+        if isinstance(item, DuplicateDocument):
+            try:
+                item = self._post(document, entry, key)
+            except ConnectorError as error:
+                return error
+        if isinstance(item, ConnectorError):
+            return item
+        return Submitted(external_id=f"{RESPONSE_KEYS[document.entity]}:{item['Id']}")
 
     def _find_own(self, document: Document, entry: JournalEntry) -> str | None:
         entity = RESPONSE_KEYS[document.entity]

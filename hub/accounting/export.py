@@ -15,8 +15,9 @@
    idempotency (the key handed over) covers a crash between its answer and our record.
 4. The run's deliveries (and any earlier ones of this destination still pending) go through the delivery
    engine here, in this process: a connector with a batch form takes the whole run in one call (one CSV file
-   per run), others one entry at a time. What fails transiently waits for its retry on the
-   ``deliver.accounting`` queue; what is refused is dead, replayable with ``orderhub deliveries replay``.
+   per run) or its ``batch_size`` at a time (QuickBooks' ``/batch``), others one entry at a time. What fails
+   transiently waits for its retry on the ``deliver.accounting`` queue; what is refused is dead, replayable
+   with ``orderhub deliveries replay``.
 
 ``dry_run`` does steps 1-3 in a transaction that is rolled back, and reports what would go.
 """
@@ -56,7 +57,8 @@ class Destination:
     account: str
     config: AccountingConfig
     mapping: AccountMapping
-    batch: bool  # the connector takes a whole run in one call
+    batch: bool  # the connector takes several entries in one call
+    batch_size: int | None = None  # how many at most (its ``batch_size``); None: a whole run (one CSV file)
 
     @property
     def name(self) -> str:
@@ -99,7 +101,9 @@ def destination(session: Session, connector: str, account: str) -> Destination:
     config = validate_config(connector, dict(row.settings), dict(row.secrets))
     if not isinstance(config, AccountingConfig):
         raise InputRejected(f"{connector}'s settings do not derive from hub.sdk.AccountingConfig")
-    return Destination(connector, account, config, load_mapping(config.mapping_file), takes_batches(cls))
+    size = getattr(cls, "batch_size", None)
+    mapping = load_mapping(config.mapping_file)
+    return Destination(connector, account, config, mapping, takes_batches(cls), size if isinstance(size, int) else None)
 
 
 def takes_batches(cls: type) -> bool:
@@ -232,7 +236,7 @@ def send(
     with database.session() as session:
         earlier = [i for i in waiting_deliveries(session, target) if i not in set(ids)]
     todo = sorted(earlier) + ids
-    chunk = max(len(todo), 1) if target.batch else engine.chunk
+    chunk = (target.batch_size or max(len(todo), 1)) if target.batch else engine.chunk
     done = 0
     for start in range(0, len(todo), chunk):
         part = todo[start : start + chunk]

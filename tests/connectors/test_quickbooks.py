@@ -24,6 +24,7 @@ from hub.sdk import (
     OrderReference,
     Period,
     PermanentError,
+    Submitted,
     TransientError,
 )
 from hub.sdk.testing import ConnectorContract, ContractPartner, InjectedFailure
@@ -211,3 +212,46 @@ def test_read_back_finds_the_hubs_entries_of_the_period_only(qbo: FakeQuickBooks
         ("sale:ord_1", "117.25"),
     ]
     assert quickbooks.read_entries(Period(date(2026, 12, 1), date(2026, 12, 31))) == []
+
+
+def numbered(serial: int) -> JournalEntry:
+    order = OrderReference(f"ord_{serial}", "shopify:main", str(serial), f"#{serial}")
+    return sale(f"sale:ord_{serial}", order=order)
+
+
+def test_a_batch_posts_thirty_documents_a_call_each_answered_alone(qbo: FakeQuickBooks) -> None:
+    bad = (JournalLine("999", LineRole.FEE, debit="1.00"), JournalLine("1", LineRole.CLEARING, credit="1.00"))
+    refused = JournalEntry("fee:x", EntryKind.FEE, date(2026, 11, 1), "USD", bad)
+    batch = [(numbered(serial), f"k{serial}") for serial in range(2000, 2040)]
+    batch.insert(5, (refused, "kx"))
+
+    answers = connector(qbo).post_entries(batch)
+
+    assert len(answers) == 41 and isinstance(answers[5], PermanentError) and "999" in str(answers[5])
+    receipts = {row["Id"]: row for row in qbo.of("SalesReceipt")}
+    assert len(receipts) == 40
+    for (entry, _key), answer in zip(batch, answers, strict=True):
+        if entry.entry_id != "fee:x":
+            assert isinstance(answer, Submitted)
+            assert receipts[answer.external_id.split(":")[1]]["PrivateNote"].startswith(f"orderhub {entry.entry_id}")
+    assert sum(path.startswith("/v3/company/9130355377389516/batch") for _m, path in qbo.requests) == 2
+
+
+def test_a_batch_sent_again_posts_nothing_twice(qbo: FakeQuickBooks) -> None:
+    batch = [(numbered(serial), f"k{serial}") for serial in range(3000, 3005)]
+    first = connector(qbo).post_entries(batch)
+    again = connector(qbo).post_entries(batch)  # the same group: the batch's requestid answers it
+    assert first == again and len(qbo.of("SalesReceipt")) == 5
+
+    regrouped = connector(qbo).post_entries(batch[1:3])  # formed differently: each number is found ours
+    assert all(isinstance(answer, AlreadyDelivered) for answer in regrouped)
+    assert len(qbo.of("SalesReceipt")) == 5
+
+
+def test_a_batch_that_fails_as_a_whole_answers_each_entry_with_why(qbo: FakeQuickBooks) -> None:
+    quickbooks = connector(qbo)
+    quickbooks.post_entry(numbered(4000), "warm")  # customer and items are known: the next call is the batch
+    qbo.fail_next(503)
+    answers = quickbooks.post_entries([(numbered(serial), f"k{serial}") for serial in range(4001, 4004)])
+    assert all(isinstance(answer, TransientError) for answer in answers)
+    assert len(qbo.of("SalesReceipt")) == 1

@@ -7,6 +7,9 @@
   ``include=allowduplicatedocnum``), a taken display or item name Fault 6240; an account id not in the chart
   is Fault 2500; a journal entry whose debits and credits differ is Fault 6000; a sales document's
   ``Amount`` must equal ``Qty * UnitPrice`` where both are given.
+- ``POST /v3/company/<realm>/batch``: up to 30 ``BatchItemRequest`` creates, each answered in
+  ``BatchItemResponse`` by its ``bId`` with the row or its own ``Fault``; the call's ``requestid`` (at most 36
+  characters) answers a repeat with the first response.
 - ``GET /query?query=select * from E where F = 'v' [and ...] startposition n maxresults m``.
 - ``GET /companyinfo/<realm>``.
 - Failures injected as any fake's; a 429 answers with the throttle fault.
@@ -36,6 +39,8 @@ ENTITIES = {
     "journalentry": "JournalEntry",
 }
 NAMED = {"Item": "Name", "Customer": "DisplayName"}
+BATCH_MAX = 30
+BATCH_REQUEST_ID_MAX = 36
 NUMBERED = ("SalesReceipt", "Invoice", "RefundReceipt", "JournalEntry")
 _CONDITION = re.compile(r"(\w+)\s*(=|>=|<=)\s*'((?:[^'\\]|\\.)*)'")
 
@@ -65,6 +70,9 @@ class FakeQuickBooks(FakeServer):
         self._answers: dict[str, tuple[int, dict[str, Any]]] = {}
         self._ids = 100
         self._db_lock = threading.Lock()
+        # (entity, display name or number) -> the row holding it: the duplicate checks stay cheap in a long run
+        self._names: dict[tuple[str, Any], dict[str, Any]] = {}
+        self._numbers: dict[tuple[str, Any], dict[str, Any]] = {}
 
     def settings(self, **extra: Any) -> dict[str, Any]:
         return {
@@ -121,6 +129,10 @@ class FakeQuickBooks(FakeServer):
         def query() -> Response:
             return self._query(request.args.get("query", ""))
 
+        @app.post(f"{root}/batch")
+        def batch() -> Response:
+            return self._batch(request.get_json(force=True), request.args.get("requestid"))
+
         @app.post(f"{root}/<path>")
         def create(path: str) -> Response:
             entity = ENTITIES.get(path)
@@ -140,6 +152,32 @@ class FakeQuickBooks(FakeServer):
 
     # -- behaviour --
 
+    def _batch(self, body: Any, key: str | None) -> Response:
+        """Up to 30 items, each created (or refused with its own Fault) as a single POST would be; the call's
+        ``requestid`` (at most 36 characters) answers a repeat with the first response."""
+        items = body.get("BatchItemRequest") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not 0 < len(items) <= BATCH_MAX:
+            return fault(400, "4000", f"A batch holds 1 to {BATCH_MAX} BatchItemRequest items")
+        if key is not None and len(key) > BATCH_REQUEST_ID_MAX:
+            return fault(400, "4000", f"requestid of a batch is at most {BATCH_REQUEST_ID_MAX} characters")
+        with self._db_lock:
+            if key and key in self._answers:
+                status, answer = self._answers[key]
+                return _json(answer, status)
+            answers = [self._batch_item(item) for item in items]
+            answer = {"BatchItemResponse": answers, "time": "2026-12-06T09:00:00.000-08:00"}
+            if key:
+                self._answers[key] = (200, answer)
+        return _json(answer, 200)
+
+    def _batch_item(self, item: Any) -> dict[str, Any]:
+        entity = next((name for name in ENTITIES.values() if isinstance(item, dict) and name in item), None)
+        bid = item.get("bId") if isinstance(item, dict) else None
+        if entity is None or item.get("operation") != "create":
+            return {"bId": bid, "Fault": _fault_body(400, "4000", "Unsupported batch operation", str(item))[1]["Fault"]}
+        status, created = self._create(entity, item[entity])
+        return {"bId": bid, **({entity: created[entity]} if status == 200 else {"Fault": created["Fault"]})}
+
     def _create(self, entity: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         refused = self._refusal(entity, body)
         if refused is not None:
@@ -149,11 +187,15 @@ class FakeQuickBooks(FakeServer):
         if entity in NUMBERED and entity != "JournalEntry":
             row["TotalAmt"] = float(sum(_signed(line) for line in body.get("Line", [])))
         self.records.setdefault(entity, []).append(row)
+        if entity in NAMED:
+            self._names.setdefault((entity, body.get(NAMED[entity])), row)
+        if body.get("DocNumber"):
+            self._numbers.setdefault((entity, body["DocNumber"]), row)
         return 200, {entity: row, "time": "2026-12-06T09:00:00.000-08:00"}
 
     def _refusal(self, entity: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         name_field = NAMED.get(entity)
-        if name_field and any(r.get(name_field) == body.get(name_field) for r in self.records.get(entity, [])):
+        if name_field and (entity, body.get(name_field)) in self._names:
             return _fault_body(
                 400,
                 "6240",
@@ -163,7 +205,7 @@ class FakeQuickBooks(FakeServer):
         number = body.get("DocNumber")
         duplicates_allowed = request.args.get("include") == "allowduplicatedocnum"
         if number and entity in NUMBERED and self.custom_doc_numbers and not duplicates_allowed:
-            taken = next((r for r in self.records.get(entity, []) if r.get("DocNumber") == number), None)
+            taken = self._numbers.get((entity, number))
             if taken is not None:
                 detail = (
                     "Duplicate Document Number Error : You must specify a different number. This number has "
