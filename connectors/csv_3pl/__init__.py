@@ -88,16 +88,18 @@ from pydantic import BaseModel
 from hub.canonical import FulfillmentRequest
 from hub.sdk import (
     ConnectorKind,
+    Folders,
     FulfillmentRef,
     InboundNotification,
+    LocalFolders,
     NotificationResult,
     PolledMessage,
     Submitted,
 )
+from hub.sdk.files import complete
 
 from .config import Csv3plConfig
 from .confirmations import read_confirmation
-from .folders import Folders, LocalFolders, complete
 from .layout import batch_file_name, cancel_csv, cancel_file_name, order_file_name, orders_csv
 
 __all__ = ["Csv3pl", "Csv3plConfig"]
@@ -135,7 +137,7 @@ class Csv3pl:
 
     def _folders(self) -> AbstractContextManager[Folders]:
         if self.config.uses_sftp:
-            from .sftp import sftp_folders  # paramiko only when an account uses SFTP
+            from hub.sdk.sftp import sftp_folders  # paramiko only when an account uses SFTP
 
             return sftp_folders(self.config)
         return _local()

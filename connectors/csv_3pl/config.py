@@ -19,9 +19,8 @@ from typing import TypeVar
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
+from hub.sdk import HostKeyPin
 from hub.sdk.config import ConnectorConfig
-
-from .hostkey import HostKeyPin
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """``csv-journal``: the hub's journal as CSV files, for any ledger or spreadsheet that imports them.
 
 Each export run writes one file (``journal-<first day>-<last day>-<digest>.csv``, layout in ``layout``) into
-``directory``, locally or on an SFTP server whose host key is pinned (the SFTP and folder code is csv-3pl's).
+``directory``, locally or on an SFTP server whose host key is pinned (the SFTP and folder code is ``hub.sdk``'s).
 Every entry in it balances, in its own currency, so the file balances per currency too.
 
 Exactly once: beside the files the connector keeps ``.orderhub-journal-index`` in the same directory, one
@@ -26,13 +26,14 @@ from typing import ClassVar
 import requests
 from pydantic import BaseModel
 
-from connectors.csv_3pl.folders import Folders, LocalFolders
 from hub.sdk import (
     AlreadyDelivered,
     ConnectorError,
     ConnectorKind,
+    Folders,
     JournalEntry,
     LedgerRecord,
+    LocalFolders,
     Period,
     PermanentError,
     Submitted,
@@ -64,9 +65,9 @@ class CsvJournal:
 
     def _folders(self) -> AbstractContextManager[Folders]:
         if self.config.uses_sftp:
-            from connectors.csv_3pl.sftp import sftp_folders  # paramiko only when an account uses SFTP
+            from hub.sdk.sftp import sftp_folders  # paramiko only when an account uses SFTP
 
-            return sftp_folders(self.config)  # type: ignore[arg-type]  # the same SFTP settings, by name
+            return sftp_folders(self.config)
         return _local()
 
     def check(self) -> None:

@@ -2,8 +2,9 @@
 server whose host key is pinned), beside the accounting settings every accounting destination has
 (``mapping_file``, ``recognise_on``, ``books_from``, ``export_every_minutes``).
 
-The SFTP settings have the names and rules of csv-3pl's: without ``sftp_host`` the directory is local and
-must be absolute; with it, a user, exactly one credential (password or private key) and the pinned host key.
+The SFTP settings have the names and rules of csv-3pl's (``hub.sdk.sftp.SftpSettings``): without
+``sftp_host`` the directory is local and must be absolute; with it, a user, exactly one credential (password
+or private key) and the pinned host key.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from typing import Any
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
-from connectors.csv_3pl.hostkey import HostKeyPin
-from hub.sdk import AccountingConfig
+from hub.sdk import AccountingConfig, HostKeyPin
 
 
 class CsvJournalConfig(AccountingConfig):

@@ -55,6 +55,8 @@ from hub.sdk.errors import (
     parse_retry_after,
 )
 from hub.sdk.events import OutboundEvent, PublishesEvents
+from hub.sdk.files import FileEntry, Folders, LocalFolders
+from hub.sdk.hostkey import HostKeyPin
 from hub.sdk.protocol import Connector, ConnectorKind
 from hub.sdk.registry import UnknownConnector, available_connectors, load_connector
 
@@ -76,13 +78,17 @@ __all__ = [
     "EgressRefused",
     "EntryKind",
     "FetchesFulfillmentStatus",
+    "FileEntry",
+    "Folders",
     "FulfillmentRef",
     "FulfillmentStatus",
+    "HostKeyPin",
     "InboundNotification",
     "JournalEntry",
     "JournalLine",
     "LedgerRecord",
     "LineRole",
+    "LocalFolders",
     "NoBackChannel",
     "NonEmptySecret",
     "NotificationRefused",

@@ -1,4 +1,5 @@
-"""The drop folders on the warehouse's SFTP server, reached with paramiko, its host key pinned.
+"""Folders on a partner's SFTP server (a warehouse's drop folders, a ledger's import directory), reached with
+paramiko, its host key pinned.
 
 The server must present the pinned key. A server holds one key per algorithm and the client is shown only
 the one it negotiates, so with a pinned key line only that key type is offered; with a fingerprint the
@@ -22,25 +23,45 @@ import socket
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import Protocol
 
 import paramiko
 from paramiko.ssh_exception import IncompatiblePeer
+from pydantic import SecretStr
 
-from hub.sdk import ConfigurationError, TransientError
-
-from .config import Csv3plConfig
-from .folders import Entry, classify, temporary_name
-from .hostkey import ALL_ALGORITHMS, KEY_TYPES, HostKeyPin, fingerprint_of
+from hub.sdk.errors import ConfigurationError, TransientError
+from hub.sdk.files import FileEntry, classify, temporary_name
+from hub.sdk.hostkey import ALL_ALGORITHMS, KEY_TYPES, HostKeyPin, fingerprint_of
 
 FAILURES = (OSError, EOFError, paramiko.SSHException)
 PRIVATE_KEY_TYPES: tuple[type[paramiko.PKey], ...] = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 
 
-def _where(config: Csv3plConfig) -> str:
+class SftpSettings(Protocol):
+    """The settings an SFTP connection is made from, by the names connector configs give them: a config
+    with these fields (``sftp_host`` set) can be handed to ``sftp_folders`` as it is."""
+
+    @property
+    def sftp_host(self) -> str | None: ...
+    @property
+    def sftp_port(self) -> int: ...
+    @property
+    def sftp_username(self) -> str | None: ...
+    @property
+    def sftp_password(self) -> SecretStr | None: ...
+    @property
+    def sftp_private_key(self) -> SecretStr | None: ...
+    @property
+    def sftp_host_key(self) -> str | None: ...
+    @property
+    def timeout_seconds(self) -> float: ...
+
+
+def _where(config: SftpSettings) -> str:
     return f"SFTP server {config.sftp_host}:{config.sftp_port}"
 
 
-def _handshake(config: Csv3plConfig, algorithms: tuple[str, ...]) -> paramiko.Transport:
+def _handshake(config: SftpSettings, algorithms: tuple[str, ...]) -> paramiko.Transport:
     """A connection whose handshake offers only ``algorithms`` as host key types."""
     assert config.sftp_host is not None  # the config guarantees it with SFTP
     try:
@@ -60,7 +81,7 @@ def _handshake(config: Csv3plConfig, algorithms: tuple[str, ...]) -> paramiko.Tr
     return ssh
 
 
-def _pinned(config: Csv3plConfig) -> paramiko.Transport:
+def _pinned(config: SftpSettings) -> paramiko.Transport:
     """A handshake with the server whose key is the pinned one; ``ConfigurationError`` for any other."""
     assert config.sftp_host_key is not None  # the config guarantees it with SFTP
     pin = HostKeyPin.parse(config.sftp_host_key)
@@ -82,11 +103,11 @@ def _pinned(config: Csv3plConfig) -> paramiko.Transport:
     shown = ", ".join(offered) or f"no key of type {pin.key_type or 'any'}"
     raise ConfigurationError(
         f"{_where(config)} presented {shown}, not the pinned host key {pin.fingerprint}: refusing to connect."
-        " If the warehouse changed its server key, confirm the new one with them and update sftp_host_key"
+        " If the partner changed its server key, confirm the new one with them and update sftp_host_key"
     )
 
 
-def _private_key(config: Csv3plConfig) -> paramiko.PKey:
+def _private_key(config: SftpSettings) -> paramiko.PKey:
     assert config.sftp_private_key is not None  # checked by the caller
     text = config.sftp_private_key.get_secret_value()
     for key_type in PRIVATE_KEY_TYPES:
@@ -99,7 +120,7 @@ def _private_key(config: Csv3plConfig) -> paramiko.PKey:
     raise ConfigurationError("sftp_private_key is not an ed25519, ECDSA or RSA private key in OpenSSH or PEM form")
 
 
-def _log_in(ssh: paramiko.Transport, config: Csv3plConfig) -> None:
+def _log_in(ssh: paramiko.Transport, config: SftpSettings) -> None:
     user = config.sftp_username or ""
     credential = "private key" if config.sftp_private_key is not None else "password"
     try:
@@ -115,7 +136,7 @@ def _log_in(ssh: paramiko.Transport, config: Csv3plConfig) -> None:
 
 
 @contextmanager
-def sftp_folders(config: Csv3plConfig) -> Iterator[SftpFolders]:
+def sftp_folders(config: SftpSettings) -> Iterator[SftpFolders]:
     """An authenticated SFTP session with the pinned server, closed when the block ends."""
     ssh = _pinned(config)
     try:
@@ -134,7 +155,7 @@ def sftp_folders(config: Csv3plConfig) -> Iterator[SftpFolders]:
 
 
 class SftpFolders:
-    """The connector's folder operations over one SFTP session (see ``folders.Folders``)."""
+    """The folder operations over one SFTP session (see ``hub.sdk.files.Folders``)."""
 
     def __init__(self, client: paramiko.SFTPClient, where: str) -> None:
         self.client, self.where = client, where
@@ -179,7 +200,7 @@ class SftpFolders:
                 return False
         return True
 
-    def entries(self, directory: str) -> list[Entry]:
+    def entries(self, directory: str) -> list[FileEntry]:
         with self._doing(f"listing {directory}"):
             return [_entry(item.filename, item) for item in self.client.listdir_attr(directory)]
 
@@ -192,7 +213,7 @@ class SftpFolders:
             except FileNotFoundError:
                 return None
 
-    def stat(self, path: str) -> Entry | None:
+    def stat(self, path: str) -> FileEntry | None:
         with self._doing(f"reading {path}"):
             try:
                 return _entry(posixpath.basename(path), self.client.lstat(path))
@@ -228,8 +249,8 @@ class SftpFolders:
             raise ConfigurationError(f"{self.where}: {setting} {directory} is not writable: {exc}") from None
 
 
-def _entry(name: str, attributes: paramiko.SFTPAttributes) -> Entry:
-    return Entry(
+def _entry(name: str, attributes: paramiko.SFTPAttributes) -> FileEntry:
+    return FileEntry(
         name, float(attributes.st_mtime or 0), int(attributes.st_size or 0), stat.S_ISREG(attributes.st_mode or 0)
     )
 

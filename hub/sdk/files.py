@@ -1,8 +1,9 @@
-"""Drop folders on the local file system, and what local and SFTP folders share: which files a poll takes,
-how failures are classified, and the operations the connector needs of either.
+"""Folders a file-based connector writes to and reads from: on the local file system here, over SFTP in
+``hub.sdk.sftp``. What both share: the operations (``Folders``), which files a poll takes, how failures are
+classified.
 
 Writes are atomic: the bytes go to a temporary name in the same directory (a dot-name ending ``.tmp``,
-which the warehouse's importer is told to skip), are flushed to disk, then renamed over the final name in
+which the partner's importer is told to skip), are flushed to disk, then renamed over the final name in
 one step. A reader therefore sees either no file or the whole file, never a truncated one, and a resend
 replaces the file instead of adding a second.
 
@@ -23,7 +24,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Protocol
 
-from hub.sdk import ConfigurationError, ConnectorError, TransientError
+from hub.sdk.errors import ConfigurationError, ConnectorError, TransientError
 
 IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial", ".filepart")
 # Errors only an operator can fix: a missing or misnamed directory, missing permission, a read-only mount.
@@ -31,7 +32,7 @@ CONFIGURATION_ERRNOS = (errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, 
 
 
 @dataclass(frozen=True)
-class Entry:
+class FileEntry:
     """A file in a folder as a listing shows it."""
 
     name: str
@@ -40,7 +41,7 @@ class Entry:
     regular: bool
 
 
-def complete(entry: Entry) -> bool:
+def complete(entry: FileEntry) -> bool:
     """Whether a poll may take this entry by its kind and name (before its age is looked at)."""
     name = entry.name.lower()
     return entry.regular and not name.startswith(".") and not name.endswith(IN_PROGRESS_SUFFIXES)
@@ -75,13 +76,13 @@ class Folders(Protocol):
         """Delete the file; False when it was not there."""
         ...
 
-    def entries(self, directory: str) -> list[Entry]: ...
+    def entries(self, directory: str) -> list[FileEntry]: ...
 
     def read(self, path: str) -> bytes | None:
         """The file's bytes, or None when it is gone (taken meanwhile)."""
         ...
 
-    def stat(self, path: str) -> Entry | None: ...
+    def stat(self, path: str) -> FileEntry | None: ...
 
     def move_no_clobber(self, source: str, target: str) -> bool:
         """Rename ``source`` to ``target`` unless ``target`` exists; False when it does."""
@@ -136,7 +137,7 @@ class LocalFolders:
                 return False
         return True
 
-    def entries(self, directory: str) -> list[Entry]:
+    def entries(self, directory: str) -> list[FileEntry]:
         with self._doing(f"listing {directory}"):
             found = []
             with os.scandir(directory) as listing:
@@ -145,7 +146,7 @@ class LocalFolders:
                         info = item.stat(follow_symlinks=False)
                     except FileNotFoundError:
                         continue  # taken while we listed
-                    found.append(Entry(item.name, info.st_mtime, info.st_size, stat.S_ISREG(info.st_mode)))
+                    found.append(FileEntry(item.name, info.st_mtime, info.st_size, stat.S_ISREG(info.st_mode)))
         return found
 
     def read(self, path: str) -> bytes | None:
@@ -156,13 +157,13 @@ class LocalFolders:
             except FileNotFoundError:
                 return None
 
-    def stat(self, path: str) -> Entry | None:
+    def stat(self, path: str) -> FileEntry | None:
         with self._doing(f"reading {path}"):
             try:
                 info = os.stat(path, follow_symlinks=False)
             except FileNotFoundError:
                 return None
-        return Entry(os.path.basename(path), info.st_mtime, info.st_size, stat.S_ISREG(info.st_mode))
+        return FileEntry(os.path.basename(path), info.st_mtime, info.st_size, stat.S_ISREG(info.st_mode))
 
     def move_no_clobber(self, source: str, target: str) -> bool:
         # A hard link fails when the target exists, so two pollers can never overwrite each other's copy.
