@@ -8,7 +8,7 @@
     auth         tokens (stored as digests) and scopes: read < operate < admin
     pagination   opaque cursors over a descending key
     conditional  ETags and If-Match
-    orders, order_actions, deliveries, inbox, inventory, routing, tokens   the resources, a module each
+    orders, order_actions, fulfillment, deliveries, inbox, inventory, routing, tokens   resources, a module each
 
 ``install(app)`` registers the blueprint and makes every error under ``/api/`` a problem document, including
 those raised before a view runs (no route, wrong method, body too large).
@@ -24,11 +24,21 @@ from flask import Flask, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from hub.api import deliveries, inbox, inventory, openapi, order_actions, orders, routing, tokens
+from hub.api import (  # noqa: F401 - importing each resource module declares its operations
+    deliveries,
+    fulfillment,
+    inbox,
+    inventory,
+    openapi,
+    order_actions,
+    orders,
+    routing,
+    tokens,
+)
 from hub.api.problems import Problem
 from hub.api.registry import blueprint
 
-__all__ = ["deliveries", "inbox", "install", "inventory", "openapi", "order_actions", "orders", "routing", "tokens"]
+__all__ = ["install"]
 log = logging.getLogger(__name__)
 Handler = Callable[[Exception], ResponseReturnValue]
 

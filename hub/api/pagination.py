@@ -55,12 +55,13 @@ def _read(value: Any, kind: type) -> Any:
     return value
 
 
-def after(columns: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any]) -> Any:
-    """Rows strictly after ``values`` in descending order of ``columns``."""
+def after(columns: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any], *, descending: bool = True) -> Any:
+    """Rows strictly after ``values`` in the order of ``columns`` (descending, or ascending)."""
     first, *rest = columns
+    beyond = first < values[0] if descending else first > values[0]
     if not rest:
-        return first < values[0]
-    return or_(first < values[0], and_(first == values[0], after(rest, values[1:])))
+        return beyond
+    return or_(beyond, and_(first == values[0], after(rest, values[1:], descending=descending)))
 
 
 def fetch_page(
@@ -72,11 +73,13 @@ def fetch_page(
     limit: int,
     cursor: str | None,
     key: Callable[[Any], Sequence[Any]],
+    descending: bool = True,
 ) -> tuple[list[Any], str | None]:
-    """One page of ``query`` ordered by ``columns`` descending, and the cursor of the next (None at the end)."""
+    """One page of ``query`` ordered by ``columns``, and the cursor of the next (None at the end)."""
     if cursor:
-        query = query.where(after(columns, decode_cursor(cursor, kinds)))
-    rows = list(session.scalars(query.order_by(*(c.desc() for c in columns)).limit(limit + 1)))
+        query = query.where(after(columns, decode_cursor(cursor, kinds), descending=descending))
+    order = [c.desc() if descending else c.asc() for c in columns]
+    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(key(rows[-1])) if more and rows else None

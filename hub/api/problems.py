@@ -89,7 +89,8 @@ def from_validation(error: ValidationError, location: Location, status: int) -> 
 
 
 def _field_error(item: Any, location: Location) -> FieldError:
-    name = ".".join(str(part) for part in item["loc"]) or "(body)"
+    loc = item["loc"][:1] if location != "body" else item["loc"]  # parameters are flat: union tags add nothing
+    name = ".".join(str(part) for part in loc) or "(body)"
     detail = item["msg"]
     if item["type"] == "extra_forbidden":
         detail = "unknown parameter" if location == "query" else "unknown field"
