@@ -12,9 +12,16 @@ from typing import Any
 import requests
 
 from connectors.amazon.config import Config
-from hub.sdk import ConfigurationError, PermanentError, TransientError, classify_http_status
+from hub.sdk import (
+    ConfigurationError,
+    TransientError,
+    decoded_answer,
+    error_excerpt,
+    header_retry_after,
+    json_body,
+    send_request,
+)
 
-EXCERPT = 300
 EARLY = 60.0  # seconds before a token's end that it is replaced
 
 
@@ -75,39 +82,17 @@ class AmazonClient:
         headers = headers or {"Accept": "application/json"}
         if token is not None:
             headers["x-amz-access-token"] = token
-        path = "/" + url.split("://", 1)[-1].split("/", 1)[-1]
-        try:
-            return self.session.request(
-                method, url, headers=headers, timeout=self.config.timeout, allow_redirects=False, **payload
-            )
-        except requests.Timeout:
-            raise TransientError(f"Amazon did not answer {method} {path} within {self.config.timeout:g} s") from None
-        except requests.RequestException as exc:
-            raise TransientError(f"Amazon {method} {path} failed: connection error ({type(exc).__name__})") from None
+        path = "/" + url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]  # a pre-signed URL's query signs
+        what = f"Amazon {method} {path}"
+        return send_request(
+            self.session, method, url, what=what, timeout=self.config.timeout, headers=headers, **payload
+        )
 
     def _decode(self, method: str, path: str, response: requests.Response) -> Any:
-        status = response.status_code
-        if 300 <= status < 400:
-            raise PermanentError(f"Amazon answered {method} {path} with a redirect ({status})", status_code=status)
-        error = classify_http_status(
-            status, f"Amazon {method} {path}: {self._detail(response)}", response.headers.get("Retry-After")
-        )
-        if isinstance(error, TransientError) and error.retry_after is None and status == 429:
-            error.retry_after = _one_request_share(response.headers.get("x-amzn-RateLimit-Limit"))
-        if error is not None:
-            raise error
-        if status == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise TransientError(f"Amazon answered {method} {path} with a body that is not JSON") from None
+        return decoded_answer(response, f"Amazon {method} {path}", self._detail, _retry_after)
 
     def _detail(self, response: requests.Response) -> str:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = json_body(response)
         errors = body.get("errors") if isinstance(body, dict) else None
         if isinstance(errors, list) and errors:
             text = "; ".join(
@@ -119,10 +104,15 @@ class AmazonClient:
             text = f"{body['error']}: {body.get('error_description', '')}"
         else:
             text = response.text if body is None else json.dumps(body)
-        text = " ".join(text.split())[:EXCERPT] or response.reason or "no detail"
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return error_excerpt(text, response, self._secrets)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """``Retry-After``, else, for a 429, one request's share of the operation's rate."""
+    named = header_retry_after(response)
+    if named is None and response.status_code == 429:
+        return _one_request_share(response.headers.get("x-amzn-RateLimit-Limit"))
+    return named
 
 
 def _lwa_error(response: requests.Response) -> str:

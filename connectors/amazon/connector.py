@@ -23,6 +23,11 @@ from hub.sdk import (
     PermanentError,
     Submitted,
     UpdateLine,
+    carrier_code,
+    carrier_name,
+    names_whole_order,
+    required_line_id,
+    tracking_numbers,
 )
 
 # carrier name (lower case) -> SP-API CarrierCode; any other carrier is "Other" with its name in carrierName
@@ -96,7 +101,7 @@ class Amazon:
         later: ``external_id`` is the feed id."""
         order = cancellation.order
         _seller_fulfils(order)
-        if not _whole_order(order, cancellation.lines):
+        if not names_whole_order(order, cancellation.lines):
             raise NoBackChannel(
                 "Amazon's order acknowledgement feed cancels whole orders: cancelling some units needs the "
                 "seller to do it in Seller Central"
@@ -135,11 +140,6 @@ def _seller_fulfils(order: Order) -> None:
         )
 
 
-def _whole_order(order: Order, lines: tuple[UpdateLine, ...]) -> bool:
-    asked = {line.line_id: line.quantity for line in lines}
-    return not lines or all(asked.get(kept.line_id, 0) >= kept.quantity for kept in order.lines)
-
-
 def package_reference(shipment_id: str, index: int) -> str:
     """A positive number standing for package ``index`` of the hub's shipment, the same on every resend."""
     digest = hashlib.sha256(f"{shipment_id}:{index}".encode()).hexdigest()
@@ -167,9 +167,7 @@ def _packages(update: ChannelShipment) -> list[tuple[str, dict[str, Any]]]:
         ]
         numbers = [box.tracking_number or "" for box in boxes]
     else:
-        numbers = (
-            list(shipment.tracking_numbers) or [p.tracking_number for p in shipment.packages if p.tracking_number]
-        )[:1]
+        numbers = tracking_numbers(shipment)[:1]
         if not numbers:
             raise PermanentError(f"shipment {update.shipment_id} has no tracking number: Amazon requires one")
         units = [list(update.lines)]
@@ -183,23 +181,17 @@ def _packages(update: ChannelShipment) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _items(order: Order, lines: list[UpdateLine]) -> list[dict[str, Any]]:
-    items = []
-    for line in lines:
-        item_id = line.channel_line_id or next(
-            (kept.channel_line_id for kept in order.lines if kept.line_id == line.line_id), None
-        )
-        if not item_id:
-            raise PermanentError(f"order line {line.line_id} has no Amazon OrderItemId (channel_line_id)")
-        items.append({"orderItemId": item_id, "quantity": line.quantity})
+    items = [
+        {"orderItemId": required_line_id(order, line, "Amazon OrderItemId"), "quantity": line.quantity}
+        for line in lines
+    ]
     if not items:
         raise PermanentError("the shipment names no order items")
     return items
 
 
 def _carrier(shipment: Shipment) -> dict[str, str]:
-    carrier = shipment.carrier
-    name = (carrier.name or carrier.scac or "") if carrier else ""
-    code = CARRIER_CODES.get(name.strip().lower())
+    carrier, name, code = shipment.carrier, carrier_name(shipment), carrier_code(shipment, CARRIER_CODES)
     fields = {"carrierCode": code} if code else {"carrierCode": "Other", "carrierName": name or "Other"}
     if carrier and carrier.service:
         fields["shippingMethod"] = carrier.service

@@ -9,7 +9,7 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from hub.canonical import Order
-from hub.sdk import ChannelCancellation, PermanentError
+from hub.sdk import ChannelCancellation, PermanentError, reason_code
 
 FEED_TYPE = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
 CONTENT_TYPE = "text/xml; charset=UTF-8"
@@ -22,8 +22,7 @@ DEFAULT_REASON = "NoInventory"  # the hub cancels what it cannot source
 
 
 def cancel_reason(reason: str) -> str:
-    text = reason.lower()
-    return next((code for words, code in REASONS if words in text), DEFAULT_REASON)
+    return reason_code(reason, REASONS, DEFAULT_REASON)
 
 
 def acknowledgement_feed(cancellation: ChannelCancellation, seller_id: str) -> bytes:

@@ -11,9 +11,7 @@ from typing import Any
 import requests
 
 from connectors.bigcommerce.config import Config
-from hub.sdk import PermanentError, TransientError, classify_http_status, parse_retry_after
-
-EXCERPT = 300
+from hub.sdk import TransientError, decoded_answer, error_excerpt, json_body, parse_retry_after, send_request
 
 
 class BigCommerceClient:
@@ -35,42 +33,13 @@ class BigCommerceClient:
         if wait > 0:
             raise TransientError(f"BigCommerce rate limit spent; it resets in {wait:.1f} s", retry_after=wait)
         headers = {"X-Auth-Token": self._token, "Accept": "application/json"}
-        try:
-            response = self.session.request(
-                method,
-                f"{self.config.base_url}{path}",
-                params=params,
-                json=body,
-                headers=headers,
-                timeout=self.config.timeout,
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            raise TransientError(
-                f"BigCommerce did not answer {method} {path} within {self.config.timeout:g} s"
-            ) from None
-        except requests.RequestException as exc:
-            raise TransientError(
-                f"BigCommerce {method} {path} failed: connection error ({type(exc).__name__})"
-            ) from None
+        what = f"BigCommerce {method} {path}"
+        response = send_request(
+            self.session, method, f"{self.config.base_url}{path}", what=what, timeout=self.config.timeout,
+            params=params, json=body, headers=headers,
+        )  # fmt: skip
         self._note_rate_limit(response)
-        return self._decode(method, path, response)
-
-    def _decode(self, method: str, path: str, response: requests.Response) -> Any:
-        status = response.status_code
-        if 300 <= status < 400:
-            raise PermanentError(f"BigCommerce answered {method} {path} with a redirect ({status})", status_code=status)
-        error = classify_http_status(status, f"BigCommerce {method} {path}: {self._detail(response)}")
-        if isinstance(error, TransientError):
-            error.retry_after = _retry_after(response)
-        if error is not None:
-            raise error
-        if status == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise TransientError(f"BigCommerce answered {method} {path} with a body that is not JSON") from None
+        return decoded_answer(response, what, self._detail, _retry_after)
 
     def _note_rate_limit(self, response: requests.Response) -> None:
         left, reset = (
@@ -81,13 +50,8 @@ class BigCommerceClient:
             self._resume_at = time.monotonic() + int(reset) / 1000
 
     def _detail(self, response: requests.Response) -> str:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        text = _message(body) if body is not None else response.text
-        text = " ".join(text.split())[:EXCERPT] or response.reason or "no detail"
-        return text.replace(self._token, "***")
+        body = json_body(response)
+        return error_excerpt(_message(body) if body is not None else response.text, response, [self._token])
 
 
 def _retry_after(response: requests.Response) -> float | None:

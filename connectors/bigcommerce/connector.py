@@ -26,6 +26,7 @@ from hub.sdk import (
     NoBackChannel,
     PermanentError,
     Submitted,
+    names_whole_order,
 )
 
 CANCELLED = 5
@@ -103,7 +104,7 @@ class BigCommerce:
 
     def cancel_order(self, cancellation: ChannelCancellation, idempotency_key: str) -> Submitted:
         order = cancellation.order
-        if not _whole_order(order, cancellation.lines):
+        if not names_whole_order(order, cancellation.lines):
             raise NoBackChannel("BigCommerce cancels whole orders only: cancelling some units needs a refund of them")
         order_id = _order_id(order)
         current = self.client.call("GET", f"/v2/orders/{order_id}") or {}
@@ -151,10 +152,3 @@ def _order_id(order: Order) -> int:
     if not order.channel_order_id.isdigit():
         raise PermanentError(f"{order.channel_order_id!r} is not a BigCommerce order id")
     return int(order.channel_order_id)
-
-
-def _whole_order(order: Order, lines: tuple[Any, ...]) -> bool:
-    if not lines:
-        return True
-    asked = {line.line_id: line.quantity for line in lines}
-    return all(asked.get(kept.line_id, 0) >= kept.quantity for kept in order.lines)

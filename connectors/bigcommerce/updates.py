@@ -7,7 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 from hub.canonical import Order, Shipment
-from hub.sdk import ChannelRefund, ChannelShipment, PermanentError, UpdateLine
+from hub.sdk import (
+    ChannelRefund,
+    ChannelShipment,
+    PermanentError,
+    UpdateLine,
+    carrier_code,
+    carrier_name,
+    required_line_id,
+    tracking_numbers,
+)
 
 ADDRESS_ATTRIBUTE = "order_address_id"  # kept on the canonical order by the intake mapping
 TRACKING_MAX = 50  # characters BigCommerce takes in tracking_number
@@ -25,28 +34,19 @@ CARRIERS = {
 }
 
 
-def tracking_numbers(shipment: Shipment) -> list[str]:
-    numbers = list(shipment.tracking_numbers)
-    numbers += [package.tracking_number for package in shipment.packages if package.tracking_number]
-    return list(dict.fromkeys(numbers))
-
-
 def order_product_id(order: Order, line: UpdateLine) -> int:
     """BigCommerce's order product id of an update line (kept as ``channel_line_id`` at intake)."""
-    value = line.channel_line_id or next(
-        (kept.channel_line_id for kept in order.lines if kept.line_id == line.line_id), None
-    )
-    if not value or not value.isdigit():
-        raise PermanentError(f"order line {line.line_id} has no BigCommerce order product id (channel_line_id)")
+    value = required_line_id(order, line, "BigCommerce order product id")
+    if not value.isdigit():
+        raise PermanentError(f"order line {line.line_id}: {value!r} is not a BigCommerce order product id")
     return int(value)
 
 
 def carrier_fields(shipment: Shipment, tracking_url: str | None) -> dict[str, Any]:
     """tracking_number, shipping_provider, tracking_carrier, tracking_link and shipping_method of a shipment.
     Only one tracking number fits a BigCommerce shipment: the others are listed in its comments."""
-    carrier = shipment.carrier
-    name = (carrier.name or carrier.scac or "") if carrier else ""
-    provider, slug = CARRIERS.get(name.strip().lower(), ("", ""))
+    carrier, name = shipment.carrier, carrier_name(shipment)
+    provider, slug = carrier_code(shipment, CARRIERS) or ("", "")
     numbers = tracking_numbers(shipment)
     fields: dict[str, Any] = {
         "tracking_number": numbers[0][:TRACKING_MAX] if numbers else "",

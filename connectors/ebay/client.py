@@ -12,9 +12,8 @@ from typing import Any
 import requests
 
 from connectors.ebay.config import Config
-from hub.sdk import ConfigurationError, PermanentError, TransientError, classify_http_status
+from hub.sdk import ConfigurationError, TransientError, decoded_answer, error_excerpt, json_body, send_request
 
-EXCERPT = 300
 EARLY = 60.0
 OAUTH_PATH = "/identity/v1/oauth2/token"
 OAUTH_REFUSALS = ("invalid_grant", "invalid_client", "invalid_scope", "unauthorized_client")
@@ -65,33 +64,14 @@ class EbayClient:
         return self._token
 
     def _send(self, method: str, path: str, **payload: Any) -> requests.Response:
-        try:
-            return self.session.request(
-                method, f"{self.config.base_url}{path}", timeout=self.config.timeout, allow_redirects=False, **payload
-            )
-        except requests.Timeout:
-            raise TransientError(f"eBay did not answer {method} {path} within {self.config.timeout:g} s") from None
-        except requests.RequestException as exc:
-            raise TransientError(f"eBay {method} {path} failed: connection error ({type(exc).__name__})") from None
+        url, what = f"{self.config.base_url}{path}", f"eBay {method} {path}"
+        return send_request(self.session, method, url, what=what, timeout=self.config.timeout, **payload)
 
     def _decode(self, method: str, path: str, response: requests.Response) -> Any:
-        status = response.status_code
-        if 300 <= status < 400:
-            raise PermanentError(f"eBay answered {method} {path} with a redirect ({status})", status_code=status)
-        detail = f"eBay {method} {path}: {self._detail(response)}"
-        error = classify_http_status(status, detail, response.headers.get("Retry-After"))
-        if error is not None:
-            raise error
-        try:
-            return response.json() if response.content else None
-        except ValueError:
-            raise TransientError(f"eBay answered {method} {path} with a body that is not JSON") from None
+        return decoded_answer(response, f"eBay {method} {path}", self._detail)
 
     def _detail(self, response: requests.Response) -> str:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = json_body(response)
         errors = body.get("errors") if isinstance(body, dict) else None
         if isinstance(errors, list) and errors:
             text = "; ".join(
@@ -103,10 +83,7 @@ class EbayClient:
             text = f"{body['error']}: {body.get('error_description', '')}"
         else:
             text = response.text if body is None else json.dumps(body)
-        text = " ".join(text.split())[:EXCERPT] or response.reason or "no detail"
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return error_excerpt(text, response, self._secrets)
 
 
 def _oauth_error(response: requests.Response) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import quote
 
 import requests
@@ -13,7 +13,6 @@ from connectors.ebay.updates import (
     CANCEL_REASONS,
     REFUND_REASONS,
     fulfillments,
-    reason_code,
     refund_body,
     same_fulfillment,
 )
@@ -27,6 +26,8 @@ from hub.sdk import (
     PermanentError,
     Submitted,
     TransientError,
+    names_whole_order,
+    reason_code,
 )
 
 SHIPPED = {"FULFILLED", "IN_PROGRESS"}  # orderFulfillmentStatus once something has shipped
@@ -84,7 +85,7 @@ class Ebay:
     def cancel_order(self, cancellation: ChannelCancellation, idempotency_key: str) -> Submitted:
         """A seller cancellation through the Post-Order API (whole orders only, before anything shipped)."""
         order = cancellation.order
-        if cancellation.lines and not _whole_order(order, cancellation.lines):
+        if not names_whole_order(order, cancellation.lines):
             raise NoBackChannel("eBay cancels whole orders only: cancelling some units needs a refund of them")
         document, _ = self.client.call("GET", _order_path(order))
         document = document or {}
@@ -125,8 +126,3 @@ class Ebay:
 
 def _order_path(order: Order) -> str:
     return f"/sell/fulfillment/v1/order/{quote(order.channel_order_id, safe='')}"
-
-
-def _whole_order(order: Order, lines: tuple[Any, ...]) -> bool:
-    asked = {line.line_id: line.quantity for line in lines}
-    return all(asked.get(kept.line_id, 0) >= kept.quantity for kept in order.lines)

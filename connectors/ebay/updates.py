@@ -4,11 +4,21 @@ tracked package), refund items and amounts, cancellation reasons. No HTTP here."
 from __future__ import annotations
 
 from datetime import UTC
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from hub.canonical import Order
-from hub.sdk import ChannelRefund, ChannelShipment, PermanentError, UpdateLine
+from hub.sdk import (
+    ChannelRefund,
+    ChannelShipment,
+    PermanentError,
+    UpdateLine,
+    carrier_code,
+    carrier_name,
+    required_line_id,
+    tracking_numbers,
+    unit_share,
+)
 
 CENT = Decimal("0.01")
 CARRIERS = {"ups": "UPS", "usps": "USPS", "fedex": "FEDEX", "dhl": "DHL"}
@@ -23,27 +33,21 @@ CANCEL_REASONS = (("buyer", "BUYER_ASKED_CANCEL"), ("address", "ADDRESS_ISSUES")
 
 
 def line_item_id(order: Order, line: UpdateLine) -> str:
-    value = line.channel_line_id or next(
-        (kept.channel_line_id for kept in order.lines if kept.line_id == line.line_id), None
-    )
-    if not value:
-        raise PermanentError(f"order line {line.line_id} has no eBay lineItemId (channel_line_id)")
-    return value
+    return required_line_id(order, line, "eBay lineItemId")
 
 
-def carrier_code(update: ChannelShipment) -> str:
+def ebay_carrier_code(update: ChannelShipment) -> str:
     """eBay's code for the carrier: the common ones by name, others as their name without spaces
     ("Royal Mail" -> "RoyalMail"), which is how eBay spells its carrier codes."""
-    carrier = update.shipment.carrier
-    name = (carrier.name or carrier.scac or "") if carrier else ""
-    return CARRIERS.get(name.strip().lower(), "".join(name.split()) or "Other")
+    shipment = update.shipment
+    return carrier_code(shipment, CARRIERS) or "".join(carrier_name(shipment).split()) or "Other"
 
 
 def fulfillments(update: ChannelShipment) -> list[dict[str, Any]]:
     """One fulfillment per package that lists its own items and tracking, or else one holding every unit under
     the shipment's first tracking number."""
     shipment, order = update.shipment, update.order
-    common: dict[str, Any] = {"shippingCarrierCode": carrier_code(update)}
+    common: dict[str, Any] = {"shippingCarrierCode": ebay_carrier_code(update)}
     if shipment.shipped_at:
         common["shippedDate"] = shipment.shipped_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     boxes = [package for package in shipment.packages if package.tracking_number and package.items]
@@ -60,7 +64,7 @@ def fulfillments(update: ChannelShipment) -> list[dict[str, Any]]:
             ]
             made.append({**common, "trackingNumber": box.tracking_number, "lineItems": items})
         return made
-    numbers = list(shipment.tracking_numbers) or [p.tracking_number for p in shipment.packages if p.tracking_number]
+    numbers = tracking_numbers(shipment)
     items = [{"lineItemId": line_item_id(order, line), "quantity": line.quantity} for line in update.lines]
     if not items:
         raise PermanentError(f"shipment {update.shipment_id} names no order lines")
@@ -87,7 +91,7 @@ def refund_body(refund: ChannelRefund, reason_code: str) -> tuple[dict[str, Any]
         kept = next((k for k in order.lines if k.line_id == line.line_id), None)
         if kept is None or not 0 < line.quantity <= kept.quantity:
             raise PermanentError(f"line {line.line_id}: cannot refund {line.quantity} units of it")
-        amount = _share(kept.total.amount + (kept.tax.amount if kept.tax else 0), line.quantity, kept.quantity)
+        amount = unit_share(kept.total.amount + (kept.tax.amount if kept.tax else 0), line.quantity, kept.quantity)
         items.append({"lineItemId": line_item_id(order, line), "refundAmount": _money(amount, currency)})
         total += amount
     order_level = Decimal(0)
@@ -103,15 +107,6 @@ def refund_body(refund: ChannelRefund, reason_code: str) -> tuple[dict[str, Any]
     if total + order_level <= 0:
         raise PermanentError("the refund comes to nothing: name lines, the shipping or an amount")
     return body, total + order_level
-
-
-def reason_code(reason: str, table: tuple[tuple[str, str], ...], default: str) -> str:
-    text = reason.lower()
-    return next((code for words, code in table if words in text), default)
-
-
-def _share(amount: Decimal, units: int, of: int) -> Decimal:
-    return (amount * units / of).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _money(amount: Decimal, currency: str) -> dict[str, str]:

@@ -28,7 +28,10 @@ from hub.sdk import (
     ConfigurationError,
     PermanentError,
     TransientError,
-    classify_http_status,
+    error_excerpt,
+    json_body,
+    raise_for_answer,
+    send_request,
 )
 
 log = logging.getLogger(__name__)
@@ -79,19 +82,12 @@ class ShopifyClient:
         """The ``data`` of the answer, or the ``hub.sdk`` error the failure means. ``what`` names the
         operation in messages (``fulfillmentCreate``)."""
         self._wait_for_bucket(what)
-        try:
-            response = self.session.post(
-                self.config.endpoint,
-                json={"query": query, "variables": variables or {}},
-                headers={"X-Shopify-Access-Token": self._token, "Accept": "application/json"},
-                timeout=self.config.timeout,
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            raise TransientError(f"Shopify did not answer {what} within {self.config.timeout:g} s") from None
-        except requests.RequestException as exc:
-            raise TransientError(f"Shopify {what} failed: connection error ({type(exc).__name__})") from None
-        body = _json(response)
+        response = send_request(
+            self.session, "POST", self.config.endpoint, what=f"Shopify {what}", timeout=self.config.timeout,
+            json={"query": query, "variables": variables or {}},
+            headers={"X-Shopify-Access-Token": self._token, "Accept": "application/json"},
+        )  # fmt: skip
+        body = json_body(response)
         self._note_cost(body)
         throttled = _throttled(body)
         if throttled is not None:
@@ -101,12 +97,7 @@ class ShopifyClient:
 
     def _data(self, response: requests.Response, body: Any, what: str) -> dict[str, Any]:
         status = response.status_code
-        if 300 <= status < 400:
-            raise PermanentError(f"Shopify answered {what} with a redirect ({status})", status_code=status)
-        detail = f"Shopify {what}: {self._detail(response, body)}"
-        error = classify_http_status(status, detail, response.headers.get("Retry-After"))
-        if error is not None:
-            raise error
+        raise_for_answer(response, f"Shopify {what}", lambda answer: self._detail(answer, body))
         if not isinstance(body, dict):
             raise TransientError(f"Shopify answered {what} with a body that is not a JSON object", status_code=status)
         errors = body.get("errors")
@@ -162,8 +153,7 @@ class ShopifyClient:
             text = json.dumps(body)
         else:
             text = response.text
-        text = " ".join(text.split())[:EXCERPT] or response.reason or "no detail"
-        return text.replace(self._token, "***") if self._token else text
+        return error_excerpt(text, response, [self._token])
 
 
 def user_errors(payload: Any, what: str, key: str = "userErrors") -> None:
@@ -191,15 +181,6 @@ def _graphql_error(what: str, errors: Any, status: int) -> Exception:
     if codes & {"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "TIMEOUT"}:
         return TransientError(text, status_code=status)
     return PermanentError(text, status_code=status)
-
-
-def _json(response: requests.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _throttle_status(body: Any) -> dict[str, Any] | None:

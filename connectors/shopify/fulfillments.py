@@ -18,7 +18,15 @@ from typing import Any
 
 from connectors.shopify.client import ShopifyClient, user_errors
 from connectors.shopify.ids import gid
-from hub.sdk import AlreadyDelivered, ChannelShipment, PermanentError, Submitted, UpdateLine
+from hub.sdk import (
+    AlreadyDelivered,
+    ChannelShipment,
+    PermanentError,
+    Submitted,
+    UpdateLine,
+    carrier_name,
+    tracking_numbers,
+)
 
 OPEN_ORDERS = {"OPEN", "IN_PROGRESS", "SCHEDULED", "ON_HOLD", "INCOMPLETE"}
 
@@ -59,7 +67,7 @@ mutation TrackingUpdate($fulfillmentId: ID!, $trackingInfoInput: FulfillmentTrac
 def confirm(client: ShopifyClient, update: ChannelShipment) -> Submitted:
     order_id = gid("Order", update.order.channel_order_id, "the order's channel id")
     order = read_order(client, order_id)
-    numbers = tracking_numbers(update)
+    numbers = tracking_numbers(update.shipment)
     made = _fulfillment_with(order, numbers)
     if made is not None:
         return Submitted(external_id=made, note=f"Shopify fulfillment {made} (made before, found by its tracking)")
@@ -109,18 +117,11 @@ def read_order(client: ShopifyClient, order_id: str) -> dict[str, Any]:
     return order
 
 
-def tracking_numbers(update: ChannelShipment) -> list[str]:
-    shipment = update.shipment
-    found = [*shipment.tracking_numbers, *(p.tracking_number for p in shipment.packages if p.tracking_number)]
-    return list(dict.fromkeys(found))
-
-
 def tracking_input(update: ChannelShipment) -> dict[str, Any]:
     """``FulfillmentTrackingInput``: the carrier, every number, and the link (Shopify takes a URL only beside a
     number; a known carrier lets it build the links itself)."""
-    carrier = update.shipment.carrier
-    company = (carrier.name or carrier.scac) if carrier else None
-    numbers = tracking_numbers(update)
+    company = carrier_name(update.shipment)
+    numbers = tracking_numbers(update.shipment)
     tracking: dict[str, Any] = {}
     if company:
         tracking["company"] = company

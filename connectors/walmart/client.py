@@ -12,9 +12,16 @@ from typing import Any
 import requests
 
 from connectors.walmart.config import Config
-from hub.sdk import ConfigurationError, PermanentError, TransientError, classify_http_status, parse_retry_after
+from hub.sdk import (
+    ConfigurationError,
+    TransientError,
+    decoded_answer,
+    error_excerpt,
+    header_retry_after,
+    json_body,
+    send_request,
+)
 
-EXCERPT = 300
 EARLY = 60.0  # seconds before a token's end that it is replaced
 
 
@@ -62,47 +69,22 @@ class WalmartClient:
         }
         if token is not None:
             headers["WM_SEC.ACCESS_TOKEN"] = token
-        try:
-            return self.session.request(
-                method,
-                f"{self.config.base_url}{path}",
-                json=body,
-                data=form,
-                headers=headers,
-                auth=(self.config.client_id, self._secret) if form is not None else None,
-                timeout=self.config.timeout,
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            raise TransientError(f"Walmart did not answer {method} {path} within {self.config.timeout:g} s") from None
-        except requests.RequestException as exc:
-            raise TransientError(f"Walmart {method} {path} failed: connection error ({type(exc).__name__})") from None
+        return send_request(
+            self.session, method, f"{self.config.base_url}{path}", what=f"Walmart {method} {path}",
+            timeout=self.config.timeout, json=body, data=form, headers=headers,
+            auth=(self.config.client_id, self._secret) if form is not None else None,
+        )  # fmt: skip
 
     def _decode(self, method: str, path: str, response: requests.Response) -> Any:
-        status = response.status_code
-        if 300 <= status < 400:
-            raise PermanentError(f"Walmart answered {method} {path} with a redirect ({status})", status_code=status)
-        detail = f"Walmart {method} {path}: {self._detail(response)}"
-        if path == "/v3/token" and status == 401:
-            raise ConfigurationError(f"{detail} (check client_id and client_secret)", status_code=status)
-        error = classify_http_status(status, detail, response.headers.get("Retry-After"))
-        if isinstance(error, TransientError) and error.retry_after is None:
-            error.retry_after = _replenished_in(response)
-        if error is not None:
-            raise error
-        try:
-            return response.json() if response.content else None
-        except ValueError:
-            raise TransientError(f"Walmart answered {method} {path} with a body that is not JSON") from None
+        what = f"Walmart {method} {path}"
+        if path == "/v3/token" and response.status_code == 401:
+            detail = f"{what}: {self._detail(response)} (check client_id and client_secret)"
+            raise ConfigurationError(detail, status_code=response.status_code)
+        return decoded_answer(response, what, self._detail, _replenished_in)
 
     def _detail(self, response: requests.Response) -> str:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        text = error_text(body) if body is not None else response.text
-        text = " ".join(text.split())[:EXCERPT] or response.reason or "no detail"
-        return text.replace(self._secret, "***")
+        body = json_body(response)
+        return error_excerpt(error_text(body) if body is not None else response.text, response, [self._secret])
 
 
 def error_text(body: Any) -> str:
@@ -120,8 +102,10 @@ def error_text(body: Any) -> str:
 
 
 def _replenished_in(response: requests.Response) -> float | None:
-    """Seconds until Walmart refills the call's token bucket (``x-next-replenishment-time``, epoch ms)."""
+    """``Retry-After``, else the seconds until Walmart refills the call's token bucket
+    (``x-next-replenishment-time``, epoch ms)."""
+    named = header_retry_after(response)
     value = response.headers.get("x-next-replenishment-time", "")
-    if not value.strip().isdigit():
-        return parse_retry_after(response.headers.get("Retry-After"))
+    if named is not None or not value.strip().isdigit():
+        return named
     return max(0.0, int(value) / 1000 - time.time())

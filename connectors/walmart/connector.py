@@ -18,7 +18,6 @@ from connectors.walmart.updates import (
     refund_payload,
     refund_reason,
     shipping_payload,
-    tracking_numbers,
 )
 from hub.canonical import Order
 from hub.sdk import (
@@ -29,6 +28,7 @@ from hub.sdk import (
     NoBackChannel,
     PermanentError,
     Submitted,
+    tracking_numbers,
 )
 
 WFS = "WFSFulfilled"  # ship node type of orders Walmart Fulfillment Services ships itself

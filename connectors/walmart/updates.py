@@ -4,13 +4,23 @@ purchase order line (``lineNumber``, kept as ``channel_line_id``). No HTTP here.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from hub.canonical import Order, OrderLine, Shipment
-from hub.sdk import ChannelRefund, ChannelShipment, PermanentError, UpdateLine
+from hub.canonical import Order, OrderLine
+from hub.sdk import (
+    ChannelRefund,
+    ChannelShipment,
+    PermanentError,
+    UpdateLine,
+    carrier_code,
+    carrier_name,
+    reason_code,
+    required_line_id,
+    tracking_numbers,
+    unit_share,
+)
 
-CENT = Decimal("0.01")
 # Walmart's carrier names (trackingInfo.carrierName.carrier); any other carrier goes as otherCarrier
 CARRIERS = {
     name.lower(): name for name in ("UPS", "USPS", "FedEx", "DHL", "OnTrac", "LaserShip", "Purolator", "Canada Post")
@@ -26,18 +36,7 @@ REASONS = (  # words in the operator's reason -> Walmart refundReason
 
 
 def line_number(order: Order, line: UpdateLine) -> str:
-    value = line.channel_line_id or next(
-        (kept.channel_line_id for kept in order.lines if kept.line_id == line.line_id), None
-    )
-    if not value:
-        raise PermanentError(f"order line {line.line_id} has no Walmart lineNumber (channel_line_id)")
-    return value
-
-
-def tracking_numbers(shipment: Shipment) -> list[str]:
-    numbers = list(shipment.tracking_numbers)
-    numbers += [package.tracking_number for package in shipment.packages if package.tracking_number]
-    return list(dict.fromkeys(numbers))
+    return required_line_id(order, line, "Walmart lineNumber")
 
 
 def tracking_info(update: ChannelShipment) -> dict[str, Any]:
@@ -46,8 +45,8 @@ def tracking_info(update: ChannelShipment) -> dict[str, Any]:
     numbers = tracking_numbers(shipment)
     if not numbers:
         raise PermanentError(f"shipment {update.shipment_id} has no tracking number: Walmart requires one")
-    name = (shipment.carrier.name or shipment.carrier.scac or "") if shipment.carrier else ""
-    carrier = {"carrier": CARRIERS[name.lower()]} if name.lower() in CARRIERS else {"otherCarrier": name or "Other"}
+    known = carrier_code(shipment, CARRIERS)
+    carrier = {"carrier": known} if known else {"otherCarrier": carrier_name(shipment) or "Other"}
     method = update.order.shipping_method if update.order.shipping_method in METHODS else "Standard"
     shipped = shipment.shipped_at or datetime.now(UTC)  # required; a shipment reported without one left by now
     info: dict[str, Any] = {
@@ -102,8 +101,8 @@ def refund_payload(refund: ChannelRefund, comments: str, reason: str) -> dict[st
             _charge(
                 "PRODUCT",
                 "Item Price",
-                _share(kept.total.amount, line.quantity, kept.quantity),
-                _share(kept.tax.amount, line.quantity, kept.quantity) if kept.tax else None,
+                unit_share(kept.total.amount, line.quantity, kept.quantity),
+                unit_share(kept.tax.amount, line.quantity, kept.quantity) if kept.tax else None,
                 order,
                 reason,
             )
@@ -120,8 +119,7 @@ def refund_payload(refund: ChannelRefund, comments: str, reason: str) -> dict[st
 
 
 def refund_reason(reason: str, default: str) -> str:
-    text = reason.lower()
-    return next((code for words, code in REASONS if words in text), default)
+    return reason_code(reason, REASONS, default)
 
 
 def line_statuses(document: Any) -> dict[str, list[dict[str, Any]]]:
@@ -158,10 +156,6 @@ def _order_line(order: Order, line: UpdateLine) -> OrderLine:
     if found is None or not 0 < line.quantity <= found.quantity:
         raise PermanentError(f"line {line.line_id}: cannot refund {line.quantity} units of it")
     return found
-
-
-def _share(amount: Decimal, units: int, of: int) -> Decimal:
-    return (amount * units / of).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _each(units: int) -> dict[str, str]:

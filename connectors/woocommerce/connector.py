@@ -27,6 +27,7 @@ from hub.sdk import (
     NoBackChannel,
     PermanentError,
     Submitted,
+    names_whole_order,
 )
 
 FINAL = frozenset({"completed", "refunded"})  # a shipped or refunded order can no longer be cancelled
@@ -101,7 +102,7 @@ class WooCommerce:
     def cancel_order(self, cancellation: ChannelCancellation, idempotency_key: str) -> Submitted:
         """Set the order ``cancelled`` and note the reason. WooCommerce has no per-line cancellation."""
         order = cancellation.order
-        if not _whole_order(order, cancellation.lines):
+        if not names_whole_order(order, cancellation.lines):
             raise NoBackChannel(
                 "WooCommerce cancels whole orders only: cancelling some units needs a refund of them instead"
             )
@@ -136,11 +137,3 @@ def _order_id(order: Order) -> str:
     if not order.channel_order_id.isdigit():
         raise PermanentError(f"{order.channel_order_id!r} is not a WooCommerce order id")
     return order.channel_order_id
-
-
-def _whole_order(order: Order, lines: tuple[Any, ...]) -> bool:
-    """No lines means the whole order; so do lines that name every unit of every line."""
-    if not lines:
-        return True
-    asked = {line.line_id: line.quantity for line in lines}
-    return all(asked.get(kept.line_id, 0) >= kept.quantity for kept in order.lines)

@@ -4,30 +4,28 @@ the order, the refund's lines and amount. Pure functions of the update; no HTTP 
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from hub.canonical import Order, OrderLine, Shipment
-from hub.sdk import ChannelRefund, PermanentError, UpdateLine
+from hub.sdk import (
+    ChannelRefund,
+    PermanentError,
+    UpdateLine,
+    carrier_name,
+    required_line_id,
+    tracking_numbers,
+    unit_share,
+)
 
 SHIPPED_KEY = "_orderhub_shipped"  # order meta: {shipment id: {"note": note id, "lines": {line item id: units}}}
 REFUND_KEY = "_orderhub_refund_key"  # refund meta: the hub's idempotency key of the refund that made it
 CENT = Decimal("0.01")
 
 
-def tracking_numbers(shipment: Shipment) -> list[str]:
-    """Every tracking number of the shipment, the shipment's own first, each once."""
-    numbers = list(shipment.tracking_numbers)
-    numbers += [package.tracking_number for package in shipment.packages if package.tracking_number]
-    return list(dict.fromkeys(numbers))
-
-
 def carrier_text(shipment: Shipment) -> str:
-    carrier = shipment.carrier
-    if carrier is None:
-        return ""
-    name = carrier.name or carrier.scac or ""
-    return f"{name} ({carrier.service})" if name and carrier.service else name
+    name, service = carrier_name(shipment), shipment.carrier.service if shipment.carrier else None
+    return f"{name} ({service})" if name and service else name
 
 
 def shipment_note(shipment: Shipment, tracking_url: str | None, *, changed: bool = False) -> str:
@@ -46,11 +44,9 @@ def shipment_note(shipment: Shipment, tracking_url: str | None, *, changed: bool
 
 def line_item_id(order: Order, line: UpdateLine) -> int:
     """WooCommerce's line item id of an update line (kept as ``channel_line_id`` at intake)."""
-    value = line.channel_line_id or next(
-        (kept.channel_line_id for kept in order.lines if kept.line_id == line.line_id), None
-    )
-    if not value or not value.isdigit():
-        raise PermanentError(f"order line {line.line_id} has no WooCommerce line item id (channel_line_id)")
+    value = required_line_id(order, line, "WooCommerce line item id")
+    if not value.isdigit():
+        raise PermanentError(f"order line {line.line_id}: {value!r} is not a WooCommerce line item id")
     return int(value)
 
 
@@ -81,10 +77,6 @@ def fully_shipped(order_document: dict[str, Any], record: dict[str, Any], unship
     return bool(items) and all(shipped.get(str(item.get("id")), 0) >= int(item.get("quantity") or 0) for item in items)
 
 
-def _share(amount: Decimal, units: int, of: int) -> Decimal:
-    return (amount * units / of).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def _order_line(order: Order, line: UpdateLine) -> OrderLine:
     found = next((kept for kept in order.lines if kept.line_id == line.line_id), None)
     if found is None:
@@ -101,8 +93,8 @@ def refund_payload(refund: ChannelRefund, key: str, *, through_gateway: bool) ->
     order, amount, items = refund.order, Decimal(0), []
     for line in refund.lines:
         kept = _order_line(order, line)
-        total = _share(kept.total.amount, line.quantity, kept.quantity)
-        tax = _share(kept.tax.amount, line.quantity, kept.quantity) if kept.tax else Decimal(0)
+        total = unit_share(kept.total.amount, line.quantity, kept.quantity)
+        tax = unit_share(kept.tax.amount, line.quantity, kept.quantity) if kept.tax else Decimal(0)
         items.append({"id": line_item_id(order, line), "quantity": line.quantity, "refund_total": f"{total:.2f}"})
         amount += total + tax
     if refund.shipping:

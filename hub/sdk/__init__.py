@@ -59,6 +59,24 @@ from hub.sdk.files import FileEntry, Folders, LocalFolders
 from hub.sdk.hostkey import HostKeyPin
 from hub.sdk.protocol import Connector, ConnectorKind
 from hub.sdk.registry import UnknownConnector, available_connectors, load_connector
+from hub.sdk.responses import (
+    decoded_answer,
+    error_excerpt,
+    header_retry_after,
+    json_body,
+    raise_for_answer,
+    send_request,
+)
+from hub.sdk.shipments import (
+    carrier_code,
+    carrier_name,
+    channel_line_id,
+    names_whole_order,
+    reason_code,
+    required_line_id,
+    tracking_numbers,
+    unit_share,
+)
 
 __all__ = [
     "AccountingConfig",
@@ -116,8 +134,22 @@ __all__ = [
     "UpdatesTracking",
     "available_connectors",
     "capabilities_of",
+    "carrier_code",
+    "carrier_name",
+    "channel_line_id",
     "classify_http_status",
+    "decoded_answer",
+    "error_excerpt",
     "guarded_session",
+    "header_retry_after",
+    "json_body",
     "load_connector",
+    "names_whole_order",
     "parse_retry_after",
+    "raise_for_answer",
+    "reason_code",
+    "required_line_id",
+    "send_request",
+    "tracking_numbers",
+    "unit_share",
 ]
