@@ -5,11 +5,13 @@ Each export run writes one file (``journal-<first day>-<last day>-<digest>.csv``
 Every entry in it balances, in its own currency, so the file balances per currency too.
 
 Exactly once: beside the files the connector keeps ``.orderhub-journal-index`` in the same directory, one
-line per posted entry (its idempotency key and the file holding it), rewritten atomically after each file.
-An entry found there is answered ``AlreadyDelivered`` and written nowhere again. A file is written atomically
-(temporary dot-name, then a rename) before the index names it: a crash in between leaves a file whose
-entries the index does not hold yet, and the retry writes them again under the same file name when the batch
-is the same (replacing it), so an importer that takes ``entry_id`` as its key never books one twice.
+line per posted entry (its idempotency key and the file holding it), rewritten atomically. An entry found
+there is answered ``AlreadyDelivered`` and written nowhere again. The index names a file *before* it is
+written, its lines marked ``pending``; the file is written atomically (temporary dot-name, then a rename), and
+then the marks are dropped. A crash in between leaves pending lines: the next call looks for their file,
+and either it is there, whole (the entries are delivered, the marks dropped), or it never appeared (the
+lines are dropped and the entries written afresh). So a retry never writes an entry into a second file, even
+when it comes with a different batch.
 
 Read-back (``ReadsLedger``, for ``orderhub export reconcile``): the journal files still in the directory are
 read, each entry's debits summed, so a file edited, truncated or removed by hand shows up as a difference. A
@@ -45,6 +47,7 @@ from .layout import file_name, journal_csv, read_journal
 __all__ = ["CsvJournal", "CsvJournalConfig"]
 
 INDEX = ".orderhub-journal-index"
+PENDING = "pending"  # an index line written before its file: the file may not be there
 
 
 class CsvJournal:
@@ -86,7 +89,7 @@ class CsvJournal:
         """One file for the entries of the batch the index does not hold yet; one answer per entry, in order."""
         answers: list[Submitted | ConnectorError | None] = [None] * len(batch)
         with self._folders() as folders:
-            index = self._read_index(folders)
+            index = self._settled_index(folders)
             fresh: dict[str, tuple[int, JournalEntry]] = {}
             for position, (entry, key) in enumerate(batch):
                 if key in index:
@@ -100,6 +103,7 @@ class CsvJournal:
             if fresh:
                 entries = [entry for _position, entry in sorted(fresh.values(), key=lambda item: item[0])]
                 name = file_name(entries, fresh)
+                folders.write(self.config.directory, INDEX, _index_text(index, dict.fromkeys(fresh, name)))
                 folders.write(self.config.directory, name, journal_csv(entries, bom=self.config.bom))
                 index.update(dict.fromkeys(fresh, name))
                 folders.write(self.config.directory, INDEX, _index_text(index))
@@ -119,18 +123,29 @@ class CsvJournal:
                     records.extend(r for r in read_journal(item.name, body) if r.date in period)
         return records
 
-    def _read_index(self, folders: Folders) -> dict[str, str]:
+    def _settled_index(self, folders: Folders) -> dict[str, str]:
+        """Idempotency key -> file, with the pending lines of an interrupted call settled (module docstring)."""
         body = folders.read(folders.join(self.config.directory, INDEX))
-        index = {}
+        index: dict[str, str] = {}
+        pending: dict[str, str] = {}
         for line in (body or b"").decode("utf-8").splitlines():
-            key, _, name = line.partition("\t")
+            key, _, rest = line.partition("\t")
+            name, _, mark = rest.partition("\t")
             if key:
-                index[key] = name
+                (pending if mark == PENDING else index)[key] = name
+        if not pending:
+            return index
+        for name in set(pending.values()):
+            if folders.stat(folders.join(self.config.directory, name)) is not None:
+                index.update((key, file) for key, file in pending.items() if file == name)
+        folders.write(self.config.directory, INDEX, _index_text(index))
         return index
 
 
-def _index_text(index: dict[str, str]) -> bytes:
-    return "".join(f"{key}\t{name}\n" for key, name in index.items()).encode("utf-8")
+def _index_text(index: dict[str, str], pending: dict[str, str] | None = None) -> bytes:
+    lines = [f"{key}\t{name}\n" for key, name in index.items()]
+    lines += [f"{key}\t{name}\t{PENDING}\n" for key, name in (pending or {}).items()]
+    return "".join(lines).encode("utf-8")
 
 
 @contextmanager

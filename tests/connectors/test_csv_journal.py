@@ -24,6 +24,7 @@ from hub.sdk import (
     JournalEntry,
     JournalLine,
     LineRole,
+    LocalFolders,
     OrderReference,
     PermanentError,
     Submitted,
@@ -258,3 +259,41 @@ def test_read_back_sums_each_entry_in_the_files_of_the_period(local: Directory) 
         ("sale:ord_2", "EUR", "54.38", "#1001"),
     ]
     assert journal(local.settings()).read_entries(Period(date(2026, 12, 1), date(2026, 12, 31))) == []
+
+
+class CrashingFolders(LocalFolders):
+    """Local folders whose process dies (an exception here) at a chosen write of the index: ``after_file``,
+    the first index write after a journal file was written; otherwise the first index write that holds a
+    pending mark, before any journal file."""
+
+    crash_after_file = True
+    crashed = False
+
+    def write(self, directory: str, name: str, data: bytes) -> str:
+        if not CrashingFolders.crashed and name == INDEX:
+            files = list(Path(directory).glob("journal-*.csv"))
+            if (files and CrashingFolders.crash_after_file) or (b"pending" in data and not self.crash_after_file):
+                CrashingFolders.crashed = True
+                raise KeyboardInterrupt("the worker was killed")
+        return super().write(directory, name, data)
+
+
+@pytest.mark.parametrize("after_file", [True, False], ids=["after-the-file", "before-the-file"])
+def test_a_crash_between_file_and_index_never_puts_an_entry_in_two_files(
+    local: Directory, monkeypatch: pytest.MonkeyPatch, after_file: bool
+) -> None:
+    monkeypatch.setattr("connectors.csv_journal.LocalFolders", CrashingFolders)
+    monkeypatch.setattr(CrashingFolders, "crash_after_file", after_file)
+    monkeypatch.setattr(CrashingFolders, "crashed", False)
+    with pytest.raises(KeyboardInterrupt):
+        journal(local.settings()).post_entries([(sale(), "k1"), (sale("sale:ord_2"), "k2")])
+
+    retry = journal(local.settings()).post_entries([(sale("sale:ord_2"), "k2"), (sale("sale:ord_3"), "k3")])
+    last = journal(local.settings()).post_entries([(sale(), "k1")])
+
+    written = sorted(row["entry_id"] for rows in local.files().values() for row in rows)
+    assert written == ["sale:ord_1"] * 3 + ["sale:ord_2"] * 3 + ["sale:ord_3"] * 3  # each once, in one file
+    assert isinstance(retry[1], Submitted)
+    assert isinstance(retry[0], AlreadyDelivered if after_file else Submitted)
+    assert isinstance(last[0], AlreadyDelivered if after_file else Submitted)
+    assert "pending" not in (local.path / INDEX).read_text()
