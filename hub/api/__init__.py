@@ -1,4 +1,5 @@
-"""The REST API under ``/api/v1``: orders, deliveries, inbound messages and API tokens.
+"""The REST API under ``/api/v1``: orders and their actions, fulfillment, deliveries and destinations, inbound
+messages, inventory, routing simulation and API tokens.
 
 ::
 
@@ -6,9 +7,10 @@
     openapi      the OpenAPI 3.1 document made from the registry, and the /docs page
     problems     RFC 9457 problem documents for every error
     auth         tokens (stored as digests) and scopes: read < operate < admin
-    pagination   opaque cursors over a descending key
+    pagination   opaque cursors over a sort key
     conditional  ETags and If-Match
-    orders, order_actions, fulfillment, deliveries, inbox, inventory, routing, tokens   resources, a module each
+    orders, order_actions, fulfillment, deliveries, destinations, inbox, inventory, routing, tokens
+                 the resources, a module each
 
 ``install(app)`` registers the blueprint and makes every error under ``/api/`` a problem document, including
 those raised before a view runs (no route, wrong method, body too large).
@@ -26,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 
 from hub.api import (  # noqa: F401 - importing each resource module declares its operations
     deliveries,
+    destinations,
     fulfillment,
     inbox,
     inventory,
