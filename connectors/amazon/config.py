@@ -3,11 +3,10 @@ the seller's refresh token, the marketplace orders are confirmed in."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from pydantic import Field, field_validator
 
 from hub.sdk.config import ConnectorConfig, NonEmptySecret
+from hub.sdk.urls import partner_url
 
 
 class Config(ConnectorConfig):
@@ -41,13 +40,4 @@ class Config(ConnectorConfig):
     @field_validator("base_url", "token_url")
     @classmethod
     def _plain_http_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL such as https://sellingpartnerapi-na.amazon.com")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ValueError("must not carry credentials, a query or a fragment")
-        try:
-            parts.port  # noqa: B018 - reading it validates the port
-        except ValueError:
-            raise ValueError("has an invalid port") from None
-        return value.strip().rstrip("/")
+        return partner_url(value, "https://sellingpartnerapi-na.amazon.com")

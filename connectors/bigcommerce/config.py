@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from hub.sdk.config import ConnectorConfig, NonEmptySecret
+from hub.sdk.urls import split_partner_url
 
 
 class Config(ConnectorConfig):
@@ -27,15 +27,6 @@ class Config(ConnectorConfig):
     @field_validator("base_url")
     @classmethod
     def _store_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL such as https://api.bigcommerce.com/stores/abc123")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ValueError("must not carry credentials, a query or a fragment")
-        if "/stores/" not in parts.path:
+        if "/stores/" not in split_partner_url(value, "https://api.bigcommerce.com/stores/abc123").path:
             raise ValueError("must name the store: https://api.bigcommerce.com/stores/{store_hash}")
-        try:
-            parts.port  # noqa: B018 - reading it validates the port
-        except ValueError:
-            raise ValueError("has an invalid port") from None
         return value.strip().rstrip("/")

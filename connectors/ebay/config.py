@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from pydantic import Field, field_validator
 
 from hub.sdk.config import ConnectorConfig, NonEmptySecret
+from hub.sdk.urls import split_partner_url
 
 FULFILLMENT_SCOPE = "https://api.ebay.com/oauth/api_scope/sell.fulfillment"
 
@@ -30,13 +29,6 @@ class Config(ConnectorConfig):
     @field_validator("base_url")
     @classmethod
     def _plain_http_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL such as https://api.ebay.com")
-        if parts.username or parts.password or parts.query or parts.fragment or parts.path.strip("/"):
-            raise ValueError("must be the API root alone, without credentials, a path, a query or a fragment")
-        try:
-            parts.port  # noqa: B018 - reading it validates the port
-        except ValueError:
-            raise ValueError("has an invalid port") from None
+        if split_partner_url(value, "https://api.ebay.com").path.strip("/"):
+            raise ValueError("must be the API root alone, without a path (https://api.ebay.com)")
         return value.strip().rstrip("/")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from hub.sdk.config import ConnectorConfig, NonEmptySecret
+from hub.sdk.urls import partner_url
 
 DEFAULT_API_VERSION = "2025-10"
 SHOP = re.compile(r"^[a-z0-9][a-z0-9-]*(\.myshopify\.com)?$")
@@ -47,14 +47,7 @@ class Config(ConnectorConfig):
     @field_validator("base_url")
     @classmethod
     def _plain_http_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL such as https://example.myshopify.com")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ValueError("must not carry credentials, a query or a fragment")
-        return value.strip().rstrip("/")
+        return None if value is None else partner_url(value, "https://example.myshopify.com")
 
     @property
     def endpoint(self) -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from pydantic import Field, field_validator
 
 from hub.sdk.config import ConnectorConfig, NonEmptySecret
+from hub.sdk.urls import partner_url
 
 DEFAULT_BASE_URL = "https://marketplace.walmartapis.com"
 
@@ -31,13 +30,4 @@ class Config(ConnectorConfig):
     @field_validator("base_url")
     @classmethod
     def _plain_http_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL such as https://marketplace.walmartapis.com")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ValueError("must not carry credentials, a query or a fragment")
-        try:
-            parts.port  # noqa: B018 - reading it validates the port
-        except ValueError:
-            raise ValueError("has an invalid port") from None
-        return value.strip().rstrip("/")
+        return partner_url(value, "https://marketplace.walmartapis.com")

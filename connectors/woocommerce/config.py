@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from hub.sdk.config import ConnectorConfig, NonEmptySecret
+from hub.sdk.urls import split_partner_url
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -33,16 +33,8 @@ class Config(ConnectorConfig):
     @field_validator("base_url")
     @classmethod
     def _https_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an https URL such as https://shop.example.com/wp-json/wc/v3")
+        parts = split_partner_url(value, "https://shop.example.com/wp-json/wc/v3")
         if parts.scheme == "http" and parts.hostname not in LOOPBACK:
             # WooCommerce takes Basic auth only over HTTPS; plain HTTP needs OAuth 1.0a signatures
             raise ValueError("must be https: WooCommerce accepts the key pair only over HTTPS")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ValueError("must not carry credentials, a query or a fragment")
-        try:
-            parts.port  # noqa: B018 - reading it validates the port
-        except ValueError:
-            raise ValueError("has an invalid port") from None
         return value.strip().rstrip("/")

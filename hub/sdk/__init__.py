@@ -77,6 +77,7 @@ from hub.sdk.shipments import (
     tracking_numbers,
     unit_share,
 )
+from hub.sdk.urls import partner_url, split_partner_url
 
 __all__ = [
     "AccountingConfig",
@@ -146,10 +147,12 @@ __all__ = [
     "load_connector",
     "names_whole_order",
     "parse_retry_after",
+    "partner_url",
     "raise_for_answer",
     "reason_code",
     "required_line_id",
     "send_request",
+    "split_partner_url",
     "tracking_numbers",
     "unit_share",
 ]
