@@ -6,23 +6,20 @@ for one request's share of ``x-amzn-RateLimit-Limit`` (requests per second)."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import requests
 
 from connectors.amazon.config import Config
 from hub.sdk import (
+    AccessToken,
     ConfigurationError,
-    TransientError,
     decoded_answer,
     error_excerpt,
     header_retry_after,
     json_body,
     send_request,
 )
-
-EARLY = 60.0  # seconds before a token's end that it is replaced
 
 
 class AmazonClient:
@@ -32,43 +29,37 @@ class AmazonClient:
         self.config = config
         self.session = session
         self._secrets = [config.client_secret.get_secret_value(), config.refresh_token.get_secret_value()]
-        self._token: str | None = None
-        self._token_until = 0.0
+        self._token = AccessToken("Login with Amazon", self._fetch_token, lifetime=3600)
 
     def __repr__(self) -> str:
         return f"AmazonClient({self.config.base_url!r})"
 
     def call(self, method: str, path: str, *, body: Any = None) -> Any:
         """The decoded JSON answer (None for 204); a refused token is replaced once before the refusal counts."""
-        for attempt in (1, 2):
-            response = self._send(method, f"{self.config.base_url}{path}", json=body, token=self.token())
-            if response.status_code == 403 and attempt == 1 and "Unauthorized" in response.text:
-                self._token = None
-                continue
-            return self._decode(method, path, response)
-        raise AssertionError("unreachable")
+        response = self._token.send(
+            lambda token: self._send(method, f"{self.config.base_url}{path}", json=body, token=token),
+            refused=lambda answer: answer.status_code == 403 and "Unauthorized" in answer.text,
+        )
+        return self._decode(method, path, response)
 
     def token(self) -> str:
-        if self._token is None or time.monotonic() >= self._token_until:
-            form = {
-                "grant_type": "refresh_token",
-                "refresh_token": self._secrets[1],
-                "client_id": self.config.client_id,
-                "client_secret": self._secrets[0],
-            }
-            response = self._send("POST", self.config.token_url, data=form)
-            if response.status_code in (400, 401) and _lwa_error(response) in ("invalid_grant", "invalid_client"):
-                raise ConfigurationError(
-                    f"Login with Amazon refused the app or the seller's refresh token ({_lwa_error(response)}): "
-                    "check client_id, client_secret and refresh_token",
-                    status_code=response.status_code,
-                )
-            answer = self._decode("POST", "/auth/o2/token", response)
-            if not isinstance(answer, dict) or not answer.get("access_token"):
-                raise TransientError("Login with Amazon's answer carries no access_token")
-            self._token = str(answer["access_token"])
-            self._token_until = time.monotonic() + max(0.0, float(answer.get("expires_in") or 3600) - EARLY)
-        return self._token
+        return self._token.get()
+
+    def _fetch_token(self) -> Any:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": self._secrets[1],
+            "client_id": self.config.client_id,
+            "client_secret": self._secrets[0],
+        }
+        response = self._send("POST", self.config.token_url, data=form)
+        if response.status_code in (400, 401) and _lwa_error(response) in ("invalid_grant", "invalid_client"):
+            raise ConfigurationError(
+                f"Login with Amazon refused the app or the seller's refresh token ({_lwa_error(response)}): "
+                "check client_id, client_secret and refresh_token",
+                status_code=response.status_code,
+            )
+        return self._decode("POST", "/auth/o2/token", response)
 
     def upload(self, url: str, content: bytes, content_type: str) -> None:
         """PUT a feed document to the pre-signed URL the Feeds API gave for it (no SP-API token: the URL itself
@@ -116,10 +107,7 @@ def _retry_after(response: requests.Response) -> float | None:
 
 
 def _lwa_error(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
+    body = json_body(response)
     return str(body.get("error", "")) if isinstance(body, dict) else ""
 
 

@@ -6,15 +6,13 @@ the ``IAF`` scheme."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import requests
 
 from connectors.ebay.config import Config
-from hub.sdk import ConfigurationError, TransientError, decoded_answer, error_excerpt, json_body, send_request
+from hub.sdk import AccessToken, ConfigurationError, decoded_answer, error_excerpt, json_body, send_request
 
-EARLY = 60.0
 OAUTH_PATH = "/identity/v1/oauth2/token"
 OAUTH_REFUSALS = ("invalid_grant", "invalid_client", "invalid_scope", "unauthorized_client")
 
@@ -27,41 +25,36 @@ class EbayClient:
         self.config = config
         self.session = session
         self._secrets = [config.client_secret.get_secret_value(), config.refresh_token.get_secret_value()]
-        self._token: str | None = None
-        self._token_until = 0.0
+        self._token = AccessToken("eBay", self._fetch_token, lifetime=7200)
 
     def __repr__(self) -> str:
         return f"EbayClient({self.config.base_url!r})"
 
     def call(self, method: str, path: str, *, body: Any = None) -> tuple[Any, dict[str, str]]:
         scheme = "IAF" if path.startswith("/post-order/") else "Bearer"
-        for attempt in (1, 2):
-            headers = {"Authorization": f"{scheme} {self.token()}", "Accept": "application/json"}
-            response = self._send(method, path, json=body, headers=headers)
-            if response.status_code == 401 and attempt == 1:
-                self._token = None
-                continue
-            return self._decode(method, path, response), dict(response.headers)
-        raise AssertionError("unreachable")
+
+        def request(token: str) -> requests.Response:
+            headers = {"Authorization": f"{scheme} {token}", "Accept": "application/json"}
+            return self._send(method, path, json=body, headers=headers)
+
+        response = self._token.send(request, refused=lambda answer: answer.status_code == 401)
+        return self._decode(method, path, response), dict(response.headers)
 
     def token(self) -> str:
-        if self._token is None or time.monotonic() >= self._token_until:
-            form = {"grant_type": "refresh_token", "refresh_token": self._secrets[1], "scope": self.config.scopes}
-            auth = (self.config.client_id, self._secrets[0])
-            response = self._send("POST", OAUTH_PATH, data=form, auth=auth, headers={"Accept": "application/json"})
-            refusal = _oauth_error(response)
-            if response.status_code in (400, 401) and refusal in OAUTH_REFUSALS:
-                raise ConfigurationError(
-                    f"eBay refused the app or the seller's refresh token ({refusal}): check client_id, "
-                    "client_secret, refresh_token and scopes",
-                    status_code=response.status_code,
-                )
-            answer = self._decode("POST", OAUTH_PATH, response)
-            if not isinstance(answer, dict) or not answer.get("access_token"):
-                raise TransientError("eBay's token answer carries no access_token")
-            self._token = str(answer["access_token"])
-            self._token_until = time.monotonic() + max(0.0, float(answer.get("expires_in") or 7200) - EARLY)
-        return self._token
+        return self._token.get()
+
+    def _fetch_token(self) -> Any:
+        form = {"grant_type": "refresh_token", "refresh_token": self._secrets[1], "scope": self.config.scopes}
+        auth = (self.config.client_id, self._secrets[0])
+        response = self._send("POST", OAUTH_PATH, data=form, auth=auth, headers={"Accept": "application/json"})
+        refusal = _oauth_error(response)
+        if response.status_code in (400, 401) and refusal in OAUTH_REFUSALS:
+            raise ConfigurationError(
+                f"eBay refused the app or the seller's refresh token ({refusal}): check client_id, "
+                "client_secret, refresh_token and scopes",
+                status_code=response.status_code,
+            )
+        return self._decode("POST", OAUTH_PATH, response)
 
     def _send(self, method: str, path: str, **payload: Any) -> requests.Response:
         url, what = f"{self.config.base_url}{path}", f"eBay {method} {path}"
@@ -87,8 +80,5 @@ class EbayClient:
 
 
 def _oauth_error(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
+    body = json_body(response)
     return str(body.get("error", "")) if isinstance(body, dict) else ""

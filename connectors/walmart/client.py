@@ -13,16 +13,14 @@ import requests
 
 from connectors.walmart.config import Config
 from hub.sdk import (
+    AccessToken,
     ConfigurationError,
-    TransientError,
     decoded_answer,
     error_excerpt,
     header_retry_after,
     json_body,
     send_request,
 )
-
-EARLY = 60.0  # seconds before a token's end that it is replaced
 
 
 class WalmartClient:
@@ -32,32 +30,25 @@ class WalmartClient:
         self.config = config
         self.session = session
         self._secret = config.client_secret.get_secret_value()
-        self._token: str | None = None
-        self._token_until = 0.0
+        self._token = AccessToken("Walmart", self._fetch_token, lifetime=900)
 
     def __repr__(self) -> str:
         return f"WalmartClient({self.config.base_url!r})"
 
     def call(self, method: str, path: str, *, body: Any = None) -> Any:
         """The decoded JSON answer; a refused token is replaced once before the refusal counts."""
-        for attempt in (1, 2):
-            response = self._send(method, path, body=body, token=self.token())
-            if response.status_code == 401 and attempt == 1:
-                self._token = None
-                continue
-            return self._decode(method, path, response)
-        raise AssertionError("unreachable")
+        response = self._token.send(
+            lambda token: self._send(method, path, body=body, token=token),
+            refused=lambda answer: answer.status_code == 401,
+        )
+        return self._decode(method, path, response)
 
     def token(self) -> str:
-        if self._token is None or time.monotonic() >= self._token_until:
-            answer = self._decode(
-                "POST", "/v3/token", self._send("POST", "/v3/token", form={"grant_type": "client_credentials"})
-            )
-            if not isinstance(answer, dict) or not answer.get("access_token"):
-                raise TransientError("Walmart's token answer carries no access_token")
-            self._token = str(answer["access_token"])
-            self._token_until = time.monotonic() + max(0.0, float(answer.get("expires_in") or 900) - EARLY)
-        return self._token
+        return self._token.get()
+
+    def _fetch_token(self) -> Any:
+        form = {"grant_type": "client_credentials"}
+        return self._decode("POST", "/v3/token", self._send("POST", "/v3/token", form=form))
 
     def _send(
         self, method: str, path: str, *, body: Any = None, form: dict[str, str] | None = None, token: str | None = None

@@ -77,9 +77,11 @@ from hub.sdk.shipments import (
     tracking_numbers,
     unit_share,
 )
+from hub.sdk.tokens import AccessToken
 from hub.sdk.urls import partner_url, split_partner_url
 
 __all__ = [
+    "AccessToken",
     "AccountingConfig",
     "AlreadyDelivered",
     "CancelsChannelOrder",
