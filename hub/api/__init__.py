@@ -1,5 +1,5 @@
 """The REST API under ``/api/v1``: orders and their actions, fulfillment, deliveries and destinations, inbound
-messages and X12 interchanges, inventory, routing simulation and API tokens.
+messages and X12 interchanges, inventory, routing simulation, returns and API tokens.
 
 ::
 
@@ -9,7 +9,8 @@ messages and X12 interchanges, inventory, routing simulation and API tokens.
     auth         tokens (stored as digests) and scopes: read < operate < admin
     pagination   opaque cursors over a sort key
     conditional  ETags and If-Match
-    orders, order_actions, fulfillment, deliveries, destinations, inbox, edi, inventory, routing, tokens
+    orders, order_actions, returns, fulfillment, deliveries, destinations, inbox, edi, inventory, routing,
+    tokens
                  the resources, a module each
 
 ``install(app)`` registers the blueprint and makes every error under ``/api/`` a problem document, including
@@ -36,6 +37,7 @@ from hub.api import (  # noqa: F401 - importing each resource module declares it
     openapi,
     order_actions,
     orders,
+    returns,
     routing,
     tokens,
 )

@@ -84,7 +84,7 @@ def _checked(call: Call, order_id: str, *, lock: bool = True) -> None:
     check_if_match(call.if_match, read_order(call.session, order_id).etag or "")
 
 
-def _answer(
+def answer(
     call: Call, order_id: str, done: str, deliveries: list[int] | None = None, shipment: str | None = None
 ) -> Reply:
     """The order as it is now; deliveries the action planned go to the workers once it commits."""
@@ -124,7 +124,7 @@ def route_now(call: Call, order_id: str) -> Reply:
     except HubError as failed:  # parked as an exception, or stock kept moving: the message says what to do
         raise Problem(409, str(failed)) from None
     outcome = routed.decision.outcome if routed.decision else f"not routed: {routed.note}"
-    return _answer(call, order_id, f"order {order_id}: {outcome}", list(routed.deliveries))
+    return answer(call, order_id, f"order {order_id}: {outcome}", list(routed.deliveries))
 
 
 @operation("POST", "/orders/<order_id>/hold", body=HoldOrder, summary="Put the order on hold", **ACTION)
@@ -132,7 +132,7 @@ def hold(call: Call, order_id: str) -> Reply:
     _checked(call, order_id)
     _ready(call, order_id)
     execute_with_stock(call.session, order_id, Hold(reason=call.body.reason), source=call.actor)
-    return _answer(call, order_id, f"order {order_id} is on hold: {call.body.reason}")
+    return answer(call, order_id, f"order {order_id} is on hold: {call.body.reason}")
 
 
 @operation("POST", "/orders/<order_id>/release", body=ReleaseOrder, summary="Release the order's hold", **ACTION)
@@ -141,7 +141,7 @@ def release(call: Call, order_id: str) -> Reply:
     _ready(call, order_id)
     execute_with_stock(call.session, order_id, ReleaseHold(), source=call.actor)
     planned = plan_fulfillment(call.session, order_id)  # held orders' fulfillment orders wait to be sent
-    return _answer(call, order_id, f"order {order_id}: hold released", planned)
+    return answer(call, order_id, f"order {order_id}: hold released", planned)
 
 
 @operation("POST", "/orders/<order_id>/cancel", body=CancelOrder, summary="Cancel the order in the hub", **ACTION)
@@ -152,7 +152,7 @@ def cancel(call: Call, order_id: str) -> Reply:
     complete = cancel_for_channel(call.session, order_id, reason=body.reason, source=call.actor)
     told = plan_channel_cancellation(call.session, order_id, body.reason) if complete and body.notify_channel else []
     done = "cancelled" if complete else "partly cancelled: some units are with fulfillment (see the timeline)"
-    return _answer(call, order_id, f"order {order_id} {done}", told)
+    return answer(call, order_id, f"order {order_id} {done}", told)
 
 
 @operation("POST", "/orders/<order_id>/refund", body=RefundOrder, summary="Ask the channel to refund", **ACTION)
@@ -164,7 +164,7 @@ def refund(call: Call, order_id: str) -> Reply:
         call.session, order_id, body.reason, lines=units, shipping=body.shipping, restock=body.restock
     )
     done = "refund asked of the channel" if created else "this refund was asked for before: nothing new is sent"
-    return _answer(call, order_id, f"{done} (delivery {delivery_id})", [delivery_id] if created else [])
+    return answer(call, order_id, f"{done} (delivery {delivery_id})", [delivery_id] if created else [])
 
 
 @operation("POST", "/orders/<order_id>/ship", body=ShipByHand, summary="Record a shipment by hand", **ACTION)
@@ -178,7 +178,7 @@ def ship(call: Call, order_id: str) -> Reply:
     recorded = record_shipment(call.session, source="api", notice=notice, actor=call.actor)
     done = (f"recorded shipment {recorded.shipment_id}: fulfillment order {fo.id} is {recorded.state}"
             if recorded.created else f"shipment {notice.key} was recorded before: nothing changed")  # fmt: skip
-    return _answer(call, order_id, done, shipment=recorded.shipment_id)
+    return answer(call, order_id, done, shipment=recorded.shipment_id)
 
 
 def _notice(fo: FulfillmentOrderRecord, body: ShipByHand) -> ShipmentNotice:

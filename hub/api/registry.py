@@ -192,10 +192,22 @@ def _parse_body(op: Operation) -> Any:
         data = json.loads(raw) if raw.strip() else {}
     except ValueError as error:
         raise Problem(400, f"the body is not JSON: {error}") from None
+    _no_nul(data, "")
     try:
         return op.body.model_validate(data)
     except ValidationError as error:
         raise from_validation(error, "body", 422) from None
+
+
+def _no_nul(value: Any, path: str) -> None:
+    """NUL characters cannot be stored in PostgreSQL text: refuse them by field, whatever the model says."""
+    if isinstance(value, str) and "\x00" in value:
+        raise bad_field(422, "body", path or "(body)", "contains a NUL character")
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            raise bad_field(422, "body", f"{path}.{key!r}".lstrip("."), "a key contains a NUL character")
+        _no_nul(item, f"{path}.{key}".lstrip("."))
 
 
 def _run(
