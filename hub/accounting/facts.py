@@ -2,7 +2,8 @@
 
 A part is a signed amount on a logical account (positive debits it, negative credits it); a fact's parts
 always sum to zero, so every entry made of them balances. Facts are recomputed from the canonical documents
-on every scan, never stored: the journal compares them with what it has booked (``hub.accounting.journal``).
+of the orders a scan reads (those changed since the last one), never stored: the journal compares them with
+what it has booked (``hub.accounting.journal``).
 
 =====================================  =================================================================
 fact (key)                             parts
