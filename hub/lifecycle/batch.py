@@ -11,9 +11,12 @@ place among the commands' entries (and only if the order's commands are applied)
 3. applies each order's commands in the order given, each with the order's own checks: an order whose
    command is refused keeps none of its commands of this call (nothing of it is written) and its refusal is
    returned; the other orders go on;
-4. writes what changed through the session (flushed at once), the timeline entries in one ``INSERT``, and
-   the orders' statuses in one ``UPDATE`` per new status (the stored document's ``status`` set in SQL, so
-   the documents are neither read nor rewritten here).
+4. writes what changed: the lifecycles' own rows in one ``UPDATE`` sent for all of them (each guarded by
+   the revision it was read at, as the session's version column would guard it, but the session updates
+   versioned rows one statement at a time), their line and fulfillment order rows through the session
+   (flushed at once), the timeline entries in one ``INSERT``, and the orders' statuses in one ``UPDATE``
+   per new status (the stored document's ``status`` set in SQL, so the documents are neither read nor
+   rewritten here).
 
 A change that got past the locks (a version column that moved) raises ``LifecycleConflict`` for the whole
 call, as ``execute`` does for one command: the caller's savepoint or transaction takes it back.
@@ -26,8 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, cast, func, insert, literal_column, select, update
+from sqlalchemy import Text, bindparam, cast, func, insert, literal_column, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from hub.db.models import FulfillmentOrderRecord, OrderEvent, OrderLifecycleRecord, OrderRecord, ReturnRecord
@@ -36,6 +40,8 @@ from hub.lifecycle.aggregate import Outcome
 from hub.lifecycle.commands import LifecycleCommand
 from hub.lifecycle.errors import LifecycleConflict, LifecycleNotFound, LifecycleRejected
 from hub.lifecycle.store import _require_locations, _save, to_lifecycle
+
+ROW_COLUMNS = ("state", "updated_at", "validated", "hold_reason", "closed")  # what store._save sets on the row
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ def execute_many(session: Session, commands: Sequence[tuple[str, Item]], *, sour
     rows = _lifecycle_rows(session, ids)
     events: list[dict[str, Any]] = []
     new_status: dict[str, list[str]] = defaultdict(list)
+    changed: list[OrderLifecycleRecord] = []
     for order_id in ids:
         try:
             outcomes, entries = _apply(session, order_id, statuses, rows, by_order[order_id])
@@ -78,11 +85,14 @@ def execute_many(session: Session, commands: Sequence[tuple[str, Item]], *, sour
             applied.refused[order_id] = refused
             continue
         applied.outcomes[order_id] = outcomes
+        if outcomes:
+            changed.append(rows[order_id])
         events += [{"order_id": order_id, "source": source, **entry} for entry in entries]
         status = outcomes[-1].lifecycle.status.value if outcomes else statuses[order_id]
         if statuses[order_id] != status:
             new_status[status].append(order_id)
     try:
+        _write_lifecycle_rows(session, changed)
         session.flush()
     except StaleDataError:
         what = f"orders {', '.join(ids)} changed while commands were applied to them"
@@ -119,6 +129,29 @@ def _apply(
     if outcomes:
         _save(row, before, current)
     return outcomes, entries
+
+
+def _write_lifecycle_rows(session: Session, rows: list[OrderLifecycleRecord]) -> None:
+    """The changed columns of the lifecycles' own rows, sent as one statement with a set of values per row;
+    each row is marked as stored with its next revision, so the session's flush leaves it alone."""
+    if not rows:
+        return
+    table = OrderLifecycleRecord.__table__
+    values = []
+    for row in rows:
+        seen = row.revision
+        current = {name: getattr(row, name) for name in ROW_COLUMNS}
+        values.append({"b_order_id": row.order_id, "b_seen": seen, "b_next": seen + 1, **current})
+        for name, value in {**current, "revision": seen + 1}.items():
+            set_committed_value(row, name, value)
+    statement = (
+        update(table)
+        .where(table.c.order_id == bindparam("b_order_id"), table.c.revision == bindparam("b_seen"))
+        .values({**{name: bindparam(name) for name in ROW_COLUMNS}, "revision": bindparam("b_next")})
+    )
+    written = session.connection().execute(statement, values).rowcount
+    if written != len(values):
+        raise StaleDataError(f"{len(values) - written} of {len(values)} lifecycle rows changed since they were read")
 
 
 def lock_orders(session: Session, ids: list[str]) -> dict[str, str]:

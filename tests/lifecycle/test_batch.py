@@ -1,0 +1,117 @@
+"""Many orders' commands in one pass (``hub.lifecycle.batch.execute_many``): the same stored result as one
+``execute`` per command, each order's refusal its own, and a change that slipped past the locks refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+
+from hub.db.models import OrderRecord
+from hub.db.session import Database
+from hub.lifecycle import FulfillmentState, IllegalTransition, LifecycleConflict
+from hub.lifecycle.batch import Note, execute_many
+from hub.lifecycle.commands import (
+    AcceptFulfillmentOrder,
+    CreateFulfillmentOrder,
+    Hold,
+    LifecycleCommand,
+    SendFulfillmentOrder,
+    Validate,
+)
+from hub.lifecycle.store import execute, load, start
+from hub.orders.store import get_order, timeline
+from tests.lifecycle.conftest import StoreOrder, store_order_in
+
+
+def _ready(database: Database, order_id: str, *more: LifecycleCommand) -> str:
+    """``order_id`` started, validated, with fulfillment order ``F-<order id>`` of its line at WH1."""
+    with database.session() as session:
+        start(session, order_id, source="test")
+    for command in (Validate(), CreateFulfillmentOrder(id=f"F-{order_id}", location="WH1", lines={"1": 2}), *more):
+        with database.session() as session:
+            execute(session, order_id, command, source="test")
+    return order_id
+
+
+def _sent_and_accepted(order_id: str) -> list[tuple[str, Any]]:
+    fo = f"F-{order_id}"
+    return [
+        (order_id, SendFulfillmentOrder(id=fo)),
+        (order_id, AcceptFulfillmentOrder(id=fo, external_id=f"3PL-{order_id}")),
+        (order_id, Note("fulfillment_order.submitted", {"fulfillment_order": fo})),
+    ]
+
+
+def test_each_order_is_stored_as_one_command_at_a_time_would_store_it(
+    database: Database, store_order: StoreOrder
+) -> None:
+    one_by_one, together = (_ready(database, store_order([("1", "SKU-1", 2)], ["WH1"])) for _ in range(2))
+    for order_id, item in _sent_and_accepted(one_by_one)[:2]:
+        with database.session() as session:
+            execute(session, order_id, item, source="delivery")
+    with database.session() as session:
+        applied = execute_many(session, _sent_and_accepted(together), source="delivery")
+    assert not applied.refused and [len(outcomes) for outcomes in applied.outcomes.values()] == [2]
+    with database.session() as session:
+        expected, got = load(session, one_by_one), load(session, together)
+        assert got.state == expected.state and got.lines == expected.lines
+        fo = got.fulfillment_orders[f"F-{together}"]
+        assert (fo.state, fo.external_id) == (FulfillmentState.ACCEPTED, f"3PL-{together}")
+        entries = [(entry.type, entry.source) for entry in timeline(session, together)][-3:]
+        assert entries == [
+            ("fulfillment_order.sent", "delivery"),
+            ("fulfillment_order.accepted", "delivery"),
+            ("fulfillment_order.submitted", "delivery"),
+        ]
+        stored = session.get(OrderRecord, together)
+        assert stored is not None and stored.status == session.get(OrderRecord, one_by_one).status  # type: ignore[union-attr]
+        assert get_order(session, together).status == get_order(session, one_by_one).status
+
+
+def test_an_order_whose_command_is_refused_keeps_nothing_and_the_others_go_on(
+    database: Database, store_order: StoreOrder
+) -> None:
+    first, held, last = (_ready(database, store_order([("1", "SKU-1", 2)], ["WH1"])) for _ in range(3))
+    with database.session() as session:
+        execute(session, held, Hold(reason="fraud check"), source="cli")
+        before = len(timeline(session, held))
+    with database.session() as session:
+        items = [item for order_id in (first, held, last) for item in _sent_and_accepted(order_id)]
+        applied = execute_many(session, items, source="delivery")
+    assert sorted(applied.outcomes) == sorted([first, last])
+    assert isinstance(applied.refused[held], IllegalTransition) and "on hold" in str(applied.refused[held])
+    with database.session() as session:
+        assert load(session, held).fulfillment_orders[f"F-{held}"].state is FulfillmentState.CREATED
+        assert len(timeline(session, held)) == before
+        for order_id in (first, last):
+            assert load(session, order_id).fulfillment_orders[f"F-{order_id}"].state is FulfillmentState.ACCEPTED
+
+
+def test_a_change_that_slips_past_the_locks_is_refused_and_nothing_is_written(postgres_database: Database) -> None:
+    database = postgres_database
+    order_ids = [_ready(database, store_order_in(database, [("1", "SKU-1", 2)], ["WH1"])) for _ in range(2)]
+    with database.session() as session:
+        events = {order_id: len(timeline(session, order_id)) for order_id in order_ids}
+    meddled = []
+
+    def meddle(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # another writer changes one lifecycle row after the batch read it and before it writes it
+        if statement.startswith("UPDATE order_lifecycles") and not meddled:
+            meddled.append(statement)
+            with database.engine.begin() as other:
+                bump = "UPDATE order_lifecycles SET revision = revision + 1 WHERE order_id = :order_id"
+                other.execute(text(bump), {"order_id": order_ids[1]})
+
+    event.listen(database.engine, "before_cursor_execute", meddle)
+    try:
+        with pytest.raises(LifecycleConflict, match="nothing was written"), database.session() as session:
+            execute_many(session, [item for o in order_ids for item in _sent_and_accepted(o)], source="delivery")
+    finally:
+        event.remove(database.engine, "before_cursor_execute", meddle)
+    assert meddled
+    with database.session() as session:
+        for order_id in order_ids:
+            assert load(session, order_id).fulfillment_orders[f"F-{order_id}"].state is FulfillmentState.CREATED
+            assert len(timeline(session, order_id)) == events[order_id]
