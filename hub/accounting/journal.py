@@ -141,25 +141,31 @@ def build(
         report.adjusted += len(made)
         report.unchanged += not made
         report.entry_ids.extend(made)
-    for key, booking in existing.items():  # booked once, no longer a fact (an order voided, made a test)
-        if key not in wanted and any(booking.net.values()):
-            gone = Fact(
-                key,
-                EntryKind(booking.kind),
-                utcnow().date(),
-                "",
-                (),
-                order_id=booking.order_id,  # so a later scan of the order finds its reversal too
-                channel=booking.channel,
-                memo=f"{key} no longer stands",
-            )
-            made = _adjust(writer, gone, booking, closed)
-            report.adjusted += len(made)
-            report.entry_ids.extend(made)
+    _reverse_gone(writer, {key: b for key, b in existing.items() if key not in wanted}, closed, report)
     writer.flush()
     advance(cursor, found, started)
     session.flush()
     return report
+
+
+def _reverse_gone(writer: Writer, gone: dict[str, Booking], closed: set[str], report: BuildReport) -> None:
+    """Facts booked once that no longer stand (an order voided, made a test): reversed in an open period."""
+    for key, booking in gone.items():
+        if not any(booking.net.values()):
+            continue
+        fact = Fact(
+            key,
+            EntryKind(booking.kind),
+            utcnow().date(),
+            "",
+            (),
+            order_id=booking.order_id,  # so a later scan of the order finds its reversal too
+            channel=booking.channel,
+            memo=f"{key} no longer stands",
+        )
+        made = _adjust(writer, fact, booking, closed)
+        report.adjusted += len(made)
+        report.entry_ids.extend(made)
 
 
 def _net(parts: Iterable[Part], currency: str) -> Booked:

@@ -11,9 +11,12 @@ from sqlalchemy import update
 
 from hub.accounting.changes import cursor_name
 from hub.accounting.journal import BuildReport, build
+from hub.canonical import Order
+from hub.canonical.order import PaymentStatus
 from hub.db.models import EventCursor, OrderRecord
-from hub.db.models.base import as_utc
+from hub.db.models.base import as_utc, utcnow
 from hub.db.session import Database
+from hub.orders.store import replace_order
 from tests.accounting.builders import Month, add_shipments, generate_month, refund_event
 from tests.accounting.test_export import edit_first_price
 
@@ -97,3 +100,22 @@ def test_changing_when_sales_are_recognised_scans_every_order_again(database: Da
     switched = scan(database, "shipment")
 
     assert switched.full and switched.scanned >= {o for o, shipped in month.shipped.items() if shipped}
+
+
+def test_a_sale_that_no_longer_stands_is_reversed_once(database: Database) -> None:
+    month = generate_month(database, per_channel=2)
+    scan(database)
+    voided = sorted(month.orders)[2]
+    with database.session() as session:
+        record = session.get(OrderRecord, voided)
+        assert record is not None
+        order = Order.model_validate(record.document)
+        replace_order(session, record, order.model_copy(update={"payment_status": PaymentStatus.VOIDED}))
+
+    reversed_ = scan(database)
+    with database.session() as session:  # the order is written again (a note, a tag): read once more
+        session.execute(update(OrderRecord).where(OrderRecord.id == voided).values(updated_at=utcnow()))
+    again = scan(database)
+
+    assert reversed_.entry_ids == [f"sale:{voided}:adj1"]
+    assert again.entry_ids == []
