@@ -35,17 +35,9 @@ from xml.etree import ElementTree
 from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tests.fakes.server import Failure, FakeServer, ResettingRequestHandler
+from tests.fakes.server import Failure, FakeServer, PathFailure, ResettingRequestHandler
 
 NEXT_TOKEN_PARAMETERS = {"NextToken", "MarketplaceIds"}
-
-
-@dataclass
-class PathFailure(Failure):
-    path: str | None  # only requests whose path contains this
-
-    def applies(self, path: str) -> bool:
-        return self.path is None or self.path in path
 
 
 @dataclass

@@ -51,6 +51,16 @@ class Failure:
         return True
 
 
+@dataclass
+class PathFailure(Failure):
+    """A failure only requests whose path contains ``path`` get (any request, when it is None)."""
+
+    path: str | None
+
+    def applies(self, path: str) -> bool:
+        return self.path is None or self.path in path
+
+
 class FakeServer:
     failure_type: type[Failure] = Failure
     request_handler: type[WSGIRequestHandler] | None = None

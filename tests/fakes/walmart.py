@@ -32,18 +32,10 @@ from urllib.parse import urlencode
 from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tests.fakes.server import Failure, FakeServer, ResettingRequestHandler
+from tests.fakes.server import Failure, FakeServer, PathFailure, ResettingRequestHandler
 from tests.http import KeepsUnderscoredHeaders
 
 SEEN_HEADERS = ("WM_SVC.NAME", "WM_QOS.CORRELATION_ID", "WM_SEC.ACCESS_TOKEN", "Accept")
-
-
-@dataclass
-class PathFailure(Failure):
-    path: str | None  # only requests whose path contains this
-
-    def applies(self, path: str) -> bool:
-        return self.path is None or self.path in path
 
 
 @dataclass
