@@ -25,8 +25,11 @@ Each line gives the peak of Python's own allocations (tracemalloc) and the growt
 set over its size just before the run (``resource.getrusage``), which also counts SQLite's and the
 allocator's memory. The stored file itself is read whole by the inbound path, so it is part of that figure.
 
+``--stages`` also prints where the hub's time goes on the same file (read with envelope checks and validation,
+the tree, the mapping, canonical validation), each stage's CPU time and its share.
+
     .venv/bin/python bench/x12_end_to_end.py [--segments 100000] [--rounds 5] [--shape retail|dense|both]
-        [--memory-sizes 100000,400000,1000000] [--no-inbound]
+        [--memory-sizes 100000,400000,1000000] [--no-inbound] [--stages]
 """
 
 from __future__ import annotations
@@ -206,6 +209,42 @@ def measure(folder: Path, shape: str, segments: int, rounds: int) -> None:
     print(f"  hub end to end / pyx12 tokenising: {rates[hub] / rates[pyx12]:.2f}x wall clock")
 
 
+def stages(folder: Path, shape: str, segments: int, rounds: int) -> None:
+    """Where the hub's time goes, stage by stage, on the same file: CPU time of the fastest round of each."""
+    from hub.edi.documents import DOCUMENTS, document_input
+    from hub.mapping import load_mapping
+
+    path = folder / f"850-{shape}-stages.x12"
+    total = SHAPES[shape][1](path, segments)
+    mapping = load_mapping(DOCUMENTS["850"])
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        spent = dict.fromkeys(("read, envelope, validate", "tree", "mapping", "canonical validation"), 0.0)
+        clock = time.process_time
+        with path.open("rb") as stream:
+            mark = clock()
+            for item in check_stream(stream, map_documents=False):
+                if not isinstance(item, SetResult):
+                    continue
+                start = clock()
+                spent["read, envelope, validate"] += start - mark
+                data = document_input(item.transaction, item.group, item.interchange)
+                tree = clock()
+                raw = mapping.run(data)
+                mapped = clock()
+                mapping.document_class.model_validate(raw)
+                mark = clock()
+                spent["tree"] += tree - start
+                spent["mapping"] += mapped - tree
+                spent["canonical validation"] += mark - mapped
+        for name, seconds in spent.items():
+            best[name] = min(best.get(name, seconds), seconds)
+    whole = sum(best.values())
+    print(f"  stages ({shape}, {total:,} segments, CPU time, best of {rounds}): {total / whole:,.0f} segments/s")
+    for name, seconds in best.items():
+        print(f"    {name:26} {seconds:7.3f} s {seconds / whole:6.1%} {total / seconds:>12,.0f} segments/s alone")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--segments", type=int, default=100_000)
@@ -213,6 +252,7 @@ def main() -> None:
     parser.add_argument("--shape", choices=[*SHAPES, "both"], default="both")
     parser.add_argument("--memory-sizes", default="100000,400000,1000000")
     parser.add_argument("--no-inbound", action="store_true", help="skip the worker path's memory figures")
+    parser.add_argument("--stages", action="store_true", help="also print the share of each stage")
     parser.add_argument("--child", choices=["pipeline", "inbound"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -223,6 +263,8 @@ def main() -> None:
         for shape in SHAPES if args.shape == "both" else [args.shape]:
             if args.rounds:
                 measure(Path(folder), shape, args.segments, args.rounds)
+                if args.stages:
+                    stages(Path(folder), shape, args.segments, args.rounds)
             modes = ["pipeline"] + ([] if args.no_inbound or shape != "retail" else ["inbound"])
             memory(shape, sizes, modes)
 

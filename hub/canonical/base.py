@@ -167,7 +167,7 @@ _PLAIN_DECIMAL = re.compile(DECIMAL_PATTERN)
 # Amounts already read from plain text, by that text: lines and documents repeat prices and totals. A Decimal
 # is immutable, so sharing one is safe; emptied when full, so it stays small whatever the input.
 _READ: dict[str, Decimal] = {}
-_READ_KEPT = 4096
+_READ_KEPT = 1024
 
 
 def _as_decimal(value: object) -> Decimal:

@@ -116,6 +116,8 @@ def _all_in(value: object, currency: str) -> bool:
     else:
         return True
     for item in items:
+        if item is None:  # an optional amount left out, the commonest value after a Money
+            continue
         if isinstance(item, Money):
             if item.currency != currency:
                 return False

@@ -52,10 +52,12 @@ def reader(path: str, clean: Callable[[Any], Any] | None = None) -> Fn:
     from_root, parts = parse_path(path)
     finish = blank_to_none if clean is None else clean
     lists = clean is not None  # whether a value that is neither text nor None still needs ``clean``
-    if not from_root and len(parts) == 1 and isinstance(parts[0], str):
+    if len(parts) == 1 and isinstance(parts[0], str):
         key = parts[0]
 
         def read_key(root: Any, current: Any) -> Any:
+            if from_root:
+                current = root
             if isinstance(current, dict):
                 value = current.get(key)
                 if isinstance(value, str):  # text, as nearly every value is: cleaned here, without a call
@@ -64,10 +66,12 @@ def reader(path: str, clean: Callable[[Any], Any] | None = None) -> Fn:
             return finish(read_parts(current, parts, path))
 
         return read_key
-    if not from_root and len(parts) == 2 and isinstance(parts[0], str) and isinstance(parts[1], str):
+    if len(parts) == 2 and isinstance(parts[0], str) and isinstance(parts[1], str):
         first, second = parts  # "BEG.03": a segment's element, the commonest path of all
 
         def read_pair(root: Any, current: Any) -> Any:
+            if from_root:
+                current = root
             if isinstance(current, dict):
                 inner = current.get(first)
                 if isinstance(inner, dict):

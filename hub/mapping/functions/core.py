@@ -19,7 +19,7 @@ MAX_DECIMAL_PLACES = 24
 # order to order, and reading one costs several checks. A Decimal is immutable, so sharing it is safe; the
 # table is emptied when full, so it stays small whatever the input.
 _READ: dict[str, Decimal] = {}
-_READ_KEPT = 4096
+_READ_KEPT = 1024
 
 
 def to_decimal(value: Any) -> Decimal | None:
