@@ -158,7 +158,7 @@ def _authorize(scope: str) -> tuple[int, str]:
 
 def _check_path(params: dict[str, Any]) -> None:
     for name, value in params.items():
-        if isinstance(value, int) and not 0 < value <= MAX_ID or isinstance(value, str) and _bad_key(value):
+        if (isinstance(value, int) and not 0 < value <= MAX_ID) or (isinstance(value, str) and _bad_key(value)):
             raise Problem(404, f"no such resource: {name} {str(value)[:40]!r}")
 
 
