@@ -84,7 +84,9 @@ def _operation(op: Operation, keys: dict[Any, Any], schemas: dict[str, Any]) -> 
         "tags": [op.tag],
         "x-scope": op.scope,
         "parameters": _path_parameters(op) + _query_parameters(op, keys, schemas) + _header_parameters(op),
-        "responses": {str(op.status): _success(op, keys)} | {str(code): _problem(code, keys) for code in op.answers},
+        "responses": {str(op.status): _success(op, keys)}
+        | ({"304": {"description": "Not modified: If-None-Match named the current ETag."}} if _cached(op) else {})
+        | {str(code): _problem(code, keys) for code in op.answers},
     }
     if op.body is not None:
         schema = keys[(op.body, "validation")]
@@ -127,12 +129,19 @@ def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _cached(op: Operation) -> bool:
+    return op.method == "GET" and op.etag
+
+
 def _header_parameters(op: Operation) -> list[dict[str, Any]]:
-    if not op.if_match:
-        return []
-    description = "The ETag the resource had when read; the write is refused with 412 if it changed since."
-    return [{"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-             "description": description}]  # fmt: skip
+    found = []
+    if op.if_match:
+        found.append({"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                      "description": "The ETag read; the write is refused with 412 if it changed since."})
+    if _cached(op):
+        found.append({"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                      "description": "The ETag held; answered 304 without a body while it is current."})
+    return found  # fmt: skip
 
 
 def _success(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:

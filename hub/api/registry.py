@@ -229,6 +229,8 @@ def _run(
     for task in call.after_commit:
         task()
     reply = result if isinstance(result, Reply) else Reply(result)
+    if op.method == "GET" and reply.etag and request.if_none_match.contains(reply.etag.strip('"')):
+        return Response(status=304, headers={"ETag": reply.etag})  # the copy the client holds is current
     body_text = reply.model.model_dump_json(by_alias=True)
     response = Response(body_text, status=op.status, mimetype="application/json")
     if reply.etag:

@@ -100,5 +100,7 @@ def test_one_order_with_everything_that_happened_to_it(api: Api) -> None:
 
     etag = response.headers["ETag"]
     assert api.get(f"/orders/{routed.order_id}", token).headers["ETag"] == etag  # unchanged: same ETag
+    cached = api.get(f"/orders/{routed.order_id}", token, headers={"If-None-Match": etag})
+    assert cached.status_code == 304 and cached.get_data() == b"" and cached.headers["ETag"] == etag
     problem(api.get("/orders/ord_nope", token), 404)
     problem(api.get("/orders/" + "x" * 300, token), 404)
