@@ -72,6 +72,11 @@ class TestEventsContract(ConnectorContract):
         assert isinstance(connector, Events)
         return connector.publish_event(EVENT, "evt:erp:1")
 
+    def count_effects(self, partner: ContractPartner, request: FulfillmentRequest) -> int | None:
+        # a resend is the same event: the subscriber de-duplicates on webhook-id, which must not change
+        assert isinstance(partner, SubscriberPartner)
+        return len({seen.headers.get("webhook-id") for seen in partner.fake.requests if seen.verified})
+
 
 def build(fake: FakeSubscriber, **settings: Any) -> Events:
     config = Events.Config.model_validate({**SubscriberPartner(fake).settings(), **settings})

@@ -102,6 +102,10 @@ class TestXeroContract(ConnectorContract):
         assert isinstance(connector, Xero)
         return connector.post_entry(cost(), "acct:xero:main:cost:ACME:7781")
 
+    def count_effects(self, partner: ContractPartner, request: FulfillmentRequest) -> int | None:
+        assert isinstance(partner, XeroPartner)
+        return sum(len(rows) for rows in partner.fake.records.values())
+
 
 def test_a_sale_is_an_authorised_invoice_paid_from_the_clearing_account(xero: FakeXero) -> None:
     posted = connector(xero).post_entry(sale(), "k1")
