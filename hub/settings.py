@@ -38,6 +38,15 @@ class WebSettings(BaseModel):
     request_timeout_seconds: float = Field(
         default=10.0, gt=0, le=600, description="a request not fully received (headers and body) by then gets 408"
     )
+    secret_key: str = Field(
+        default="",
+        description="secret reference (env:NAME or file:PATH) signing console sessions; made under data_dir if unset",
+    )
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_reference(cls, value: str) -> str:
+        return check_reference(value, "HUB_WEB__SECRET_KEY") if value else value
 
 
 class WorkerSettings(BaseModel):

@@ -27,6 +27,7 @@ from hub.cli import (
     subscribers,
     suppliers,
     tokens,
+    users,
 )
 from hub.cli.context import Context
 from hub.errors import HubError
@@ -52,6 +53,7 @@ cli.add_command(export.group)
 for group in (connectors.group, orders.group, fulfillment.group, deliveries.group, subscribers.group, suppliers.group):
     cli.add_command(group)
 cli.add_command(tokens.group)
+cli.add_command(users.group)
 for command in (*processes.COMMANDS, inbox.normalize):
     cli.add_command(command)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Celery
 from flask import Flask
 
-from hub import api
+from hub import api, console
 from hub.edi.transports import http_endpoint
 from hub.runtime import Runtime
 from hub.settings import Settings
@@ -26,4 +26,5 @@ def create_app(settings: Settings, celery: Celery | None = None) -> Flask:
     app.register_blueprint(connector_webhooks.blueprint)
     app.register_blueprint(http_endpoint.blueprint)
     api.install(app)
+    console.install(app, settings)
     return app

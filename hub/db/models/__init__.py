@@ -12,6 +12,7 @@ from hub.db.models.availability import AvailabilityEvent, AvailabilityRun, Publi
 from hub.db.models.base import Base
 from hub.db.models.channels import ChannelAccount, ComplianceRequest
 from hub.db.models.connectors import ConnectorAccount, DeliveryDestination, ShipmentRecord
+from hub.db.models.console import ConsoleUser, LoginFailure
 from hub.db.models.edi import ControlNumber, DocumentReceipt, EdiInterchange, EdiTransaction, InterchangeReceipt
 from hub.db.models.events import EventCursor
 from hub.db.models.inbox import InboxMessage, InboxStatus
@@ -52,6 +53,7 @@ __all__ = [
     "ChannelAccount",
     "ComplianceRequest",
     "ConnectorAccount",
+    "ConsoleUser",
     "ControlNumber",
     "Delivery",
     "DeliveryAttempt",
@@ -73,6 +75,7 @@ __all__ = [
     "JournalEntryRecord",
     "JournalLineRecord",
     "LineQuantityRecord",
+    "LoginFailure",
     "Location",
     "OrderEvent",
     "OrderLifecycleRecord",

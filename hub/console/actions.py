@@ -1,0 +1,150 @@
+"""The console's writes: each runs the API's own handler (the same checks, the same functions the CLI and
+the workers use) with ``console:<email>`` as who acted, so the order's timeline names the person.
+
+A refused action (wrong state, bad input) comes back to the page it was made from as a message; nothing is
+half done, as each runs in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from pydantic import BaseModel, ValidationError
+
+from hub.api import deliveries as api_deliveries
+from hub.api import inbox as api_inbox
+from hub.api import order_actions as api_orders
+from hub.api.problems import Problem
+from hub.api.registry import Call, Reply
+from hub.console.access import blueprint, current_user, needs
+from hub.db.models import Delivery
+from hub.errors import InputRejected
+from hub.lifecycle.errors import LifecycleConflict, LifecycleRejected
+from hub.orders.store import record_event
+from hub.web.extension import hub_extension
+
+REFUSED = (Problem, InputRejected, LifecycleRejected, LifecycleConflict)
+
+
+@dataclass
+class ConsoleCall(Call):
+    """A ``Call`` made by a console user rather than an API token."""
+
+    user: str = ""
+
+    @property
+    def actor(self) -> str:
+        return f"console:{self.user}"
+
+
+def run(handler: Callable[..., Any], body: BaseModel | None, **params: Any) -> tuple[bool, str]:
+    """Run an API handler as the logged-in user; (done, what happened or why not)."""
+    user = current_user()
+    assert user is not None  # the view is guarded by needs()
+    try:
+        with hub_extension().runtime.database.session() as session:
+            call = ConsoleCall(session, None, None, body, None, user=user.email)  # type: ignore[arg-type]
+            reply = handler(call, **params)
+            _note_delivery_replay(session, handler, params, user.actor)
+    except REFUSED as refused:
+        return False, refused.detail if isinstance(refused, Problem) else str(refused)
+    for task in call.after_commit:
+        task()
+    model = reply.model if isinstance(reply, Reply) else reply
+    return True, str(getattr(model, "done", None) or getattr(model, "detail", None) or "done")
+
+
+def _note_delivery_replay(session: Any, handler: Callable[..., Any], params: dict[str, Any], actor: str) -> None:
+    """A replayed delivery of an order is noted on the order's timeline with who replayed it."""
+    if handler is not api_deliveries.replay_delivery:
+        return
+    row = session.get(Delivery, params["delivery_id"])
+    if row is not None and row.order_id:
+        data = {"delivery_id": row.id, "operation": row.operation, "destination": row.destination}
+        record_event(session, row.order_id, "delivery.replayed", source=actor, data=data)
+
+
+def _back(default: str) -> Any:
+    target = request.form.get("back", "")
+    return redirect(target if target.startswith("/console/") else default)
+
+
+def _say(done: bool, message: str) -> None:
+    flash(message, "done" if done else "refused")
+
+
+def _body(model: type[BaseModel], **fields: Any) -> BaseModel | None:
+    try:
+        return model.model_validate(fields)
+    except ValidationError as invalid:
+        _say(False, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in invalid.errors()[:5]))
+        return None
+
+
+ORDER_ACTIONS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
+    "route": (api_orders.route_now, api_orders.RouteNow),
+    "hold": (api_orders.hold, api_orders.HoldOrder),
+    "release": (api_orders.release, api_orders.ReleaseOrder),
+    "cancel": (api_orders.cancel, api_orders.CancelOrder),
+}
+
+
+@blueprint.post("/orders/<order_id>/<any(route, hold, release, cancel):action>")
+@needs("operator")
+def order_action(order_id: str, action: str) -> Any:
+    handler, model = ORDER_ACTIONS[action]
+    fields = {"reason": request.form.get("reason", "").strip()} if action in ("hold", "cancel") else {}
+    body = _body(model, **fields)
+    if body is not None:
+        _say(*run(handler, body, order_id=order_id))
+    return redirect(url_for("console.order", order_id=order_id))
+
+
+@blueprint.post("/orders/<order_id>/ship")
+@needs("operator")
+def ship(order_id: str) -> Any:
+    form = request.form
+    tracking = [t.strip() for t in form.get("tracking", "").replace(",", " ").split() if t.strip()]
+    body = _body(
+        api_orders.ShipByHand,
+        fulfillment_order_id=form.get("fulfillment_order_id", ""),
+        carrier=form.get("carrier", "").strip(),
+        tracking_numbers=tracking,
+        service=form.get("service", "").strip() or None,
+    )
+    if body is not None:
+        _say(*run(api_orders.ship, body, order_id=order_id))
+    return redirect(url_for("console.order", order_id=order_id))
+
+
+@blueprint.post("/deliveries/replay")
+@needs("operator")
+def replay_deliveries() -> Any:
+    """Replay one delivery, or every one ticked (bulk): each in its own transaction."""
+    ids = [int(i) for i in request.form.getlist("delivery_id") if i.isdigit() and 0 < int(i) < 2**63]
+    results = [run(api_deliveries.replay_delivery, api_deliveries.ReplayDelivery(), delivery_id=i) for i in ids]
+    _summarise("deliveries", ids, results)
+    return _back(url_for("console.failures"))
+
+
+@blueprint.post("/inbox/replay")
+@needs("operator")
+def replay_messages() -> Any:
+    ids = [int(i) for i in request.form.getlist("inbox_id") if i.isdigit() and 0 < int(i) < 2**63]
+    results = [run(api_inbox.replay_message, api_inbox.ReplayMessage(), inbox_id=i) for i in ids]
+    _summarise("messages", ids, results)
+    return _back(url_for("console.failures"))
+
+
+def _summarise(kind: str, ids: list[int], results: list[tuple[bool, str]]) -> None:
+    if not ids:
+        _say(False, f"no {kind} were chosen")
+    replayed = [str(i) for i, (done, _) in zip(ids, results, strict=True) if done]
+    if replayed:
+        _say(True, f"replayed {kind} {', '.join(replayed)}")
+    for i, (done, why) in zip(ids, results, strict=True):
+        if not done:
+            _say(False, f"{i}: {why}")
