@@ -1,0 +1,143 @@
+"""Loading the demo, start to finish, and counting what it left in the database."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from hub.db import migrate
+from hub.db.models import (
+    ChannelAccount,
+    Delivery,
+    InboxMessage,
+    InventoryLevel,
+    Location,
+    OrderLifecycleRecord,
+    OrderRecord,
+    ReturnRecord,
+    ShipmentRecord,
+)
+from hub.db.session import Database
+from hub.demo import guard, operations
+from hub.demo.catalog import customers, products
+from hub.demo.intake import Webhook, receive
+from hub.demo.payloads import DemoOrder, shopify_order, woocommerce_order
+from hub.demo.plan import week_of_orders
+from hub.demo.setup import (
+    SHOPIFY,
+    SUPPLIER,
+    WOOCOMMERCE,
+    Folders,
+    add_channels,
+    add_fulfillers,
+    add_locations,
+    webhook_secret,
+)
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    orders: int = 300
+    seed: int = 7
+    reset: bool = False
+
+
+@dataclass
+class Loaded:
+    """What the database holds once the demo is loaded (counted from it, not from what was attempted)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    orders_by_status: dict[str, int] = field(default_factory=dict)
+    folders: Folders | None = None
+
+
+def load_demo(database: Database, data_dir: Path, options: DemoOptions, now: datetime | None = None) -> Loaded:
+    """Load the demo into ``database`` (migrated first); raises ``DemoRefused`` when it holds real data."""
+    migrate.upgrade(database)
+    folders = Folders(data_dir / "demo")
+    if guard.check(database, reset=options.reset).orders or options.reset:
+        guard.wipe(database, folders)
+    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    rng = random.Random(options.seed)
+    catalog = products()
+    folders.make()
+    with database.session() as session:
+        add_channels(session, folders)
+        add_fulfillers(session, folders, catalog)
+        add_locations(session, rng, catalog)
+    plan = week_of_orders(rng, options.orders, catalog, customers(rng), moment)
+    secrets = {channel: webhook_secret(folders, channel) for channel in ("shopify", "woocommerce")}
+    received = receive(database, [_created(order) for order in plan], secrets)
+    operations.route(database, received.created, moment)
+    operations.send_pending(database)
+    placed = _placed_at(database)
+    shipped = operations.ship(database, rng, placed, moment)
+    operations.returns(database, rng, shipped, max(1, len(shipped) // 25))
+    _cancel_a_drop_shipped_order(database, plan, secrets, moment)
+    operations.send_pending(database)
+    return Loaded(*_count(database), folders=folders)
+
+
+def _created(order: DemoOrder) -> Webhook:
+    if order.channel == "shopify":
+        payload, topic, account = shopify_order(order), "orders/create", SHOPIFY[1]
+    else:
+        payload, topic, account = woocommerce_order(order), "order.created", WOOCOMMERCE[1]
+    return Webhook(order.channel, account, topic, f"demo-{order.number}-created", payload, order.placed_at)
+
+
+def _cancel_a_drop_shipped_order(
+    database: Database, plan: list[DemoOrder], secrets: dict[str, str], now: datetime
+) -> None:
+    """The customer of the first drop-shipped Shopify order cancels it: Shopify sends orders/cancelled, and
+    the hub asks the supplier to cancel its PO (which this supplier takes only as an 860)."""
+    with database.session() as session:
+        dropped = set(
+            session.scalars(
+                select(OrderRecord.channel_order_id)
+                .join(Delivery, Delivery.order_id == OrderRecord.id)
+                .where(Delivery.destination == f"edi:{SUPPLIER}")
+            )
+        )
+    for order in plan:
+        if order.channel == "shopify" and str(5_900_000_000_000 + order.number) in dropped:
+            cancelled_at = now - timedelta(minutes=30)
+            payload = shopify_order(order, cancelled_at=cancelled_at)
+            hook = Webhook("shopify", SHOPIFY[1], "orders/cancelled", f"demo-{order.number}-cancelled", payload,
+                           cancelled_at)
+            receive(database, [hook], secrets)
+            return
+
+
+def _placed_at(database: Database) -> dict[str, datetime]:
+    with database.session() as session:
+        rows = session.execute(select(OrderRecord.id, OrderRecord.placed_at)).all()
+    return {row.id: row.placed_at if row.placed_at.tzinfo else row.placed_at.replace(tzinfo=UTC) for row in rows}
+
+
+def _count(database: Database) -> tuple[dict[str, int], dict[str, int]]:
+    def number(session: object, query: object) -> int:
+        return int(session.scalar(query) or 0)  # type: ignore[attr-defined]
+
+    with database.session() as session:
+        counts = {
+            "channel accounts": number(session, select(func.count()).select_from(ChannelAccount)),
+            "locations": number(session, select(func.count()).select_from(Location)),
+            "SKUs": number(session, select(func.count(func.distinct(InventoryLevel.sku)))),
+            "units on hand": number(session, select(func.coalesce(func.sum(InventoryLevel.on_hand), 0))),
+            "orders": number(session, select(func.count()).select_from(OrderRecord)),
+            "shipments": number(session, select(func.count()).select_from(ShipmentRecord)),
+            "returns": number(session, select(func.count()).select_from(ReturnRecord)),
+            "orders on hold": number(
+                session,
+                select(func.count()).select_from(OrderLifecycleRecord).where(OrderLifecycleRecord.hold_reason.isnot(None)),
+            ),
+            "dead deliveries": number(session, select(func.count()).where(Delivery.status == "dead")),
+            "failed inbox messages": number(session, select(func.count()).where(InboxMessage.status == "failed")),
+        }
+        by_status = dict(session.execute(select(OrderRecord.status, func.count()).group_by(OrderRecord.status)).all())
+    return counts, {str(k): int(v) for k, v in sorted(by_status.items())}
