@@ -14,6 +14,7 @@ from hub.cli import (
     connectors,
     db,
     deliveries,
+    demo,
     edi,
     export,
     fulfillment,
@@ -53,6 +54,7 @@ cli.add_command(export.group)
 for group in (connectors.group, orders.group, fulfillment.group, deliveries.group, subscribers.group, suppliers.group):
     cli.add_command(group)
 cli.add_command(tokens.group)
+cli.add_command(demo.command)
 cli.add_command(users.group)
 for command in (*processes.COMMANDS, inbox.normalize):
     cli.add_command(command)

@@ -101,7 +101,9 @@ def customers(rng: random.Random, count: int = 60) -> list[Customer]:
     return found
 
 
-def opening_stock(rng: random.Random, catalog: list[Product], warehouses: tuple[str, ...]) -> dict[tuple[str, str], int]:
+def opening_stock(
+    rng: random.Random, catalog: list[Product], warehouses: tuple[str, ...]
+) -> dict[tuple[str, str], int]:
     """Units on hand by (SKU, location): each warehouse SKU at one to three warehouses, a few sold out
     everywhere (so some orders wait for stock), and the supplier's SKUs only at the supplier."""
     stock: dict[tuple[str, str], int] = {}

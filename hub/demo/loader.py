@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, union
 
 from hub.db import migrate
 from hub.db.models import (
@@ -18,6 +18,7 @@ from hub.db.models import (
     Location,
     OrderLifecycleRecord,
     OrderRecord,
+    OrderRouting,
     ReturnRecord,
     ShipmentRecord,
 )
@@ -62,7 +63,7 @@ def load_demo(database: Database, data_dir: Path, options: DemoOptions, now: dat
     if guard.check(database, reset=options.reset).orders or options.reset:
         guard.wipe(database, folders)
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
-    rng = random.Random(options.seed)
+    rng = random.Random(options.seed)  # noqa: S311 - made-up data, repeatable by seed
     catalog = products()
     folders.make()
     with database.session() as session:
@@ -119,6 +120,13 @@ def _placed_at(database: Database) -> dict[str, datetime]:
     return {row.id: row.placed_at if row.placed_at.tzinfo else row.placed_at.replace(tzinfo=UTC) for row in rows}
 
 
+def _on_hold() -> Select[tuple[int]]:
+    """Orders held by hand (the lifecycle's hold) or by routing (a hold rule: fraud review, payment ...)."""
+    by_hand = select(OrderLifecycleRecord.order_id).where(OrderLifecycleRecord.hold_reason.isnot(None))
+    by_rule = select(OrderRouting.order_id).where(OrderRouting.outcome == "held")
+    return select(func.count()).select_from(union(by_hand, by_rule).subquery())
+
+
 def _count(database: Database) -> tuple[dict[str, int], dict[str, int]]:
     def number(session: object, query: object) -> int:
         return int(session.scalar(query) or 0)  # type: ignore[attr-defined]
@@ -132,10 +140,7 @@ def _count(database: Database) -> tuple[dict[str, int], dict[str, int]]:
             "orders": number(session, select(func.count()).select_from(OrderRecord)),
             "shipments": number(session, select(func.count()).select_from(ShipmentRecord)),
             "returns": number(session, select(func.count()).select_from(ReturnRecord)),
-            "orders on hold": number(
-                session,
-                select(func.count()).select_from(OrderLifecycleRecord).where(OrderLifecycleRecord.hold_reason.isnot(None)),
-            ),
+            "orders on hold": number(session, _on_hold()),
             "dead deliveries": number(session, select(func.count()).where(Delivery.status == "dead")),
             "failed inbox messages": number(session, select(func.count()).where(InboxMessage.status == "failed")),
         }
