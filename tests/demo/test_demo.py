@@ -1,0 +1,95 @@
+"""``orderhub demo`` on both databases: what it loads goes through the hub's own paths, adds up, and the demo
+never touches a database that holds real orders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from hub.canonical import Order
+from hub.db.models import InventoryLedgerEntry, InventoryLevel, LineQuantityRecord, OrderRecord
+from hub.db.session import Database
+from hub.demo import DemoOptions, DemoRefused, load_demo
+from hub.demo.guard import contents
+from hub.orders.store import add_order
+from hub.settings import Settings
+from tests.routing.builders import order_data
+
+
+def run(database_url: str, tmp_path: Path, *args: str) -> tuple[int, str]:
+    from hub.cli.context import Context
+    from hub.cli.demo import command
+
+    context = Context()
+    context._settings = Settings(database_url=database_url, data_dir=tmp_path / "data")
+    result = CliRunner().invoke(command, list(args), obj=context)
+    return result.exit_code, result.output
+
+
+def printed_counts(output: str) -> dict[str, int]:
+    counts = {}
+    for line in output.splitlines():
+        name, sep, value = line.strip().partition(": ")
+        if sep and value.isdigit():
+            counts[name] = int(value)
+    return counts
+
+
+def test_demo_loads_and_prints_what_the_database_holds(database_url: str, tmp_path: Path) -> None:
+    code, output = run(database_url, tmp_path, "--orders", "30")
+    assert code == 0, output
+    counts = printed_counts(output)
+    database = Database(database_url)
+    with database.session() as session:
+        assert counts["orders"] == session.scalar(select(func.count()).select_from(OrderRecord)) == 29  # 1 failed
+    assert counts["locations"] == 4 and counts["channel accounts"] == 2 and counts["SKUs"] > 300
+    assert counts["shipments"] > 0 and counts["returns"] >= 1
+    assert counts["dead deliveries"] == 1 and counts["failed inbox messages"] == 1 and counts["orders on hold"] == 1
+    assert "orderhub deliveries list --status dead" in output
+    assert (tmp_path / "data" / "demo" / "secrets" / "shopify-webhook.secret").exists()
+
+
+def test_every_order_adds_up_and_nothing_is_oversold(database_url: str, tmp_path: Path) -> None:
+    database = Database(database_url)
+    load_demo(database, tmp_path, DemoOptions(orders=40))
+    with database.session() as session:
+        for line in session.scalars(select(LineQuantityRecord)):
+            assert line.shipped + line.cancelled <= line.ordered, line.line_id
+            assert line.restocked <= line.returned <= line.delivered <= line.shipped, line.line_id
+        sums = select(InventoryLedgerEntry.location_id, InventoryLedgerEntry.sku, InventoryLedgerEntry.bucket,
+                      func.sum(InventoryLedgerEntry.delta))
+        ledger = {
+            (location, sku, bucket): int(total)
+            for location, sku, bucket, total in session.execute(
+                sums.group_by(InventoryLedgerEntry.location_id, InventoryLedgerEntry.sku, InventoryLedgerEntry.bucket)
+            )
+        }
+        for level in session.scalars(select(InventoryLevel)):
+            key = (level.location_id, level.sku)
+            assert level.on_hand == ledger.get((*key, "on_hand"), 0), key
+            assert level.committed == ledger.get((*key, "committed"), 0), key
+            assert 0 <= level.committed <= level.on_hand, key
+
+
+def test_a_second_run_refuses_and_reset_reloads(database_url: str, tmp_path: Path) -> None:
+    assert run(database_url, tmp_path, "--orders", "12")[0] == 0
+    code, output = run(database_url, tmp_path, "--orders", "12")
+    assert code != 0 and "--reset" in output
+    code, output = run(database_url, tmp_path, "--orders", "15", "--reset")
+    assert code == 0, output
+    assert contents(Database(database_url)).orders == 14
+
+
+def test_a_real_order_refuses_and_changes_nothing(database_url: str, tmp_path: Path) -> None:
+    database = Database(database_url)
+    short = {"channel_order_id": "77", "number": "#77", "lines": [{"line_id": "1", "sku": "A", "quantity": 1}]}
+    with database.session() as session:
+        add_order(session, Order.model_validate(order_data(short)), account="main")
+    with pytest.raises(DemoRefused, match="not demo data"):
+        load_demo(database, tmp_path, DemoOptions(orders=5, reset=True))
+    found = contents(database)
+    assert (found.orders, found.demo_accounts) == (1, 0)
+    assert not (tmp_path / "demo").exists()
