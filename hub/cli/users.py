@@ -33,8 +33,8 @@ def group() -> None:
 def add(ctx: Context, email: str, role: str, password_file: Path | None) -> None:
     """Add a console user EMAIL with ROLE; the password is asked for unless --password-file gives it."""
     users.normal_email(email)  # refuse a bad address before asking for a password
-    password = _read(password_file) if password_file else click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True
+    password = (
+        _read(password_file) if password_file else click.prompt("Password", hide_input=True, confirmation_prompt=True)
     )
     with Runtime(ctx.settings).database.session() as session:
         users.add_user(session, email, role, password)

@@ -16,9 +16,7 @@ from hub.console.users import allows
 from hub.db.models import ConsoleUser
 from hub.web.extension import hub_extension
 
-blueprint = Blueprint(
-    "console", __name__, url_prefix="/console", template_folder="templates", static_folder="static"
-)
+blueprint = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
 OPEN_ENDPOINTS = {"console.login", "console.static"}
 
 

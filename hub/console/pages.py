@@ -126,8 +126,15 @@ def failures_data() -> dict[str, Any]:
             "dead": [delivery_summary(d) for d in dead],
             "failing": [delivery_summary(d) for d in failing],
             "messages": [
-                {"id": m.id, "channel": m.channel, "account": m.account, "topic": m.topic, "error": m.error,
-                 "received_at": m.received_at, "attempts": m.attempts}  # fmt: skip
+                {
+                    "id": m.id,
+                    "channel": m.channel,
+                    "account": m.account,
+                    "topic": m.topic,
+                    "error": m.error,
+                    "received_at": m.received_at,
+                    "attempts": m.attempts,
+                }  # fmt: skip
                 for m in messages
             ],
         }
