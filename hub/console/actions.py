@@ -124,7 +124,7 @@ def ship(order_id: str) -> Any:
 @needs("operator")
 def replay_deliveries() -> Any:
     """Replay one delivery, or every one ticked (bulk): each in its own transaction."""
-    ids = [int(i) for i in request.form.getlist("delivery_id") if i.isdigit() and 0 < int(i) < 2**63]
+    ids = _chosen("delivery_id")
     results = [run(api_deliveries.replay_delivery, api_deliveries.ReplayDelivery(), delivery_id=i) for i in ids]
     _summarise("deliveries", ids, results)
     return _back(url_for("console.failures"))
@@ -133,10 +133,17 @@ def replay_deliveries() -> Any:
 @blueprint.post("/inbox/replay")
 @needs("operator")
 def replay_messages() -> Any:
-    ids = [int(i) for i in request.form.getlist("inbox_id") if i.isdigit() and 0 < int(i) < 2**63]
+    ids = _chosen("inbox_id")
     results = [run(api_inbox.replay_message, api_inbox.ReplayMessage(), inbox_id=i) for i in ids]
     _summarise("messages", ids, results)
     return _back(url_for("console.failures"))
+
+
+def _chosen(field: str) -> list[int]:
+    """The one id of a row's own Replay button (``only``), else every ticked ``field``."""
+    only = request.form.get("only")
+    given = [only] if only else request.form.getlist(field)
+    return [int(i) for i in given if i.isdigit() and 0 < int(i) < 2**63]
 
 
 def _summarise(kind: str, ids: list[int], results: list[tuple[bool, str]]) -> None:

@@ -89,13 +89,15 @@ def test_replay_dead_deliveries_single_and_bulk(console: Console) -> None:
     for delivery_id in ids:
         make_dead(console.database, delivery_id)
     back = f"/console/orders/{first.order_id}"
-    answer = console.post("/console/deliveries/replay", {"delivery_id": str(ids[0]), "back": back})
+    ticked = [str(i) for i in ids]  # a row's own button replays that row only, whatever else is ticked
+    answer = console.post("/console/deliveries/replay", {"delivery_id": ticked, "only": str(ids[0]), "back": back})
     assert answer.headers["Location"].endswith(back)
     with console.database.session() as session:
         assert session.get(Delivery, ids[0]).status == DeliveryStatus.PENDING  # type: ignore[union-attr]
+        assert session.get(Delivery, ids[1]).status == DeliveryStatus.DEAD  # type: ignore[union-attr]
     assert ("delivery.replayed", f"console:{email}") in _events(console, first.order_id)
 
-    console.post("/console/deliveries/replay", {"delivery_id": [str(i) for i in ids]})  # bulk, one already pending
+    console.post("/console/deliveries/replay", {"delivery_id": ticked})  # bulk, one of them already pending
     with console.database.session() as session:
         assert {session.get(Delivery, i).status for i in ids} == {DeliveryStatus.PENDING}  # type: ignore[union-attr]
     page = console.page("/console/failures")
