@@ -12,7 +12,7 @@ from hub.errors import InputRejected
 
 
 @click.command("demo")
-@click.option("--orders", default=300, show_default=True, help="Orders to place over the last seven days.")
+@click.option("--orders", default=240, show_default=True, help="Orders to place over the last seven days.")
 @click.option("--seed", default=7, show_default=True, help="The same seed loads the same week.")
 @click.option("--reset", is_flag=True, help="Delete an earlier demo's data (never real data) and load it again.")
 @click.pass_obj

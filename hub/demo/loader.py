@@ -42,7 +42,7 @@ from hub.demo.setup import (
 
 @dataclass(frozen=True)
 class DemoOptions:
-    orders: int = 300
+    orders: int = 240
     seed: int = 7
     reset: bool = False
 

@@ -74,28 +74,36 @@ def _open_warehouse_orders(database: Database) -> list[tuple[str, str, str, list
 
 
 def ship(database: Database, rng: random.Random, placed: dict[str, datetime], now: datetime) -> list[str]:
-    """Ship most fulfillment orders of orders placed over a day ago; returns the orders shipped."""
-    shipped = []
+    """Ship most fulfillment orders of orders placed over a day ago; returns the orders shipped. Shipments are
+    recorded twenty-five to a transaction, as a 3PL's confirmation file with many rows would be."""
+    notices = []
     for fo_id, order_id, _location, lines in _open_warehouse_orders(database):
         placed_at = placed.get(order_id)
         if placed_at is None or now - placed_at < timedelta(days=1) or rng.random() > 0.85:
             continue
-        carrier, service = rng.choice(CARRIERS)
-        tracking = f"1Z{rng.randrange(10**15, 10**16)}" if carrier == "UPS" else str(rng.randrange(10**11, 10**12))
-        shipment = Shipment.model_validate(
-            {
-                "order_id": order_id,
-                "carrier": {"name": carrier, "service": service},
-                "tracking_numbers": [tracking],
-                "shipped_at": min(now, placed_at + timedelta(hours=rng.randint(4, 30))).isoformat(),
-                "items": [{"line_id": line_id, "quantity": units} for line_id, units in lines],
-            }
-        )
+        notices.append(_notice(rng, fo_id, order_id, lines, min(now, placed_at + timedelta(hours=rng.randint(4, 30)))))
+    for start in range(0, len(notices), 25):
         with database.session() as session:
-            notice = ShipmentNotice(f"{fo_id}:{tracking}", shipment, fulfillment_order_id=fo_id)
-            record_shipment(session, source=SOURCE, notice=notice, actor=SOURCE)
-        shipped.append(order_id)
-    return shipped
+            for notice in notices[start : start + 25]:
+                record_shipment(session, source=SOURCE, notice=notice, actor=SOURCE)
+    return [str(notice.shipment.order_id) for notice in notices]
+
+
+def _notice(
+    rng: random.Random, fo_id: str, order_id: str, lines: list[tuple[str, int]], shipped_at: datetime
+) -> ShipmentNotice:
+    carrier, service = rng.choice(CARRIERS)
+    tracking = f"1Z{rng.randrange(10**15, 10**16)}" if carrier == "UPS" else str(rng.randrange(10**11, 10**12))
+    shipment = Shipment.model_validate(
+        {
+            "order_id": order_id,
+            "carrier": {"name": carrier, "service": service},
+            "tracking_numbers": [tracking],
+            "shipped_at": shipped_at.isoformat(),
+            "items": [{"line_id": line_id, "quantity": units} for line_id, units in lines],
+        }
+    )
+    return ShipmentNotice(f"{fo_id}:{tracking}", shipment, fulfillment_order_id=fo_id)
 
 
 def returns(database: Database, rng: random.Random, shipped: Sequence[str], count: int) -> list[str]:
