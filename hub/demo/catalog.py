@@ -66,10 +66,48 @@ def products() -> list[Product]:
     return found
 
 
-FIRST_NAMES = ("Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia",
-               "Linus", "Margaret", "Dennis", "Hedy", "Tim", "Annie", "John", "Mary", "Niklaus", "Sophie")
-LAST_NAMES = ("Lovelace", "Hopper", "Turing", "Johnson", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson",
-              "Perlman", "Torvalds", "Hamilton", "Ritchie", "Lamarr", "Berners-Lee", "Easley", "Backus", "Wirth")
+FIRST_NAMES = (
+    "Ada",
+    "Grace",
+    "Alan",
+    "Katherine",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "Ken",
+    "Radia",
+    "Linus",
+    "Margaret",
+    "Dennis",
+    "Hedy",
+    "Tim",
+    "Annie",
+    "John",
+    "Mary",
+    "Niklaus",
+    "Sophie",
+)
+LAST_NAMES = (
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Johnson",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Allen",
+    "Thompson",
+    "Perlman",
+    "Torvalds",
+    "Hamilton",
+    "Ritchie",
+    "Lamarr",
+    "Berners-Lee",
+    "Easley",
+    "Backus",
+    "Wirth",
+)
 # (city, region code, region name, postal code, latitude, longitude)
 CITIES = (
     ("New York", "NY", "New York", "10001", 40.75, -73.99),

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import func, insert, select, tuple_
 
+from hub.db import migrate
 from hub.db.models import ChannelAccount, OrderRecord
 from hub.db.models.base import Base
 from hub.db.session import Database
 from hub.demo.setup import CHANNELS, MARKER, Folders
 from hub.errors import HubError
 
-KEPT_TABLES = frozenset({"alembic_version", "api_tokens"})  # the schema, and the tokens people log in with
+KEPT_TABLES = frozenset({"api_tokens", "console_users"})  # what people log in with survives a --reset
 
 
 class DemoRefused(HubError):
@@ -65,12 +67,42 @@ def check(database: Database, *, reset: bool) -> Contents:
 
 
 def wipe(database: Database, folders: Folders) -> None:
-    """Delete every row of an earlier demo (all tables but the schema version and API tokens), and the files
-    it left for the 3PL and the supplier; the webhook secrets are kept, so shops set up against them still
-    sign correctly."""
+    """Remove an earlier demo: the schema is taken down to nothing and built again (the ledgers and
+    timelines are append-only by design, so rows cannot be deleted), keeping the API tokens and console
+    users people log in with; then the files it left for the 3PL and the supplier. The webhook secrets are
+    kept, so shops set up against them still sign correctly."""
+    kept = _rows(database, KEPT_TABLES)
+    if database.engine.dialect.name == "sqlite":
+        _drop_sqlite_tables(database)
+    else:
+        migrate.downgrade(database, "base")
+    migrate.upgrade(database)
     with database.session() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in KEPT_TABLES:
-                session.execute(delete(table))
+        for table in Base.metadata.sorted_tables:
+            if kept.get(table.name):
+                session.execute(insert(table), kept[table.name])
     for folder in (folders.three_pl, folders.mailbox):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _drop_sqlite_tables(database: Database) -> None:
+    """Every table, with its triggers. SQLite's migrations take tables apart by copying them, which the
+    demo's rows would trip over on the way down; dropping them with foreign keys off cannot."""
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        names = connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).scalars()
+        for name in list(names):
+            connection.exec_driver_sql(f'DROP TABLE "{name}"')
+        connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+def _rows(database: Database, names: frozenset[str]) -> dict[str, list[dict[str, Any]]]:
+    with database.session() as session:
+        return {
+            table.name: [dict(row._mapping) for row in session.execute(select(table))]
+            for table in Base.metadata.sorted_tables
+            if table.name in names
+        }

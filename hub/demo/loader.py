@@ -108,8 +108,9 @@ def _cancel_a_drop_shipped_order(
         if order.channel == "shopify" and str(5_900_000_000_000 + order.number) in dropped:
             cancelled_at = now - timedelta(minutes=30)
             payload = shopify_order(order, cancelled_at=cancelled_at)
-            hook = Webhook("shopify", SHOPIFY[1], "orders/cancelled", f"demo-{order.number}-cancelled", payload,
-                           cancelled_at)
+            hook = Webhook(
+                "shopify", SHOPIFY[1], "orders/cancelled", f"demo-{order.number}-cancelled", payload, cancelled_at
+            )
             receive(database, [hook], secrets)
             return
 

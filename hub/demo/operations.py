@@ -116,7 +116,8 @@ def returns(database: Database, rng: random.Random, shipped: Sequence[str], coun
             break
         with database.session() as session:
             fos = session.scalars(
-                select(FulfillmentOrderRecord).where(FulfillmentOrderRecord.order_id == order_id)
+                select(FulfillmentOrderRecord)
+                .where(FulfillmentOrderRecord.order_id == order_id)
                 .order_by(FulfillmentOrderRecord.id)
             ).all()
             if not fos or any(fo.state != FulfillmentState.SHIPPED for fo in fos):

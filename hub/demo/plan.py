@@ -41,4 +41,3 @@ def week_of_orders(
         if last_woo is not None:
             orders[last_woo] = replace(orders[last_woo], broken=True)
     return orders
-

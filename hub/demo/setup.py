@@ -100,19 +100,54 @@ def _costs(catalog: list[Product]) -> dict[str, str]:
 
 
 LOCATIONS = (
-    {"id": "newark-dc", "name": "Newark DC (our own)", "kind": "warehouse", "fulfilled_by": "self", "priority": 10,
-     "address": {"line1": "1 Dock Road", "city": "Newark", "region": "NJ", "postal_code": "07102", "country": "US"},
-     "coordinates": {"latitude": 40.73, "longitude": -74.17}},
-    {"id": "reno-3pl", "name": "Reno 3PL (CSV files)", "kind": "3pl", "fulfilled_by": "csv-3pl:reno", "priority": 20,
-     "address": {"line1": "400 Logistics Way", "city": "Reno", "region": "NV", "postal_code": "89502",
-                 "country": "US"},
-     "coordinates": {"latitude": 39.53, "longitude": -119.81}},
-    {"id": "dallas-dc", "name": "Dallas DC", "kind": "warehouse", "fulfilled_by": "self:dallas", "priority": 30,
-     "address": {"line1": "75 Commerce Street", "city": "Dallas", "region": "TX", "postal_code": "75201",
-                 "country": "US"},
-     "coordinates": {"latitude": 32.78, "longitude": -96.80}},
-    {"id": SUPPLIER_LOCATION, "name": "Lumen Home (drop-ship)", "kind": "supplier", "fulfilled_by": f"edi:{SUPPLIER}",
-     "priority": 90, "partner_id": SUPPLIER, "coordinates": {"latitude": 35.23, "longitude": -80.84}},
+    {
+        "id": "newark-dc",
+        "name": "Newark DC (our own)",
+        "kind": "warehouse",
+        "fulfilled_by": "self",
+        "priority": 10,
+        "address": {"line1": "1 Dock Road", "city": "Newark", "region": "NJ", "postal_code": "07102", "country": "US"},
+        "coordinates": {"latitude": 40.73, "longitude": -74.17},
+    },
+    {
+        "id": "reno-3pl",
+        "name": "Reno 3PL (CSV files)",
+        "kind": "3pl",
+        "fulfilled_by": "csv-3pl:reno",
+        "priority": 20,
+        "address": {
+            "line1": "400 Logistics Way",
+            "city": "Reno",
+            "region": "NV",
+            "postal_code": "89502",
+            "country": "US",
+        },
+        "coordinates": {"latitude": 39.53, "longitude": -119.81},
+    },
+    {
+        "id": "dallas-dc",
+        "name": "Dallas DC",
+        "kind": "warehouse",
+        "fulfilled_by": "self:dallas",
+        "priority": 30,
+        "address": {
+            "line1": "75 Commerce Street",
+            "city": "Dallas",
+            "region": "TX",
+            "postal_code": "75201",
+            "country": "US",
+        },
+        "coordinates": {"latitude": 32.78, "longitude": -96.80},
+    },
+    {
+        "id": SUPPLIER_LOCATION,
+        "name": "Lumen Home (drop-ship)",
+        "kind": "supplier",
+        "fulfilled_by": f"edi:{SUPPLIER}",
+        "priority": 90,
+        "partner_id": SUPPLIER,
+        "coordinates": {"latitude": 35.23, "longitude": -80.84},
+    },
 )
 
 
@@ -122,7 +157,6 @@ def add_locations(session: Session, rng: random.Random, catalog: list[Product]) 
         save_location(session, parse_location({**document, "capabilities": ["ship"]}))
     units = 0
     for (sku, location), quantity in opening_stock(rng, catalog, WAREHOUSES).items():
-        adjust(session, sku, location, quantity, reason=Reason.RECEIPT, reference="demo-opening-stock",
-               source=SOURCE)
+        adjust(session, sku, location, quantity, reason=Reason.RECEIPT, reference="demo-opening-stock", source=SOURCE)
         units += quantity
     return units

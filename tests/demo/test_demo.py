@@ -3,10 +3,12 @@ never touches a database that holds real orders."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from hub.canonical import Order
@@ -15,18 +17,18 @@ from hub.db.session import Database
 from hub.demo import DemoOptions, DemoRefused, load_demo
 from hub.demo.guard import contents
 from hub.orders.store import add_order
-from hub.settings import Settings
 from tests.routing.builders import order_data
+
+COMMAND = ("-m", "hub")  # the orderhub command
 
 
 def run(database_url: str, tmp_path: Path, *args: str) -> tuple[int, str]:
-    from hub.cli.context import Context
-    from hub.cli.demo import command
-
-    context = Context()
-    context._settings = Settings(database_url=database_url, data_dir=tmp_path / "data")
-    result = CliRunner().invoke(command, list(args), obj=context)
-    return result.exit_code, result.output
+    """``orderhub demo ARGS`` as a user runs it; returns the exit code and what it printed (out and err)."""
+    env = {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, *COMMAND, "demo", *args], env=env, capture_output=True, text=True, timeout=600
+    )
+    return done.returncode, done.stdout + done.stderr
 
 
 def printed_counts(output: str) -> dict[str, int]:
@@ -59,8 +61,12 @@ def test_every_order_adds_up_and_nothing_is_oversold(database_url: str, tmp_path
         for line in session.scalars(select(LineQuantityRecord)):
             assert line.shipped + line.cancelled <= line.ordered, line.line_id
             assert line.restocked <= line.returned <= line.delivered <= line.shipped, line.line_id
-        sums = select(InventoryLedgerEntry.location_id, InventoryLedgerEntry.sku, InventoryLedgerEntry.bucket,
-                      func.sum(InventoryLedgerEntry.delta))
+        sums = select(
+            InventoryLedgerEntry.location_id,
+            InventoryLedgerEntry.sku,
+            InventoryLedgerEntry.bucket,
+            func.sum(InventoryLedgerEntry.delta),
+        )
         ledger = {
             (location, sku, bucket): int(total)
             for location, sku, bucket, total in session.execute(
@@ -76,8 +82,10 @@ def test_every_order_adds_up_and_nothing_is_oversold(database_url: str, tmp_path
 
 def test_a_second_run_refuses_and_reset_reloads(database_url: str, tmp_path: Path) -> None:
     assert run(database_url, tmp_path, "--orders", "12")[0] == 0
+    before = contents(Database(database_url))
     code, output = run(database_url, tmp_path, "--orders", "12")
-    assert code != 0 and "--reset" in output
+    assert code != 0 and output.count("\n") == 1 and "--reset" in output, output
+    assert contents(Database(database_url)) == before
     code, output = run(database_url, tmp_path, "--orders", "15", "--reset")
     assert code == 0, output
     assert contents(Database(database_url)).orders == 14
