@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from hub.console.security import KEY_FILE, secret_key
+from hub.console.users import remove_user
 from hub.db.models import ConsoleUser, LoginFailure
+from hub.errors import ConfigurationError
 from tests.console.conftest import Console
 
 
@@ -64,9 +68,24 @@ def test_pages_carry_secure_headers(console: Console) -> None:
 
 
 def test_a_removed_user_is_logged_out(console: Console) -> None:
-    from hub.console.users import remove_user
-
     console.as_role("operator")
     with console.database.session() as session:
         remove_user(session, "operator@example.com")
     assert console.client.get("/console/").status_code == 302
+
+
+def test_the_session_key_is_made_once_under_the_data_dir_or_read_from_its_reference(
+    make_settings,
+    database_url: str,
+    tmp_path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    settings = make_settings(database_url=database_url)
+    made = secret_key(settings)
+    path = settings.data_dir / KEY_FILE
+    assert len(made) > 40 and path.read_text() == made and path.stat().st_mode & 0o777 == 0o600
+    assert secret_key(make_settings(database_url=database_url)) == made  # every worker signs with the same key
+    monkeypatch.setenv("CONSOLE_KEY", "k" * 48)
+    assert secret_key(make_settings(database_url=database_url, web={"secret_key": "env:CONSOLE_KEY"})) == "k" * 48
+    with pytest.raises(ConfigurationError, match="HUB_WEB__SECRET_KEY must be a reference"):
+        make_settings(database_url=database_url, web={"secret_key": "a-plain-value"})
