@@ -34,7 +34,7 @@ def orders_per_hour(session: Session, now: datetime) -> dict[str, Any]:
         counts[min(max(hour, 0), HOURS - 1)][channel] += 1
     channels = sorted({c for hour in counts.values() for c in hour})
     bars = [{"hour": (start + timedelta(hours=h)).strftime("%H:00"), "counts": counts[h]} for h in range(HOURS)]
-    peak = max((sum(bar["counts"].values()) for bar in bars), default=0)
+    peak = max((sum(counts[h].values()) for h in range(HOURS)), default=0)
     total = sum(sum(c.values()) for c in counts.values())
     return {"bars": bars, "channels": channels, "peak": max(peak, 1), "total": total}
 
