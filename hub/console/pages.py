@@ -25,7 +25,8 @@ from hub.inventory.levels import find_levels
 from hub.orders.views import order_summary
 from hub.web.extension import hub_extension
 
-FILTERS = ("channel", "status", "sku", "customer_email", "po_number", "placed_from", "placed_to", "cursor")
+FILTERS = ("channel", "status", "sku", "customer_email", "po_number", "placed_from", "placed_to", "late", "stuck",
+           "cursor")  # fmt: skip
 FAILURES_SHOWN = 100
 
 

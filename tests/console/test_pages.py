@@ -37,6 +37,12 @@ def test_order_list_filters_and_pages(console: Console) -> None:
     bad = console.page("/console/orders?status=lost&placed_from=yesterday")
     assert "status" in bad and "placed_from" in bad and 'role="alert"' in bad  # named, not a 500
     assert "#7101" not in console.page("/console/orders?sku=NOPE")
+    late = stored_order(console.database, "7103", requested_ship_date="2020-01-02")
+    only_late = console.page("/console/orders?late=true")
+    assert "#7103" in only_late and "#7101" not in only_late and late
+    assert "#7103" not in console.page("/console/orders?late=false") and "#7101" in console.page(
+        "/console/orders?stuck=false"
+    )
 
 
 def test_order_list_cursor_pages_the_rest(console: Console) -> None:
