@@ -48,6 +48,8 @@ def summary(loaded: Loaded, base_url: str, seconds: float) -> list[str]:
         "  orderhub deliveries list --status dead",
         "  orderhub inbox list --status failed",
         "  orderhub fulfillment list",
-        f"  API {base_url}/api/v1   console {base_url}/console   (start the hub with scripts/run)",
+        "then start the hub (scripts/run) and open:",
+        f"  console {base_url}/console/   (a login first: orderhub user add you@example.com --role admin)",
+        f"  API {base_url}/api/v1/orders   (a token first: orderhub token create demo --scope read)",
     ]
     return lines

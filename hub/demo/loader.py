@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, func, select, union
 
@@ -121,7 +122,7 @@ def _placed_at(database: Database) -> dict[str, datetime]:
     return {row.id: row.placed_at if row.placed_at.tzinfo else row.placed_at.replace(tzinfo=UTC) for row in rows}
 
 
-def _on_hold() -> Select[tuple[int]]:
+def _on_hold() -> Select[Any]:
     """Orders held by hand (the lifecycle's hold) or by routing (a hold rule: fraud review, payment ...)."""
     by_hand = select(OrderLifecycleRecord.order_id).where(OrderLifecycleRecord.hold_reason.isnot(None))
     by_rule = select(OrderRouting.order_id).where(OrderRouting.outcome == "held")

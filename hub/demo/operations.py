@@ -110,7 +110,7 @@ def returns(database: Database, rng: random.Random, shipped: Sequence[str], coun
     """A few customers send one unit back once the carrier delivered: requested, authorized, received at the
     warehouse that shipped it, restocked. An order still partly open is passed over (it cannot be returned
     yet), so fewer than ``count`` may come back."""
-    returned = []
+    returned: list[str] = []
     for order_id in rng.sample(list(dict.fromkeys(shipped)), len(set(shipped))):
         if len(returned) >= count:
             break

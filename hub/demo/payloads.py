@@ -63,7 +63,7 @@ def shopify_order(order: DemoOrder, *, cancelled_at: datetime | None = None) -> 
     updated = (cancelled_at or order.placed_at + timedelta(seconds=2)).isoformat()
     order_id = 5_900_000_000_000 + order.number
     total = _money(order.total)
-    lines = [
+    lines: list[dict[str, Any]] = [
         {
             "id": order_id * 10 + n,
             "sku": product.sku,
@@ -158,7 +158,7 @@ def _woo_address(c: Customer, *, email: bool) -> dict[str, Any]:
 def woocommerce_order(order: DemoOrder) -> dict[str, Any]:
     # WooCommerce writes local times without an offset, with the UTC twin in the *_gmt fields.
     placed = order.placed_at.replace(tzinfo=None).isoformat(timespec="seconds")
-    lines = [
+    lines: list[dict[str, Any]] = [
         {
             "id": order.number * 10 + n,
             "name": product.name,
