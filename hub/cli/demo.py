@@ -27,7 +27,9 @@ def command(ctx: Context, orders: int, seed: int, reset: bool) -> None:
 
     settings = ctx.settings
     started = time.monotonic()
-    loaded = load_demo(Runtime(settings).database, settings.data_dir, DemoOptions(orders, seed, reset))
+    loaded = load_demo(
+        Runtime(settings).database, settings.data_dir, DemoOptions(orders, seed, reset, settings.worker.routing_rules)
+    )
     for line in summary(loaded, f"http://{settings.web.host}:{settings.web.port}", time.monotonic() - started):
         click.echo(line)
 

@@ -39,6 +39,7 @@ from hub.demo.setup import (
     add_locations,
     webhook_secret,
 )
+from hub.oms.process_cache import current_rules
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class DemoOptions:
     orders: int = 240
     seed: int = 7
     reset: bool = False
+    rules: Path | None = None  # the routing rules the hub runs with (HUB_WORKER__ROUTING_RULES); None: the default
 
 
 @dataclass
@@ -74,7 +76,7 @@ def load_demo(database: Database, data_dir: Path, options: DemoOptions, now: dat
     plan = week_of_orders(rng, options.orders, catalog, customers(rng), moment)
     secrets = {channel: webhook_secret(folders, channel) for channel in ("shopify", "woocommerce")}
     received = receive(database, [_created(order) for order in plan], secrets)
-    operations.route(database, received.created, moment)
+    operations.route(database, received.created, moment, current_rules(options.rules))
     operations.send_pending(database)
     placed = _placed_at(database)
     shipped = operations.ship(database, rng, placed, moment)

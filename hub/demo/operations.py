@@ -31,17 +31,18 @@ from hub.lifecycle.commands import (
 )
 from hub.oms.route_batch import route_orders
 from hub.oms.stock_effects import execute_with_stock
+from hub.routing import RuleSet
 from hub.sdk import ShipmentNotice
 
 CARRIERS = (("UPS", "Ground"), ("FedEx", "Home Delivery"), ("USPS", "Priority Mail"))
 RETURN_REASONS = ("too small", "changed my mind", "arrived damaged", "not as pictured")
 
 
-def route(database: Database, order_ids: Sequence[str], now: datetime) -> int:
-    """Route the orders with the shipped default rules, fifty at a time as the worker does."""
+def route(database: Database, order_ids: Sequence[str], now: datetime, rules: RuleSet) -> int:
+    """Route the orders with the hub's rules, fifty at a time as the worker does."""
     routed = 0
     for start in range(0, len(order_ids), 50):
-        result = route_orders(database, order_ids[start : start + 50], now=now, source=SOURCE)
+        result = route_orders(database, order_ids[start : start + 50], rules=rules, now=now, source=SOURCE)
         routed += len(result.routed)
     return routed
 
