@@ -25,10 +25,9 @@ fact (key)                             parts
 ``supplier_cost:<partner>:<number>``   a drop-ship supplier's 810 invoice: debit cost of goods per line,
                                        shipping and tax billed, credit discounts, credit accounts payable
                                        with the invoice total
+``fee:<channel>:<payout>:<order>``     the fees a channel's stored payout reports for an order (``hub.payouts``):
+                                       debit ``channel_fees``, credit the channel's clearing account
 =====================================  =================================================================
-
-Channel fees (a marketplace's commission) are not in any canonical document yet, so ``channel_fee_facts``
-finds none; the journal, the mapping (``channel_fees``) and the entry kind ``fee`` are ready for them.
 
 Test orders and test invoices are never booked. An order cancelled before its payment was taken (payment
 pending, authorized, voided or unknown) has no sale; one cancelled after is booked, and its refunds reverse it.
@@ -51,7 +50,8 @@ from hub.accounting.changes import REFUND_EVENT, chunks
 from hub.canonical import Order, Refund
 from hub.canonical.invoice import Invoice
 from hub.canonical.order import ChargeKind, OrderStatus, PaymentStatus
-from hub.db.models import OrderEvent, OrderRecord, ShipmentRecord, SupplierInvoice
+from hub.db.models import OrderEvent, OrderRecord, PayoutRecord, ShipmentRecord, SupplierInvoice
+from hub.payouts.model import PayoutLine
 from hub.sdk import EntryKind, LineRole
 
 PAID = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
@@ -349,8 +349,51 @@ def supplier_cost_fact(invoice_row: SupplierInvoice, record: OrderRecord | None)
 
 
 def channel_fee_facts(session: Session) -> list[Fact]:
-    """Channel fees, where a channel reports them. No canonical document carries them yet: none."""
-    return []
+    """The fees each stored payout reports (``hub.payouts``), one fact per payout and order: debit
+    ``channel_fees``, credit the channel's clearing account (the channel kept that much of what it owed).
+
+    A fee fact names its order in its context but carries no ``order_id``: the journal's incremental scans
+    compare what is booked per order they read, and a payout is on no order's timeline; storing a payout makes
+    the next scan full instead (``hub.payouts.store``). Fees of test orders are not booked."""
+    facts = []
+    for payout in session.scalars(select(PayoutRecord).order_by(PayoutRecord.id)):
+        fees: dict[str | None, Decimal] = {}
+        for line in (PayoutLine.from_json(data) for data in payout.lines):
+            fees[line.channel_order_id] = fees.get(line.channel_order_id, ZERO) + line.fee
+        orders = _payout_orders(session, payout, [key for key in fees if key is not None])
+        for channel_order_id, fee in fees.items():
+            record = orders.get(channel_order_id) if channel_order_id else None
+            if rounded(fee, payout.currency) and not (record is not None and record.test):
+                facts.append(_fee_fact(payout, channel_order_id, rounded(fee, payout.currency), record))
+    return facts
+
+
+def _payout_orders(session: Session, payout: PayoutRecord, wanted: list[str]) -> dict[str, OrderRecord]:
+    query = select(OrderRecord).where(OrderRecord.channel == payout.channel, OrderRecord.account == payout.account)
+    return {record.channel_order_id: record for record in _rows(session, query, OrderRecord.channel_order_id, wanted)}
+
+
+def _fee_fact(payout: PayoutRecord, channel_order_id: str | None, fee: Decimal, record: OrderRecord | None) -> Fact:
+    channel = f"{payout.channel}:{payout.account}"
+    clearing = f"clearing:{channel}"
+    what = f"order {channel_order_id}" if channel_order_id else "the account"
+    parts = (
+        Part("channel_fees", LineRole.FEE, fee, f"{payout.channel} fees for {what}"),
+        Part(clearing, LineRole.CLEARING, -fee, f"{payout.channel} payout {payout.payout_id}"),
+    )
+    context: dict[str, Any] = {"customer": {"name": channel, "email": None}, "source_id": payout.payout_id}
+    if record is not None:
+        context = order_context(record, Order.model_validate(record.document)) | {"source_id": payout.payout_id}
+    return Fact(
+        f"fee:{channel}:{payout.payout_id}:{channel_order_id or '-'}",
+        EntryKind.FEE,
+        payout.payout_date,
+        payout.currency,
+        parts,
+        channel=channel,
+        memo=f"{payout.channel} fees, payout {payout.payout_id}, {what}",
+        context=context,
+    )
 
 
 def _rows(session: Session, query: Select[Any], column: Any, order_ids: Collection[str] | None) -> Iterator[Any]:

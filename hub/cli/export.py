@@ -113,3 +113,44 @@ def close_period(ctx: Context, connector: str, account: str, period: str) -> Non
         target = destination(session, connector, account)
         closed = close(session, target.name, period)
     click.echo(f"{period} {'closed' if closed else 'was already closed'} for {connector}:{account}")
+
+
+@group.command("payouts")
+@click.argument("channel")
+@click.argument("account")
+@click.option("--period", help="Only payouts dated in this month, YYYY-MM.")
+@click.option("--fetch", "fetch_", is_flag=True, help="Read the channel's payouts from its API first (Shopify).")
+@click.option("--file", "file_", type=click.Path(dir_okay=False), help="Read a settlement report file first (Amazon).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of text.")
+@click.pass_obj
+def payouts(
+    ctx: Context, channel: str, account: str, period: str | None, fetch_: bool, file_: str | None, as_json: bool
+) -> None:
+    """The payouts of CHANNEL ACCOUNT matched to the hub's orders: per payout the orders it pays, their sums
+    against the hub's order and refund totals, lines the hub cannot match, fees. Exits 1 when anything differs."""
+    from pathlib import Path
+
+    from hub.accounting.amounts import parse_period
+    from hub.payouts.matching import as_document, match_payout
+    from hub.payouts.read import fetch, read_file
+    from hub.payouts.report import as_text
+    from hub.payouts.store import stored_payouts
+
+    if fetch_ and file_:
+        raise InputRejected("--fetch and --file cannot be used together")
+    start, end = parse_period(period) if period else (None, None)
+    database = _runtime(ctx).database
+    read = []
+    if fetch_:
+        read = fetch(database, channel, account, start, end)
+    elif file_:
+        read = read_file(database, channel, account, Path(file_))
+    with database.session() as session:
+        matches = [match_payout(session, record) for record in stored_payouts(session, channel, account, start, end)]
+    if as_json:
+        documents = [as_document(match) for match in matches]
+        click.echo(json.dumps({"channel": f"{channel}:{account}", "payouts": documents}, indent=2))
+    else:
+        click.echo(as_text(f"{channel}:{account}", matches, read))
+    if not all(match.agrees for match in matches):
+        raise SystemExit(1)

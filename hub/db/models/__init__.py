@@ -36,6 +36,7 @@ from hub.db.models.lifecycle import (
 from hub.db.models.orders import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.outbox import Delivery, DeliveryAttempt, DeliveryStatus
 from hub.db.models.partners import Partner
+from hub.db.models.payouts import PayoutRecord
 from hub.db.models.routing import OrderRouting, OrderRoutingSku
 from hub.db.models.suppliers import SupplierInvoice, SupplierPurchaseOrder
 from hub.db.models.system import WorkerHeartbeat
@@ -84,6 +85,7 @@ __all__ = [
     "OrderRouting",
     "OrderRoutingSku",
     "Partner",
+    "PayoutRecord",
     "PublishedAvailability",
     "Reservation",
     "ReturnLineRecord",
