@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.accounting.export import run_export
-from hub.db.models import ChannelAccount, JournalEntryRecord, OrderRecord, PayoutRecord
+from hub.accounting.reconcile import run_reconcile
+from hub.db.models import ChannelAccount, JournalEntryRecord, JournalLineRecord, OrderRecord, PayoutRecord
 from hub.db.session import Database
 from hub.delivery.config import EngineConfig
 from hub.payouts.matching import refund_totals
+from hub.payouts.read import read_file
 from tests.accounting import test_cli
 from tests.accounting.builders import add_destination, generate_month
 from tests.fakes.shopify_payments import FakeShopifyPayments
@@ -197,3 +199,25 @@ def test_a_malformed_settlement_file_is_refused_naming_its_line(database: Databa
     report.write_text("order-id\tamount\n1\t2\n")
     _out, err = orderhub("export", "payouts", "amazon", "us", "--file", str(report), code=2)
     assert "line 1: not an Amazon settlement report" in err
+
+
+def test_a_corrected_settlement_adjusts_its_fee_and_reconciles(database: Database, tmp_path: Path) -> None:
+    generate_month(database, per_channel=3)
+    add_channel_account(database, "amazon", "us")
+    add_destination(database, tmp_path, "books")
+    text, _orders, fees = amazon_report(database)
+    report = tmp_path / "settlement.txt"
+    report.write_text(text)
+    read_file(database, "amazon", "us", report)
+    run_export(database, "csv-journal", "books", engine=ENGINE)
+
+    report.write_text(text.replace("Commission\t-4.50", "Commission\t-5.00"))  # Amazon re-issued the report
+    [stored] = read_file(database, "amazon", "us", report)
+    later = run_export(database, "csv-journal", "books", engine=ENGINE)
+
+    assert stored.changed and not stored.created
+    assert (later.build.built, later.build.adjusted) == (0, 1)
+    with database.session() as session:
+        lines = session.scalars(select(JournalLineRecord).where(JournalLineRecord.account == "channel_fees"))
+        assert sum((line.debit - line.credit for line in lines), Decimal(0)) == fees + Decimal("0.50")
+    assert run_reconcile(database, "csv-journal", "books", "2026-11").agrees  # fees do not disturb the sales
