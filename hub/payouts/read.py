@@ -21,7 +21,7 @@ from hub.payouts.amazon import read_settlement
 from hub.payouts.model import Payout
 from hub.payouts.shopify import fetch_payouts
 from hub.payouts.store import Stored, store_payout
-from hub.sdk.errors import PermanentError, TransientError
+from hub.sdk.errors import ConnectorError
 
 AccountFactory = Callable[[str, str, dict[str, object]], AccountContext]
 FETCHES = {"shopify"}
@@ -56,7 +56,7 @@ def fetch(
     context = accounts(channel, account, account_settings(database, channel, account))
     try:
         payouts = list(fetch_payouts(context, start, end))
-    except (TransientError, PermanentError) as exc:
+    except ConnectorError as exc:  # refused (401), unreachable, throttled: one line, nothing stored
         raise ConfigurationError(f"{channel} payouts could not be read: {exc}") from None
     return store_all(database, payouts)
 

@@ -147,6 +147,10 @@ def test_a_shopify_payout_is_fetched_and_matched_to_the_orders_it_pays(database:
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(PayoutRecord)) == 2
 
+    shopify.token = "another"  # the access token was revoked
+    _out, err = orderhub("export", "payouts", "shopify", "main", "--fetch", code=2)
+    assert err.startswith("orderhub: shopify payouts could not be read") and "Traceback" not in err
+
 
 def test_an_amazon_settlement_file_is_read_and_its_fees_booked_once(
     database: Database, tmp_path: Path, orderhub
