@@ -87,8 +87,7 @@ def add_fulfillers(session: Session, folders: Folders, catalog: list[Product]) -
         "gs_version": "004010",
         "items": [{"partner_item": f"LU-{p.sku}", "sku": p.sku, "qualifier": "VN"} for p in catalog if p.dropship],
         "transports": [{"type": "mailbox", "inbound": str(from_partner), "outbound": str(to_partner)}],
-        # Lumen takes cancellations only as 860s, which the hub cannot write yet: a cancelled drop-ship order
-        # leaves a dead delivery telling the operator to cancel it with the supplier by hand.
+        # Lumen takes cancellations only as 860s: a cancelled drop-ship order goes out as an 860 (BCH01 01).
         "supplier": {"ack_within": "1d", "cancel_with": "860", "costs": _costs(catalog)},
     }
     save_partner(session, SUPPLIER, name="Lumen Home (drop-ship)", kind="supplier", profile=parse_profile(profile))

@@ -54,6 +54,7 @@ from .model import Finding, Group, Interchange, Level, Segment, Transaction
 
 FUNCTIONAL_GROUPS: Mapping[str, frozenset[str]] = {
     "PO": frozenset({"850"}),
+    "PC": frozenset({"860"}),
     "PR": frozenset({"855"}),
     "SH": frozenset({"856"}),
     "IN": frozenset({"810"}),

@@ -12,17 +12,16 @@ ship to the buyer:
   the requested carrier and dates;
 * no bill-to, charges or payment terms of the buyer: the hub pays the supplier, not the buyer.
 
-A cancellation is a second 850 with BEG01 ``01`` (cancellation). A supplier whose profile asks for 860s
-(``supplier.cancel_with``) is refused with a reason that says to cancel by hand: the hub has no 860 spec
-and writer yet. Everything is queued on the EDI register like any outbound document and leave over the partner's first
-transport through ``hub.edi.send``.
+A cancellation is a second 850 with BEG01 ``01`` (cancellation), or an 860 with BCH01 ``01`` for a supplier
+whose profile asks for 860s (``supplier.cancel_with``). Everything is queued on the EDI register like any
+outbound document and leaves over the partner's first transport through ``hub.edi.send``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +33,6 @@ from hub.canonical.order import Totals
 from hub.db.models import EdiInterchange, EdiTransaction, SupplierPurchaseOrder
 from hub.db.models.base import utcnow
 from hub.edi.dispatch import queue_documents
-from hub.edi.outbound import OutboundInvalid
 from hub.edi.partners import PartnerRecord
 from hub.edi.supplier_terms import SupplierTerms
 
@@ -166,19 +164,17 @@ def queue_purchase_order(
 def queue_cancellation(
     session: Session, partner: PartnerRecord, row: SupplierPurchaseOrder, request: FulfillmentRequest
 ) -> int:
-    """Queue the cancellation of ``row``'s PO, an 850 with BEG01 ``01`` repeating the PO as sent; returns the
-    interchange id. Raises ``OutboundInvalid`` for a partner that takes cancellations only as 860s, which
-    the hub cannot write yet (there is no 860 spec to validate one against)."""
+    """Queue the cancellation of ``row``'s PO as the supplier agreed (``supplier.cancel_with``): an 850 with
+    BEG01 ``01`` repeating the PO as sent, or an 860 with BCH01 ``01`` naming the PO number and the day it
+    was sent; returns the interchange id. Raises ``OutboundInvalid`` for a document that cannot be written."""
     terms = terms_of(partner)
-    if terms.cancel_with == CHANGE_SET:
-        raise OutboundInvalid(
-            f"partner {partner.id} takes PO cancellations as 860s, which the hub cannot write yet: cancel PO"
-            f" {row.po_number} with the supplier by hand, or set supplier.cancel_with to 850 if it accepts BEG01 01"
-        )
-    document = purchase_order_document(request, terms, row.po_number)
+    set_id = CHANGE_SET if terms.cancel_with == CHANGE_SET else PO_SET
+    # the 860's BCH06 is the date of the PO it changes: the day its 850 was written
+    sent_on = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    document = purchase_order_document(request, terms, row.po_number, now=sent_on if set_id == CHANGE_SET else None)
     attributes = {**document.attributes, "purpose": "cancellation"}
     cancel = document.model_copy(update={"attributes": attributes})
-    queued = queue_documents(session, partner.id, [cancel], set_ids=[PO_SET])
+    queued = queue_documents(session, partner.id, [cancel], set_ids=[set_id])
     row.cancel_control_number, row.status, row.updated_at = queued.control_number, CANCEL_SENT, utcnow()
     return queued.id
 

@@ -5,8 +5,7 @@
 * ``ack_by``: what counts as the acknowledgment: its ``855`` (the supplier's answer per line) or already its
   ``997`` (the file was received and passed its checks).
 * ``cancel_with``: how a purchase order is withdrawn: a second ``850`` with BEG01 ``01`` (cancellation),
-  or an ``860`` change order, as the supplier's guide asks (the hub cannot write 860s yet: such a
-  cancellation is refused with a reason and left to a person).
+  or an ``860`` change order with BCH01 ``01`` (cancellation of the whole PO), as the supplier's guide asks.
 * ``costs``: the unit price we pay per SKU, sent in PO104 and what the supplier's 810 is checked against; a
   SKU without one goes without a price (the supplier prices it) and its invoiced price is not checked.
 * ``currency``: the currency of those prices.

@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hub.canonical import FulfillmentRequest, Money
 from hub.channels.process import process_message
 from hub.db.models import (
+    Delivery,
+    DeliveryStatus,
+    EdiInterchange,
     EdiTransaction,
     FulfillmentOrderRecord,
     InboxMessage,
@@ -24,6 +27,7 @@ from hub.db.models import (
     SupplierPurchaseOrder,
 )
 from hub.db.session import Database
+from hub.delivery import outbox
 from hub.delivery.engine import Report
 from hub.delivery.outbox import plan_cancellation
 from hub.edi.outbound import build_interchange
@@ -36,6 +40,7 @@ from hub.inventory import adjust, parse_location, save_location
 from hub.oms.route import route_order
 from hub.routing import parse_rules
 from tests.delivery.conftest import run, store_order
+from tests.fakes.x12_3pl import Envelope, Segment, _sets, split_interchanges
 from tests.fakes.x12_supplier import FakeX12Supplier, PurchaseOrder
 from tests.routing.builders import make_order
 
@@ -245,20 +250,68 @@ def test_cancelling_a_po_sends_an_850_cancellation_and_releases_the_units(
     assert run(database).claimed == 0
 
 
-def test_a_supplier_that_wants_860s_gets_no_cancellation_and_the_refusal_is_on_the_order(
-    database: Database, tmp_path: Path
-) -> None:
+def change_orders(supplier: FakeX12Supplier) -> list[tuple[Envelope, list[Segment]]]:
+    """Every 860 the hub left for ``supplier`` so far (envelope, segments between ST and SE)."""
+    found = []
+    for path in sorted(supplier.from_hub.iterdir()):
+        if path.is_file() and not path.name.startswith("."):
+            for isa, segments in split_interchanges(path.read_text()):
+                found += [(env, body) for env, body in _sets(isa, segments) if env.set_id == "860"]
+    return found
+
+
+def test_a_supplier_that_wants_860s_gets_one_860_cancelling_the_po(database: Database, tmp_path: Path) -> None:
     supplier = add_supplier(database, tmp_path, "sup3", cancel_with="860")
     order_id, fo_id = drop_shipped(database)
+    po = sent_po(database, supplier)
+    with database.session() as session:
+        sent_on = session.get(SupplierPurchaseOrder, po.po_number).created_at  # type: ignore[union-attr]
+        plan_cancellation(session, fo_id, "the buyer cancelled", cancel_lines=True)
+        plan_cancellation(session, fo_id, "the buyer cancelled again", cancel_lines=True)
+    report = run(database)
+    assert report.outcomes == {"delivered": 1}, report
+    assert send_queued(database, report) == ["sent"]
+    assert supplier.collect() == []  # no 850 cancellation
+    ((envelope, body),) = change_orders(supplier)
+    assert envelope.functional_id == "PC"
+    bch = body[0]
+    assert (bch[0], bch[1], bch[2], bch[3], bch[6]) == ("BCH", "01", "DS", po.po_number, f"{sent_on:%Y%m%d}")
+    assert fo_state(database, fo_id) == "cancelled"
+    assert "fulfillment_order.cancel_refused" not in event_types(database, order_id)
+    with database.session() as session:
+        row = session.get(SupplierPurchaseOrder, po.po_number)
+        assert row is not None and row.status == "cancelled"
+        query = (
+            select(EdiInterchange.control_number)
+            .join(EdiTransaction, EdiTransaction.interchange_id == EdiInterchange.id)
+            .where(EdiTransaction.set_id == "860")
+        )
+        assert list(session.scalars(query)) == [row.cancel_control_number]
+
+    with database.session() as session:  # the cancellation is tried again: its 860 is not written again
+        delivery = session.scalars(select(Delivery).where(Delivery.operation == outbox.PO_CANCEL)).one()
+        delivery.status = DeliveryStatus.PENDING.value
+    assert run(database).claimed == 1
+    assert len(change_orders(supplier)) == 1
+    with database.session() as session:
+        assert session.scalar(select(func.count()).where(EdiTransaction.set_id == "860")) == 1
+
+
+def test_a_997_accepting_the_860_is_recorded_on_the_register(database: Database, tmp_path: Path) -> None:
+    supplier = add_supplier(database, tmp_path, "sup3", cancel_with="860")
+    _order_id, fo_id = drop_shipped(database)
     sent_po(database, supplier)
     with database.session() as session:
         plan_cancellation(session, fo_id, "the buyer cancelled")
-    report = run(database)
-    assert report.outcomes == {"permanent": 1}, report
-    assert supplier.collect() == []
-    assert fo_state(database, fo_id) == "sent"  # the supplier still has it: nothing is released behind its back
-    (refused,) = events(database, order_id, "fulfillment_order.cancel_refused")
-    assert "860" in refused["reason"] and "by hand" in refused["reason"]
+    send_queued(database, run(database))
+    ((envelope, _body),) = change_orders(supplier)
+    ack = [f"AK1*PC*{envelope.gs06}", f"AK2*860*{envelope.st02}", "AK5*A", "AK9*A*1*1*1"]
+    supplier._drop("FA", [("997", ack)], test=envelope.usage == "T")
+    receive(database, "sup3")
+    with database.session() as session:
+        tx = session.scalars(select(EdiTransaction).where(EdiTransaction.set_id == "860")).one()
+        assert tx.ack_status == "accepted", tx.ack_status
+    assert fo_state(database, fo_id) == "cancelled"
 
 
 def test_a_997_rejecting_the_850_rejects_the_po_and_routes_the_order_again(

@@ -79,6 +79,7 @@ def test_closed_lists_are_the_codes_that_say_what_a_document_is_and_the_rest_are
     lists = load_library().code_lists
     closed = {ref for ref, is_open in lists.items() if not is_open}
     purposes_and_types = {"BEG01", "BEG02", "BAK01", "BAK02", "ACK01", "BSN01", "BIG07", "BIG08", "BIA01"}
+    purposes_and_types |= {"BCH01", "BCH02", "POC02"}  # the 860: what it changes, and what happens to a line
     warehouse_and_structure = {"W0501", "W0601", "HL03", "HL04", "SAC01", "PID01", "PID08", "SLN03", "SLN08"}
     acknowledgments = {"AK304", "AK403", "AK501", "AK901", "IK501"} | {f"AK50{n}" for n in range(2, 7)}
     acknowledgments |= {f"AK90{n}" for n in range(5, 10)}

@@ -3,7 +3,8 @@
 :func:`build_interchange` is the package's entry point:
 
 1. Each document gets its set: the one ``set_ids`` names for it, else its type's default (Order 850,
-   PurchaseOrderAck 855, Shipment 856, Invoice 810, InventoryAdvice 846; an Order can also be a 940). The set's
+   PurchaseOrderAck 855, Shipment 856, Invoice 810, InventoryAdvice 846; an Order can also be a 940, or the 860
+   that cancels the PO it was sent as). The set's
    builder turns it into segments, checking what X12 cannot carry (a missing PO number, a delimiter in data) and
    naming the canonical field at fault.
 2. Only when every document is built are control numbers drawn, so bad data spends none: ISA13 once, a GS06
@@ -31,6 +32,7 @@ from hub.canonical import CanonicalModel, InventoryAdvice, Invoice, Order, Purch
 from hub.edi.control_numbers import Kind, format_number
 from hub.edi.model import Finding, Interchange, Level
 from hub.edi.outbound import (
+    change_order,
     inventory_advice,
     invoice,
     order_ack,
@@ -51,6 +53,7 @@ WRITERS: dict[str, SetWriter] = {
     w.set_id: w
     for w in (
         purchase_order.WRITER,
+        change_order.WRITER,
         shipping_order.WRITER,
         order_ack.WRITER,
         ship_notice.WRITER,

@@ -214,6 +214,7 @@ def _every_case() -> list[tuple[str, CanonicalModel, str]]:
     ]
     cases.append(("850/drop_ship", drop_ship_order(), ""))
     cases.append(("940/drop_ship", drop_ship_order(), "940"))
+    cases.append(("860/drop_ship", drop_ship_order(), "860"))
     cases += [(f"940/{name.split('/')[1]}", document, "940") for name, document in golden("850")]
     return cases
 
