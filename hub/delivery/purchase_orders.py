@@ -14,9 +14,12 @@ Submit
     or inactive partner, or one without a transport, pauses the destination until the profile is fixed.
 
 Cancel
-    ``purchase_order.cancel`` queues an 860 (or an 850 with BEG01 ``01``, per ``supplier.cancel_with``) for
-    the PO and, once recorded, cancels the fulfillment order in the hub (its units return to the order). A
-    fulfillment order no 850 was queued for is cancelled in the hub only.
+    ``purchase_order.cancel`` queues an 860 with BCH01 ``01`` (or an 850 with BEG01 ``01``, per
+    ``supplier.cancel_with``) for the PO and, once recorded, cancels the fulfillment order in the hub (its units
+    return to the order). A fulfillment order no 850 was queued for is cancelled in the hub only. The
+    cancellation's ISA13 is kept on the PO row, so a cancel tried again sends nothing more. A 997 (or TA1)
+    rejecting the cancellation is noted on the order (``fulfillment_order.cancel_refused``, by
+    :func:`cancellations_rejected`): the supplier still holds the PO, and a person settles it with them.
 
 Answers (997, 855, 856, 810) are applied by ``hub.edi.apply`` (``hub.edi.supplier_answers``,
 ``hub.edi.supplier_invoices``); a PO not acknowledged in the agreed time is flagged by :func:`flag_overdue`.
@@ -31,11 +34,18 @@ from typing import Any, ClassVar
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hub.db.models import Delivery, DeliveryStatus, FulfillmentOrderRecord, SupplierPurchaseOrder
+from hub.db.models import (
+    Delivery,
+    DeliveryStatus,
+    EdiInterchange,
+    EdiTransaction,
+    FulfillmentOrderRecord,
+    SupplierPurchaseOrder,
+)
 from hub.db.models.base import utcnow
 from hub.delivery import outbox, results
 from hub.delivery.claim import Claimed
-from hub.delivery.fulfillment import SOURCE, SUBMITTED, UNRECORDED, Cancel, Submit, _request
+from hub.delivery.fulfillment import CANCEL_REFUSED, SOURCE, SUBMITTED, UNRECORDED, Cancel, Submit, _request
 from hub.delivery.handlers import EDI, AfterCommit, Target, register
 from hub.delivery.results import Result
 from hub.edi.outbound import OutboundInvalid
@@ -50,6 +60,7 @@ from hub.sdk import ConfigurationError, PermanentError, TransientError
 
 SEND_TASK = "hub.edi.send"
 PO_SENT = "purchase_order.sent"
+CANCEL_REJECTED = "cancel_rejected"  # the PO row's status once the supplier's 997 refused its cancellation
 
 
 def partner_of(destination: str) -> str:
@@ -223,6 +234,36 @@ class PurchaseOrderCancel(_QueuedInClaim, Cancel):
         interchange = pending_interchange(session, row.partner_id, row.cancel_control_number)
         if interchange is not None:
             after.tasks.append((SEND_TASK, [interchange]))
+
+
+def cancellations_rejected(session: Session, rows: Sequence[EdiTransaction]) -> int:
+    """The supplier's 997 (or TA1) rejected the 860 or 850 that cancelled a PO: the supplier still holds the PO,
+    so the refusal goes on the order's timeline for a person to settle, and the PO row says so. Returns how many
+    were noted; a 997 read again notes nothing more."""
+    noted = 0
+    for tx in rows:
+        interchange = session.get(EdiInterchange, tx.interchange_id)
+        if tx.direction != "out" or tx.set_id not in ("850", "860") or interchange is None:
+            continue
+        row = session.scalars(
+            select(SupplierPurchaseOrder).where(
+                SupplierPurchaseOrder.partner_id == tx.partner_id,
+                SupplierPurchaseOrder.cancel_control_number == interchange.control_number,
+                SupplierPurchaseOrder.status != CANCEL_REJECTED,
+            )
+        ).first()
+        if row is None:
+            continue
+        codes = " ".join(code for code in tx.ack_codes or [] if code)
+        reason = (
+            f"supplier {row.partner_id} rejected the {tx.set_id} cancelling PO {row.po_number} ({codes}): it still"
+            " holds the PO; cancel it with the supplier by hand"
+        )
+        data = {"fulfillment_order": row.fulfillment_order_id, "po_number": row.po_number, "reason": reason}
+        record_event(session, row.order_id, CANCEL_REFUSED, source=SOURCE, data=data | {"partner": row.partner_id})
+        row.status, row.updated_at = CANCEL_REJECTED, utcnow()
+        noted += 1
+    return noted
 
 
 for _handler in (PurchaseOrderSubmit(), PurchaseOrderCancel()):

@@ -139,7 +139,9 @@ def _rejected(session: Session, rows: Sequence[EdiTransaction]) -> None:
     """A set the partner rejected may be a 940 carrying a fulfillment order to an X12 3PL, or an 850 to a
     drop-ship supplier: the fulfillment order is rejected too."""
     from hub.delivery.edi_fulfillment import partner_rejected  # late: hub.delivery builds on hub.edi
+    from hub.delivery.purchase_orders import cancellations_rejected
     from hub.edi.supplier_answers import purchase_orders_rejected
 
     partner_rejected(session, [row for row in rows if row.ack_status == "rejected"])
     purchase_orders_rejected(session, [row for row in rows if row.ack_status == "rejected"])
+    cancellations_rejected(session, [row for row in rows if row.ack_status == "rejected"])

@@ -314,6 +314,23 @@ def test_a_997_accepting_the_860_is_recorded_on_the_register(database: Database,
     assert fo_state(database, fo_id) == "cancelled"
 
 
+def test_a_997_rejecting_the_860_leaves_the_cancel_refused_with_the_reason(database: Database, tmp_path: Path) -> None:
+    supplier = add_supplier(database, tmp_path, "sup3", cancel_with="860")
+    order_id, fo_id = drop_shipped(database)
+    po = sent_po(database, supplier)
+    with database.session() as session:
+        plan_cancellation(session, fo_id, "the buyer cancelled")
+    send_queued(database, run(database))
+    ((envelope, _body),) = change_orders(supplier)
+    ack = [f"AK1*PC*{envelope.gs06}", f"AK2*860*{envelope.st02}", "AK5*R*5", "AK9*R*1*1*0"]
+    supplier._drop("FA", [("997", ack)], test=envelope.usage == "T")
+    receive(database, "sup3")
+    (refused,) = events(database, order_id, "fulfillment_order.cancel_refused")
+    assert po.po_number in refused["reason"] and "860" in refused["reason"] and "by hand" in refused["reason"]
+    with database.session() as session:
+        assert session.get(SupplierPurchaseOrder, po.po_number).status == "cancel_rejected"  # type: ignore[union-attr]
+
+
 def test_a_997_rejecting_the_850_rejects_the_po_and_routes_the_order_again(
     database: Database, sup1: FakeX12Supplier
 ) -> None:
