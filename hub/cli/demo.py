@@ -47,7 +47,7 @@ def summary(loaded: Loaded, base_url: str, seconds: float) -> list[str]:
         "look at:",
         "  orderhub order list",
         "  orderhub order list --status shipped",
-        "  orderhub deliveries list --status dead",
+        "  orderhub deliveries list --status cancelled   (channel updates no connector account takes, and why)",
         "  orderhub inbox list --status failed",
         "  orderhub fulfillment list",
         "then start the hub (scripts/run) and open:",

@@ -121,7 +121,7 @@ def purchase_orders(ctx: Context, partner_id: str | None, overdue: bool, limit: 
         flag = f"  ACK OVERDUE (due {row['ack_due_at']}, by {row['ack_by']})" if row["ack_overdue"] else ""
         units = sum(line["quantity"] for line in row["lines"])
         click.echo(
-            f"{row['po_number']:<22}  {row['partner']:<12} {row['status']:<11} {row['order_id']:<30} "
+            f"{row['po_number']:<22}  {row['partner']:<12} {row['status']:<15} {row['order_id']:<30} "
             f"{len(row['lines'])} line(s), {units} unit(s){flag}"
         )
     if not rows and not as_json:

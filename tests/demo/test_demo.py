@@ -50,7 +50,7 @@ def test_demo_loads_and_prints_what_the_database_holds(database_url: str, tmp_pa
     assert counts["locations"] == 4 and counts["channel accounts"] == 2 and counts["SKUs"] > 300
     assert counts["shipments"] > 0 and counts["returns"] >= 1
     assert counts["dead deliveries"] == 0 and counts["failed inbox messages"] == 1 and counts["orders on hold"] == 1
-    assert "orderhub deliveries list --status dead" in output
+    assert "orderhub deliveries list --status cancelled" in output
     assert (tmp_path / "data" / "demo" / "secrets" / "shopify-webhook.secret").exists()
 
 
