@@ -23,7 +23,10 @@ def require_one_of(owner: BaseModel, names: Iterable[str], purpose: str) -> None
 
 def duplicate_problem(values: Iterable[str | None], field: str, scope: str) -> str | None:
     """A sentence naming repeated values of ``field`` (None values ignored), or None when all are unique."""
-    counts = Counter(value for value in values if value is not None)
+    present = [value for value in values if value is not None]
+    if len(set(present)) == len(present):  # the rule: no counting needed
+        return None
+    counts = Counter(present)
     repeated = [value for value, count in counts.items() if count > 1]
     if not repeated:
         return None

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from decimal import Context, Decimal
 from enum import Enum
 from functools import cache
-from typing import Any, TypeVar, get_args
+from typing import Annotated, Any, TypeVar, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidatorFunctionWrapHandler, WrapValidator
 
 from .base import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, CanonicalModel, CurrencyCode, DecimalString
 from .errors import CurrencyMismatchError
@@ -55,6 +55,36 @@ class Money(CanonicalModel):
                 "convert to one currency first"
             )
 
+
+# Amounts as mappings and JSON documents write them ({"amount": "12.30", "currency": "USD"}), each validated
+# once: an order repeats its currency on every amount and its prices from line to line. Reusing the Money
+# validated for the same two texts is safe because a Money is frozen and its validation depends on those two
+# texts alone (no context, no other field); any other input (other keys, numbers, a Money) is validated as
+# usual. Emptied when full, so odd input cannot grow it without end.
+_VALIDATED: dict[tuple[str, str], Money] = {}
+_VALIDATED_KEPT = 1024
+
+
+def _reuse_validated(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    if type(value) is dict and len(value) == 2:
+        amount, currency = value.get("amount"), value.get("currency")
+        if type(amount) is str and type(currency) is str:
+            money = _VALIDATED.get((amount, currency))
+            if money is None:
+                money = handler(value)  # refused input raises here, exactly as without the table
+                if len(_VALIDATED) >= _VALIDATED_KEPT:
+                    _VALIDATED.clear()
+                _VALIDATED[amount, currency] = money
+            return money
+    return handler(value)
+
+
+Amount = Annotated[Money, WrapValidator(_reuse_validated)]
+"""A Money field: the same schema, JSON schema and errors as ``Money``, with repeated amounts validated once."""
+
+OptionalAmount = Annotated[Money | None, WrapValidator(_reuse_validated)]
+"""``Money | None`` as :data:`Amount` (the validator wraps the union, so the field's annotation stays
+``Money | None`` for code that reads it)."""
 
 # Values that never hold money: skipped without a call, since every order is walked when it is validated.
 _PLAIN = (str, int, float, Decimal, datetime, date, Enum, type(None))

@@ -22,7 +22,7 @@ from .base import (
 from .checks import duplicate_problem, raise_problems
 from .invoice import PaymentTerms
 from .lengths import ChannelName, HubId, LineId, ProductName, Reference, Sku
-from .money import Money, currency_problem
+from .money import Amount, OptionalAmount, currency_problem
 from .party import Address, Customer, Party
 
 
@@ -69,14 +69,14 @@ class OrderLine(CanonicalModel):
     name: ProductName = Field(description="Product name as shown to the buyer.")
     quantity: Quantity = Field(description="Units ordered, in `uom`.")
     uom: UnitOfMeasure = Field(default="EA", description="Unit of measure of `quantity` (X12 355 code).")
-    unit_price: Money = Field(description="Price of one unit before discounts and tax.")
-    discount: Money | None = Field(
+    unit_price: Amount = Field(description="Price of one unit before discounts and tax.")
+    discount: OptionalAmount = Field(
         default=None,
         description="Total discount on this line as a positive amount (already deducted in `total`); "
         "absent when there is none.",
     )
-    tax: Money | None = Field(default=None, description="Total tax on this line; absent when none is known.")
-    total: Money = Field(description="Line amount after line discounts, before tax.")
+    tax: OptionalAmount = Field(default=None, description="Total tax on this line; absent when none is known.")
+    total: Amount = Field(description="Line amount after line discounts, before tax.")
     requires_shipping: bool = Field(
         default=True, description="False for lines nothing is shipped for: gift cards, services, downloads."
     )
@@ -96,9 +96,11 @@ class ShippingLine(CanonicalModel):
     code: NonEmptyStr | None = Field(default=None, description="Machine code of the shipping rate.")
     title: NonEmptyStr = Field(description='Shipping option as shown to the buyer ("Standard").')
     carrier: NonEmptyStr | None = Field(default=None, description="Carrier name or SCAC when the channel names one.")
-    price: Money = Field(description="Shipping price before discounts and tax.")
-    discount: Money | None = Field(default=None, description="Discount on this shipping charge, as a positive amount.")
-    tax: Money | None = Field(default=None, description="Tax on this shipping charge.")
+    price: Amount = Field(description="Shipping price before discounts and tax.")
+    discount: OptionalAmount = Field(
+        default=None, description="Discount on this shipping charge, as a positive amount."
+    )
+    tax: OptionalAmount = Field(default=None, description="Tax on this shipping charge.")
 
 
 class ChargeKind(StrEnum):
@@ -126,7 +128,7 @@ class OrderCharge(CanonicalModel):
     line_id: LineId | None = Field(
         default=None, description="`line_id` of the line it applies to; absent when it applies to the whole order."
     )
-    amount: Money = Field(
+    amount: Amount = Field(
         description="The amount as a positive number (an allowance lowers what is paid, a charge raises it); "
         "computed from `percent` or a rate per unit when the buyer stated only those."
     )
@@ -152,18 +154,18 @@ class Totals(CanonicalModel):
     `discount` reports what was already deducted from subtotal and shipping. Order-level discounts are
     allocated to lines."""
 
-    subtotal: Money = Field(description="Sum of line totals (after line discounts, before tax and shipping).")
-    discount: Money = Field(
+    subtotal: Amount = Field(description="Sum of line totals (after line discounts, before tax and shipping).")
+    discount: Amount = Field(
         description="All discounts on the order as a positive amount, already deducted from subtotal and shipping."
     )
-    shipping: Money = Field(description="Total shipping charged, after shipping discounts.")
-    tax: Money = Field(description="Total tax.")
-    fees: Money | None = Field(
+    shipping: Amount = Field(description="Total shipping charged, after shipping discounts.")
+    tax: Amount = Field(description="Total tax.")
+    fees: OptionalAmount = Field(
         default=None,
         description="Charges other than shipping and tax (handling, surcharges, small-order fees), part of "
         "`total`; absent when the source states none.",
     )
-    total: Money = Field(description="Amount the buyer pays.")
+    total: Amount = Field(description="Amount the buyer pays.")
 
 
 class Order(CanonicalModel):
