@@ -30,7 +30,7 @@ from hub.sdk import (
     Submitted,
     capabilities_of,
 )
-from hub.sdk.testing import ConnectorContract, InjectedFailure
+from hub.sdk.testing import ConnectorContract, ContractPartner, InjectedFailure
 from tests.edi.transports.sshd import Sshd, SshdError, start_sshd
 
 BOM = b"\xef\xbb\xbf"
@@ -138,6 +138,12 @@ class FileContract(ConnectorContract):
     def exercise(self, connector: Connector, request: FulfillmentRequest) -> object:
         assert isinstance(connector, CsvJournal)
         return connector.post_entry(sale(), "acct:csv-journal:test:sale:ord_1")
+
+    def count_effects(self, partner: ContractPartner, request: FulfillmentRequest) -> int | None:
+        """How many times the sale's entry was written: its lines, in every journal file, per entry."""
+        files = partner.files()  # type: ignore[attr-defined]
+        written = sum(row["entry_id"] == sale().entry_id for rows in files.values() for row in rows)
+        return written // len(sale().lines)
 
     @pytest.mark.parametrize("case", ("directory-missing", "directory-is-a-file"))
     def test_failure_is_classified(  # type: ignore[override]

@@ -119,6 +119,10 @@ class TestQuickBooksContract(ConnectorContract):
         assert isinstance(connector, QuickBooks)
         return connector.post_entry(fee(), "acct:quickbooks:main:fee:ord_1")
 
+    def count_effects(self, partner: ContractPartner, request: FulfillmentRequest) -> int | None:
+        assert isinstance(partner, QuickBooksPartner)
+        return sum(len(rows) for rows in partner.fake.records.values())
+
 
 def test_a_sale_becomes_a_sales_receipt_into_the_clearing_account(qbo: FakeQuickBooks) -> None:
     posted = connector(qbo).post_entry(sale(), "k1")
