@@ -4,15 +4,14 @@ count what it left at the channel."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from hub.canonical import Carrier, FulfillmentRequest, Order, Shipment
 from hub.sdk import ChannelCancellation, ChannelRefund, ChannelShipment, ConfirmsShipment, UpdateLine
 from hub.sdk.protocol import Connector
-from hub.sdk.testing import InjectedFailure, sample_fulfillment_request
-from tests.fakes.server import FakeServer
+from hub.sdk.testing import sample_fulfillment_request
+from tests.connectors.partners import FakePartner
 
 SHIPPED_AT = datetime(2025, 3, 16, 15, 30, tzinfo=UTC)
 
@@ -88,39 +87,5 @@ class ConfirmsShipmentExercise:
         return connector.confirm_shipment(shipment_update(request.order), "shp_0001:confirm")
 
     def count_effects(self, partner: Any, request: FulfillmentRequest) -> int:
-        assert isinstance(partner, FakeChannel)
+        assert isinstance(partner, FakePartner)
         return partner.effects()
-
-
-class FakeChannel:
-    """A fake channel server as the contract suite drives it: ``settings`` reach it, ``fail_next`` injects the
-    failure (a hang, a reset or a status through the fake's own injection), ``effects`` counts what the
-    channel holds of the exercised update for the request's order (for the suite's resend check).
-
-    ``refused_twice``: a 401 is answered to two calls, for a client that fetches a new token once when one is
-    refused and a fake that never fails token requests: credentials the channel no longer accepts."""
-
-    def __init__(
-        self, fake: FakeServer, settings: dict[str, Any], effects: Callable[[], int], *, refused_twice: bool = False
-    ) -> None:
-        self.fake = fake
-        self._settings = settings
-        self.effects = effects
-        self.refused_twice = refused_twice
-
-    def settings(self) -> dict[str, Any]:
-        return dict(self._settings)
-
-    def fail_next(self, failure: InjectedFailure) -> None:
-        """Through the fake's own injection, so a fake that keeps token requests out of failures (eBay) does."""
-        if failure.timeout:
-            self.fake.hang_next(seconds=1.5)
-        elif failure.reset:
-            self.fake.reset_next()
-        else:
-            assert failure.status is not None
-            times = 2 if failure.status == 401 and self.refused_twice else 1
-            self.fake.fail_next(failure.status, retry_after=failure.retry_after, times=times)
-
-    def orders_received(self, request: FulfillmentRequest) -> int:
-        return 0  # a channel takes no fulfillment orders: the hub's orders come from it

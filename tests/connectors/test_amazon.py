@@ -19,13 +19,13 @@ from hub.sdk import ConfigurationError, NoBackChannel, PermanentError, Transient
 from hub.sdk.testing import ConnectorContract, ContractPartner
 from tests.connectors.channel_samples import (
     ConfirmsShipmentExercise,
-    FakeChannel,
     cancellation,
     channel_order,
     refund,
     request_for,
     shipment_update,
 )
+from tests.connectors.partners import FakePartner
 from tests.fakes.amazon import FakeAmazon
 
 ORDER_ID = "113-5510978-2245823"
@@ -67,7 +67,7 @@ class TestAmazonContract(ConfirmsShipmentExercise, ConnectorContract):
 
     @pytest.fixture
     def partner(self, amazon: FakeAmazon) -> ContractPartner:
-        return FakeChannel(amazon, amazon.settings(timeout=0.5), lambda: len(amazon.packages.get(ORDER_ID, {})))
+        return FakePartner(amazon, amazon.settings(timeout=0.5), lambda: len(amazon.packages.get(ORDER_ID, {})))
 
     @pytest.fixture
     def fulfillment_request(self) -> FulfillmentRequest:

@@ -16,13 +16,13 @@ from hub.sdk import AlreadyDelivered, NoBackChannel, PermanentError, TransientEr
 from hub.sdk.testing import ConnectorContract, ContractPartner
 from tests.connectors.channel_samples import (
     ConfirmsShipmentExercise,
-    FakeChannel,
     cancellation,
     channel_order,
     refund,
     request_for,
     shipment_update,
 )
+from tests.connectors.partners import FakePartner
 from tests.fakes.bigcommerce import FakeBigCommerce
 
 ORDER_ID = 4101
@@ -63,7 +63,7 @@ class TestBigCommerceContract(ConfirmsShipmentExercise, ConnectorContract):
 
     @pytest.fixture
     def partner(self, store: FakeBigCommerce) -> ContractPartner:
-        return FakeChannel(store, store.settings(timeout=0.5), lambda: len(store.shipments.get(ORDER_ID, [])))
+        return FakePartner(store, store.settings(timeout=0.5), lambda: len(store.shipments.get(ORDER_ID, [])))
 
     @pytest.fixture
     def fulfillment_request(self) -> FulfillmentRequest:

@@ -16,13 +16,13 @@ from hub.sdk import ConfigurationError, Connector, NoBackChannel, PermanentError
 from hub.sdk.testing import ConnectorContract, ContractPartner
 from tests.connectors.channel_samples import (
     ConfirmsShipmentExercise,
-    FakeChannel,
     cancellation,
     channel_order,
     refund,
     request_for,
     shipment_update,
 )
+from tests.connectors.partners import FakePartner
 from tests.fakes.ebay import READ_SCOPE, WRITE_SCOPE, FakeEbay
 
 ORDER_ID = "12-13456-78901"
@@ -64,7 +64,7 @@ class TestEbayContract(ConfirmsShipmentExercise, ConnectorContract):
     @pytest.fixture
     def partner(self, ebay: FakeEbay) -> ContractPartner:
         fulfillments = lambda: len(ebay.fulfillments.get(ORDER_ID, []))  # noqa: E731
-        return FakeChannel(ebay, ebay.settings(timeout=0.5), fulfillments, refused_twice=True)
+        return FakePartner(ebay, ebay.settings(timeout=0.5), fulfillments, refused_twice=True)
 
     @pytest.fixture
     def fulfillment_request(self) -> FulfillmentRequest:
@@ -86,7 +86,7 @@ class TestEbayRefundContract(TestEbayContract):
     @pytest.fixture
     def partner(self, ebay: FakeEbay) -> ContractPartner:
         refunds = lambda: len(ebay.orders[ORDER_ID].get("paymentSummary", {}).get("refunds", []))  # noqa: E731
-        return FakeChannel(ebay, ebay.settings(timeout=0.5), refunds, refused_twice=True)
+        return FakePartner(ebay, ebay.settings(timeout=0.5), refunds, refused_twice=True)
 
     def exercise(self, connector: Connector, request: FulfillmentRequest) -> object:
         assert isinstance(connector, Ebay)

@@ -19,7 +19,8 @@ from hub.sdk import (
     PermanentError,
     TransientError,
 )
-from hub.sdk.testing import ConnectorContract, ContractPartner, InjectedFailure
+from hub.sdk.testing import ConnectorContract, ContractPartner
+from tests.connectors.partners import FakePartner
 from tests.fakes.subscriber import FakeSubscriber
 
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
@@ -32,24 +33,13 @@ def subscriber() -> Iterator[FakeSubscriber]:
         yield fake
 
 
-class SubscriberPartner:
-    def __init__(self, fake: FakeSubscriber) -> None:
-        self.fake = fake
+def settings_for(fake: FakeSubscriber) -> dict[str, Any]:
+    return {"url": fake.url, "secret": SECRET, "allow_private_network": True, "timeout": 0.5}
 
-    def settings(self) -> dict[str, Any]:
-        return {"url": self.fake.url, "secret": SECRET, "allow_private_network": True, "timeout": 0.5}
 
-    def fail_next(self, failure: InjectedFailure) -> None:
-        if failure.timeout:
-            self.fake.hang_next(seconds=1.5)
-        elif failure.reset:
-            self.fake.reset_next()
-        else:
-            assert failure.status is not None
-            self.fake.fail_next(failure.status, retry_after=failure.retry_after)
-
-    def orders_received(self, request: FulfillmentRequest) -> int:
-        return 0  # a subscriber takes events, not orders
+def distinct_events(fake: FakeSubscriber) -> int:
+    """A resend is the same event: the subscriber de-duplicates on webhook-id, which must not change."""
+    return len({seen.headers.get("webhook-id") for seen in fake.requests if seen.verified})
 
 
 class TestEventsContract(ConnectorContract):
@@ -66,20 +56,19 @@ class TestEventsContract(ConnectorContract):
 
     @pytest.fixture
     def partner(self, subscriber: FakeSubscriber) -> ContractPartner:
-        return SubscriberPartner(subscriber)
+        return FakePartner(subscriber, settings_for(subscriber), lambda: distinct_events(subscriber))
 
     def exercise(self, connector: Connector, request: FulfillmentRequest) -> object:
         assert isinstance(connector, Events)
         return connector.publish_event(EVENT, "evt:erp:1")
 
     def count_effects(self, partner: ContractPartner, request: FulfillmentRequest) -> int | None:
-        # a resend is the same event: the subscriber de-duplicates on webhook-id, which must not change
-        assert isinstance(partner, SubscriberPartner)
-        return len({seen.headers.get("webhook-id") for seen in partner.fake.requests if seen.verified})
+        assert isinstance(partner, FakePartner)
+        return partner.effects()
 
 
 def build(fake: FakeSubscriber, **settings: Any) -> Events:
-    config = Events.Config.model_validate({**SubscriberPartner(fake).settings(), **settings})
+    config = Events.Config.model_validate({**settings_for(fake), **settings})
     return Events(config, None)  # type: ignore[arg-type]
 
 

@@ -27,7 +27,8 @@ from hub.sdk import (
     Submitted,
     TransientError,
 )
-from hub.sdk.testing import ConnectorContract, ContractPartner, InjectedFailure
+from hub.sdk.testing import ConnectorContract, ContractPartner
+from tests.connectors.partners import FakePartner
 from tests.fakes.quickbooks import FakeQuickBooks
 
 ORDER = OrderReference("ord_1", "shopify:main", "5001", "#1001")
@@ -80,26 +81,6 @@ def connector(fake: FakeQuickBooks, **settings: Any) -> QuickBooks:
     return QuickBooks(QuickBooks.Config.model_validate(fake.settings(**settings)), requests.Session())
 
 
-class QuickBooksPartner:
-    def __init__(self, fake: FakeQuickBooks) -> None:
-        self.fake = fake
-
-    def settings(self) -> dict[str, Any]:
-        return self.fake.settings(timeout=0.5)
-
-    def fail_next(self, failure: InjectedFailure) -> None:
-        if failure.timeout:
-            self.fake.hang_next(seconds=1.5)
-        elif failure.reset:
-            self.fake.reset_next()
-        else:
-            assert failure.status is not None
-            self.fake.fail_next(failure.status, retry_after=failure.retry_after)
-
-    def orders_received(self, request: FulfillmentRequest) -> int:
-        return 0
-
-
 class TestQuickBooksContract(ConnectorContract):
     connector_class = QuickBooks
     secret_settings = ("access_token",)
@@ -113,15 +94,15 @@ class TestQuickBooksContract(ConnectorContract):
 
     @pytest.fixture
     def partner(self, qbo: FakeQuickBooks) -> ContractPartner:
-        return QuickBooksPartner(qbo)
+        return FakePartner(qbo, qbo.settings(timeout=0.5), lambda: sum(len(rows) for rows in qbo.records.values()))
 
     def exercise(self, connector: Connector, request: FulfillmentRequest) -> object:
         assert isinstance(connector, QuickBooks)
         return connector.post_entry(fee(), "acct:quickbooks:main:fee:ord_1")
 
     def count_effects(self, partner: ContractPartner, request: FulfillmentRequest) -> int | None:
-        assert isinstance(partner, QuickBooksPartner)
-        return sum(len(rows) for rows in partner.fake.records.values())
+        assert isinstance(partner, FakePartner)
+        return partner.effects()
 
 
 def test_a_sale_becomes_a_sales_receipt_into_the_clearing_account(qbo: FakeQuickBooks) -> None:

@@ -16,13 +16,13 @@ from hub.sdk import ConfigurationError, NoBackChannel, PermanentError, Transient
 from hub.sdk.testing import ConnectorContract, ContractPartner
 from tests.connectors.channel_samples import (
     ConfirmsShipmentExercise,
-    FakeChannel,
     cancellation,
     channel_order,
     refund,
     request_for,
     shipment_update,
 )
+from tests.connectors.partners import FakePartner
 from tests.fakes.walmart import FakeWalmart
 
 PO = "1796277083022"
@@ -67,7 +67,7 @@ class TestWalmartContract(ConfirmsShipmentExercise, ConnectorContract):
 
     @pytest.fixture
     def partner(self, walmart: FakeWalmart) -> ContractPartner:
-        return FakeChannel(walmart, walmart.settings(timeout=0.5), lambda: len(walmart.posts("/shipping")))
+        return FakePartner(walmart, walmart.settings(timeout=0.5), lambda: len(walmart.posts("/shipping")))
 
     @pytest.fixture
     def fulfillment_request(self) -> FulfillmentRequest:

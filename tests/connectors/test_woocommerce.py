@@ -17,13 +17,13 @@ from hub.sdk import NoBackChannel, PermanentError, TransientError
 from hub.sdk.testing import ConnectorContract, ContractPartner
 from tests.connectors.channel_samples import (
     ConfirmsShipmentExercise,
-    FakeChannel,
     cancellation,
     channel_order,
     refund,
     request_for,
     shipment_update,
 )
+from tests.connectors.partners import FakePartner
 from tests.fakes.woocommerce import FakeWooCommerce
 
 ORDER_ID = "727"
@@ -68,7 +68,7 @@ class TestWooCommerceContract(ConfirmsShipmentExercise, ConnectorContract):
 
     @pytest.fixture
     def partner(self, woo: FakeWooCommerce) -> ContractPartner:
-        return FakeChannel(woo, woo.settings(timeout=0.5), lambda: len(woo.notes.get(int(ORDER_ID), [])))
+        return FakePartner(woo, woo.settings(timeout=0.5), lambda: len(woo.notes.get(int(ORDER_ID), [])))
 
     @pytest.fixture
     def fulfillment_request(self) -> FulfillmentRequest:

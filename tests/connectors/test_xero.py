@@ -24,7 +24,8 @@ from hub.sdk import (
     PermanentError,
     TransientError,
 )
-from hub.sdk.testing import ConnectorContract, ContractPartner, InjectedFailure
+from hub.sdk.testing import ConnectorContract, ContractPartner
+from tests.connectors.partners import FakePartner
 from tests.fakes.xero import FakeXero
 
 ORDER = OrderReference("ord_1", "shopify:main", "5001", "#1001")
@@ -69,26 +70,6 @@ def connector(fake: FakeXero, **settings: Any) -> Xero:
     return Xero(Xero.Config.model_validate(fake.settings(**settings)), requests.Session())
 
 
-class XeroPartner:
-    def __init__(self, fake: FakeXero) -> None:
-        self.fake = fake
-
-    def settings(self) -> dict[str, Any]:
-        return self.fake.settings(timeout=0.5)
-
-    def fail_next(self, failure: InjectedFailure) -> None:
-        if failure.timeout:
-            self.fake.hang_next(seconds=1.5)
-        elif failure.reset:
-            self.fake.reset_next()
-        else:
-            assert failure.status is not None
-            self.fake.fail_next(failure.status, retry_after=failure.retry_after)
-
-    def orders_received(self, request: FulfillmentRequest) -> int:
-        return 0
-
-
 class TestXeroContract(ConnectorContract):
     connector_class = Xero
     secret_settings = ("access_token",)
@@ -96,15 +77,15 @@ class TestXeroContract(ConnectorContract):
 
     @pytest.fixture
     def partner(self, xero: FakeXero) -> ContractPartner:
-        return XeroPartner(xero)
+        return FakePartner(xero, xero.settings(timeout=0.5), lambda: sum(len(rows) for rows in xero.records.values()))
 
     def exercise(self, connector: Connector, request: FulfillmentRequest) -> object:
         assert isinstance(connector, Xero)
         return connector.post_entry(cost(), "acct:xero:main:cost:ACME:7781")
 
     def count_effects(self, partner: ContractPartner, request: FulfillmentRequest) -> int | None:
-        assert isinstance(partner, XeroPartner)
-        return sum(len(rows) for rows in partner.fake.records.values())
+        assert isinstance(partner, FakePartner)
+        return partner.effects()
 
 
 def test_a_sale_is_an_authorised_invoice_paid_from_the_clearing_account(xero: FakeXero) -> None:
