@@ -19,9 +19,8 @@ from connectors.quickbooks.documents import (
     money,
     note,
     sales_document,
-    sales_shape,
 )
-from connectors.quickbooks.refs import References, customer_name, select
+from connectors.quickbooks.refs import References, select
 from hub.sdk import (
     AlreadyDelivered,
     ConnectorError,
@@ -32,6 +31,7 @@ from hub.sdk import (
     Period,
     Submitted,
 )
+from hub.sdk.accounting import customer_name, sales_clearing
 
 ENTITIES = {  # what the connector posts, by the name queries use, and the entry kind it books
     "SalesReceipt": EntryKind.SALE,
@@ -114,12 +114,11 @@ class QuickBooks:
     # -- posting --
 
     def _document(self, entry: JournalEntry) -> Document:
-        clearing = sales_shape(entry)
+        clearing = sales_clearing(entry)
         if clearing is None:
             return journal_entry(entry)
         invoice = self.config.sales_document == "invoice"
-        name = customer_name(self.config.customer_rule, entry.order, entry.customer)
-        customer = self.refs.customer(name) if name else None
+        customer = self.refs.customer(customer_name(self.config.customer_rule, entry.order, entry.customer))
         return sales_document(entry, clearing, customer, self.refs.item, invoice=invoice)
 
     def _post(self, document: Document, entry: JournalEntry, key: str) -> dict[str, Any]:
@@ -163,7 +162,7 @@ class QuickBooks:
 
     def _pay(self, entry: JournalEntry, invoice: dict[str, Any], key: str) -> None:
         """An invoice is paid at once into the channel's clearing account: the channel has the money."""
-        clearing = sales_shape(entry)
+        clearing = sales_clearing(entry)
         assert clearing is not None
         body = {
             "CustomerRef": invoice["CustomerRef"],

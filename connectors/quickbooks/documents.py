@@ -18,7 +18,6 @@ from hub.sdk import EntryKind, JournalEntry, JournalLine, LineRole
 
 NOTE_PREFIX = "orderhub "
 DOC_NUMBER_MAX = 21
-SALE_ROLES = frozenset({LineRole.CLEARING, LineRole.REVENUE, LineRole.SHIPPING, LineRole.TAX, LineRole.DISCOUNT})
 
 ItemFor = Callable[[JournalLine], str]  # the QuickBooks item id a product, shipping or tax line is sold as
 
@@ -50,26 +49,6 @@ def doc_number(entry: JournalEntry, prefix: str = "") -> str | None:
         return None
     text = prefix + number.lstrip("#").strip()
     return text if 0 < len(text) <= DOC_NUMBER_MAX else None
-
-
-def sales_shape(entry: JournalEntry) -> JournalLine | None:
-    """The clearing line when ``entry`` fits a sales or refund document, else None (post a journal entry)."""
-    if entry.kind not in (EntryKind.SALE, EntryKind.REFUND) or any(line.role not in SALE_ROLES for line in entry.lines):
-        return None
-    clearing = entry.lines_with(LineRole.CLEARING)
-    if len(clearing) != 1:
-        return None
-    money_in = entry.kind is EntryKind.SALE
-    if (Decimal(clearing[0].debit) > 0) != money_in:
-        return None
-    for line in entry.lines:
-        if line.role is LineRole.CLEARING:
-            continue
-        # on a sale, product, shipping and tax lines are credits and discounts debits; a refund mirrors it
-        positive_side = line.debit if (line.role is LineRole.DISCOUNT) == money_in else line.credit
-        if Decimal(positive_side) <= 0:
-            return None
-    return clearing[0]
 
 
 def sales_lines(entry: JournalEntry, item_for: ItemFor) -> list[dict[str, Any]]:

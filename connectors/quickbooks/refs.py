@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.quickbooks.client import DuplicateName, QuickBooksClient, request_id
-from hub.sdk import Customer, JournalLine, LineRole, OrderReference
+from hub.sdk import JournalLine, LineRole
 
 NAME_MAX = 100
 
@@ -34,13 +34,6 @@ def item_name(line: JournalLine) -> str:
     if line.role is LineRole.TAX:
         return f"orderhub tax {line.tax_name or line.account}"[:NAME_MAX]
     return f"orderhub {line.role.value} {line.account}"[:NAME_MAX]
-
-
-def customer_name(rule: str, order: OrderReference | None, customer: Customer | None) -> str | None:
-    if rule == "per_buyer" and customer and (customer.name or customer.email):
-        parts = [customer.name or "", f"<{customer.email}>" if customer.email else ""]
-        return " ".join(part for part in parts if part)[:NAME_MAX]
-    return f"{order.channel} sales"[:NAME_MAX] if order else None
 
 
 class References:

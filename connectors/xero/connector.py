@@ -11,9 +11,9 @@ import requests
 
 from connectors.xero.client import XeroClient
 from connectors.xero.config import Config as XeroConfig
-from connectors.xero.documents import Document, entry_id_of, manual_journal, payment, sales_clearing, sales_document
-from hub.sdk import ConnectorKind, EntryKind, JournalEntry, LedgerRecord, OrderReference, Period, Submitted
-from hub.sdk import Customer as Buyer
+from connectors.xero.documents import Document, entry_id_of, manual_journal, payment, sales_document
+from hub.sdk import ConnectorKind, EntryKind, JournalEntry, LedgerRecord, Period, Submitted
+from hub.sdk.accounting import customer_name, sales_clearing
 
 ID_FIELD = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID", "ManualJournals": "ManualJournalID"}
 PAGE = 100  # Xero pages lists by 100
@@ -40,7 +40,7 @@ class Xero:
         if clearing is None:
             document = manual_journal(entry)
         else:
-            contact = self._contact(_contact_name(self.config.contact_rule, entry.order, entry.customer))
+            contact = self._contact(customer_name(self.config.contact_rule, entry.order, entry.customer))
             document = sales_document(entry, clearing, contact)
         created = self._create(document, idempotency_key)
         if document.clearing is not None:
@@ -81,12 +81,6 @@ class Xero:
             if len(batch) < PAGE:
                 return rows
             page += 1
-
-
-def _contact_name(rule: str, order: OrderReference | None, buyer: Buyer | None) -> str:
-    if rule == "per_buyer" and buyer and (buyer.name or buyer.email):
-        return " ".join(part for part in (buyer.name or "", f"<{buyer.email}>" if buyer.email else "") if part)
-    return f"{order.channel} sales" if order else "orderhub sales"
 
 
 def _xero_date(day: date) -> str:

@@ -16,7 +16,6 @@ from typing import Any
 from hub.sdk import EntryKind, JournalEntry, JournalLine, LineRole
 
 NOTE_PREFIX = "orderhub "
-SALE_ROLES = frozenset({LineRole.CLEARING, LineRole.REVENUE, LineRole.SHIPPING, LineRole.TAX, LineRole.DISCOUNT})
 
 
 @dataclass(frozen=True)
@@ -38,17 +37,6 @@ def entry_id_of(text: str | None) -> str | None:
 
 def number(value: Decimal) -> float:
     return float(value.quantize(Decimal("0.01")))
-
-
-def sales_clearing(entry: JournalEntry) -> JournalLine | None:
-    """The clearing line when ``entry`` fits an invoice (sale) or credit note (refund), else None."""
-    if entry.kind not in (EntryKind.SALE, EntryKind.REFUND) or any(line.role not in SALE_ROLES for line in entry.lines):
-        return None
-    clearing = entry.lines_with(LineRole.CLEARING)
-    money_in = entry.kind is EntryKind.SALE
-    if len(clearing) != 1 or (Decimal(clearing[0].debit) > 0) != money_in:
-        return None
-    return clearing[0]
 
 
 def line_items(entry: JournalEntry) -> list[dict[str, Any]]:

@@ -210,3 +210,37 @@ class ReadsLedger(Protocol):
         """Every entry the hub posted there dated within ``period`` (the partner's own entries are left out
         where the connector can tell them apart)."""
         ...
+
+
+_SALES_ROLES = frozenset({LineRole.CLEARING, LineRole.REVENUE, LineRole.SHIPPING, LineRole.TAX, LineRole.DISCOUNT})
+
+
+def sales_clearing(entry: JournalEntry) -> JournalLine | None:
+    """The clearing line when ``entry`` has the shape of a sales document (a sale: one clearing debit, product,
+    shipping and tax credits, discount debits; a refund: the mirror), else None: post it as a journal entry.
+    A connector renders the first as its partner's sales receipt or invoice (credit note, refund receipt)."""
+    if entry.kind not in (EntryKind.SALE, EntryKind.REFUND) or any(
+        line.role not in _SALES_ROLES for line in entry.lines
+    ):
+        return None
+    clearing = entry.lines_with(LineRole.CLEARING)
+    money_in = entry.kind is EntryKind.SALE
+    if len(clearing) != 1 or (Decimal(clearing[0].debit) > 0) != money_in:
+        return None
+    for line in entry.lines:
+        if line.role is LineRole.CLEARING:
+            continue
+        positive_side = line.debit if (line.role is LineRole.DISCOUNT) == money_in else line.credit
+        if Decimal(positive_side) <= 0:
+            return None
+    return clearing[0]
+
+
+def customer_name(rule: str, order: OrderReference | None, customer: Customer | None, limit: int = 100) -> str:
+    """The customer (contact) an entry is booked to, by the stated rule: ``per_buyer`` names the buyer
+    ("Name <email>") when known; otherwise (and for ``per_channel``) one per channel account ("shopify:main
+    sales")."""
+    if rule == "per_buyer" and customer and (customer.name or customer.email):
+        parts = [customer.name or "", f"<{customer.email}>" if customer.email else ""]
+        return " ".join(part for part in parts if part)[:limit]
+    return f"{order.channel if order else 'orderhub'} sales"[:limit]
