@@ -28,6 +28,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from hub.api import (  # noqa: F401 - importing each resource module declares its operations
+    availability,
     deliveries,
     destinations,
     edi,
@@ -39,6 +40,7 @@ from hub.api import (  # noqa: F401 - importing each resource module declares it
     orders,
     returns,
     routing,
+    stock,
     tokens,
 )
 from hub.api.problems import Problem

@@ -1,14 +1,17 @@
 """``/api/v1/inventory``: stock levels of a SKU across locations (or of a location), and the ledger behind
-them; read only in this version (counts and adjustments stay with ``orderhub stock``)."""
+them, paged back in time (counts and adjustments: ``hub.api.stock``)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
+from hub.api.pagination import fetch_page
 from hub.api.problems import bad_field
 from hub.api.registry import Call, QueryModel, operation
+from hub.db.models import InventoryLedgerEntry
 from hub.inventory import find_levels
-from hub.inventory.ledger import history
+from hub.inventory.ledger import LedgerLine
 
 TEXT = r"^[^\x00]*$"
 
@@ -40,6 +43,7 @@ class LedgerFilters(QueryModel):
     location: str | None = Field(default=None, max_length=64, pattern=TEXT)
     order_id: str | None = Field(default=None, max_length=40, pattern=TEXT)
     limit: int = Field(default=50, ge=1, le=500, description="The newest entries, listed oldest first.")
+    cursor: str | None = Field(default=None, max_length=200, description="From next_cursor: older entries.")
 
 
 class LedgerEntry(BaseModel):
@@ -60,6 +64,7 @@ class LedgerEntry(BaseModel):
 
 class Ledger(BaseModel):
     items: list[LedgerEntry]
+    next_cursor: str | None = Field(default=None, description="The entries before these, if there are any.")
 
 
 @operation("GET", "/inventory", scope="read", tag="inventory", query=LevelFilters, response=StockLevels,
@@ -77,5 +82,13 @@ def levels(call: Call) -> StockLevels:
            summary="The newest ledger entries of a SKU: every change to its stock and why")  # fmt: skip
 def ledger(call: Call) -> Ledger:
     q: LedgerFilters = call.query
-    lines = history(call.session, q.sku, q.location, order_id=q.order_id, limit=q.limit)
-    return Ledger(items=[LedgerEntry.model_validate(line.as_json()) for line in lines])
+    entry = InventoryLedgerEntry
+    query = select(entry).where(entry.sku == q.sku)
+    for column, value in ((entry.location_id, q.location), (entry.order_id, q.order_id)):
+        if value is not None:
+            query = query.where(column == value)
+    rows, cursor = fetch_page(call.session, query, [entry.id], [int], limit=q.limit, cursor=q.cursor,
+                              key=lambda row: [row.id])  # fmt: skip
+    fields = LedgerLine.__dataclass_fields__
+    lines = [LedgerLine(**{name: getattr(row, name) for name in fields}) for row in reversed(rows)]
+    return Ledger(items=[LedgerEntry.model_validate(line.as_json()) for line in lines], next_cursor=cursor)
