@@ -1,0 +1,94 @@
+"""A report as data: its rows (a frozen dataclass per report), the columns they make, the chart to draw, and
+the CSV text. The console, the CSV download, the CLI and the API all render the same ``ReportResult``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.reports.filters import ReportFilters
+
+Cell = str | int | float | None
+Query = Callable[[Session, ReportFilters, datetime], Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Horizontal bars: one per row, labelled by ``label`` columns, as long as ``value``."""
+
+    label: tuple[str, ...]
+    value: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    summary: str  # one sentence: what the figures are
+    row_type: type[Any]  # a frozen dataclass; its fields are the columns, in order
+    query: Query
+    uses_location: bool = False
+    chart: Chart | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        return [field.name for field in fields(self.row_type)]
+
+    def run(self, session: Session, filters: ReportFilters, now: datetime) -> ReportResult:
+        rows = self.query(session, filters, now)
+        return ReportResult(self, filters, now, [tuple(cell(getattr(row, c)) for c in self.columns) for row in rows])
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    share: float  # of the longest bar, 0..1
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    report: Report
+    filters: ReportFilters
+    generated_at: datetime
+    rows: list[tuple[Cell, ...]]
+
+    @property
+    def columns(self) -> list[str]:
+        return self.report.columns
+
+    def records(self) -> list[dict[str, Cell]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def bars(self) -> list[Bar]:
+        chart = self.report.chart
+        if chart is None:
+            return []
+        found = [(" · ".join(str(r[c]) for c in chart.label), r[chart.value]) for r in self.records()]
+        values = [(label, float(v)) for label, v in found if isinstance(v, int | float | str) and v != ""]
+        peak = max((v for _, v in values), default=0.0)
+        return [Bar(label, v, v / peak if peak > 0 else 0.0) for label, v in values]
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(self.columns)
+        writer.writerows(["" if value is None else value for value in row] for row in self.rows)
+        return out.getvalue()
+
+
+def cell(value: Any) -> Cell:
+    """A value as the table shows it: money as its decimal text (exact), numbers as numbers."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
