@@ -8,6 +8,9 @@
     pages      login, dashboard, orders, one order, failures, inventory
     actions    the writes, run through the API's own handlers with ``console:<email>`` as who acted
     dashboard  the figures the dashboard shows
+    partners   X12 partners with their interchanges, acknowledgments and raw X12
+    simulator  the routing decision and trace for a stored or pasted order
+    returns    returns by state, and each step of one
 
 ``install(app, settings)`` registers the blueprint and the session settings; nothing is read at import time.
 """
@@ -19,7 +22,7 @@ from datetime import timedelta
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from hub.console import actions, pages  # noqa: F401 - importing each module declares its routes
+from hub.console import actions, pages, partners, returns, simulator  # noqa: F401 - each declares its routes
 from hub.console.access import blueprint
 from hub.console.security import secret_key
 from hub.settings import Settings

@@ -57,6 +57,19 @@ def run(handler: Callable[..., Any], body: BaseModel | None, **params: Any) -> t
     return True, str(getattr(model, "done", None) or getattr(model, "detail", None) or "done")
 
 
+def ask(
+    handler: Callable[..., Any], query: BaseModel | None = None, body: BaseModel | None = None, **params: Any
+) -> Any:
+    """Run an API handler that only reads (a listing, a simulation) as the logged-in user; its answer's model.
+    A ``Problem`` it raises is the caller's to show."""
+    user = current_user()
+    assert user is not None
+    with hub_extension().runtime.database.session() as session:
+        call = ConsoleCall(session, None, query, body, None, user=user.email)  # type: ignore[arg-type]
+        reply = handler(call, **params)
+        return reply.model if isinstance(reply, Reply) else reply
+
+
 def _note_delivery_replay(session: Any, handler: Callable[..., Any], params: dict[str, Any], actor: str) -> None:
     """A replayed delivery of an order is noted on the order's timeline with who replayed it."""
     if handler is not api_deliveries.replay_delivery:
@@ -67,20 +80,20 @@ def _note_delivery_replay(session: Any, handler: Callable[..., Any], params: dic
         record_event(session, row.order_id, "delivery.replayed", source=actor, data=data)
 
 
-def _back(default: str) -> Any:
+def back(default: str) -> Any:
     target = request.form.get("back", "")
     return redirect(target if target.startswith("/console/") else default)
 
 
-def _say(done: bool, message: str) -> None:
+def say(done: bool, message: str) -> None:
     flash(message, "done" if done else "refused")
 
 
-def _body(model: type[BaseModel], **fields: Any) -> BaseModel | None:
+def checked(model: type[BaseModel], **fields: Any) -> BaseModel | None:
     try:
         return model.model_validate(fields)
     except ValidationError as invalid:
-        _say(False, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in invalid.errors()[:5]))
+        say(False, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in invalid.errors()[:5]))
         return None
 
 
@@ -89,17 +102,23 @@ ORDER_ACTIONS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
     "hold": (api_orders.hold, api_orders.HoldOrder),
     "release": (api_orders.release, api_orders.ReleaseOrder),
     "cancel": (api_orders.cancel, api_orders.CancelOrder),
+    "refund": (api_orders.refund, api_orders.RefundOrder),
 }
 
 
-@blueprint.post("/orders/<order_id>/<any(route, hold, release, cancel):action>")
+@blueprint.post("/orders/<order_id>/<any(route, hold, release, cancel, refund):action>")
 @needs("operator")
 def order_action(order_id: str, action: str) -> Any:
     handler, model = ORDER_ACTIONS[action]
-    fields = {"reason": request.form.get("reason", "").strip()} if action in ("hold", "cancel") else {}
-    body = _body(model, **fields)
+    fields = {"reason": request.form.get("reason", "").strip()} if action in ("hold", "cancel", "refund") else {}
+    if action == "refund":
+        fields |= _refund_fields()
+        if not fields["lines"] and not fields["shipping"]:
+            say(False, "name what to refund: units of a line, the shipping, or both")
+            return redirect(url_for("console.order", order_id=order_id))
+    body = checked(model, **fields)
     if body is not None:
-        _say(*run(handler, body, order_id=order_id))
+        say(*run(handler, body, order_id=order_id))
     return redirect(url_for("console.order", order_id=order_id))
 
 
@@ -108,7 +127,7 @@ def order_action(order_id: str, action: str) -> Any:
 def ship(order_id: str) -> Any:
     form = request.form
     tracking = [t.strip() for t in form.get("tracking", "").replace(",", " ").split() if t.strip()]
-    body = _body(
+    body = checked(
         api_orders.ShipByHand,
         fulfillment_order_id=form.get("fulfillment_order_id", ""),
         carrier=form.get("carrier", "").strip(),
@@ -116,7 +135,7 @@ def ship(order_id: str) -> Any:
         service=form.get("service", "").strip() or None,
     )
     if body is not None:
-        _say(*run(api_orders.ship, body, order_id=order_id))
+        say(*run(api_orders.ship, body, order_id=order_id))
     return redirect(url_for("console.order", order_id=order_id))
 
 
@@ -127,7 +146,7 @@ def replay_deliveries() -> Any:
     ids = _chosen("delivery_id")
     results = [run(api_deliveries.replay_delivery, api_deliveries.ReplayDelivery(), delivery_id=i) for i in ids]
     _summarise("deliveries", ids, results)
-    return _back(url_for("console.failures"))
+    return back(url_for("console.failures"))
 
 
 @blueprint.post("/inbox/replay")
@@ -136,7 +155,23 @@ def replay_messages() -> Any:
     ids = _chosen("inbox_id")
     results = [run(api_inbox.replay_message, api_inbox.ReplayMessage(), inbox_id=i) for i in ids]
     _summarise("messages", ids, results)
-    return _back(url_for("console.failures"))
+    return back(url_for("console.failures"))
+
+
+def _refund_fields() -> dict[str, Any]:
+    """The refund form: a units box per line and two ticks."""
+    return {"lines": units("units-"), "shipping": "shipping" in request.form, "restock": "restock" in request.form}
+
+
+def texts_by_prefix(prefix: str) -> dict[str, str]:
+    """Form boxes named ``<prefix><line id>`` that are not blank, by line id."""
+    return {k.removeprefix(prefix): v.strip() for k, v in request.form.items() if k.startswith(prefix) and v.strip()}
+
+
+def units(prefix: str) -> dict[str, str]:
+    """Units per line from boxes named ``<prefix><line id>``; blank and 0 mean none. Left as text, so the
+    body's model refuses a bad number by the line's name."""
+    return {k: v for k, v in texts_by_prefix(prefix).items() if v != "0"}
 
 
 def _chosen(field: str) -> list[int]:
@@ -148,10 +183,10 @@ def _chosen(field: str) -> list[int]:
 
 def _summarise(kind: str, ids: list[int], results: list[tuple[bool, str]]) -> None:
     if not ids:
-        _say(False, f"no {kind} were chosen")
+        say(False, f"no {kind} were chosen")
     replayed = [str(i) for i, (done, _) in zip(ids, results, strict=True) if done]
     if replayed:
-        _say(True, f"replayed {kind} {', '.join(replayed)}")
+        say(True, f"replayed {kind} {', '.join(replayed)}")
     for i, (done, why) in zip(ids, results, strict=True):
         if not done:
-            _say(False, f"{i}: {why}")
+            say(False, f"{i}: {why}")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from hub.api.orders import OrderFilters, filtered, read_order
 from hub.api.pagination import fetch_page
 from hub.api.problems import Problem
+from hub.api.returns import returns_of
 from hub.console.access import blueprint, needs
 from hub.console.dashboard import backlog, dashboard
 from hub.console.security import CSRF_FIELD
@@ -105,7 +106,8 @@ def order(order_id: str) -> Any:
             detail = read_order(db, order_id[:64]).model.model_dump()
         except Problem as missing:
             return render_template("error.html", status=404, message=missing.detail), 404
-    return render_template("order.html", detail=detail, o=detail["order"])
+        returns = [r.model_dump() for r in returns_of(db, detail["order"]["id"])]
+    return render_template("order.html", detail=detail, o=detail["order"], returns=returns)
 
 
 def failures_data() -> dict[str, Any]:

@@ -1,0 +1,135 @@
+"""The partners page: each X12 partner with its interchanges in and out, control numbers, what its 997 said
+of each set we sent (overdue when a supplier's PO acknowledgment is late), the raw X12, and replay of a
+failed inbound file through the same replay the API and CLI use."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from hub.channels.process import process_message
+from hub.db.models import EdiInterchange, EdiTransaction, InboxMessage, OrderRecord, SupplierPurchaseOrder
+from hub.db.models.base import utcnow
+from hub.db.session import Database
+from hub.edi.intake import store_x12
+from hub.edi.partners import parse_profile, save_partner
+from tests.console.conftest import Console
+from tests.edi.test_inbound import profile
+from tests.edi.x12text import group, interchange, purchase_order, transaction
+
+
+def _receive(database: Database, body: bytes, partner: str | None) -> int:
+    with database.session() as session:
+        inbox_id, _ = store_x12(session, source="cli", body=body, partner_id=partner)
+    process_message(database, inbox_id)
+    return inbox_id
+
+
+def _sent(database: Database, control: str, po: str, ack: str, codes: list[str]) -> None:
+    """An 850 we sent to acme, with what acme's 997 said of it."""
+    with database.session() as session:
+        row = EdiInterchange(
+            direction="out", partner_id="acme", control_number=control, sender="ZZ:WIDGETSUPPLY",
+            receiver="ZZ:ACMERETAIL", usage="P", status="sent", kind="documents", text=f"ISA*{control}*SENT~",
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        session.add(
+            EdiTransaction(
+                interchange_id=row.id,
+                direction="out",
+                partner_id="acme",
+                functional_id="PO",
+                group_control_number=control[-1],
+                gs_version="004010",
+                set_id="850",
+                control_number="0001",
+                reference=po,
+                status="sent",
+                ack_status=ack,
+                ack_codes=codes,
+            )  # fmt: skip
+        )
+
+
+def _overdue_po(database: Database, po: str, control: str) -> None:
+    with database.session() as session:
+        session.add(
+            SupplierPurchaseOrder(
+                po_number=po,
+                fulfillment_order_id=f"ful_{po}",
+                order_id="ord_x",
+                partner_id="acme",
+                location_id="drop",
+                status="open",
+                currency="USD",
+                lines=[],
+                interchange_control_number=control,
+                set_control_number="0001",
+                ack_by="855",
+                ack_due_at=utcnow() - timedelta(hours=2),
+            )  # fmt: skip
+        )
+
+
+def test_partners_with_interchanges_acknowledgments_and_raw_x12(console: Console) -> None:
+    console.as_role("viewer")
+    with console.database.session() as session:
+        save_partner(session, "acme", name="Acme Retail", kind="trading_partner", profile=parse_profile(profile()))
+    good = interchange(group("PO", 1, purchase_order("PO-1", ("VN:SKU-1", 2, "3.50"))), control_number=11)
+    _receive(console.database, good, "acme")
+    _sent(console.database, "000000201", "PO-A", "accepted", ["A"])
+    _sent(console.database, "000000202", "PO-R", "rejected", ["R", "5"])
+    _sent(console.database, "000000203", "PO-LATE", "awaiting", [])
+    _overdue_po(console.database, "PO-LATE", "000000203")
+
+    page = console.page("/console/partners")
+    assert "Acme Retail" in page and "trading_partner" in page
+    assert "000000011" in page and "PO-1" in page and "applied" in page  # received, its set applied
+    for po, state in (("PO-A", "accepted"), ("PO-R", "rejected"), ("PO-LATE", "overdue")):
+        row = page.split(po, 1)[1].split("</li>", 1)[0]
+        assert f'class="state-{state}">{state}<' in row, (po, row)
+    assert "accepted</span> 1" in page and "rejected</span> 1" in page and "awaiting</span> 1" in page
+    assert ">Replay<" not in page  # a viewer, and nothing failed
+
+    with console.database.session() as session:
+        sent_id = session.scalars(select(EdiInterchange.id).where(EdiInterchange.control_number == "000000202")).one()
+        got_id = session.scalars(select(EdiInterchange.id).where(EdiInterchange.control_number == "000000011")).one()
+    assert "ISA*000000202*SENT~" in console.page(f"/console/interchanges/{sent_id}")
+    raw = console.page(f"/console/interchanges/{got_id}")
+    assert "BEG*00*SA*PO-1**20261120" in raw and "ST*850*0001" in raw
+    assert console.client.get("/console/interchanges/999999").status_code == 404
+
+
+def test_failed_inbound_files_are_replayed_from_the_partners_page(console: Console) -> None:
+    console.as_role("operator")
+    with console.database.session() as session:
+        save_partner(session, "acme", name="Acme Retail", kind="trading_partner", profile=parse_profile(profile()))
+    asn = transaction("856", "0001", "BSN*00*SHIP-2*20261122*0930", "HL*1**S", "HL*2*1*O", "PRF*NOPE", "CTT*2")
+    unknown_po = _receive(console.database, interchange(group("SH", 4, asn), control_number=4), "acme")
+    stranger = interchange(
+        group("PO", 1, purchase_order("PO-NEW", ("VN:SKU-9", 1, "1.00")), sender="NEWCO"), sender="NEWCO",
+        control_number=5,
+    )  # fmt: skip
+    unknown_sender = _receive(console.database, stranger, None)
+
+    page = console.page("/console/partners")
+    assert "names PO &#39;NOPE&#39;, which matches no single order" in page
+    assert "unknown sender" in page and "no partner has this sender id" in page
+    assert f'name="only" value="{unknown_po}"' in page and f'name="only" value="{unknown_sender}"' in page
+    assert "PRF*NOPE" in console.page(f"/console/inbox/{unknown_po}")
+
+    with console.database.session() as session:  # the missing partner is added, then its file replayed
+        newco = profile(theirs={"qualifier": "ZZ", "id": "NEWCO", "gs_id": "NEWCO"})
+        save_partner(session, "newco", name="New Co", kind="trading_partner", profile=parse_profile(newco))
+    answer = console.post("/console/inbox/replay", {"only": str(unknown_sender), "back": "/console/partners"})
+    assert answer.headers["Location"].endswith("/console/partners")
+    console.post("/console/inbox/replay", {"only": str(unknown_po), "back": "/console/partners"})
+    after = console.page("/console/partners")
+    assert f"replayed messages {unknown_sender}<" in after and f"replayed messages {unknown_po}<" in after
+    with console.database.session() as session:
+        assert session.get(InboxMessage, unknown_sender).status == "processed"  # type: ignore[union-attr]
+        assert session.get(InboxMessage, unknown_po).attempts == 2  # type: ignore[union-attr]  # still lacks its PO
+        assert session.scalars(select(OrderRecord.po_number)).all() == ["PO-NEW"]
+    assert f'name="only" value="{unknown_sender}"' not in after and f'name="only" value="{unknown_po}"' in after
