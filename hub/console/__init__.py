@@ -8,6 +8,7 @@
     pages      login, dashboard, orders, one order, failures, inventory
     actions    the writes, run through the API's own handlers with ``console:<email>`` as who acted
     dashboard  the figures the dashboard shows
+    reports    the reports of ``hub.reports``: a page each with its chart, and its CSV
     partners   X12 partners with their interchanges, acknowledgments and raw X12
     simulator  the routing decision and trace for a stored or pasted order
     returns    returns by state, and each step of one
@@ -22,6 +23,7 @@ from datetime import timedelta
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
+import hub.console.reports  # noqa: F401 - declares the report pages
 from hub.console import actions, pages, partners, returns, simulator  # noqa: F401 - each declares its routes
 from hub.console.access import blueprint
 from hub.console.security import secret_key
