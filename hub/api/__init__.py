@@ -40,6 +40,7 @@ from hub.api import (  # noqa: F401 - importing each resource module declares it
     orders,
     returns,
     routing,
+    routing_rules,
     stock,
     tokens,
 )

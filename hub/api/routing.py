@@ -1,6 +1,7 @@
 """``/api/v1/routing/simulate``: the decision routing would make for an order now, and its trace, against
-the stock stored in the hub and the configured rules. Nothing is committed (``orderhub route simulate``
-without ``--stock``)."""
+the stock stored in the hub and the rules in effect (the newest stored version, else the configured file),
+or a draft rule document given with the order. Nothing is committed (``orderhub route simulate`` without
+``--stock``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hub.api.registry import BodyModel, Call, operation
 from hub.canonical import Order
 from hub.db.models import OrderRecord
 from hub.oms.process_cache import current_rules
+from hub.oms.rule_versions import RuleDocumentError, parse_document
 from hub.oms.store_snapshot import routing_snapshot
 from hub.routing import RoutingInputError, RuleSet, decide
 from hub.web.extension import hub_extension
@@ -23,6 +25,9 @@ class Simulation(BodyModel):
     order_id: str | None = Field(default=None, max_length=40, pattern=r"^[^\x00]*$", description="A stored order.")
     order: dict[str, Any] | None = Field(default=None, description="Or a canonical order.v1 document.")
     at: AwareDatetime | None = Field(default=None, description="Decide as of this moment (default: now).")
+    rules: dict[str, Any] | None = Field(
+        default=None, description="A draft rule document to decide with (default: the rules in effect)."
+    )
 
 
 class SimulationResult(BaseModel):
@@ -30,9 +35,11 @@ class SimulationResult(BaseModel):
 
 
 def configured_rules() -> RuleSet:
-    """The rules the workers route with (HUB_WORKER__ROUTING_RULES, else the shipped ones)."""
+    """The rules the workers route with (the newest stored version, else HUB_WORKER__ROUTING_RULES, else the
+    shipped ones)."""
+    runtime = hub_extension().runtime
     try:
-        return current_rules(hub_extension().runtime.settings.worker.routing_rules)
+        return current_rules(runtime.settings.worker.routing_rules, runtime.database)
     except RoutingInputError as error:
         raise Problem(409, f"the configured routing rules cannot be read: {error}") from None
 
@@ -46,7 +53,15 @@ def simulate(call: Call) -> SimulationResult:
     order = _stored(call, body.order_id) if body.order_id is not None else _given(body.order or {})
     now = body.at or datetime.now(UTC)
     snapshot = routing_snapshot(call.session, {line.sku for line in order.lines if line.sku}, now)
-    return SimulationResult(decision=decide(order, snapshot, configured_rules(), now).to_json())
+    rules = _draft(body.rules) if body.rules is not None else configured_rules()
+    return SimulationResult(decision=decide(order, snapshot, rules, now).to_json())
+
+
+def _draft(document: dict[str, Any]) -> RuleSet:
+    try:
+        return parse_document(document, "draft rules")
+    except RuleDocumentError as refused:
+        raise bad_field(422, "body", ".".join(filter(None, ("rules", refused.path))), str(refused)) from None
 
 
 def _stored(call: Call, order_id: str) -> Order:

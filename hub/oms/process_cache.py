@@ -5,8 +5,9 @@ fixed cost (a YAML parse on every task, one query and a pydantic validation per 
 cheaply that what it holds is still current before it is used, so a change is seen by the next routing,
 never a stale one:
 
-* rules: the file (or every file of the directory) is stat-ed; a different size or modification time, or
-  a file added or removed, loads the rules again;
+* rules: a version stored in the database wins (its number is read on every call, its document parsed
+  once per version: ``hub.oms.rule_versions``); else the file (or every file of the directory) is stat-ed;
+  a different size or modification time, or a file added or removed, loads the rules again;
 * locations: one small query reads ``(id, updated_at)`` of every location (``save_location`` sets
   ``updated_at`` on every change, and it is the only writer); when that list differs from the one the cache
   was built from, the locations are read and converted again. The list is compared per database, since a
@@ -26,7 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Location as LocationRow
+from hub.db.session import Database
 from hub.inventory import LocationSpec, list_locations
+from hub.oms.rule_versions import stored_rules
 from hub.oms.store_snapshot import routing_location
 from hub.routing import RuleSet, default_rules, load_rules
 from hub.routing.snapshot import Location
@@ -42,8 +45,13 @@ def _signature(path: Path) -> tuple[Any, ...]:
 _rules: dict[Path, tuple[tuple[Any, ...], RuleSet]] = {}
 
 
-def current_rules(path: Path | None) -> RuleSet:
-    """The rule set at ``path`` (the shipped default when None), loaded again only when the files changed."""
+def current_rules(path: Path | None, database: Database | None = None) -> RuleSet:
+    """The newest version stored in ``database`` when there is one (``hub.oms.rule_versions``, checked on
+    every call); else the rule set at ``path`` (the shipped default when None), loaded again only when the
+    files changed."""
+    stored = stored_rules(database) if database is not None else None
+    if stored is not None:
+        return stored
     if path is None:
         return default_rules()
     signature = _signature(path)

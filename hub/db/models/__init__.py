@@ -38,6 +38,7 @@ from hub.db.models.outbox import Delivery, DeliveryAttempt, DeliveryStatus
 from hub.db.models.partners import Partner
 from hub.db.models.payouts import PayoutRecord
 from hub.db.models.routing import OrderRouting, OrderRoutingSku
+from hub.db.models.routing_rules import RoutingRuleVersion
 from hub.db.models.suppliers import SupplierInvoice, SupplierPurchaseOrder
 from hub.db.models.system import WorkerHeartbeat
 
@@ -84,6 +85,7 @@ __all__ = [
     "OrderRecord",
     "OrderRouting",
     "OrderRoutingSku",
+    "RoutingRuleVersion",
     "Partner",
     "PayoutRecord",
     "PublishedAvailability",

@@ -55,9 +55,9 @@ log = logging.getLogger(__name__)
 
 
 def configured_rules(task: HubTask) -> RuleSet:
-    """The rule set the settings name, loaded again only when its files change (a bad file fails every
-    routing loudly)."""
-    return current_rules(task.runtime.settings.worker.routing_rules)
+    """The newest rule set stored through the API, else the one the settings name, loaded again only when
+    its files change (a bad file fails every routing loudly)."""
+    return current_rules(task.runtime.settings.worker.routing_rules, task.runtime.database)
 
 
 @shared_task(bind=True, base=HubTask, name=ORDER_TASK)
