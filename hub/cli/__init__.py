@@ -23,6 +23,7 @@ from hub.cli import (
     orders,
     partners,
     processes,
+    report,
     routing,
     schema,
     subscribers,
@@ -55,6 +56,7 @@ for group in (connectors.group, orders.group, fulfillment.group, deliveries.grou
     cli.add_command(group)
 cli.add_command(tokens.group)
 cli.add_command(demo.command)
+cli.add_command(report.command)
 cli.add_command(users.group)
 for command in (*processes.COMMANDS, inbox.normalize):
     cli.add_command(command)

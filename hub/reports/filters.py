@@ -63,11 +63,12 @@ def make_filters(
     return ReportFilters(start, end, channel, location)
 
 
-def parse_filters(values: Mapping[str, str | None]) -> ReportFilters:
-    """Filters from text (a query string or command-line options): ``from``, ``to``, ``channel``, ``location``."""
+def parse_filters(values: Mapping[str, str | None], prefix: str = "") -> ReportFilters:
+    """Filters from text (a query string or command-line options): ``from``, ``to``, ``channel``, ``location``.
+    ``prefix`` is how the user wrote the names ("--" on the command line), so an error names what they typed."""
     return make_filters(
-        parse_day("from", values.get("from")),
-        parse_day("to", values.get("to")),
-        parse_text("channel", values.get("channel")),
-        parse_text("location", values.get("location")),
+        parse_day(f"{prefix}from", values.get("from")),
+        parse_day(f"{prefix}to", values.get("to")),
+        parse_text(f"{prefix}channel", values.get("channel")),
+        parse_text(f"{prefix}location", values.get("location")),
     )
