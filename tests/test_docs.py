@@ -56,13 +56,22 @@ def test_the_manual_builds_with_warnings_as_errors(tmp_path: Path) -> None:
     assert "--8&lt;--" not in started and "start:first-order" not in started
 
 
-def test_a_broken_link_fails_the_build(tmp_path: Path) -> None:
+def ci_docs_step() -> list[str]:
+    """The command scripts/test (what CI runs) builds the manual with."""
+    lines = (REPO / "scripts" / "test").read_text(encoding="utf-8").splitlines()
+    step = [line for line in lines if line.startswith(".venv/bin/mkdocs ")]
+    assert len(step) == 1, "scripts/test builds the manual exactly once"
+    return [str(MKDOCS), *step[0].split()[1:]]
+
+
+def test_a_broken_link_fails_the_ci_build(tmp_path: Path) -> None:
     for name in ("mkdocs.yml", "README.md"):
         shutil.copy(REPO / name, tmp_path / name)
     shutil.copytree(REPO / "docs", tmp_path / "docs")
+    assert subprocess.run(ci_docs_step(), cwd=tmp_path, capture_output=True, timeout=120).returncode == 0
     page = tmp_path / "docs" / "routing.md"
     page.write_text(page.read_text(encoding="utf-8") + "\nSee [the rules](rule-files.md).\n", encoding="utf-8")
-    done = build(tmp_path, tmp_path / "site")
+    done = subprocess.run(ci_docs_step(), cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "rule-files.md" in done.stdout + done.stderr
 
