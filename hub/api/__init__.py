@@ -38,10 +38,12 @@ from hub.api import (  # noqa: F401 - importing each resource module declares it
     openapi,
     order_actions,
     orders,
+    reports,
     returns,
     routing,
     routing_rules,
     stock,
+    subscribers,
     tokens,
 )
 from hub.api.problems import Problem

@@ -16,57 +16,24 @@ subscriber's verifier. Its URL must resolve to public addresses unless ``--allow
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import secrets as random_secrets
-import time
-from pathlib import Path
 from typing import Any
 
 import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.cli.connectors import CheckFailed, _database, _destination_json, _state_text
+from hub.cli.connectors import _database, _destination_json, _state_text
 from hub.cli.context import Context
 from hub.db.models import ConnectorAccount, Delivery, DeliveryDestination
-from hub.delivery.accounts import account_spec, build_connector, find_account, save_account
 from hub.delivery.destinations import destination_state, resume
-from hub.errors import InputRejected
+from hub.events import subscribers as store
 from hub.events.plan import CONNECTOR
-from hub.sdk import ConnectorError
-
-KEY_BYTES = 32
 
 
 @click.group("subscriber")
 def group() -> None:
     """Systems that receive order events (signed webhooks)."""
-
-
-def new_secret() -> str:
-    return "whsec_" + base64.b64encode(random_secrets.token_bytes(KEY_BYTES)).decode("ascii")
-
-
-def _secret_file(ctx: Context, name: str, label: str) -> tuple[str, str]:
-    """A fresh secret written to ``<data_dir>/secrets/events-NAME-LABEL.whsec`` (mode 600): (reference, value)."""
-    folder = Path(ctx.settings.data_dir) / "secrets"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"events-{name}-{label}.whsec"
-    value = new_secret()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(value + "\n")
-    return f"file:{path}", value
-
-
-def _check(session: Session, name: str) -> None:
-    """The connector's own check: usable secrets, and a URL that resolves to addresses it may send to."""
-    try:
-        build_connector(account_spec(session, f"{CONNECTOR}:{name}")).check()
-    except ConnectorError as error:
-        raise CheckFailed(f"subscriber {name}: {error}") from None
 
 
 @group.command("add")
@@ -96,15 +63,9 @@ def add(
         "timeout": timeout,
         "low_stock_threshold": low_stock_threshold,
     }
-    shown = None
     with _database(ctx).session() as session:
-        existing = find_account(session, CONNECTOR, name, active_only=False)
-        references = {"secret": secret_ref} if secret_ref else {}
-        if not secret_ref and not existing:
-            references["secret"], shown = _secret_file(ctx, name, "current")
-        save_account(session, CONNECTOR, name, settings, references)
-        _check(session, name)
-    click.echo(f"{'updated' if existing else 'added'} subscriber {name}: {url} ({events})")
+        _, created, shown = store.add_subscriber(session, ctx.settings.data_dir, name, settings, secret_ref)
+    click.echo(f"{'added' if created else 'updated'} subscriber {name}: {url} ({events})")
     if shown:
         click.echo(f"signing secret (give it to the subscriber; shown once): {shown}")
 
@@ -116,21 +77,8 @@ def add(
 @click.pass_obj
 def rotate(ctx: Context, name: str, secret_ref: str | None, finish: bool) -> None:
     """Start a secret rotation (both secrets sign every message), or finish one."""
-    shown = None
     with _database(ctx).session() as session:
-        row = _subscriber(session, name)
-        references = dict(row.secrets)
-        if finish:
-            references.pop("previous_secret", None)
-        else:
-            references["previous_secret"] = references["secret"]
-            if secret_ref:
-                references["secret"] = secret_ref
-            else:
-                references["secret"], shown = _secret_file(ctx, name, f"rotated-{int(time.time())}")
-        row.secrets = references
-        save_account(session, CONNECTOR, name, {}, {})
-        _check(session, name)
+        shown = store.rotate_secret(session, ctx.settings.data_dir, name, secret_ref, finish=finish)
     if finish:
         click.echo(f"subscriber {name}: messages are signed with the current secret only")
     else:
@@ -145,7 +93,7 @@ def rotate(ctx: Context, name: str, secret_ref: str | None, finish: bool) -> Non
 def list_subscribers(ctx: Context, as_json: bool) -> None:
     """Every subscriber: URL, events, state (why it is disabled, if it is) and its deliveries by status."""
     with _database(ctx).session() as session:
-        views = [_view(session, row) for row in _rows(session)]
+        views = [_view(session, row) for row in store.list_subscribers(session)]
     if as_json:
         click.echo(json.dumps(views, indent=2))
         return
@@ -162,7 +110,7 @@ def list_subscribers(ctx: Context, as_json: bool) -> None:
 def resume_command(ctx: Context, name: str) -> None:
     """Send to a disabled subscriber again; its held events go at once (dead ones: orderhub deliveries replay)."""
     with _database(ctx).session() as session:
-        _subscriber(session, name)
+        store.get_subscriber(session, name)
         held = resume(session, f"{CONNECTOR}:{name}")
     click.echo(f"subscriber {name} resumed: {held} held events due now")
 
@@ -173,27 +121,8 @@ def resume_command(ctx: Context, name: str) -> None:
 def remove(ctx: Context, name: str) -> None:
     """Stop planning events for NAME; what is already planned is cancelled."""
     with _database(ctx).session() as session:
-        row = _subscriber(session, name)
-        row.active = False
-        destination = f"{CONNECTOR}:{name}"
-        pending = session.scalars(
-            select(Delivery).where(Delivery.destination == destination, Delivery.status == "pending")
-        ).all()
-        for delivery in pending:
-            delivery.status, delivery.last_error = "cancelled", "the subscriber was removed"
-    click.echo(f"subscriber {name} removed; {len(pending)} pending events cancelled")
-
-
-def _rows(session: Session) -> list[ConnectorAccount]:
-    query = select(ConnectorAccount).where(ConnectorAccount.connector == CONNECTOR).order_by(ConnectorAccount.account)
-    return list(session.scalars(query))
-
-
-def _subscriber(session: Session, name: str) -> ConnectorAccount:
-    row = find_account(session, CONNECTOR, name, active_only=False)
-    if row is None:
-        raise InputRejected(f"no subscriber {name!r} (see `orderhub subscriber list`)")
-    return row
+        cancelled = store.remove_subscriber(session, name)
+    click.echo(f"subscriber {name} removed; {cancelled} pending events cancelled")
 
 
 def _view(session: Session, row: ConnectorAccount) -> dict[str, Any]:
