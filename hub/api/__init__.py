@@ -29,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 
 from hub.api import (  # noqa: F401 - importing each resource module declares its operations
     availability,
+    connector_accounts,
     deliveries,
     destinations,
     edi,
