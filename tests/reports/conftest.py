@@ -1,3 +1,4 @@
-"""The console fixture of tests/console, for the report pages."""
+"""The console and API fixtures of tests/console and tests/api, for the report pages and endpoint."""
 
-from tests.console.conftest import console  # noqa: F401 - a fixture, found by name
+from tests.api.conftest import api  # noqa: F401 - fixtures, found by name
+from tests.console.conftest import console  # noqa: F401
