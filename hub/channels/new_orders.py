@@ -25,6 +25,7 @@ from hub.canonical import Order
 from hub.channels.apply import cancel_request_data, received_kind
 from hub.db.models import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.base import utcnow
+from hub.db.models.orders import email_key
 from hub.ids import new_id
 
 ORDERS = cast(Table, OrderRecord.__table__)
@@ -115,6 +116,8 @@ def _rows(
         "total": order.totals.total.amount,
         "test": order.test,
         "placed_at": order.placed_at,
+        "customer_email": email_key(order.customer.email if order.customer else None),
+        "ship_by": order.requested_ship_date,
         "channel_updated_at": order.updated_at or order.placed_at,
         "schema_version": order.schema_version,
         "document_json": order.model_dump_json(),

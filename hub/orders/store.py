@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub.canonical import Order
 from hub.db.models import OrderEvent, OrderLineRecord, OrderRecord
+from hub.db.models.orders import email_key
 from hub.ids import new_id
 
 
@@ -29,6 +30,8 @@ def _project(record: OrderRecord, order: Order) -> None:
     record.total = order.totals.total.amount
     record.test = order.test
     record.placed_at = order.placed_at
+    record.customer_email = email_key(order.customer.email if order.customer else None)
+    record.ship_by = order.requested_ship_date
     record.channel_updated_at = order.updated_at or order.placed_at
     record.schema_version = order.schema_version
     record.document = order.model_dump(mode="json")

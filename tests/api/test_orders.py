@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
-from hub.db.models import Delivery
+from sqlalchemy import select, text
+
+from hub.canonical import Order
+from hub.channels.new_orders import NewOrders
+from hub.db import migrate
+from hub.db.models import Delivery, OrderRecord, OrderRouting
+from hub.db.session import Database
+from hub.orders.store import replace_order
 from tests.api.conftest import Api, problem
-from tests.api.data import make_dead, stored_order
+from tests.api.data import failed_message, make_dead, stored_order
 from tests.delivery.shipment_setup import routed_order
+from tests.routing.builders import order_data
 
 
 def _ids(api: Api, token: str, **query: object) -> list[str]:
@@ -104,3 +113,96 @@ def test_one_order_with_everything_that_happened_to_it(api: Api) -> None:
     assert cached.status_code == 304 and cached.get_data() == b"" and cached.headers["ETag"] == etag
     problem(api.get("/orders/ord_nope", token), 404)
     problem(api.get("/orders/" + "x" * 300, token), 404)
+
+
+def test_email_and_ship_date_filters_follow_each_stored_version(api: Api) -> None:
+    token = api.token("read")
+    order_id = stored_order(
+        api.database, "5001", customer={"email": "Åsa.Berg@Example.com"}, requested_ship_date="2020-03-01"
+    )
+    assert _ids(api, token, customer_email="åsa.berg@example.COM") == [order_id]  # any case, beyond ASCII too
+    assert _ids(api, token, late="true") == [order_id]
+
+    with api.database.session() as session:  # the channel sends a new version: other email, ship date ahead
+        record = session.get(OrderRecord, order_id)
+        assert record is not None
+        changed = record.document | {"customer": {"email": "New@Example.com"}, "requested_ship_date": "2999-01-01"}
+        replace_order(session, record, Order.model_validate(changed))
+    assert _ids(api, token, customer_email="asa.berg@example.com") == []
+    assert _ids(api, token, customer_email="åsa.berg@example.com") == []
+    assert _ids(api, token, customer_email="new@EXAMPLE.com") == [order_id]
+    assert _ids(api, token, late="true") == []
+    assert _ids(api, token, late="false") == [order_id]
+
+
+def test_orders_stored_by_an_intake_batch_are_found_by_email_and_lateness(api: Api) -> None:
+    token = api.token("read")
+    short = {
+        "channel_order_id": "6001",
+        "lines": [{"line_id": "1", "sku": "LAMP", "quantity": 1}],
+        "ship_to": {"country": "US", "postal_code": "10001"},
+        "customer": {"email": "Bo@Example.COM"},
+        "requested_ship_date": "2020-01-01",
+    }
+    batch = NewOrders()
+    ids = batch.add(failed_message(api.database), "orders/create", "main", [Order.model_validate(order_data(short))])
+    with api.database.session() as session:
+        assert batch.write(session) == set(ids)
+    assert _ids(api, token, customer_email="bo@example.com") == ids
+    assert _ids(api, token, late="true") == ids
+    assert _ids(api, token, customer_email="bo@example.org") == []
+
+
+def test_an_order_with_an_overlong_email_is_stored_and_listed(api: Api) -> None:
+    token = api.token("read")
+    email = "a" * 400 + "@example.com"
+    order_id = stored_order(api.database, "7001", customer={"email": email})
+    assert _ids(api, token) == [order_id]
+    with api.database.session() as session:
+        record = session.get(OrderRecord, order_id)
+        assert record is not None and record.document["customer"]["email"] == email  # kept whole in the order
+
+
+def test_stuck_lists_parked_orders_and_orders_with_a_dead_delivery(api: Api) -> None:
+    token = api.token("read")
+    routed = routed_order(api.database, number="8001")
+    parked = routed_order(api.database, number="8002")
+    calm = routed_order(api.database, number="8003")
+    with api.database.session() as session:
+        routing = session.get(OrderRouting, parked.order_id)
+        assert routing is not None
+        routing.outcome = "exception"
+        first = min(d.id for d in session.query(Delivery).filter(Delivery.order_id == routed.order_id))
+    make_dead(api.database, first)
+    assert _ids(api, token, stuck="true") == [parked.order_id, routed.order_id]
+    assert _ids(api, token, stuck="false") == [calm.order_id]
+    assert _ids(api, token, stuck="true", limit=1) == [parked.order_id]
+
+
+ORDER_ROW = (
+    "INSERT INTO orders (id, channel, account, channel_order_id, status, payment_status, currency, total, test,"
+    " placed_at, channel_updated_at, schema_version, document, created_at, updated_at, revision) VALUES"
+    " (:id, 'shopify', 'main', :id, 'received', 'paid', 'USD', 10, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,"
+    " 'order.v1', :document, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+)
+
+
+def test_upgrade_fills_the_filter_columns_of_orders_already_stored(empty_database_url: str) -> None:
+    database = Database(empty_database_url)
+    try:
+        migrate.upgrade(database, "0017")
+        with database.engine.begin() as connection:
+            documents = {
+                "o1": '{"customer": {"email": "Old@Example.COM"}, "requested_ship_date": "2020-05-01"}',
+                "o2": '{"customer": null, "requested_ship_date": null}',
+            }
+            for order_id, document in documents.items():
+                connection.execute(text(ORDER_ROW), {"id": order_id, "document": document})
+        migrate.upgrade(database)
+        with database.session() as session:
+            rows = session.execute(
+                select(OrderRecord.id, OrderRecord.customer_email, OrderRecord.ship_by).order_by(OrderRecord.id)
+            ).all()
+        assert [tuple(row) for row in rows] == [("o1", "old@example.com", date(2020, 5, 1)), ("o2", None, None)]
+    finally:
+        database.dispose()

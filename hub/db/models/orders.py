@@ -1,17 +1,34 @@
-"""Orders as stored: the canonical document plus the columns the hub queries, and the audit timeline."""
+"""Orders as stored: the canonical document plus the columns the hub queries, and the audit timeline.
+
+The order list pages newest first by id, so each filter has an index led by its column and ending in ``id``:
+an equality filter then reads its page straight off the index, however many orders match.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, and_, column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db.models.base import Base, Id, Json, utcnow
 
 Amount = Numeric(18, 4)
+# Statuses past shipping: such an order can no longer be late (the ``late`` filter of the order list).
+DONE_STATUSES = ("shipped", "delivered", "closed", "cancelled")
+# Orders that can still be late; the partial index holds only these, a small part of a long history.
+_OPEN_WITH_SHIP_BY = and_(column("ship_by").is_not(None), column("status").not_in(DONE_STATUSES))
+
+
+EMAIL_LENGTH = 320
+
+
+def email_key(email: str | None) -> str | None:
+    """``orders.customer_email``: the email lower-cased, so the filter matches any case on an index; cut to
+    the column's length (longer is no email, but the order is stored all the same)."""
+    return email.lower()[:EMAIL_LENGTH] if email else None
 
 
 class OrderRecord(Base):
@@ -20,6 +37,17 @@ class OrderRecord(Base):
         UniqueConstraint("channel", "account", "channel_order_id"),
         Index("ix_orders_po_number", "po_number"),
         Index("ix_orders_status_placed_at", "status", "placed_at"),
+        Index("ix_orders_channel_id", "channel", "id"),
+        Index("ix_orders_status_id", "status", "id"),
+        Index("ix_orders_customer_email_id", "customer_email", "id"),
+        Index("ix_orders_placed_at_id", "placed_at", "id"),
+        Index(
+            "ix_orders_open_id_ship_by",
+            "id",
+            "ship_by",
+            postgresql_where=_OPEN_WITH_SHIP_BY,
+            sqlite_where=_OPEN_WITH_SHIP_BY,
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -34,6 +62,10 @@ class OrderRecord(Base):
     total: Mapped[Decimal] = mapped_column(Amount)
     test: Mapped[bool] = mapped_column(default=False)
     placed_at: Mapped[datetime]
+    # Projections of the document for the order list's filters (JSON paths cannot use an index):
+    # the customer's email lower-cased, and the channel's requested ship date.
+    customer_email: Mapped[str | None] = mapped_column(String(EMAIL_LENGTH))
+    ship_by: Mapped[date | None]
     # The channel's last-modified time of the stored version: updates older than this never apply.
     channel_updated_at: Mapped[datetime]
     schema_version: Mapped[str] = mapped_column(String(32))

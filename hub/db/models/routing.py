@@ -25,6 +25,7 @@ class OrderRouting(Base):
     __table_args__ = (
         Index("ix_order_routings_waiting_reroute_at", "waiting", "reroute_at"),
         Index("ix_order_routings_waiting_cancel_at", "waiting", "cancel_at"),
+        Index("ix_order_routings_outcome_order_id", "outcome", "order_id"),  # parked orders (the stuck filter)
     )
 
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True)
