@@ -39,6 +39,7 @@ from hub.api import (  # noqa: F401 - importing each resource module declares it
     openapi,
     order_actions,
     orders,
+    partners,
     reports,
     returns,
     routing,
