@@ -49,9 +49,7 @@ def table(result: ReportResult) -> list[str]:
     """Columns padded to their widest cell; numbers aligned right."""
     cells = [result.columns] + [["" if v is None else str(v) for v in row] for row in result.rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(result.columns))]
-    numeric = [
-        all(isinstance(row[i], int | float) or row[i] is None for row in result.rows) for i in range(len(widths))
-    ]
+    numeric = result.report.numeric
     lines = [
         "  ".join(
             value.rjust(w) if right else value.ljust(w) for value, w, right in zip(row, widths, numeric, strict=True)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_type_hints
 
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,12 @@ class Report:
     def columns(self) -> list[str]:
         return [field.name for field in fields(self.row_type)]
 
+    @property
+    def numeric(self) -> list[bool]:
+        """Per column: does it hold numbers (money included), to align them right."""
+        hints = get_type_hints(self.row_type)
+        return [any(kind in str(hints[name]) for kind in ("int", "float", "Decimal")) for name in self.columns]
+
     def run(self, session: Session, filters: ReportFilters, now: datetime) -> ReportResult:
         rows = self.query(session, filters, now)
         return ReportResult(self, filters, now, [tuple(cell(getattr(row, c)) for c in self.columns) for row in rows])
@@ -51,6 +57,7 @@ class Report:
 class Bar:
     label: str
     value: float
+    text: str  # the value as the table shows it
     share: float  # of the longest bar, 0..1
 
 
@@ -73,9 +80,9 @@ class ReportResult:
         if chart is None:
             return []
         found = [(" · ".join(str(r[c]) for c in chart.label), r[chart.value]) for r in self.records()]
-        values = [(label, float(v)) for label, v in found if isinstance(v, int | float | str) and v != ""]
-        peak = max((v for _, v in values), default=0.0)
-        return [Bar(label, v, v / peak if peak > 0 else 0.0) for label, v in values]
+        values = [(label, float(v), str(v)) for label, v in found if v is not None]  # no bar for "not measured"
+        peak = max((v for _, v, _ in values), default=0.0)
+        return [Bar(label, v, text, v / peak if peak > 0 else 0.0) for label, v, text in values]
 
     def csv(self) -> str:
         out = io.StringIO()
