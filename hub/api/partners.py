@@ -14,18 +14,21 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hub.api.conditional import check_if_match, etag_of
 from hub.api.problems import Problem, bad_field
 from hub.api.registry import BodyModel, Call, QueryModel, Reply, operation
 from hub.db.models import Partner
 from hub.edi.partners import (
+    EDI_KINDS,
     PARTNER_ID,
+    InvalidProfile,
     PartnerProfile,
     PartnerRecord,
     UnknownPartner,
     get_partner,
-    list_partners,
     save_partner,
 )
 from hub.errors import InputRejected
@@ -42,13 +45,16 @@ class PartnerSummary(BaseModel):
     name: str
     kind: str
     active: bool
-    isa: str = Field(description="The partner's ISA qualifier:id.")
-    our_isa: str = Field(description="Ours, as this partner knows us.")
-    version: str
-    usage: str
+    isa: str | None = Field(description="The partner's ISA qualifier:id.")
+    our_isa: str | None = Field(description="Ours, as this partner knows us.")
+    version: str | None
+    usage: str | None
     items: int = Field(description="Item cross-references.")
     transports: list[str]
     supplier_terms: bool = Field(description="Drop-ship terms are set.")
+    profile_error: str | None = Field(
+        default=None, description="Why the stored profile cannot be used (written around the hub): PUT a whole one."
+    )
 
 
 class PartnerList(BaseModel):
@@ -79,6 +85,26 @@ def _summary(record: PartnerRecord) -> PartnerSummary:
     )  # fmt: skip
 
 
+def _unusable(row: Partner, error: InvalidProfile) -> PartnerSummary:
+    return PartnerSummary(id=row.id, name=row.name, kind=row.kind, active=row.active, isa=None, our_isa=None,
+                          version=None, usage=None, items=0, transports=[], supplier_terms=False,
+                          profile_error=str(error))  # fmt: skip
+
+
+def _summaries(session: Session, kind: str | None) -> list[PartnerSummary]:
+    """Every partner, one whose stored profile no longer validates included (saying why), not an error."""
+    rows = session.scalars(select(Partner).where(Partner.kind.in_(EDI_KINDS)).order_by(Partner.id))
+    found = []
+    for row in rows:
+        if kind not in (None, row.kind):
+            continue
+        try:
+            found.append(_summary(get_partner(session, row.id)))
+        except InvalidProfile as error:
+            found.append(_unusable(row, error))
+    return found
+
+
 def _view(record: PartnerRecord) -> PartnerView:
     return PartnerView(id=record.id, name=record.name, kind=record.kind, active=record.active, profile=record.profile)
 
@@ -90,17 +116,18 @@ def _etag(view: PartnerView) -> str:
 @operation("GET", "/partners", scope="read", tag="partners", query=PartnerFilters, response=PartnerList,
            summary="X12 trading partners, suppliers and 3PLs")  # fmt: skip
 def list_all(call: Call) -> PartnerList:
-    kind = call.query.kind
-    return PartnerList(items=[_summary(r) for r in list_partners(call.session) if kind in (None, r.kind)])
+    return PartnerList(items=_summaries(call.session, call.query.kind))
 
 
 @operation("GET", "/partners/<partner_id>", scope="read", tag="partners", response=PartnerView, etag=True,
-           summary="One partner with its whole profile (secrets as references only)")  # fmt: skip
+           problems=(409,), summary="One partner with its whole profile (secrets as references only)")  # fmt: skip
 def read_partner(call: Call, partner_id: str) -> Reply:
     try:
         view = _view(get_partner(call.session, partner_id))
     except UnknownPartner as missing:
         raise Problem(404, str(missing)) from None
+    except InvalidProfile as error:
+        raise Problem(409, f"{error}: PUT a whole profile to replace it") from None
     return Reply(view, _etag(view))
 
 
@@ -113,7 +140,7 @@ def write_partner(call: Call, partner_id: str) -> Reply:
     call.session.get(Partner, partner_id, with_for_update=True)
     try:
         current: str = _etag(_view(get_partner(call.session, partner_id)))
-    except UnknownPartner:
+    except (UnknownPartner, InvalidProfile):  # nothing usable to have read
         current = '"absent"'
     check_if_match(call.if_match, current)
     try:

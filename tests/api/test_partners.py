@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hub.db.models import ApiAuditEntry
+from hub.db.models import ApiAuditEntry, Partner
 from hub.edi.partners import get_partner
 from tests.api.conftest import Api, problem
 
@@ -75,3 +75,14 @@ def test_profile_mistakes_are_named_and_nothing_is_stored(api: Api) -> None:
     put(api, admin, supplier())
     clash = problem(put(api, admin, supplier(), partner="other"), 409)  # the same ISA sender as acme
     assert "ZZ:ACME" in clash["detail"] and "acme" in clash["detail"]
+
+
+def test_a_stored_profile_that_no_longer_validates_is_listed_and_can_be_replaced(api: Api) -> None:
+    admin = api.token("admin")
+    with api.database.session() as session:
+        session.add(Partner(id="acme", name="Acme 3PL", kind="3pl", profile={}))  # written around the hub
+    [listed] = api.get("/partners", admin).get_json()["items"]
+    assert listed["id"] == "acme" and "theirs" in listed["profile_error"] and listed["isa"] is None
+    assert "PUT a whole profile" in problem(api.get("/partners/acme", admin), 409)["detail"]
+    fixed = put(api, admin, supplier() | {"kind": "3pl"})
+    assert fixed.status_code == 200 and api.get("/partners", admin).get_json()["items"][0]["profile_error"] is None
