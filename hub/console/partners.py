@@ -65,19 +65,24 @@ def _with_states(session: Session, exchanges: list[dict[str, Any]]) -> list[dict
     return exchanges
 
 
+def failed_files(session: Session) -> list[dict[str, Any]]:
+    """X12 files whose processing failed, newest first (with no partner when the sender was unknown)."""
+    failed = session.scalars(
+        select(InboxMessage)
+        .where(InboxMessage.channel == X12_CHANNEL, InboxMessage.status == InboxStatus.FAILED)
+        .order_by(InboxMessage.id.desc()).limit(FAILED_SHOWN)
+    )  # fmt: skip
+    return [
+        {"id": m.id, "account": m.account, "source": m.source, "received_at": m.received_at, "error": m.error}
+        for m in failed
+    ]
+
+
 def partners_data() -> dict[str, Any]:
     with hub_extension().runtime.database.session() as db:
         rows = db.scalars(select(Partner).where(Partner.kind.in_(EDI_KINDS)).order_by(Partner.id)).all()
         partners = [{"id": p.id, "name": p.name, "kind": p.kind, "active": p.active} for p in rows]
-        failed = db.scalars(
-            select(InboxMessage)
-            .where(InboxMessage.channel == X12_CHANNEL, InboxMessage.status == InboxStatus.FAILED)
-            .order_by(InboxMessage.id.desc()).limit(FAILED_SHOWN)
-        )  # fmt: skip
-        failed_files = [
-            {"id": m.id, "account": m.account, "source": m.source, "received_at": m.received_at, "error": m.error}
-            for m in failed
-        ]
+        files = failed_files(db)
         for partner in partners:
             partner["acks"] = _ack_counts(db, partner["id"])
     for partner in partners:
@@ -85,13 +90,21 @@ def partners_data() -> dict[str, Any]:
         exchanges = [x.model_dump() for x in ask(api_edi.list_interchanges, query=query).items]
         with hub_extension().runtime.database.session() as db:
             partner["exchanges"] = _with_states(db, exchanges)
-    return {"partners": partners, "failed_files": failed_files}
+    return {"partners": partners, "failed_files": files}
 
 
 @blueprint.get("/partners")
 @needs("viewer")
 def partners() -> Any:
     return render_template("partners.html", **partners_data())
+
+
+@blueprint.get("/partners/failed-files")
+@needs("viewer")
+def failed_files_part() -> Any:
+    """The failed X12 files alone, polled by htmx."""
+    with hub_extension().runtime.database.session() as db:
+        return render_template("_failed_files.html", failed_files=failed_files(db))
 
 
 @blueprint.get("/interchanges/<int:interchange_id>")

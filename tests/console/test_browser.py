@@ -154,6 +154,9 @@ def _other_pages(page: Page, axe: Accessibility) -> None:
         page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
         expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
         axe.check(page)
+    page.get_by_role("main").get_by_role("link").first.click()  # one report, with its chart
+    expect(page.get_by_role("link", name="Download CSV")).to_be_visible()
+    axe.check(page)
 
 
 def test_the_console_end_to_end_with_accessibility_checks(page: Page, database: Database) -> None:

@@ -120,6 +120,8 @@ def test_failed_inbound_files_are_replayed_from_the_partners_page(console: Conso
     assert "unknown sender" in page and "no partner has this sender id" in page
     assert f'name="only" value="{unknown_po}"' in page and f'name="only" value="{unknown_sender}"' in page
     assert "PRF*NOPE" in console.page(f"/console/inbox/{unknown_po}")
+    part = console.page("/console/partners/failed-files")  # polled by the page, so new failures show up live
+    assert 'hx-trigger="every 10s"' in part and "unknown sender" in part and "Acme Retail" not in part
 
     with console.database.session() as session:  # the missing partner is added, then its file replayed
         newco = profile(theirs={"qualifier": "ZZ", "id": "NEWCO", "gs_id": "NEWCO"})
