@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, render_template, request
+from sqlalchemy import select
 
 from hub.console.access import blueprint, needs
+from hub.db.models import ChannelAccount, Location
 from hub.db.models.base import utcnow
 from hub.errors import InputRejected
 from hub.reports import REPORTS, Report, ReportFilters, ReportResult, parse_filters
@@ -28,9 +30,14 @@ def _given() -> dict[str, str]:
     return {name: request.args.get(name, "").strip() for name in FILTER_NAMES}
 
 
-def _run(report: Report, filters: ReportFilters) -> ReportResult:
+def _run(report: Report, filters: ReportFilters) -> tuple[ReportResult, dict[str, list[str]]]:
+    """The report, and the channels and locations there are (offered as the filter fields' suggestions)."""
     with hub_extension().runtime.database.session() as db:
-        return report.run(db, filters, utcnow())
+        choices = {
+            "channels": list(db.scalars(select(ChannelAccount.channel).distinct().order_by(ChannelAccount.channel))),
+            "locations": list(db.scalars(select(Location.id).order_by(Location.id))),
+        }
+        return report.run(db, filters, utcnow()), choices
 
 
 @blueprint.get("/reports")
@@ -48,9 +55,9 @@ def report(name: str) -> Any:
     except InputRejected as bad:  # the page stays usable: the form shows what was typed and why it was refused
         page = render_template("report.html", report=chosen, given=given, result=None, error=str(bad))
         return page, 400
-    result = _run(chosen, filters)
+    result, choices = _run(chosen, filters)
     return render_template("report.html", report=chosen, given=given, result=result, error=None,
-                           csv_query=filters.as_query())  # fmt: skip
+                           csv_query=filters.as_query(), **choices)  # fmt: skip
 
 
 @blueprint.get("/reports/<name>.csv")
@@ -61,7 +68,7 @@ def report_csv(name: str) -> Any:
         filters = parse_filters(_given())
     except InputRejected as bad:
         abort(400, str(bad))
-    result = _run(chosen, filters)
+    result, _ = _run(chosen, filters)
     filename = f"{chosen.name}-{result.generated_at:%Y%m%d-%H%M}.csv"
     return Response(
         result.csv(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hub.reports.filters import ReportFilters
 
 Cell = str | int | float | None
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Query = Callable[[Session, ReportFilters, datetime], Sequence[Any]]
 
 
@@ -88,8 +89,20 @@ class ReportResult:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(self.columns)
-        writer.writerows(["" if value is None else value for value in row] for row in self.rows)
+        numeric = self.report.numeric
+        for row in self.rows:
+            writer.writerow([csv_cell(value, number) for value, number in zip(row, numeric, strict=True)])
         return out.getvalue()
+
+
+def csv_cell(value: Cell, number: bool) -> Cell:
+    """Text that a spreadsheet would run as a formula (a SKU or a return reason comes from outside) is written
+    with a leading apostrophe, so opening the file shows it instead of running it."""
+    if value is None:
+        return ""
+    if not number and isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def cell(value: Any) -> Cell:

@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from hub.db.models import ReturnRecord
 from hub.reports import REPORTS
 from tests.console.conftest import Console
 from tests.reports.shop import load_shop
@@ -40,6 +41,10 @@ def test_filters_narrow_the_page_and_the_csv_link_carries_them(viewer: Console) 
     page = viewer.page("/console/reports/top-products?channel=shopify&from=2026-11-01&to=2026-11-30")
     assert "<td>SKU-A</td>" in page and "<td>amazon</td>" not in page
     assert "/console/reports/top-products.csv?" in page and "channel=shopify" in page and "from=2026-11-01" in page
+    assert 'name="location"' not in page  # top products are not per location
+    page = viewer.page("/console/reports/ship-time?location=west")
+    assert "<td>west</td>" in page and "<td>east</td>" not in page
+    assert '<option value="acme-ds">' in page and '<option value="east">' in page  # the locations there are
 
 
 def test_csv_has_the_pages_numbers(viewer: Console) -> None:
@@ -63,3 +68,13 @@ def test_a_bad_day_is_named_on_the_page(viewer: Console) -> None:
 def test_reports_need_a_login(console: Console) -> None:
     response = console.client.get("/console/reports/top-products")
     assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+
+
+def test_csv_never_hands_a_spreadsheet_a_formula(viewer: Console) -> None:
+    with viewer.database.session() as session:
+        session.get(ReturnRecord, "r1").reason = '=HYPERLINK("http://example.com","refund")'  # type: ignore[union-attr]
+    text = viewer.client.get("/console/reports/returns-by-reason.csv").get_data(as_text=True)
+    assert list(csv.reader(io.StringIO(text)))[1:] == [
+        ["(none)", "1", "1", "0.5", "0.0909"],
+        ["'=HYPERLINK(\"http://example.com\",\"refund\")", "1", "1", "0.5", "0.0909"],
+    ]
