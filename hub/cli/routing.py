@@ -74,12 +74,15 @@ def simulate(
 def route_stored_order(ctx: Context, order_id: str, rules_path: Path | None) -> None:
     """Route stored order ORDER_ID now: commit its allocations, create its fulfillment orders and record the
     decision on its timeline, then print a summary. Routes only what is still unallocated, so running it again
-    is safe. Rules: --rules, else HUB_WORKER__ROUTING_RULES, else the shipped default."""
+    is safe. Rules: --rules, else the newest version stored through the API, else HUB_WORKER__ROUTING_RULES,
+    else the shipped default (what the workers use)."""
+    from hub.oms.process_cache import current_rules
     from hub.oms.route import route_order
     from hub.routing import RoutingInputError
 
     try:
-        rules = _rules(rules_path or ctx.settings.worker.routing_rules)
+        in_effect = ctx.settings.worker.routing_rules
+        rules = _rules(rules_path) if rules_path else current_rules(in_effect, _database(ctx))
     except RoutingInputError as exc:
         raise InputRejected(_one_line(str(exc))) from None
     routed = route_order(_database(ctx), order_id, rules=rules, source="cli")

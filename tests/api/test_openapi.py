@@ -3,6 +3,8 @@ over every operation finds no server error, no undocumented status and no answer
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
@@ -14,6 +16,8 @@ from schemathesis.checks import (
 )
 
 from hub.api.registry import OPERATIONS
+from hub.db.models import ConnectorAccount
+from hub.oms.rule_versions import store_version
 from tests.api.conftest import Api
 from tests.api.data import failed_message, make_dead
 from tests.delivery.shipment_setup import routed_order
@@ -53,11 +57,24 @@ def test_the_document_describes_every_operation_from_its_models(api: Api) -> Non
     assert "/api/v1/orders/{order_id}/refund" in page and "http" not in page.replace("application/", "")
 
 
+def configuration(api: Api) -> dict[str, Any]:
+    """A partner, a connector account, a subscriber and a routing rule version for the run to reach."""
+    with api.database.session() as session:
+        session.add(ConnectorAccount(connector="shipstation", account="main", settings={},
+                                     secrets={"api_key": "env:SS_KEY", "api_secret": "env:SS_SECRET"}))
+        session.add(ConnectorAccount(connector="events", account="erp", secrets={"secret": "env:ERP_SECRET"},
+                                     settings={"url": "http://127.0.0.1:9/h", "allow_private_network": True}))
+        store_version(session, {"version": 1, "rules": [{"name": "all", "pipeline": [{"filter": "can_ship"}]}]},
+                      note=None, created_by="test")
+    return {"partner_id": "ACME", "connector": "shipstation", "account": "main", "name": "erp", "version": 1}
+
+
 def test_schemathesis_finds_no_server_error_and_no_answer_off_its_schema(api: Api) -> None:
     admin = api.token("admin")
     order = routed_order(api.database, number="9001")
     make_dead(api.database, 1)
     stored = {"order_id": order.order_id, "delivery_id": 1, "inbox_id": failed_message(api.database)}
+    stored |= configuration(api)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api.client.application)
     headers = {"Authorization": f"Bearer {admin}"}
     tried = 0

@@ -3,14 +3,17 @@ wrote them, the workers' rule cache picking up the newest, and simulating a draf
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
-from hub.db.models import ApiAuditEntry
+from hub.db.models import ApiAuditEntry, FulfillmentOrderRecord
 from hub.oms.process_cache import current_rules
 from tests.api.conftest import Api, problem
 from tests.api.data import stored_order
+from tests.cli.hub_runner import hub_for
 from tests.delivery.shipment_setup import add_locations
 
 
@@ -87,3 +90,15 @@ def test_workers_route_with_the_newest_version_and_drafts_can_be_simulated(api: 
     bad = {"order_id": order_id, "rules": {"version": 1, "rules": [{"name": "x", "pipeline": [{"sort": "nope"}]}]}}
     refused = problem(api.post("/routing/simulate", admin, bad), 422)
     assert refused["errors"][0]["name"] == "rules.rules.0.pipeline.0.sort"
+
+
+def test_routing_by_hand_uses_the_stored_version_too(
+    api: Api, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_locations(api.database)
+    put(api, api.token("admin"), not_from("wh-nj"))
+    order_id = stored_order(api.database, "8201")  # LAMP x2, stocked at wh-nj only
+    hub = hub_for(api.database, database_url, tmp_path, monkeypatch, capsys)
+    hub("route", "order", order_id)
+    with api.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(FulfillmentOrderRecord)) == 0
