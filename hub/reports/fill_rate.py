@@ -6,10 +6,11 @@
   whose fulfillment orders are at more than one location (``split_orders``), a re-route after a rejection
   included.
 - **Fill rate** counts only orders whose first fulfillment order has its final answer (shipped, closed,
-  rejected or cancelled): ``decided_orders``. Over the lines of those orders that need shipping:
-  ``lines_filled`` are lines whose every ordered unit shipped in the first fulfillment order, and
-  ``units_filled`` the units it shipped (at most those ordered). Rates are fractions of ``lines`` and
-  ``units`` (units ordered).
+  rejected or cancelled): ``decided_orders``. Over the lines of those orders that need shipping, counting
+  the units still wanted (ordered less cancelled on the line, so a line the buyer took off counts for
+  nothing): ``lines_filled`` are lines whose every wanted unit shipped in the first fulfillment order, and
+  ``units_filled`` the units it shipped (at most those wanted). Rates are fractions of ``lines`` and
+  ``units`` (units wanted).
 """
 
 from __future__ import annotations
@@ -79,21 +80,21 @@ def _splits(session: Session, filters: ReportFilters, first: Subquery) -> dict[s
 
 def _fills(session: Session, filters: ReportFilters, first: Subquery) -> dict[str, tuple[int, ...]]:
     lq, fol = LineQuantityRecord, FulfillmentOrderLineRecord
-    shipped = func.coalesce(fol.shipped, 0)
+    shipped, wanted = func.coalesce(fol.shipped, 0), lq.ordered - lq.cancelled
     query = (
         select(
             OrderRecord.channel,
             func.count(func.distinct(OrderRecord.id)),
             func.count(lq.id),
-            func.sum(case((shipped >= lq.ordered, 1), else_=0)),
-            func.sum(lq.ordered),
-            func.sum(case((shipped < lq.ordered, shipped), else_=lq.ordered)),
+            func.sum(case((shipped >= wanted, 1), else_=0)),
+            func.sum(wanted),
+            func.sum(case((shipped < wanted, shipped), else_=wanted)),
         )
         .join(first, first.c.order_id == lq.order_id)
         .join(OrderRecord, OrderRecord.id == lq.order_id)
         .join(OrderLineRecord, and_(OrderLineRecord.order_id == lq.order_id, OrderLineRecord.line_id == lq.line_id))
         .outerjoin(fol, and_(fol.fulfillment_order_id == first.c.id, fol.line_id == lq.line_id))
-        .where(first.c.state.in_(FINAL), OrderLineRecord.requires_shipping == true(), *order_scope(filters))
+        .where(first.c.state.in_(FINAL), OrderLineRecord.requires_shipping == true(), wanted > 0, *order_scope(filters))
         .group_by(OrderRecord.channel)
     )
     return {row[0]: tuple(int(value or 0) for value in row[1:]) for row in session.execute(query)}

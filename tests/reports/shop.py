@@ -4,7 +4,8 @@ Rows are written with the ORM so every timestamp is the one the figures below we
 whole-hub paths that write them in production are tested where they live. ``NOW`` is the reports' now.
 
     order  channel  placed       lines (sku x qty @ price)  ship-by  fulfillment orders
-    O1     shopify  11-10 10:00  A x2 @10, B x1 @5          11-11    f1 east: A 2/2, B 1/1 shipped, 11-11 10:00
+    O1     shopify  11-10 10:00  A x2 @10, B x1 @5,         11-11    f1 east: A 2/2, B 1/1 shipped, 11-11 10:00
+                                 E x1 @9 cancelled
     O2     shopify  11-12 00:00  A x3 @10                   11-12    f2 east: A 1/3 closed, shipped 11-13 12:00
                                                                      f3 west: A 2/2 shipped 11-14 00:00
     O3     amazon   11-15 08:00  C x4 @2.50, A x1 @12       11-16    f4 acme-ds: all shipped 11-18 08:00 (PO DS1)
@@ -141,9 +142,11 @@ def places(session: Session) -> None:
 def load_shop(database: Database) -> None:
     with database.session() as s:
         places(s)
-        order(s, "O1", "shopify", at(10, 10), [("SKU-A", 2, "10"), ("SKU-B", 1, "5")], ship_by="2026-11-11")
+        order(s, "O1", "shopify", at(10, 10), [("SKU-A", 2, "10"), ("SKU-B", 1, "5"), ("SKU-E", 1, "9")],
+              ship_by="2026-11-11")  # fmt: skip
         ledger(s, "O1", "L1", "SKU-A", 2, shipped=2, return_requested=1)
         ledger(s, "O1", "L2", "SKU-B", 1, shipped=1)
+        ledger(s, "O1", "L3", "SKU-E", 1, cancelled=1)  # the buyer took it off before it was routed
         fulfillment(s, "f1", "O1", 0, "east", "shipped", {"L1": ("SKU-A", 2, 2), "L2": ("SKU-B", 1, 1)})
         shipment(s, "s1", "O1", "f1", at(11, 10))
         rma(s, "r1", "O1", 0, "damaged", "authorized", [("L1", "SKU-A", 1, 0)])

@@ -65,7 +65,7 @@ def test_percentiles_are_nearest_rank(database: Database) -> None:
 def test_fill_and_split_rate(shop: Database) -> None:
     assert rows(shop, "fill-rate") == [
         ("amazon", 3, 0, 0.0, 2, 3, 2, 0.6667, 7, 5, 0.7143),
-        ("shopify", 2, 1, 0.5, 2, 3, 2, 0.6667, 6, 4, 0.6667),
+        ("shopify", 2, 1, 0.5, 2, 3, 2, 0.6667, 6, 4, 0.6667),  # O1's line the buyer took off is not counted
         ("(all)", 5, 1, 0.2, 4, 6, 4, 0.6667, 13, 9, 0.6923),
     ]
     assert rows(shop, "fill-rate", ReportFilters(location="acme-ds")) == [
