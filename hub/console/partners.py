@@ -27,12 +27,12 @@ from hub.db.models import EdiTransaction, InboxMessage, InboxStatus, Partner
 from hub.db.models.base import utcnow
 from hub.edi.intake import X12_CHANNEL
 from hub.edi.partners import EDI_KINDS
+from hub.edi.supplier_orders import PO_SET
 from hub.edi.supplier_watch import overdue_po_numbers
 from hub.web.extension import hub_extension
 
 RECENT = 10
 FAILED_SHOWN = 50
-PO_SET = "850"
 
 
 def _ack_counts(session: Session, partner_id: str) -> dict[str, int]:
@@ -81,10 +81,11 @@ def failed_files(session: Session) -> list[dict[str, Any]]:
 def partners_data() -> dict[str, Any]:
     with hub_extension().runtime.database.session() as db:
         rows = db.scalars(select(Partner).where(Partner.kind.in_(EDI_KINDS)).order_by(Partner.id)).all()
-        partners = [{"id": p.id, "name": p.name, "kind": p.kind, "active": p.active} for p in rows]
+        partners: list[dict[str, Any]] = [
+            {"id": p.id, "name": p.name, "kind": p.kind, "active": p.active, "acks": _ack_counts(db, p.id)}
+            for p in rows
+        ]
         files = failed_files(db)
-        for partner in partners:
-            partner["acks"] = _ack_counts(db, partner["id"])
     for partner in partners:
         query = api_edi.InterchangeFilters(partner=partner["id"], limit=RECENT)
         exchanges = [x.model_dump() for x in ask(api_edi.list_interchanges, query=query).items]
