@@ -55,6 +55,8 @@ def _simulation(order: str, pasted: str) -> dict[str, Any]:
         document = json.loads(pasted)
     except json.JSONDecodeError as bad:
         raise ValueError(f"the pasted order is not JSON: {bad.msg} at line {bad.lineno}, column {bad.colno}") from None
+    except RecursionError:
+        raise ValueError("the pasted order is nested too deeply to be an order") from None
     if not isinstance(document, dict):
         raise ValueError("the pasted order must be a JSON object (a canonical order.v1 document)")
     return {"order": document}
@@ -63,14 +65,15 @@ def _simulation(order: str, pasted: str) -> dict[str, Any]:
 @blueprint.route("/simulator", methods=["GET", "POST"])
 @needs("viewer")
 def simulator() -> Any:
-    form = {"order": request.values.get("order", ""), "pasted": request.form.get("pasted", "")}
+    form = {name: request.values.get(name, "") for name in ("order", "pasted", "at")}
     decision = error = None
     order_id = None
     if request.method == "POST" or form["order"]:
         try:
             fields = _simulation(form["order"], form["pasted"])
             order_id = fields.get("order_id")
-            body = api_routing.Simulation.model_validate(fields)
+            at = form["at"].strip()
+            body = api_routing.Simulation.model_validate(fields | ({"at": at} if at else {}))
             decision = ask(api_routing.simulate, body=body).decision
         except ValueError as refused:  # ValidationError is a ValueError too
             error = _message(refused)

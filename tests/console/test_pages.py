@@ -82,7 +82,7 @@ def test_failures_page_lists_dead_deliveries_and_failed_messages(console: Consol
     assert "refused by the partner" in console.page("/console/failures/part")
     assert f'href="/console/inbox/{message_id}"' in page
     raw = console.page(f"/console/inbox/{message_id}")
-    assert '{&#34;id&#34;: 1, &#34;broken&#34;:' in raw and "ValueError: not JSON" in raw and ">Replay<" in raw
+    assert "{&#34;id&#34;: 1, &#34;broken&#34;:" in raw and "ValueError: not JSON" in raw and ">Replay<" in raw
 
 
 def test_inventory_across_locations(console: Console) -> None:

@@ -41,6 +41,8 @@ def test_a_pasted_order_is_simulated_and_bad_input_is_named(console: Console) ->
     )
     page = console.post("/console/simulator", {"pasted": json.dumps(pasted)}).get_data(as_text=True)
     assert "Decision: routed" in page and "3 at wh-pa" in page
+    as_of = console.post("/console/simulator", {"pasted": json.dumps(pasted), "at": "2026-12-24T09:00:00Z"})
+    assert "2026-12-24T09:00:00+00:00" in as_of.get_data(as_text=True)  # decided as of the moment given
 
     cases = {
         "no-such-po": ({"order": "PO-NOPE"}, "no stored order has the id, PO number or number"),
@@ -48,6 +50,9 @@ def test_a_pasted_order_is_simulated_and_bad_input_is_named(console: Console) ->
         "both": ({"order": "x", "pasted": "{}"}, "not both"),
         "neither": ({}, "not both"),
         "not an order": ({"pasted": json.dumps(pasted | {"lines": "many"})}, "order.lines"),
+        "too deep": ({"pasted": "[" * 100_000 + "]" * 100_000}, "nested too deeply"),
+        "bad moment": ({"order": "PO-NOPE", "at": "tomorrow"}, "no stored order"),
+        "bad moment of a good order": ({"pasted": json.dumps(pasted), "at": "tomorrow"}, "at: Input should be"),
     }
     for name, (form, said) in cases.items():
         answer = console.post("/console/simulator", form)
