@@ -1,5 +1,6 @@
 """The REST API under ``/api/v1``: orders and their actions, fulfillment, deliveries and destinations, inbound
-messages and X12 interchanges, inventory, routing simulation, returns and API tokens.
+messages and X12 interchanges, inventory (levels, counts, adjustments, ledger, available to sell), routing rules
+and simulation, returns, partners, connector accounts, subscribers and API tokens.
 
 ::
 
@@ -9,8 +10,8 @@ messages and X12 interchanges, inventory, routing simulation, returns and API to
     auth         tokens (stored as digests) and scopes: read < operate < admin
     pagination   opaque cursors over a sort key
     conditional  ETags and If-Match
-    orders, order_actions, returns, fulfillment, deliveries, destinations, inbox, edi, inventory, routing,
-    tokens
+    orders, order_actions, returns, fulfillment, deliveries, destinations, inbox, edi, inventory, stock,
+    availability, routing, routing_rules, partners, connector_accounts, subscribers, tokens
                  the resources, a module each
 
 ``install(app)`` registers the blueprint and makes every error under ``/api/`` a problem document, including

@@ -4,6 +4,7 @@ wrote them, the workers' rule cache picking up the newest, and simulating a draf
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from hub.db.models import ApiAuditEntry, FulfillmentOrderRecord
 from hub.oms.process_cache import current_rules
+from hub.worker.tasks.route import configured_rules
 from tests.api.conftest import Api, problem
 from tests.api.data import stored_order
 from tests.cli.hub_runner import hub_for
@@ -73,7 +75,7 @@ def test_a_bad_rule_is_refused_naming_its_path(api: Api) -> None:
     assert api.get("/routing/rules", admin).get_json()["source"] == "shipped"  # nothing stored
 
 
-def test_workers_route_with_the_newest_version_and_drafts_can_be_simulated(api: Api) -> None:
+def test_workers_route_with_the_newest_version_and_drafts_can_be_simulated(api: Api, make_settings: Any) -> None:
     admin = api.token("admin")
     add_locations(api.database)  # LAMP only at wh-nj
     assert "pickup-in-store" in [rule.name for rule in current_rules(None, api.database).rules]
@@ -81,6 +83,8 @@ def test_workers_route_with_the_newest_version_and_drafts_can_be_simulated(api: 
     assert [rule.name for rule in current_rules(None, api.database).rules] == ["first"]
     put(api, admin, not_from("wh-nj", "second"))
     assert [rule.name for rule in current_rules(None, api.database).rules] == ["second"]  # the next batch sees it
+    worker = SimpleNamespace(runtime=SimpleNamespace(database=api.database, settings=make_settings()))
+    assert [rule.name for rule in configured_rules(worker).rules] == ["second"]  # type: ignore[arg-type]
 
     order_id = stored_order(api.database, "8101")  # LAMP x2
     in_effect = api.post("/routing/simulate", admin, {"order_id": order_id}).get_json()["decision"]
