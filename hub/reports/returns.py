@@ -63,7 +63,7 @@ def _shipped(session: Session, filters: ReportFilters) -> dict[str, int]:
         .where(LineQuantityRecord.sku.is_not(None), *order_scope(filters))
         .group_by(LineQuantityRecord.sku)
     )
-    return {sku: int(units or 0) for sku, units in session.execute(query)}
+    return {str(sku): int(units or 0) for sku, units in session.execute(query)}
 
 
 def returns_by_sku(session: Session, filters: ReportFilters, now: datetime) -> list[SkuReturns]:
