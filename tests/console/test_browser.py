@@ -5,7 +5,7 @@ failure appear on the failures page without reloading it.
 
 Every page visited is checked with axe-core (bundled by the ``axe-playwright-python`` test dependency, so
 nothing is fetched at run time); a violation of impact serious or critical fails the test, naming the rule
-and the elements. Screenshots of the dashboard, an order and the simulator are kept under
+and the elements. Screenshots of the dashboard, an order, the simulator and the partners are kept under
 ``var/test-artifacts/console/``. ``scripts/services install`` installs the browser; without it this test
 fails, it is never skipped."""
 
@@ -157,6 +157,7 @@ def _simulate_and_partners(page: Page, axe: Accessibility, failed_file: int) -> 
     page.get_by_role("link", name="Partners").click()
     expect(page.get_by_role("heading", name="Acme Retail")).to_be_visible()
     axe.check(page)
+    page.screenshot(path=ARTIFACTS / "partners.png", full_page=True)
     page.get_by_role("button", name="Replay interchange", exact=False).first.click()
     expect(page.locator(".flash.done")).to_contain_text(f"replayed messages {failed_file}")
     page.get_by_role("link", name="raw file of message").first.click()
@@ -182,6 +183,8 @@ def _other_pages(page: Page, axe: Accessibility) -> None:
 
 def test_the_console_end_to_end_with_accessibility_checks(page: Page, database: Database) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for stale in ARTIFACTS.glob("*.png"):  # so what is checked at the end was taken by this run
+        stale.unlink()
     routed = routed_order(database, number="9501", po_number="PO-9501")
     stored_order(database, "9502", po_number="PO-9502")
     failed_file = _partner_files(database)
@@ -215,7 +218,8 @@ def test_the_console_end_to_end_with_accessibility_checks(page: Page, database: 
         sources = set(session.scalars(select(OrderEvent.source).where(OrderEvent.order_id == routed.order_id)))
         assert session.get(InboxMessage, failed_file).attempts == 2  # type: ignore[union-attr]
     assert "console:desk@example.com" in sources
-    assert all((ARTIFACTS / name).stat().st_size > 10_000 for name in ("dashboard.png", "order.png", "simulator.png"))
+    shots = ("dashboard.png", "order.png", "simulator.png", "partners.png")
+    assert all((ARTIFACTS / name).stat().st_size > 10_000 for name in shots)
     assert len(set(axe.checked)) >= 10, axe.checked
     assert not axe.found, "\n".join(axe.found)
     assert not errors, errors  # no script error and no Content-Security-Policy violation
