@@ -1,7 +1,9 @@
 """The routing simulator: pick a stored order (by its hub id, PO number or order number) or paste a canonical
 order, and see the decision routing would make now and its trace, against the stock stored in the hub and
-the configured rules. It runs the API's ``simulate`` handler, so nothing is committed and the console, the
-API and ``orderhub route simulate`` cannot disagree.
+the rules in effect, or a draft rule document pasted beside it (to try a change before storing it).
+
+It runs the API's ``simulate`` handler, so nothing is committed and the console, the API and
+``orderhub route simulate`` cannot disagree.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import yaml
 from flask import render_template, request
 from pydantic import ValidationError
 from sqlalchemy import or_, select
@@ -65,15 +68,18 @@ def _simulation(order: str, pasted: str) -> dict[str, Any]:
 @blueprint.route("/simulator", methods=["GET", "POST"])
 @needs("viewer")
 def simulator() -> Any:
-    form = {name: request.values.get(name, "") for name in ("order", "pasted", "at")}
+    form = {name: request.values.get(name, "") for name in ("order", "pasted", "at", "rules")}
     decision = error = None
     order_id = None
     if request.method == "POST" or form["order"]:
         try:
             fields = _simulation(form["order"], form["pasted"])
             order_id = fields.get("order_id")
-            at = form["at"].strip()
-            body = api_routing.Simulation.model_validate(fields | ({"at": at} if at else {}))
+            if at := form["at"].strip():
+                fields["at"] = at
+            if form["rules"].strip():
+                fields["rules"] = _draft_rules(form["rules"])
+            body = api_routing.Simulation.model_validate(fields)
             decision = ask(api_routing.simulate, body=body).decision
         except ValueError as refused:  # ValidationError is a ValueError too
             error = _message(refused)
@@ -81,6 +87,21 @@ def simulator() -> Any:
             named = [f"{e.name}: {e.detail}" for e in problem.errors[:5]]
             error = "; ".join(named) if named else problem.detail
     return render_template("simulator.html", form=form, decision=decision, error=error, order_id=order_id)
+
+
+def _draft_rules(text: str) -> dict[str, Any]:
+    """A draft rule document as written in a rule file (YAML, or JSON, which YAML reads too)."""
+    if len(text) > MAX_PASTED:
+        raise ValueError(f"the draft rules are longer than {MAX_PASTED} characters")
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as bad:
+        raise ValueError(f"the draft rules are not YAML or JSON: {str(bad).splitlines()[0]}") from None
+    except RecursionError:
+        raise ValueError("the draft rules are nested too deeply") from None
+    if not isinstance(document, dict):
+        raise ValueError("the draft rules must be a rule document (version, rules ...), as in a rule file")
+    return document
 
 
 def _message(refused: ValueError) -> str:

@@ -41,6 +41,9 @@ def test_a_pasted_order_is_simulated_and_bad_input_is_named(console: Console) ->
     )
     page = console.post("/console/simulator", {"pasted": json.dumps(pasted)}).get_data(as_text=True)
     assert "Decision: routed" in page and "3 at wh-pa" in page
+    draft = "version: 1\nrules:\n  - name: not-pa\n    pipeline: [{filter: location, exclude: [wh-pa]}]\n"
+    tried = console.post("/console/simulator", {"pasted": json.dumps(pasted), "rules": draft}).get_data(as_text=True)
+    assert "3 at wh-pa" not in tried and "not-pa" in tried  # the draft decides, the rules in effect stay
     as_of = console.post("/console/simulator", {"pasted": json.dumps(pasted), "at": "2026-12-24T09:00:00Z"})
     assert "2026-12-24T09:00:00+00:00" in as_of.get_data(as_text=True)  # decided as of the moment given
 
@@ -50,6 +53,9 @@ def test_a_pasted_order_is_simulated_and_bad_input_is_named(console: Console) ->
         "both": ({"order": "x", "pasted": "{}"}, "not both"),
         "neither": ({}, "not both"),
         "not an order": ({"pasted": json.dumps(pasted | {"lines": "many"})}, "order.lines"),
+        "rules not a document": ({"pasted": json.dumps(pasted), "rules": "- a list"}, "must be a rule document"),
+        "rules not yaml": ({"pasted": json.dumps(pasted), "rules": "rules: [unclosed"}, "not YAML or JSON"),
+        "rules wrong": ({"pasted": json.dumps(pasted), "rules": "version: 1\nrules: 3"}, "rules: "),
         "too deep": ({"pasted": "[" * 100_000 + "]" * 100_000}, "nested too deeply"),
         "bad moment": ({"order": "PO-NOPE", "at": "tomorrow"}, "no stored order"),
         "bad moment of a good order": ({"pasted": json.dumps(pasted), "at": "tomorrow"}, "at: Input should be"),
@@ -57,4 +63,6 @@ def test_a_pasted_order_is_simulated_and_bad_input_is_named(console: Console) ->
     for name, (form, said) in cases.items():
         answer = console.post("/console/simulator", form)
         text = answer.get_data(as_text=True)
-        assert answer.status_code == 200 and said in text and 'role="alert"' in text, name
+        assert answer.status_code == 200 and 'role="alert"' in text, name
+        alert = text.split('role="alert">', 1)[1].split("</p>", 1)[0].replace("&#39;", "'")
+        assert said in alert, (name, alert)
