@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import AvailabilityEvent, ConnectorAccount, Delivery, EventCursor, OrderEvent, OrderRecord
@@ -68,6 +68,7 @@ class Log:
     cursor: str
     page: Callable[[Session, int], Sequence[Any]]  # rows with .id and .occurred_at, by id, after an id
     events: Callable[[Session, Sequence[Any], Sequence[Subscriber]], list[Event]]
+    settle: Callable[[Session, int, datetime], int]  # with nobody subscribed: how far the cursor may pass
 
 
 def subscribers(session: Session) -> list[Subscriber]:
@@ -98,14 +99,17 @@ def _plan_log(session: Session, log: Log, subs: Sequence[Subscriber], moment: da
     cursor = session.get(EventCursor, log.cursor, with_for_update=True)  # one planner at a time (PostgreSQL)
     cursor = cursor or EventCursor(name=log.cursor, last_id=0, updated_at=moment)
     session.add(cursor)
+    if not subs:  # nothing to plan: the cursor moves on as reading would move it, without reading the entries
+        cursor.last_id, cursor.updated_at = log.settle(session, cursor.last_id, moment - GRACE), moment
+        session.flush()
+        return []
     planned: list[int] = []
     read_from, settled, blocked = cursor.last_id, cursor.last_id, False
     for _ in range(MAX_PAGES):
         rows = log.page(session, read_from)
         if not rows:
             break
-        if subs:
-            planned += _enqueue(session, log.events(session, rows, subs), moment)
+        planned += _enqueue(session, log.events(session, rows, subs), moment)
         read_from = rows[-1].id
         for row in rows:  # the cursor passes an entry only if it and all before it are older than the grace
             blocked = blocked or row.occurred_at > moment - GRACE
@@ -149,6 +153,17 @@ def _enqueue(session: Session, events: list[Event], moment: datetime) -> list[in
     return planned
 
 
+def _settled(session: Session, ids: Any, times: Any, after: int, old_before: datetime, *where: Any) -> int:
+    """The last entry after ``after`` that the cursor may pass: every entry up to it is older than
+    ``old_before`` (the first younger one stops it, as in ``_plan_log``); ``after`` when there is none.
+    Unlike reading, it is not limited to ``MAX_PAGES`` a pass: nothing is read."""
+    young = session.scalar(select(func.min(ids)).where(ids > after, times > old_before, *where))
+    query = select(func.max(ids)).where(ids > after, *where)
+    if young is not None:
+        query = query.where(ids < young)
+    return int(session.scalar(query) or after)
+
+
 # -- the order timeline ------------------------------------------------------------------------------------
 
 
@@ -160,6 +175,11 @@ def _timeline_page(session: Session, after: int) -> Sequence[Any]:
         .limit(PAGE)
     )
     return session.execute(query).all()
+
+
+def _timeline_settled(session: Session, after: int, old_before: datetime) -> int:
+    published = OrderEvent.type.in_(list(PUBLISHED))
+    return _settled(session, OrderEvent.id, OrderEvent.occurred_at, after, old_before, published)
 
 
 def _order_events(session: Session, rows: Sequence[Any], subs: Sequence[Subscriber]) -> list[Event]:
@@ -208,6 +228,10 @@ def _availability_page(session: Session, after: int) -> Sequence[Any]:
     return session.execute(query).all()
 
 
+def _availability_settled(session: Session, after: int, old_before: datetime) -> int:
+    return _settled(session, AvailabilityEvent.id, AvailabilityEvent.computed_at, after, old_before)
+
+
 def _low_stock_events(session: Session, rows: Sequence[Any], subs: Sequence[Subscriber]) -> list[Event]:
     """``inventory.low`` when a listing's figure falls to the threshold or below from above it (or is first
     published there): once per fall, not again while it stays low."""
@@ -222,6 +246,6 @@ def _low_stock_events(session: Session, rows: Sequence[Any], subs: Sequence[Subs
 
 
 LOGS = (
-    Log("events", _timeline_page, _order_events),
-    Log("events.availability", _availability_page, _low_stock_events),
+    Log("events", _timeline_page, _order_events, _timeline_settled),
+    Log("events.availability", _availability_page, _low_stock_events, _availability_settled),
 )

@@ -7,11 +7,20 @@ import base64
 import os
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event as sql_event
 from sqlalchemy import select, update
 
-from hub.db.models import AvailabilityEvent, Delivery, DeliveryDestination, DeliveryStatus, OrderEvent
+from hub.db.models import (
+    AvailabilityEvent,
+    Delivery,
+    DeliveryDestination,
+    DeliveryStatus,
+    EventCursor,
+    OrderEvent,
+)
 from hub.db.session import Database
 from hub.delivery.accounts import save_account
 from hub.delivery.config import EngineConfig
@@ -248,3 +257,31 @@ def test_inventory_low_is_sent_once_per_fall_to_the_threshold(database: Database
     lows = [(event["data"]["sku"], event["data"]["available"]) for event in subscriber.events]
     assert sorted(lows) == [("DESK", 0), ("LAMP", 4), ("LAMP", 5)]
     assert all(event["type"] == "inventory.low" and event["data"]["threshold"] == 5 for event in subscriber.events)
+
+
+def test_with_nobody_subscribed_the_cursor_moves_on_without_reading_the_timeline(database: Database) -> None:
+    """Planning with no subscriber used to read every recent entry (with its data) on every pass only to
+    move its cursor; it now moves the cursor as far as reading would (up to the first entry still in the
+    grace window), and a subscriber added later still gets what happens after it."""
+    order_id = store_order(database, "2101")
+    past, now = datetime.now(UTC) - timedelta(minutes=5), datetime.now(UTC)
+    with database.session() as session:  # the second entry's transaction is still in the grace window
+        entries = [record_event(session, order_id, "order.received", source="test") for _ in range(3)]
+        for entry, moment in zip(entries, (past, now, past), strict=True):
+            entry.occurred_at = moment
+        session.flush()
+        first = entries[0].id
+    read: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        read.append(statement)
+
+    sql_event.listen(database.engine, "before_cursor_execute", note)
+    try:
+        assert plan(database) == []
+    finally:
+        sql_event.remove(database.engine, "before_cursor_execute", note)
+    assert not [statement for statement in read if "order_events.data" in statement]
+    with database.session() as session:
+        cursor = session.get(EventCursor, "events")
+        assert cursor is not None and cursor.last_id == first  # not past the young entry, nor the old one after it
