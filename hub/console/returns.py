@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hub.api import returns as api_returns
 from hub.api.returns import ReturnStep
@@ -61,13 +61,21 @@ def _listed(state: str) -> list[dict[str, Any]]:
         return found
 
 
+def _counts() -> dict[str, int]:
+    """Returns per state, for the state links above the list."""
+    with hub_extension().runtime.database.session() as db:
+        rows = db.execute(select(ReturnRecord.state, func.count()).group_by(ReturnRecord.state))
+        return {str(state): count for state, count in rows}
+
+
 @blueprint.get("/returns")
 @needs("viewer")
 def returns() -> Any:
     state = request.args.get("state", OPEN)
     if state not in STATE_CHOICES:
         state = OPEN
-    return render_template("returns.html", returns=_listed(state), state=state, choices=STATE_CHOICES)
+    counts = _counts()
+    return render_template("returns.html", returns=_listed(state), state=state, choices=STATE_CHOICES, counts=counts)
 
 
 @blueprint.post("/orders/<order_id>/returns/<return_id>/<step>")

@@ -63,6 +63,7 @@ def test_a_return_from_the_order_page_to_restock_and_refund(console: Console) ->
         sources = {e.type: e.source for e in session.scalars(select(OrderEvent))}
     assert sources["return.restocked"] == sources["return.refunded"] == f"console:{email}"
     assert "RMA-77" in console.page("/console/returns?state=refunded")
+    assert 'aria-current="page">refunded (1)</a>' in console.page("/console/returns?state=refunded")
     assert return_id not in console.page("/console/returns?state=rejected")
 
     console.post(f"{base}/returns/{return_id}/restock")  # refunded already: refused, nothing changes
