@@ -3,6 +3,8 @@ and an HTTP session (injected, so tests point it at a fake channel server on loo
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +17,33 @@ from hub.sdk.errors import TransientError, classify_http_status
 from hub.secrets import resolve_secret
 
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+SHIP_WITHIN_DAYS = "ship_within_days"  # the merchant's promise: ships within N business days of the order
+MAX_SHIP_WITHIN_DAYS = 30
+log = logging.getLogger(__name__)
+
+
+def check_ship_within_days(value: object, where: str = SHIP_WITHIN_DAYS) -> int:
+    """``value`` as a number of business days (0 to 30); raises ``ConfigurationError`` naming ``where``."""
+    text = str(value).strip()
+    if not text.isdigit() or int(text) > MAX_SHIP_WITHIN_DAYS:
+        raise ConfigurationError(
+            f"{where}: {value!r} is not a number of business days from 0 to {MAX_SHIP_WITHIN_DAYS}"
+            " (0: ships the day it is placed)"
+        )
+    return int(text)
+
+
+def ship_within_days(settings: Mapping[str, Any]) -> int | None:
+    """The account's promise in business days, None when it makes none. A stored value that is not one (set
+    by hand in the database) counts as no promise, with a warning, rather than failing every order."""
+    value = settings.get(SHIP_WITHIN_DAYS)
+    if value in (None, ""):
+        return None
+    try:
+        return check_ship_within_days(value)
+    except ConfigurationError as exc:
+        log.warning("channel account setting ignored: %s", exc)
+        return None
 
 
 @dataclass

@@ -27,6 +27,7 @@ from hub.db.models import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.base import utcnow
 from hub.db.models.orders import email_key
 from hub.ids import new_id
+from hub.orders.ship_by import fill_ship_by
 
 ORDERS = cast(Table, OrderRecord.__table__)
 LINES = cast(Table, OrderLineRecord.__table__)
@@ -67,6 +68,7 @@ class NewOrders:
         """Insert every gathered row; returns the ids of the orders stored (one another worker stored first
         is left out, with its lines and events)."""
         dialect = session.get_bind().dialect.name
+        fill_ship_by(session, self.orders)  # the channel's day, else the account's promise (read once)
         statement = (
             (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ORDERS)
             .values(document=_json_text(dialect))

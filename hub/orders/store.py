@@ -15,13 +15,14 @@ from hub.canonical import Order
 from hub.db.models import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.orders import email_key
 from hub.ids import new_id
+from hub.orders.ship_by import order_ship_by
 
 
 class OrderNotFound(LookupError):
     pass
 
 
-def _project(record: OrderRecord, order: Order) -> None:
+def _project(session: Session, record: OrderRecord, order: Order) -> None:
     record.number = order.number
     record.po_number = order.po_number
     record.status = order.status.value
@@ -31,7 +32,7 @@ def _project(record: OrderRecord, order: Order) -> None:
     record.test = order.test
     record.placed_at = order.placed_at
     record.customer_email = email_key(order.customer.email if order.customer else None)
-    record.ship_by = order.requested_ship_date
+    record.ship_by = order_ship_by(session, order.channel, record.account, order.requested_ship_date, order.placed_at)
     record.channel_updated_at = order.updated_at or order.placed_at
     record.schema_version = order.schema_version
     record.document = order.model_dump(mode="json")
@@ -56,7 +57,7 @@ def add_order(session: Session, order: Order, *, account: str) -> Order:
     if order.id is None:
         order = order.model_copy(update={"id": new_id("ord")})
     record = OrderRecord(id=order.id, channel=order.channel, account=account, channel_order_id=order.channel_order_id)
-    _project(record, order)
+    _project(session, record, order)
     session.add(record)
     session.flush()
     return order
@@ -67,7 +68,7 @@ def replace_order(session: Session, record: OrderRecord, order: Order) -> Order:
     order = order.model_copy(update={"id": record.id})
     record.lines.clear()
     session.flush()  # old line rows go before new ones reuse their (order_id, line_id)
-    _project(record, order)
+    _project(session, record, order)
     session.flush()
     return order
 

@@ -1,7 +1,9 @@
 """Late shipments against each channel's promised ship-by date, per channel (and a ``(all)`` row).
 
-- **Promised**: the order's ``requested_ship_date`` as the channel sent it (a calendar day); orders without
-  one are not counted. ``promised`` counts orders with one, cancelled orders that never shipped left out.
+- **Promised**: the order's ship-by day (``orders.ship_by``): the ``requested_ship_date`` the channel sent,
+  else the channel account's promise, ``ship_within_days`` business days after it was placed
+  (``hub.orders.ship_by``); orders without one are not counted. ``promised`` counts orders with one,
+  cancelled orders that never shipped left out.
 - **on_time** / **late**: the order's first shipment (``shipped_at``, as a UTC day) on or before the day,
   or after it. ``days_late_max``: the most days any first shipment came after its day.
 - **open_late**: nothing shipped yet and the day is past (before today, UTC).
@@ -14,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Subquery, and_, case, func, select
+from sqlalchemy import String, Subquery, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import OrderRecord, ShipmentRecord
@@ -46,7 +48,7 @@ def first_order_shipments() -> Subquery:
 
 def late_shipments(session: Session, filters: ReportFilters, now: datetime) -> list[LateShipments]:
     first = first_order_shipments()
-    ship_by = OrderRecord.document["requested_ship_date"].as_string()
+    ship_by = cast(OrderRecord.ship_by, String)  # YYYY-MM-DD, comparable with the shipped day's text
     shipped_day = utc_day(first.c.shipped_at)
     today = now.date().isoformat()
     promised = (

@@ -19,7 +19,7 @@ Returns: O1 A 1 "damaged"; O2 A 2 less 1 cancelled, no reason; O2 A 1 rejected (
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +57,7 @@ def order(session: Session, order_id: str, channel: str, placed: datetime, lines
         id=order_id, channel=channel, account="main", channel_order_id=order_id, number=order_id, po_number=None,
         status=status, payment_status="paid", currency="USD", total=total, test=test, placed_at=placed,
         channel_updated_at=placed, schema_version="order.v1", document=document,
+        ship_by=date.fromisoformat(ship_by) if ship_by else None,
     ))  # fmt: skip
     session.flush()  # the lifecycle row refers to the order, with no relationship to order the inserts
     for n, (sku, qty, price) in enumerate(lines, 1):
