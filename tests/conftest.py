@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 
 from hub.db import migrate
 from hub.db.session import Database
 from hub.settings import Settings, load_settings
+from tests.databases import Copies, admin_engine, drop, new_name, url_of
 from tests.services import ServiceError, Services
 
 _services = Services()
@@ -42,25 +42,32 @@ def services() -> Iterator[dict[str, str]]:
     _services.stop()
 
 
-def _admin_url(url: str) -> str:
-    return make_url(url).set(database="postgres").render_as_string(hide_password=False)
+@pytest.fixture(scope="session")
+def postgres_admin(services: dict[str, str]) -> Iterator[Engine]:
+    """One connection pool to the server's maintenance database, where test databases are made and dropped."""
+    admin = admin_engine(services["HUB_TEST_POSTGRES_URL"])
+    yield admin
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def postgres_template(services: dict[str, str]) -> Iterator[str]:
+def postgres_template(services: dict[str, str], postgres_admin: Engine) -> Iterator[str]:
     """A database migrated to head once per session; each test copies it (CREATE DATABASE ... TEMPLATE)."""
-    server = services["HUB_TEST_POSTGRES_URL"]
     name = f"orderhub_template_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(_admin_url(server), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
+    with postgres_admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database(make_url(server).set(database=name).render_as_string(hide_password=False))
+    database = Database(url_of(services["HUB_TEST_POSTGRES_URL"], name))
     migrate.upgrade(database)
     database.dispose()
     yield name
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop(postgres_admin, name)
+
+
+@pytest.fixture(scope="session")
+def postgres_copies(postgres_admin: Engine, postgres_template: str) -> Iterator[Copies]:
+    copies = Copies(postgres_admin, postgres_template)
+    yield copies
+    copies.close()
 
 
 @pytest.fixture(scope="session")
@@ -73,16 +80,24 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def fresh_postgres(request: pytest.FixtureRequest, migrated: bool = True) -> Iterator[str]:
+    """A database of the test's own: a copy of the migrated template, or (``migrated=False``) an empty one."""
     server = request.getfixturevalue("services")["HUB_TEST_POSTGRES_URL"]
-    name = f"orderhub_test_{uuid.uuid4().hex[:10]}"
-    template = f' TEMPLATE "{request.getfixturevalue("postgres_template")}"' if migrated else ""
-    admin = create_engine(_admin_url(server), isolation_level="AUTOCOMMIT")
+    if migrated:
+        copies: Copies = request.getfixturevalue("postgres_copies")
+        name = copies.take()
+        try:
+            yield url_of(server, name)
+        finally:
+            copies.give_back(name)
+        return
+    admin: Engine = request.getfixturevalue("postgres_admin")
+    name = new_name()
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"{template}'))
-    yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url_of(server, name)
+    finally:
+        drop(admin, name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
