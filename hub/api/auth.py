@@ -5,8 +5,9 @@ token is shown once, when it is made. Scopes nest: ``admin`` can do what ``opera
 what ``read`` can::
 
     read      GET anything
-    operate   act: route, hold, release, cancel, refund, ship; replay and cancel deliveries, replay messages
-    admin     manage tokens
+    operate   act: route, hold, release, cancel, refund, ship; replay and cancel deliveries, replay messages;
+              stock counts and adjustments; pause and resume subscribers
+    admin     manage tokens and configuration: routing rules, partners, connector accounts, subscribers
 """
 
 from __future__ import annotations
