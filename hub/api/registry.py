@@ -37,6 +37,7 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 MAX_ID = 2**63 - 1
 MAX_KEY = 200
+MAX_DEPTH = 64  # no body nests deeper; parsing or walking a deeper one could exhaust the stack
 
 
 class QueryModel(BaseModel):
@@ -190,13 +191,33 @@ def _parse_body(op: Operation) -> Any:
         raise Problem(415, f"the body must be application/json, not {request.mimetype or 'unnamed'}")
     try:
         data = json.loads(raw) if raw.strip() else {}
+        deep = _too_deep(data)
+    except RecursionError:  # deeper than the parser's own stack allows
+        deep = True
     except ValueError as error:
         raise Problem(400, f"the body is not JSON: {error}") from None
+    if deep:
+        raise Problem(400, f"the body nests arrays and objects more than {MAX_DEPTH} levels deep")
     _no_nul(data, "")
     try:
         return op.body.model_validate(data)
     except ValidationError as error:
         raise from_validation(error, "body", 422) from None
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether arrays and objects nest more than MAX_DEPTH levels (walked level by level, not recursively)."""
+    level, depth = [data], 0
+    while level := [value for value in level if isinstance(value, dict | list)]:
+        depth += 1
+        if depth > MAX_DEPTH:
+            return True
+        level = [item for value in level for item in _children(value)]
+    return False
+
+
+def _children(value: dict[str, Any] | list[Any]) -> Any:
+    return value.values() if isinstance(value, dict) else value
 
 
 def _no_nul(value: Any, path: str) -> None:

@@ -35,7 +35,7 @@ from werkzeug.test import TestResponse
 
 import hub.api  # noqa: F401 - importing the package declares every operation
 from hub.api.auth import SCOPES
-from hub.api.registry import OPERATIONS, Operation
+from hub.api.registry import MAX_DEPTH, OPERATIONS, Operation
 from tests.api.conftest import Api, problem
 
 NOTHING_INT = 987_654_321  # a row id no test makes
@@ -226,12 +226,16 @@ def _check_query(api: Api, op: Operation, model: type[BaseModel], token: str) ->
 
 
 def _check_body(api: Api, op: Operation, model: type[BaseModel], token: str) -> None:
-    """A body that is no JSON object, one not JSON, not JSON at all, a field of the wrong type, one missing."""
+    """A body that is no JSON object, not JSON, not sent as JSON, nested too deep; a field of the wrong type or
+    missing."""
     for wrong in ("[]", '"text"', "7", "null"):
         refused = _refused(_call(api, op, token, data=wrong, content_type="application/json"), wrong)
         assert _names(refused) == ["(body)"], (wrong, refused)
     assert problem(_call(api, op, token, data="{not json", content_type="application/json"), 400)["detail"]
     assert problem(_call(api, op, token, data="reason=x", content_type="text/plain"), 415)["detail"]
+    for depth in (MAX_DEPTH + 1, 10_000):  # a parser or a check that recurses would run out of stack
+        deep = _call(api, op, token, data="[" * depth + "]" * depth, content_type="application/json")
+        assert f"more than {MAX_DEPTH} levels" in problem(deep, 400)["detail"], depth
     body = _valid_body(model)
     for name, value in _wrong_fields(model):
         names = _names(_refused(_call(api, op, token, json=body | {name: value}), (name, value)))
