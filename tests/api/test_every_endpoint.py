@@ -34,7 +34,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.test import TestResponse
 
 import hub.api  # noqa: F401 - importing the package declares every operation
-from hub.api.auth import SCOPES
+from hub.api.auth import SCOPES, revoke_token
 from hub.api.registry import MAX_DEPTH, OPERATIONS, Operation
 from tests.api.conftest import Api, problem
 
@@ -53,16 +53,17 @@ def _ops(*, where: Any = lambda op: True) -> Any:
     return pytest.mark.parametrize("op", [op for op in OPERATIONS if where(op)], ids=_id)
 
 
-def _path(op: Operation) -> str:
+def _path(op: Operation, number: int = NOTHING_INT, text: str = NOTHING_TEXT) -> str:
     """The operation's path with each parameter naming nothing."""
-    values = {name: str(NOTHING_INT) if converter == "int" else NOTHING_TEXT for name, converter in op.path_parameters}
+    values = {name: str(number) if converter == "int" else text for name, converter in op.path_parameters}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], op.path)
 
 
 def _call(api: Api, op: Operation, token: str | None, **options: Any) -> TestResponse:
     if op.body is not None and "json" not in options and "data" not in options:
         options["json"] = {}
-    response = api.call(op.method, _path(op) + options.pop("query", ""), token, **options)
+    path = options.pop("path", None) or _path(op)
+    response = api.call(op.method, path + options.pop("query", ""), token, **options)
     assert response.status_code < 500, f"{_id(op)}: {response.status_code} {response.get_data(as_text=True)}"
     return response
 
@@ -175,7 +176,7 @@ def _wrong_fields(model: type[BaseModel]) -> Iterator[tuple[str, Any]]:
 
 @_ops()
 def test_tokens_and_scopes(api: Api, op: Operation) -> None:
-    """No token or an unknown one: 401; a lower scope: 403 naming the one needed; its own scope is let by."""
+    """No token, an unknown or a revoked one: 401; a lower scope: 403 naming the one needed; its own is let by."""
     api.token("admin", "someone-else")  # a token exists, just not the one sent
     for token in (None, "ohk_" + "A" * 43):
         refused = _call(api, op, token)
@@ -184,8 +185,12 @@ def test_tokens_and_scopes(api: Api, op: Operation) -> None:
     for scope in SCOPES[: SCOPES.index(op.scope)]:
         refused = problem(_call(api, op, api.token(scope)), 403)
         assert repr(op.scope) in refused["detail"], (scope, refused)
-    answered = _call(api, op, api.token(op.scope))
+    own = api.token(op.scope, "own")
+    answered = _call(api, op, own)
     assert answered.status_code not in (401, 403), answered.get_data(as_text=True)
+    with api.database.session() as session:
+        revoke_token(session, "own")
+    assert "revoked" in problem(_call(api, op, own), 401)["detail"]
 
 
 # -- validation -----------------------------------------------------------------------------------------------
@@ -200,10 +205,16 @@ def test_bad_input_is_refused_naming_it_and_a_path_naming_nothing_is_404(api: Ap
         _check_query(api, op, op.query, token)
     if op.body is not None:
         _check_body(api, op, op.body, token)
-    if op.path_parameters and op.method != "PUT":  # a PUT creates what its path names
-        body = _valid_body(op.body) if op.body is not None else None
-        missing = problem(_call(api, op, token, query=_valid_query(op), json=body), 404)
-        assert missing["title"] == "No such resource"
+    if op.path_parameters:
+        _check_path(api, op, token)
+
+
+def _check_path(api: Api, op: Operation, token: str) -> None:
+    """Parameters naming nothing (but a PUT creates what its path names), or that no row could have."""
+    given = {"query": _valid_query(op), "json": _valid_body(op.body) if op.body is not None else None}
+    paths = [_path(op, number=2**63, text="x" * 300)] + ([_path(op)] if op.method != "PUT" else [])
+    for path in paths:
+        assert problem(_call(api, op, token, path=path, **given), 404)["title"] == "No such resource", path
 
 
 def _valid_query(op: Operation) -> str:
