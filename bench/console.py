@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import psycopg
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -231,11 +231,19 @@ LINE = (
 
 # --- measuring -----------------------------------------------------------------------------------------
 
-ORDER_PAGE = f"ORDER BY id DESC LIMIT {PAGE + 1}"
+# The columns the page shows (hub.orders.views.order_summary): the bare query reads what the list needs.
+SHOWN = (
+    "o.id, o.channel, o.account, o.channel_order_id, o.number, o.po_number, o.status, o.payment_status, o.total,"
+    " o.currency, o.test, o.placed_at, o.created_at"
+)
 DONE = "('shipped', 'delivered', 'closed', 'cancelled')"
 STUCK = (
-    "(EXISTS (SELECT 1 FROM deliveries d WHERE d.order_id = o.id AND d.status = 'dead')"
-    " OR EXISTS (SELECT 1 FROM order_routings r WHERE r.order_id = o.id AND r.outcome = 'exception'))"
+    "o.id IN (SELECT order_id FROM deliveries WHERE status = 'dead' AND order_id IS NOT NULL"
+    " UNION SELECT order_id FROM order_routings WHERE outcome = 'exception')"
+)
+NOT_STUCK = (
+    "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.order_id = o.id AND d.status = 'dead')"
+    " AND NOT EXISTS (SELECT 1 FROM order_routings r WHERE r.order_id = o.id AND r.outcome = 'exception')"
 )
 LATE = f"(o.ship_by IS NOT NULL AND o.status NOT IN {DONE} AND o.ship_by < %(today)s)"
 
@@ -248,6 +256,7 @@ class Case:
     where: str
     values: list[dict[str, Any]]
     query: Callable[[dict[str, Any]], dict[str, Any]]
+    order: str = "o.id DESC"  # a date range lists newest placed first (hub.api.orders.order_page)
 
 
 def cases(connection: psycopg.Connection[Any]) -> list[Case]:
@@ -276,11 +285,12 @@ def cases(connection: psycopg.Connection[Any]) -> list[Case]:
         Case("po number", "o.po_number = %(po)s", [{"po": p} for p in pos], lambda v: {"po_number": v["po"]}),
         Case("placed in a week", "o.placed_at >= %(start)s AND o.placed_at < %(end)s",
              [{"start": w, "end": w + timedelta(days=7)} for w in weeks],
-             lambda v: {"placed_from": v["start"].isoformat(), "placed_to": v["end"].isoformat()}),
+             lambda v: {"placed_from": v["start"].isoformat(), "placed_to": v["end"].isoformat()},
+             "o.placed_at DESC, o.id DESC"),
         Case("late", LATE, [today], lambda v: {"late": "true"}),
         Case("not late", f"NOT {LATE}", [today], lambda v: {"late": "false"}),
         Case("stuck", STUCK, [{}], lambda v: {"stuck": "true"}),
-        Case("not stuck", f"NOT {STUCK}", [{}], lambda v: {"stuck": "false"}),
+        Case("not stuck", NOT_STUCK, [{}], lambda v: {"stuck": "false"}),
     ]  # fmt: skip
 
 
@@ -294,7 +304,7 @@ def measure(client: Any, token: str, connection: psycopg.Connection[Any], case: 
     checked to hold the same orders as the bare query's."""
     api, bare = [], []
     headers = {"Authorization": f"Bearer {token}"}
-    sql = f"SELECT o.* FROM orders o WHERE {case.where} {ORDER_PAGE}"  # noqa: S608 (the bench's own text)
+    sql = f"SELECT {SHOWN} FROM orders o WHERE {case.where} ORDER BY {case.order} LIMIT {PAGE + 1}"  # noqa: S608 (the bench's own text)
     for n in range(repeat + 5):
         values = case.values[n % len(case.values)]
         path = "/api/v1/orders?" + urlencode(case.query(values))
@@ -315,19 +325,22 @@ def measure(client: Any, token: str, connection: psycopg.Connection[Any], case: 
     }
 
 
-def explain(connection: psycopg.Connection[Any], case: Case) -> None:
-    """The plan of the query the app sends for the case's first value (hub.api.orders.filtered)."""
-    from sqlalchemy.dialects import postgresql
+def explain(client: Any, token: str, connection: psycopg.Connection[Any], case: Case) -> None:
+    """The plan of the statement the app sends for the case's first value (caught on its way out)."""
+    sent: list[tuple[str, Any]] = []
 
-    from hub.api.orders import OrderFilters, filtered
+    def catch(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if "FROM orders" in statement and "LIMIT" in statement:
+            sent.append((statement, parameters))
 
-    query = filtered(OrderFilters.model_validate(case.query(case.values[0])))
-    compiled = (
-        query.order_by(OrderRecord.id.desc())
-        .limit(PAGE + 1)
-        .compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-    )
-    plan = connection.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {compiled}").fetchall()
+    event.listen(Engine, "before_cursor_execute", catch)
+    try:
+        path = "/api/v1/orders?" + urlencode(case.query(case.values[0]))
+        client.get(path, headers={"Authorization": f"Bearer {token}"})
+    finally:
+        event.remove(Engine, "before_cursor_execute", catch)
+    statement, parameters = sent[-1]
+    plan = connection.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {statement}", parameters).fetchall()
     print(f"--- {case.name}\n" + "\n".join(row[0] for row in plan))
 
 
@@ -409,7 +422,7 @@ def main() -> None:
             chosen = [c for c in cases(connection) if not args.only or args.only in c.name]
             if args.explain:
                 for case in chosen:
-                    explain(connection, case)
+                    explain(client, token, connection, case)
             results = [measure(client, token, connection, case, args.repeat) for case in chosen]
     report(results, args.orders, args.repeat)
     if args.drop:

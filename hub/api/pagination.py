@@ -61,7 +61,10 @@ def after(columns: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any], 
     beyond = first < values[0] if descending else first > values[0]
     if not rest:
         return beyond
-    return or_(beyond, and_(first == values[0], after(rest, values[1:], descending=descending)))
+    # The first column's bound stated alone as well: an index on the columns then starts its scan at the
+    # cursor, where the OR by itself would be tested on every row before it.
+    reached = first <= values[0] if descending else first >= values[0]
+    return and_(reached, or_(beyond, and_(first == values[0], after(rest, values[1:], descending=descending))))
 
 
 def fetch_page(

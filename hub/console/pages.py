@@ -12,15 +12,14 @@ from flask import redirect, render_template, request, session, url_for
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from hub.api.orders import OrderFilters, filtered, read_order
-from hub.api.pagination import fetch_page
+from hub.api.orders import OrderFilters, order_page, read_order
 from hub.api.problems import Problem
 from hub.api.returns import returns_of
 from hub.console.access import blueprint, needs
 from hub.console.dashboard import backlog, dashboard
 from hub.console.security import CSRF_FIELD
 from hub.console.users import LoginRefused, log_in
-from hub.db.models import Delivery, DeliveryStatus, InboxMessage, InboxStatus, OrderRecord
+from hub.db.models import Delivery, DeliveryStatus, InboxMessage, InboxStatus
 from hub.delivery.views import delivery_summary
 from hub.inventory.levels import find_levels
 from hub.orders.views import order_summary
@@ -86,9 +85,7 @@ def orders() -> Any:
     try:
         query = OrderFilters.model_validate(given)
         with _db().session() as db:
-            found, cursor = fetch_page(
-                db, filtered(query), [OrderRecord.id], [str], limit=50, cursor=query.cursor, key=lambda r: [r.id]
-            )
+            found, cursor = order_page(db, query, limit=50)
             rows = [order_summary(row) for row in found]
     except ValidationError as invalid:
         error = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in invalid.errors()[:5])

@@ -69,6 +69,30 @@ def test_pages_follow_the_cursor_without_repeats(api: Api) -> None:
     assert pages == 3 and seen == list(reversed(made))
 
 
+def test_a_date_range_lists_newest_placed_first_and_pages_through(api: Api) -> None:
+    token = api.token("read")
+    placed = ["2026-01-10T08:00:00Z", "2026-01-20T08:00:00Z", "2026-01-05T08:00:00Z", "2026-03-01T08:00:00Z"]
+    first, second, earliest, outside = (stored_order(api.database, f"90{n}", placed_at=p) for n, p in enumerate(placed))
+    twin = stored_order(api.database, "909", placed_at=placed[0])  # placed with the first: the later id first
+    january = {"placed_from": "2026-01-01T00:00:00Z", "placed_to": "2026-02-01T00:00:00Z"}
+    assert _ids(api, token, **january) == [second, twin, first, earliest]
+
+    seen, cursor = [], None
+    while True:
+        body = api.get(f"/orders?{urlencode(january | {'limit': 1} | ({'cursor': cursor} if cursor else {}))}", token)
+        seen += [item["id"] for item in body.get_json()["items"]]
+        cursor = body.get_json()["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [second, twin, first, earliest]
+    assert outside not in _ids(api, token, placed_from="2026-01-01T00:00:00Z", placed_to="2026-02-01T00:00:00Z")
+    plain_cursor = api.get("/orders?limit=1", token).get_json()["next_cursor"]
+    assert (
+        problem(api.get(f"/orders?{urlencode(january | {'cursor': plain_cursor})}", token), 400)["errors"][0]["name"]
+        == "cursor"
+    )  # a cursor of the list by id is not one of the list by date
+
+
 def test_bad_filters_are_400_naming_each(api: Api) -> None:
     token = api.token("read")
     cases = {

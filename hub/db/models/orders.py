@@ -85,7 +85,8 @@ class OrderLineRecord(Base):
     """One line of an order, as columns, for inventory and routing queries."""
 
     __tablename__ = "order_lines"
-    __table_args__ = (UniqueConstraint("order_id", "line_id"), Index("ix_order_lines_sku", "sku"))
+    # (sku, order_id): the orders with a line of a SKU, newest first, from the index alone (the SKU filter)
+    __table_args__ = (UniqueConstraint("order_id", "line_id"), Index("ix_order_lines_sku_order_id", "sku", "order_id"))
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))

@@ -1,5 +1,6 @@
 """Order list filters on columns with indexes: the customer's email and the requested ship date as columns,
-filled from the stored documents, and an index per filter ending in ``id`` (the list's sort order).
+filled from the stored documents, and an index per filter ending in ``id`` (the list's sort order); order lines
+by (sku, order_id) for the SKU filter.
 
 Revision ID: 0018
 Revises: 0017
@@ -44,6 +45,9 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("order_routings", schema=None) as batch_op:
         batch_op.create_index("ix_order_routings_outcome_order_id", ["outcome", "order_id"], unique=False)
+    with op.batch_alter_table("order_lines", schema=None) as batch_op:
+        batch_op.create_index("ix_order_lines_sku_order_id", ["sku", "order_id"], unique=False)
+        batch_op.drop_index("ix_order_lines_sku")  # the new index serves every look-up by SKU it served
 
 
 def _backfill() -> None:
@@ -69,6 +73,9 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("order_lines", schema=None) as batch_op:
+        batch_op.create_index("ix_order_lines_sku", ["sku"], unique=False)
+        batch_op.drop_index("ix_order_lines_sku_order_id")
     with op.batch_alter_table("order_routings", schema=None) as batch_op:
         batch_op.drop_index("ix_order_routings_outcome_order_id")
     with op.batch_alter_table("orders", schema=None) as batch_op:
