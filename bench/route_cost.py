@@ -3,8 +3,9 @@
 Stores ``--orders`` orders (1 to 3 lines over 20 SKUs, two warehouses that ship them, as in
 ``bench/end_to_end.py``), routes half of them one by one with ``route_order`` (what ``hub.route.order`` did
 for each message) and the other half with ``route_orders`` in batches of ``--batch`` (what it does now),
-counting every statement sent to the database (a ``before_cursor_execute`` listener: exact) and the wall
-time. ``--profile`` adds the top of a cProfile of each half. Both halves run in the same process on the
+counting every statement sent to the database (a ``before_cursor_execute`` listener: exact), the wall
+time and this process's CPU time (what a busy machine disturbs least; the database's own CPU is not in
+it). ``--profile`` adds the top of a cProfile of each half. Both halves run in the same process on the
 same database, so compare them with each other; this machine is noisy.
 
     .venv/bin/python bench/route_cost.py [--orders 600] [--batch 50] [--sqlite] [--profile]
@@ -76,14 +77,15 @@ def measure(database: Database, label: str, run: Callable[[], None], orders: int
 
     event.listen(database.engine, "before_cursor_execute", count)
     profiler = cProfile.Profile()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     if profile:
         profiler.enable()
     run()
     profiler.disable()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     event.remove(database.engine, "before_cursor_execute", count)
-    print(f"{label:<36}{statements[0] / orders:>12.1f}{elapsed / orders * 1000:>12.2f}{orders / elapsed:>12,.0f}")
+    each, cpu_each = elapsed / orders * 1000, cpu / orders * 1000
+    print(f"{label:<36}{statements[0] / orders:>12.1f}{each:>12.2f}{cpu_each:>12.2f}{orders / elapsed:>12,.0f}")
     if profile:
         order, top = os.environ.get("SORT", "cumulative"), int(os.environ.get("TOP", "25"))
         pstats.Stats(profiler).sort_stats(order).print_stats(top)
@@ -119,7 +121,7 @@ def main() -> None:
         half = len(ids) // 2
         one_by_one, batched = ids[:half], ids[half:]
         print(f"{'SQLite' if args.sqlite else 'PostgreSQL'}, {len(ids)} orders, batches of {args.batch}")
-        print(f"{'':<36}{'stmts/order':>12}{'ms/order':>12}{'orders/s':>12}")
+        print(f"{'':<36}{'stmts/order':>12}{'ms/order':>12}{'CPU ms':>12}{'orders/s':>12}")
 
         def alone() -> None:
             for order_id in one_by_one:

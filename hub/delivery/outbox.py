@@ -183,15 +183,24 @@ def _stored_order(session: Session, order_id: str) -> Order:
     return Order.model_validate(record.document)
 
 
-def fulfillment_request(fo: FulfillmentOrderRecord, order: Order) -> dict[str, Any]:
-    """The ``fulfillment_request.v1`` a partner receives for ``fo``: every line it holds, with its units."""
+def fulfillment_request(
+    fo: FulfillmentOrderRecord, order: Order, document: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``fulfillment_request.v1`` a partner receives for ``fo``: every line it holds, with its units.
+
+    ``document``, when given, is the stored JSON that ``order`` was validated from: it is what dumping
+    ``order`` gives back (the store keeps ``model_dump(mode="json")``), so it is reused rather than encoded
+    again, which was the larger part of planning a delivery. The request is still built and checked whole."""
     lines = [
         {"line_id": line.line_id, "sku": line.sku, "quantity": line.quantity - line.cancelled}
         for line in fo.lines
         if line.quantity - line.cancelled > 0
     ] or [{"line_id": line.line_id, "sku": line.sku, "quantity": line.quantity} for line in fo.lines]
     request = FulfillmentRequest(id=fo.id, location_id=fo.location_id, order=order, lines=lines, test=order.test)
-    return request.model_dump(mode="json")
+    if document is None:
+        return request.model_dump(mode="json")
+    dumped = request.model_dump(mode="json", exclude={"order"})
+    return {key: document if key == "order" else dumped[key] for key in FulfillmentRequest.model_fields}
 
 
 def plan_cancellation(

@@ -32,22 +32,39 @@ from hub.delivery.outbox import (
 from hub.lifecycle import FulfillmentState
 
 
-def plan_fulfillment_many(session: Session, orders: Mapping[str, Order]) -> dict[str, list[int]]:
+def plan_fulfillment_many(
+    session: Session,
+    orders: Mapping[str, Order],
+    documents: Mapping[str, dict[str, Any]] | None = None,
+    queues: dict[int, str] | None = None,
+) -> dict[str, list[int]]:
     """Submit deliveries for the fulfillment orders of ``orders`` (order id -> the document as routed) that
-    are ready to go; per order, the ids of deliveries to publish after commit."""
+    are ready to go; per order, the ids of deliveries to publish after commit. ``documents`` (order id -> the
+    stored JSON each order was validated from) spares encoding each order again for its payload; ``queues``,
+    when given, receives the queue of each delivery this insert planned, so they can be published without
+    reading them back."""
     planned: dict[str, list[int]] = {order_id: [] for order_id in orders}
     ready = _ready(session, [order_id for order_id in orders if not _held(session, order_id)])
     if not ready:
         return planned
     moment = utcnow()
-    values = [_delivery(fo, destination, kind, orders[fo.order_id], moment) for fo, destination, kind in ready]
+    stored = documents or {}
+    values = [
+        _delivery(fo, destination, kind, orders[fo.order_id], stored.get(fo.order_id), moment)
+        for fo, destination, kind in ready
+    ]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Delivery).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    created = dict(session.execute(statement.returning(Delivery.idempotency_key, Delivery.id)).all())
+    statement = insert(Delivery).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    # rows as parameters, not as VALUES built into the statement: the statement compiles once per process,
+    # and SQLAlchemy still sends them as multi-row inserts ("insertmanyvalues")
+    returned = session.execute(statement.returning(Delivery.idempotency_key, Delivery.id), values)
+    created = {key: delivery_id for key, delivery_id in returned}
     again: set[str] = set()
-    for fo, _destination, _kind in ready:
+    for (fo, _destination, _kind), row in zip(ready, values, strict=True):
         if submit_key(fo.id) in created:
             planned[fo.order_id].append(int(created[submit_key(fo.id)]))
+            if queues is not None:
+                queues[int(created[submit_key(fo.id)])] = row["queue"]
         else:
             again.add(fo.order_id)
     for order_id in sorted(again):  # a key planned before: the one-order rule decides (it skips the new ones)
@@ -73,7 +90,9 @@ def _ready(session: Session, order_ids: list[str]) -> list[tuple[FulfillmentOrde
     return [(fo, fulfilled_by, kind) for fo, fulfilled_by, kind in session.execute(query) if fulfilled_by]
 
 
-def _delivery(fo: FulfillmentOrderRecord, destination: str, kind: str, order: Order, moment: Any) -> dict[str, Any]:
+def _delivery(
+    fo: FulfillmentOrderRecord, destination: str, kind: str, order: Order, document: dict[str, Any] | None, moment: Any
+) -> dict[str, Any]:
     operation, _cancel, queue = operations_for(destination, kind)  # an X12 supplier gets a purchase order
     return {
         "connector": connector_of(destination),
@@ -84,7 +103,7 @@ def _delivery(fo: FulfillmentOrderRecord, destination: str, kind: str, order: Or
         "order_id": fo.order_id,
         "queue": queue or queue_for(destination),
         "idempotency_key": submit_key(fo.id),
-        "payload": fulfillment_request(fo, order),
+        "payload": fulfillment_request(fo, order, document),
         "status": DeliveryStatus.PENDING.value,
         "attempts": 0,
         "next_attempt_at": moment,

@@ -25,7 +25,7 @@ call, as ``execute`` does for one command: the caller's savepoint or transaction
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +74,7 @@ def execute_many(session: Session, commands: Sequence[tuple[str, Item]], *, sour
     if not ids:
         return applied
     statuses = lock_orders(session, ids)
-    rows = _lifecycle_rows(session, ids)
+    rows = read_lifecycles(session, ids)
     events: list[dict[str, Any]] = []
     new_status: dict[str, list[str]] = defaultdict(list)
     changed: list[OrderLifecycleRecord] = []
@@ -166,10 +166,11 @@ def lock_orders(session: Session, ids: list[str]) -> dict[str, str]:
     return {row.id: row.status for row in session.execute(query)}
 
 
-def _lifecycle_rows(session: Session, ids: list[str]) -> dict[str, OrderLifecycleRecord]:
+def read_lifecycles(session: Session, order_ids: Iterable[str]) -> dict[str, OrderLifecycleRecord]:
+    """The lifecycle rows of the orders that have one, every child row loaded (one query per table)."""
     query = (
         select(OrderLifecycleRecord)
-        .where(OrderLifecycleRecord.order_id.in_(ids))
+        .where(OrderLifecycleRecord.order_id.in_(sorted(set(order_ids))))
         .options(
             selectinload(OrderLifecycleRecord.lines),
             selectinload(OrderLifecycleRecord.fulfillment_orders).selectinload(FulfillmentOrderRecord.lines),
@@ -181,7 +182,8 @@ def _lifecycle_rows(session: Session, ids: list[str]) -> dict[str, OrderLifecycl
 
 
 def append_events(session: Session, events: Sequence[dict[str, Any]]) -> None:
-    """Timeline entries (``order_id``, ``type``, ``source``, ``data``) in one statement, in the order given."""
+    """Timeline entries (``order_id``, ``type``, ``source``, ``data``, optionally ``occurred_at``) in one
+    statement, in the order given (their ids keep that order)."""
     if not events:
         return
     now = utcnow()

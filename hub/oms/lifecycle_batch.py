@@ -4,11 +4,13 @@
 (five queries), writes what changed and flushes. Routing one fresh order used it four times or more
 (start, validate, a fulfillment order per location, backorders), so most of a routing's statements were
 the same rows read again. For a batch of orders this module locks every order with one statement, reads
-every lifecycle with one query per table, and lets the caller apply a sequence of commands to each in
-memory (``LifecycleChange``): pure, so a refusal raises before anything is written, and leaves the other
-orders of the batch alone. ``write`` then stores each change exactly as ``execute`` would have, command by
-command on the timeline (one event per command, in order), the rows by their difference from what was
-read; ``write_statuses`` sets every order's status from the rollup; the caller flushes once for the batch.
+every lifecycle with one query per table (``hub.lifecycle.batch.read_lifecycles``, shared with the delivery
+results' ``execute_many``, as is its one-statement timeline insert ``append_events``), and lets the caller
+apply a sequence of commands to each in memory (``LifecycleChange``): pure, so a refusal raises before
+anything is written, and leaves the other orders of the batch alone. ``write`` then stores each change
+exactly as ``execute`` would have, command by command on the timeline (one event per command, in order),
+the rows by their difference from what was read; ``write_statuses`` sets every order's status from the
+rollup; the caller flushes once for the batch.
 
 The lock is the same one ``execute`` takes (``FOR UPDATE`` on PostgreSQL, in order id order so two
 batches cannot deadlock; the write lock on SQLite), and the revision column still guards every lifecycle
@@ -22,11 +24,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hub.db.models import FulfillmentOrderRecord, OrderEvent, OrderLifecycleRecord, OrderRecord, ReturnRecord
+from hub.db.models import OrderLifecycleRecord, OrderRecord
 from hub.db.models.base import utcnow
 from hub.lifecycle import OrderLifecycle
 from hub.lifecycle.commands import LifecycleCommand
@@ -36,12 +38,6 @@ from hub.lifecycle.store import STARTED, _new_line_row, _save, _set_status, to_l
 def event_row(order_id: str, type_: str, data: dict[str, Any], source: str) -> dict[str, Any]:
     """A timeline event as ``hub.orders.store.record_event`` writes it, as a row for one multi-row insert."""
     return {"order_id": order_id, "type": type_, "source": source, "data": data, "occurred_at": utcnow()}
-
-
-def insert_events(session: Session, timeline: list[dict[str, Any]]) -> None:
-    """Every event of the batch in one statement, in the order given (their ids keep that order)."""
-    if timeline:
-        session.execute(insert(OrderEvent), timeline)
 
 
 def lock_orders(session: Session, order_ids: Iterable[str]) -> dict[str, OrderRecord]:
@@ -55,21 +51,6 @@ def lock_orders(session: Session, order_ids: Iterable[str]) -> dict[str, OrderRe
         session.execute(same.execution_options(synchronize_session=False))
     query = query.options(selectinload(OrderRecord.lines)).execution_options(populate_existing=True)
     return {record.id: record for record in session.scalars(query)}
-
-
-def read_lifecycles(session: Session, order_ids: Iterable[str]) -> dict[str, OrderLifecycleRecord]:
-    """The lifecycle rows of the orders that have one, every child row loaded (one query per table)."""
-    query = (
-        select(OrderLifecycleRecord)
-        .where(OrderLifecycleRecord.order_id.in_(sorted(set(order_ids))))
-        .options(
-            selectinload(OrderLifecycleRecord.lines),
-            selectinload(OrderLifecycleRecord.fulfillment_orders).selectinload(FulfillmentOrderRecord.lines),
-            selectinload(OrderLifecycleRecord.returns).selectinload(ReturnRecord.lines),
-        )
-        .execution_options(populate_existing=True)
-    )
-    return {row.order_id: row for row in session.scalars(query)}
 
 
 @dataclass

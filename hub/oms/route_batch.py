@@ -46,15 +46,9 @@ from hub.delivery.plan_many import plan_fulfillment_many
 from hub.inventory.allocation import AllocationRequest
 from hub.inventory.bulk_allocation import allocate_many
 from hub.inventory.snapshot import stock_positions
+from hub.lifecycle.batch import append_events, read_lifecycles
 from hub.lifecycle.commands import BackorderLine, CreateFulfillmentOrder, Hold, Validate
-from hub.oms.lifecycle_batch import (
-    LifecycleChange,
-    event_row,
-    insert_events,
-    lock_orders,
-    read_lifecycles,
-    write_statuses,
-)
+from hub.oms.lifecycle_batch import LifecycleChange, event_row, lock_orders, write_statuses
 from hub.oms.process_cache import current_locations
 from hub.oms.route import (
     EVENT_BY_OUTCOME,
@@ -78,12 +72,14 @@ log = logging.getLogger(__name__)
 class BatchResult:
     routed: dict[str, Routed] = field(default_factory=dict)  # order id -> what routing it did
     failed: dict[str, Exception] = field(default_factory=dict)  # order id -> why (RoutingFailed when parked)
+    queues: dict[int, str] = field(default_factory=dict)  # delivery id -> its queue, for those the batch planned
 
 
 @dataclass
 class _Planned:
     change: LifecycleChange
     order: Order
+    document: dict[str, Any]  # the stored JSON ``order`` was validated from (its status before routing)
     decision: Decision
     created: dict[str, str]  # fulfillment order id -> location
 
@@ -183,7 +179,8 @@ def _plan_one(change: LifecycleChange, snapshot: Snapshot, rules: RuleSet, now: 
         return str(lifecycle.state)
     if not lifecycle.validated:
         lifecycle = change.apply(Validate())
-    order = Order.model_validate(change.record.document)
+    document = change.record.document
+    order = Order.model_validate(document)
     decision = decide(routable_order(order, lifecycle), snapshot, rules, now)
     if order.test and lifecycle.hold_reason is None:
         change.apply(Hold(reason=TEST_ORDER_HOLD))
@@ -200,7 +197,7 @@ def _plan_one(change: LifecycleChange, snapshot: Snapshot, rules: RuleSet, now: 
         if quantities is not None and min(line.waiting - quantities.backordered, quantities.unallocated) > 0:
             more = min(line.waiting - quantities.backordered, quantities.unallocated)
             change.apply(BackorderLine(line=line.line_id, quantity=more))
-    return _Planned(change, order, decision, created)
+    return _Planned(change, order, document, decision, created)
 
 
 def _taken(snapshot: Snapshot, decision: Decision) -> Snapshot:
@@ -237,8 +234,10 @@ def _write(
         row.ledger_mark = mark
     write_statuses(session, [item.change for item in planned])
     session.flush()
-    insert_events(session, timeline)
-    deliveries = plan_fulfillment_many(session, {item.change.record.id: item.order for item in planned})
+    append_events(session, timeline)
+    orders = {item.change.record.id: item.order for item in planned}
+    documents = {item.change.record.id: item.document for item in planned}
+    deliveries = plan_fulfillment_many(session, orders, documents, result.queues)
     for item in planned:
         order_id = item.change.record.id
         routed = Routed(order_id, item.decision, item.created, 1, deliveries=tuple(deliveries[order_id]))

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
-from hub.db.models import Delivery, OrderEvent, OrderRecord, OrderRouting
+from hub.canonical import FulfillmentRequest, Order
+from hub.db.models import Delivery, FulfillmentOrderRecord, OrderEvent, OrderRecord, OrderRouting
 from hub.db.session import Database
+from hub.delivery.outbox import fulfillment_request
 from hub.inventory import allocations_for_order, get_level, get_location, history, save_location
 from hub.lifecycle.store import load
 from hub.oms import route_batch
@@ -57,6 +59,25 @@ def test_a_batch_routes_like_one_order_at_a_time(database: Database) -> None:
             submit = session.scalars(select(Delivery).where(Delivery.subject_id == fo_id)).one()
             assert submit.id in result.routed[order_id].deliveries
         assert sum(get_level(session, "LAMP", loc).committed for loc in ("wh-nj", "wh-pa")) == 1 + 6
+
+
+def test_a_batch_sends_the_same_fulfillment_request_as_one_order_at_a_time(database: Database) -> None:
+    """The batch reuses each order's stored JSON in its payloads: what a partner receives is still the
+    request the one-order path builds from the order as it was routed, amounts and all."""
+    _locations(database, wh_nj=4, wh_pa=4)
+    _ship_with_self(database)
+    batch = [_order(database, quantity=1 + n % 2, number=str(20 + n), notes="gift wrap") for n in range(3)]
+    with database.session() as session:
+        before = {oid: Order.model_validate(session.get(OrderRecord, oid).document) for oid in batch}  # type: ignore[union-attr]
+    result = route_orders(database, batch, now=NOW)
+    assert result.failed == {}
+    with database.session() as session:
+        for order_id in batch:
+            (delivery,) = session.scalars(select(Delivery).where(Delivery.order_id == order_id))
+            fo = session.get(FulfillmentOrderRecord, delivery.subject_id)
+            assert delivery.payload == fulfillment_request(fo, before[order_id])  # type: ignore[arg-type]
+            assert FulfillmentRequest.model_validate(delivery.payload).order == before[order_id]
+            assert result.queues[delivery.id] == delivery.queue  # published without reading it back
 
 
 def test_an_order_that_fails_in_a_batch_is_parked_alone_and_its_neighbours_are_routed(database: Database) -> None:

@@ -72,6 +72,9 @@ def publish_deliveries(app: Celery, ids: Iterable[int]) -> int:
 
 
 def send_by_queue(app: Celery, queues: Mapping[int, str]) -> int:
+    """Publish send tasks for deliveries whose queues are known (delivery id -> queue)."""
+    if not queues:
+        return 0
     chunk = app.hub.settings.worker.delivery_chunk
     by_queue: dict[str, list[int]] = defaultdict(list)
     for delivery_id, queue in sorted(queues.items()):

@@ -44,7 +44,7 @@ from hub.oms.waiting import sweep_waiting
 from hub.routing import RuleSet
 from hub.worker import queues
 from hub.worker.base import HubTask
-from hub.worker.tasks.deliver import publish_deliveries
+from hub.worker.tasks.deliver import publish_deliveries, send_by_queue
 
 ORDER_TASK = "hub.route.order"
 SWEEP_TASK = "hub.route.sweep"
@@ -84,7 +84,9 @@ def order(self: HubTask, order_id: str | list[str], retries: int = 0) -> str | d
 def _route(task: HubTask, ids: list[str], rules: RuleSet, retries: int) -> dict[str, str]:
     result = route_orders(task.runtime.database, ids, rules=rules, source="worker")
     deliveries = [delivery for routed in result.routed.values() for delivery in routed.deliveries]
-    publish_deliveries(task.app, deliveries)  # committed: send their fulfillment orders
+    # committed: send their fulfillment orders (the batch knows the queues of what it planned)
+    send_by_queue(task.app, {delivery: result.queues[delivery] for delivery in deliveries if delivery in result.queues})
+    publish_deliveries(task.app, [delivery for delivery in deliveries if delivery not in result.queues])
     outcomes = {order_id: _outcome(routed) for order_id, routed in result.routed.items()}
     for order_id, error in result.failed.items():
         outcomes[order_id] = _failed(task, order_id, error, retries)
