@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from sqlalchemy import or_, select
@@ -22,6 +23,7 @@ from hub.channels.pull import pull_account, pullable_accounts
 from hub.db.models import InboxMessage, InboxStatus
 from hub.db.models.base import utcnow
 from hub.sdk.errors import TransientError
+from hub.worker import mailbox
 from hub.worker.base import HubTask
 from hub.worker.queues import INGEST
 from hub.worker.relay import publish_and_mark, queue_depth
@@ -31,6 +33,7 @@ from hub.worker.tasks.route import ORDER_TASK as ROUTE_TASK
 UNPUBLISHED_GRACE = timedelta(seconds=30)  # a relay normally publishes within milliseconds
 LOST_IN_BROKER = timedelta(minutes=10)  # published but still unprocessed: the broker lost it (or a worker died)
 MAX_ATTEMPTS = 20
+GATHER_IDS = 100  # inbox ids a parse_many task takes from the queue's backlog, its own included
 log = logging.getLogger(__name__)
 
 
@@ -72,18 +75,38 @@ def _send_answers(task: HubTask, *outcomes: Outcome) -> None:
 
 @shared_task(bind=True, base=HubTask, name="hub.ingest.parse_many")
 def parse_many(self: HubTask, inbox_ids: list[int]) -> int:
-    """Parse a chunk of messages published together by the relay, in one transaction with a savepoint per
-    message (``hub.channels.chunk``); one that hits a transient failure is handed to ``hub.ingest.parse``
-    (with its retry backoff) so it does not hold up the rest."""
+    """Parse a chunk of messages published together by the relay, with the chunks of other
+    ``hub.ingest.parse_many`` messages already waiting on the queue (up to ``GATHER_IDS`` ids in all:
+    ``hub.worker.mailbox``), in one transaction with a savepoint per message (``hub.channels.chunk``); one
+    that hits a transient failure is handed to ``hub.ingest.parse`` (with its retry backoff) so it does not
+    hold up the rest. The gathered messages are acknowledged once their chunk is done."""
+    ids = list(inbox_ids)
+    gathered = mailbox.gather(self, INGEST, GATHER_IDS - len(ids), _inbox_ids)
+    ids += [inbox_id for _message, more in gathered for inbox_id in more]
     try:
-        result = process_chunk(self.runtime.database, list(inbox_ids))
+        done = _parse_chunk(self, ids)
+    except BaseException:
+        mailbox.settle(gathered, done=False)
+        raise
+    mailbox.settle(gathered, done=True)
+    return done
+
+
+def _inbox_ids(args: list[Any]) -> list[int] | None:
+    first = args[0]
+    return [int(item) for item in first] if isinstance(first, list) and len(args) == 1 else None
+
+
+def _parse_chunk(task: HubTask, inbox_ids: list[int]) -> int:
+    try:
+        result = process_chunk(task.runtime.database, list(dict.fromkeys(inbox_ids)))
     except Exception:  # not the messages' doing (the database gone, say): they stay received for the sweep
         log.exception("inbox messages %s were left for the sweep", inbox_ids)
         return 0
     for inbox_id, retry_after in result.retry.items():
         parse.apply_async(args=[inbox_id], countdown=retry_after or 5)
     try:
-        _send_answers(self, *result.outcomes.values())
+        _send_answers(task, *result.outcomes.values())
     except Exception:  # committed already: the sweeps publish what is still unrouted or unsent
         log.exception("could not publish the answers of inbox messages %s; the sweeps will", inbox_ids)
     return len(result.outcomes)
