@@ -28,6 +28,8 @@ SIZES = ("S", "M", "L", "XL", "XXL")
 # The long tail a drop-ship supplier carries: the hub never holds these, the supplier ships them.
 SUPPLIER_PRODUCTS = (("LAMP", "Brass Desk Lamp", "89.00", 1800), ("RUG", "Wool Rug", "149.00", 4200))
 SUPPLIER_STYLES = ("ARC", "DOME", "FLAT", "RIB", "WAVE", "GRID", "LINE", "DOT", "STAR", "LEAF")
+# Sold out everywhere, and asked for all week (hub.demo.plan): their units wait, backordered, for days.
+SOLD_OUT = ("HOOD-OLV-XL", "SCARF-RST-M", "BTL-NVY-S")
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ def opening_stock(
         if product.dropship:
             stock[(product.sku, "lumen-dropship")] = rng.randint(20, 200)
             continue
-        if rng.random() < 0.03:
+        if rng.random() < 0.03 or product.sku in SOLD_OUT:
             continue  # sold out: orders for it wait (backordered) until stock arrives
         for location in rng.sample(warehouses, rng.randint(1, len(warehouses))):
             stock[(product.sku, location)] = rng.randint(4, 60)

@@ -24,7 +24,7 @@ from hub.db.models import (
     ShipmentRecord,
 )
 from hub.db.session import Database
-from hub.demo import guard, operations
+from hub.demo import guard, operations, supplier
 from hub.demo.catalog import customers, products
 from hub.demo.intake import Webhook, receive
 from hub.demo.payloads import DemoOrder, shopify_order, woocommerce_order
@@ -82,6 +82,8 @@ def load_demo(database: Database, data_dir: Path, options: DemoOptions, now: dat
     shipped = operations.ship(database, rng, placed, moment)
     operations.returns(database, rng, shipped, max(1, len(shipped) // 25))
     _cancel_a_drop_shipped_order(database, plan, secrets, moment)
+    operations.send_pending(database)
+    supplier.answer(database, SUPPLIER, folders.mailbox_dirs()[1], datetime.now(UTC))  # after the POs went out
     operations.send_pending(database)
     return Loaded(*_count(database), folders=folders)
 

@@ -75,14 +75,16 @@ def _open_warehouse_orders(database: Database) -> list[tuple[str, str, str, list
 
 
 def ship(database: Database, rng: random.Random, placed: dict[str, datetime], now: datetime) -> list[str]:
-    """Ship most fulfillment orders of orders placed over a day ago; returns the orders shipped. Shipments are
+    """Ship most fulfillment orders of orders placed over a day ago, within thirty hours, one in ten only after
+    two and a half days or more (late against the shops' promises); returns the orders shipped. Shipments are
     recorded twenty-five to a transaction, as a 3PL's confirmation file with many rows would be."""
     notices = []
     for fo_id, order_id, _location, lines in _open_warehouse_orders(database):
         placed_at = placed.get(order_id)
         if placed_at is None or now - placed_at < timedelta(days=1) or rng.random() > 0.85:
             continue
-        notices.append(_notice(rng, fo_id, order_id, lines, min(now, placed_at + timedelta(hours=rng.randint(4, 30)))))
+        took = timedelta(hours=rng.randint(60, 110) if rng.random() < 0.1 else rng.randint(4, 30))  # a few late
+        notices.append(_notice(rng, fo_id, order_id, lines, min(now, placed_at + took)))
     for start in range(0, len(notices), 25):
         with database.session() as session:
             for notice in notices[start : start + 25]:

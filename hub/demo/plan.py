@@ -9,7 +9,7 @@ import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from hub.demo.catalog import Customer, Product
+from hub.demo.catalog import SOLD_OUT, Customer, Product
 from hub.demo.payloads import DemoOrder
 
 WEEK = timedelta(days=7)
@@ -20,10 +20,12 @@ def week_of_orders(
     rng: random.Random, count: int, catalog: list[Product], people: list[Customer], now: datetime
 ) -> list[DemoOrder]:
     """``count`` orders spread over the last seven days, oldest first: about six in ten from Shopify, one in
-    twelve with a drop-shipped item; one Shopify order tagged for fraud review (routing holds it) and one
-    WooCommerce order with a fractional quantity (its message fails to normalize)."""
+    twelve with a drop-shipped item, one in nine with an item sold out everywhere; one Shopify order tagged
+    for fraud review (routing holds it) and one WooCommerce order with a fractional quantity (its message
+    fails to normalize)."""
     stocked = [p for p in catalog if not p.dropship]
     long_tail = [p for p in catalog if p.dropship]
+    sold_out = [p for p in catalog if p.sku in SOLD_OUT]
     start = now - WEEK
     orders = []
     for n in range(count):
@@ -33,6 +35,8 @@ def week_of_orders(
         lines = [(product, rng.choice((1, 1, 1, 2, 3))) for product in chosen]
         if rng.random() < 1 / 12 or n == 1:  # the second order is always drop-shipped (see loader)
             lines.append((rng.choice(long_tail), 1))
+        if n % 9 == 4 and not any(product.sku in SOLD_OUT for product, _ in lines):
+            lines.append((rng.choice(sold_out), 1))  # waits for stock: backordered since it was placed
         channel = "shopify" if rng.random() < 0.6 or n in (1, 2) else "woocommerce"
         orders.append(DemoOrder(channel, FIRST_NUMBER + n, placed, rng.choice(people), tuple(lines)))
     if count >= 4:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from hub.channels.accounts import SHIP_WITHIN_DAYS as SHIP_WITHIN
 from hub.db.models import ChannelAccount
 from hub.delivery.accounts import save_account
 from hub.demo.catalog import Product, opening_stock
@@ -26,6 +27,8 @@ MARKER = "demo"  # a setting every demo channel account carries: what tells demo
 SHOPIFY = ("shopify", "demo-shopify")
 WOOCOMMERCE = ("woocommerce", "demo-woocommerce")
 CHANNELS = (SHOPIFY, WOOCOMMERCE)
+# What each shop promises its buyers: ships within N business days (the orders' ship-by day, hub.orders.ship_by).
+SHIP_WITHIN_DAYS = {"shopify": 1, "woocommerce": 2}
 SUPPLIER = "LUMEN"  # the drop-ship supplier's partner id (and ISA id)
 SUPPLIER_LOCATION = "lumen-dropship"
 WAREHOUSES = ("newark-dc", "reno-3pl", "dallas-dc")
@@ -70,7 +73,11 @@ def add_channels(session: Session, folders: Folders) -> None:
     for channel, account in CHANNELS:
         webhook_secret(folders, channel)
         reference = f"file:{folders.secrets / f'{channel}-webhook.secret'}"
-        settings = {"webhook_secrets": [reference], MARKER: "loaded by orderhub demo; orderhub demo --reset reloads"}
+        settings = {
+            "webhook_secrets": [reference],
+            SHIP_WITHIN: SHIP_WITHIN_DAYS[channel],
+            MARKER: "loaded by orderhub demo; orderhub demo --reset reloads",
+        }
         session.add(ChannelAccount(channel=channel, account=account, settings=settings))
 
 
@@ -87,8 +94,9 @@ def add_fulfillers(session: Session, folders: Folders, catalog: list[Product]) -
         "gs_version": "004010",
         "items": [{"partner_item": f"LU-{p.sku}", "sku": p.sku, "qualifier": "VN"} for p in catalog if p.dropship],
         "transports": [{"type": "mailbox", "inbound": str(from_partner), "outbound": str(to_partner)}],
-        # Lumen takes cancellations only as 860s: a cancelled drop-ship order goes out as an 860 (BCH01 01).
-        "supplier": {"ack_within": "1d", "cancel_with": "860", "costs": _costs(catalog)},
+        # Lumen acknowledges within 4 hours, and takes cancellations only as 860s: a cancelled drop-ship order
+        # goes out as an 860 (BCH01 01).
+        "supplier": {"ack_within": "4h", "cancel_with": "860", "costs": _costs(catalog)},
     }
     save_partner(session, SUPPLIER, name="Lumen Home (drop-ship)", kind="supplier", profile=parse_profile(profile))
 

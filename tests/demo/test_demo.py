@@ -1,5 +1,5 @@
-"""``orderhub demo`` on both databases: what it loads goes through the hub's own paths, adds up, and the demo
-never touches a database that holds real orders."""
+"""``orderhub demo`` on both databases: what it loads goes through the hub's own paths (the shops' webhooks, the
+supplier's X12 files), adds up, and the demo never touches a database that holds real orders."""
 
 from __future__ import annotations
 
@@ -12,7 +12,17 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.canonical import Order
-from hub.db.models import InventoryLedgerEntry, InventoryLevel, LineQuantityRecord, OrderRecord
+from hub.db.models import (
+    ChannelAccount,
+    EdiTransaction,
+    InboxMessage,
+    InventoryLedgerEntry,
+    InventoryLevel,
+    LineQuantityRecord,
+    OrderRecord,
+    SupplierPurchaseOrder,
+)
+from hub.db.models.base import as_utc
 from hub.db.session import Database
 from hub.demo import DemoOptions, DemoRefused, load_demo
 from hub.demo.guard import contents
@@ -101,3 +111,43 @@ def test_a_real_order_refuses_and_changes_nothing(database_url: str, tmp_path: P
     found = contents(database)
     assert (found.orders, found.demo_accounts) == (1, 0)
     assert not (tmp_path / "demo").exists()
+
+
+def test_the_shops_promise_ship_by_days_and_the_supplier_answers_through_edi_intake(
+    database_url: str, tmp_path: Path
+) -> None:
+    database = Database(database_url)
+    load_demo(database, tmp_path, DemoOptions(orders=40))
+    with database.session() as session:
+        promises = {
+            row.channel: row.settings.get("ship_within_days") for row in session.scalars(select(ChannelAccount))
+        }
+        orders = session.scalars(select(OrderRecord)).all()
+        assert promises == {"shopify": 1, "woocommerce": 2}
+        assert orders and all(
+            order.ship_by is not None and order.ship_by > as_utc(order.placed_at).date() for order in orders
+        )
+        files = session.execute(
+            select(InboxMessage.source, InboxMessage.status, func.count())
+            .where(InboxMessage.channel == "x12")
+            .group_by(InboxMessage.source, InboxMessage.status)
+        ).all()
+        inbound = dict(
+            session.execute(
+                select(EdiTransaction.set_id, func.count())
+                .where(EdiTransaction.direction == "in", EdiTransaction.status == "applied")
+                .group_by(EdiTransaction.set_id)
+            ).all()
+        )
+        pos = dict(
+            session.execute(
+                select(SupplierPurchaseOrder.status, func.count()).group_by(SupplierPurchaseOrder.status)
+            ).all()
+        )
+    assert [(source, status) for source, status, _n in files] == [("mailbox", "processed")]
+    assert inbound["855"] == pos["rejected"] + pos["shipped"] + pos.get("accepted", 0) and inbound["856"] >= 1
+    assert pos["rejected"] == 1 and pos["open"] == 1 and pos["shipped"] >= 1
+    sent = sorted((tmp_path / "demo" / "edi-lumen" / "to-lumen").iterdir())
+    acknowledgments = [path for path in sent if "ST*997*" in path.read_text()]
+    assert len(acknowledgments) == sum(n for _s, _t, n in files)  # the hub sent a 997 for every file
+    assert not any((tmp_path / "demo" / "edi-lumen" / "from-lumen").iterdir())  # every file taken in
