@@ -4,10 +4,13 @@ its inbox message (``POST /api/v1/inbox/{id}/replay``)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hub.api.conditional import etag_of
 from hub.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, fetch_page
@@ -63,23 +66,30 @@ class InterchangeDetail(Interchange):
     x12: str | None = Field(description="The X12 text as sent, or as received.")
 
 
-def _view(call: Call, row: EdiInterchange) -> dict[str, object]:
-    sets = call.session.scalars(
-        select(EdiTransaction).where(EdiTransaction.interchange_id == row.id).order_by(EdiTransaction.id)
-    )
+def _set_view(s: EdiTransaction) -> dict[str, object]:
     return {
-        "id": row.id, "direction": row.direction, "partner": row.partner_id, "kind": row.kind,
-        "control_number": row.control_number, "sender": row.sender, "receiver": row.receiver, "usage": row.usage,
-        "status": row.status, "ta1": row.ta1_code, "transport": row.transport,
-        "created_at": row.created_at.isoformat(), "sent_at": row.sent_at.isoformat() if row.sent_at else None,
-        "error": row.error, "inbox_message_id": row.inbox_message_id,
-        "sets": [
-            {"set_id": s.set_id, "control_number": s.control_number, "reference": s.reference, "order_id": s.order_id,
-             "status": s.status, "ack_status": s.ack_status, "ack_codes": list(s.ack_codes or []),
-             "acknowledged_at": s.acknowledged_at.isoformat() if s.acknowledged_at else None, "error": s.error}
-            for s in sets
-        ],
+        "set_id": s.set_id, "control_number": s.control_number, "reference": s.reference, "order_id": s.order_id,
+        "status": s.status, "ack_status": s.ack_status, "ack_codes": list(s.ack_codes or []),
+        "acknowledged_at": s.acknowledged_at.isoformat() if s.acknowledged_at else None, "error": s.error,
     }  # fmt: skip
+
+
+def interchange_views(session: Session, rows: Sequence[EdiInterchange]) -> list[dict[str, object]]:
+    """Each interchange as the API shows it, with its sets: read for every row in one IN query, so a page of
+    interchanges costs two queries, not one per interchange."""
+    sets: dict[int, list[dict[str, object]]] = defaultdict(list)
+    if rows:
+        found = select(EdiTransaction).where(EdiTransaction.interchange_id.in_([row.id for row in rows]))
+        for one in session.scalars(found.order_by(EdiTransaction.id)):
+            sets[one.interchange_id].append(_set_view(one))
+    return [
+        {"id": row.id, "direction": row.direction, "partner": row.partner_id, "kind": row.kind,
+         "control_number": row.control_number, "sender": row.sender, "receiver": row.receiver, "usage": row.usage,
+         "status": row.status, "ta1": row.ta1_code, "transport": row.transport,
+         "created_at": row.created_at.isoformat(), "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+         "error": row.error, "inbox_message_id": row.inbox_message_id, "sets": sets.get(row.id, [])}
+        for row in rows
+    ]  # fmt: skip
 
 
 @operation("GET", "/edi/interchanges", scope="read", tag="edi", query=InterchangeFilters, response=InterchangePage,
@@ -94,7 +104,8 @@ def list_interchanges(call: Call) -> InterchangePage:
     rows, cursor = fetch_page(
         call.session, query, [EdiInterchange.id], [int], limit=q.limit, cursor=q.cursor, key=lambda row: [row.id]
     )
-    return InterchangePage(items=[Interchange.model_validate(_view(call, row)) for row in rows], next_cursor=cursor)
+    items = [Interchange.model_validate(view) for view in interchange_views(call.session, rows)]
+    return InterchangePage(items=items, next_cursor=cursor)
 
 
 @operation("GET", "/edi/interchanges/<int:interchange_id>", scope="read", tag="edi", response=InterchangeDetail,
@@ -107,5 +118,5 @@ def get_interchange(call: Call, interchange_id: int) -> Reply:
     if text is None and row.inbox_message_id is not None:
         message = call.session.get(InboxMessage, row.inbox_message_id)
         text = message.body.decode("utf-8", errors="replace") if message is not None else None
-    view = _view(call, row) | {"x12": text}
+    view = interchange_views(call.session, [row])[0] | {"x12": text}
     return Reply(InterchangeDetail.model_validate(view), etag_of(view))

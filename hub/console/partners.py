@@ -12,9 +12,11 @@ lacked was fixed.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
-from flask import render_template, url_for
+from flask import abort, make_response, render_template, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +25,7 @@ from hub.api import inbox as api_inbox
 from hub.api.problems import Problem
 from hub.console.access import blueprint, needs
 from hub.console.actions import ask
-from hub.db.models import EdiTransaction, InboxMessage, InboxStatus, Partner
+from hub.db.models import EdiInterchange, EdiTransaction, InboxMessage, InboxStatus, Partner
 from hub.db.models.base import utcnow
 from hub.edi.intake import X12_CHANNEL
 from hub.edi.partners import EDI_KINDS
@@ -31,18 +33,43 @@ from hub.edi.supplier_orders import PO_SET
 from hub.edi.supplier_watch import overdue_po_numbers
 from hub.web.extension import hub_extension
 
-RECENT = 10
+RECENT = 10  # interchanges shown per partner
+SHOWN = 200  # partners on the page, by id; GET /api/v1/partners lists every one
 FAILED_SHOWN = 50
 
 
-def _ack_counts(session: Session, partner_id: str) -> dict[str, int]:
-    """Sets sent to the partner, per acknowledgment state (awaiting, accepted, accepted_with_errors, rejected)."""
+def _ack_counts(session: Session, partner_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per partner, sets sent to it per acknowledgment state (awaiting, accepted, accepted_with_errors,
+    rejected), for every partner listed in one grouped query."""
     rows = session.execute(
-        select(EdiTransaction.ack_status, func.count())
-        .where(EdiTransaction.partner_id == partner_id, EdiTransaction.direction == "out")
-        .group_by(EdiTransaction.ack_status)
+        select(EdiTransaction.partner_id, EdiTransaction.ack_status, func.count())
+        .where(EdiTransaction.partner_id.in_(partner_ids), EdiTransaction.direction == "out")
+        .group_by(EdiTransaction.partner_id, EdiTransaction.ack_status)
     )
-    return {str(status or "not expected"): count for status, count in rows}
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for partner_id, status, count in rows:
+        found[str(partner_id)][str(status or "not expected")] = count
+    return found
+
+
+def _recent(session: Session, partner_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each partner's ``RECENT`` newest interchanges as the API shows them, read for every partner at once
+    (numbered newest first within each partner), so the page's queries do not grow with its partners."""
+    newest = func.row_number().over(partition_by=EdiInterchange.partner_id, order_by=EdiInterchange.id.desc())
+    ranked = (
+        select(EdiInterchange.id, newest.label("newest"))
+        .where(EdiInterchange.partner_id.in_(partner_ids))
+        .subquery("ranked")
+    )
+    rows = session.scalars(
+        select(EdiInterchange).join(ranked, ranked.c.id == EdiInterchange.id)
+        .where(ranked.c.newest <= RECENT).order_by(EdiInterchange.id.desc())
+    ).all()  # fmt: skip
+    views = [api_edi.Interchange.model_validate(v).model_dump() for v in api_edi.interchange_views(session, rows)]
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for view in _with_states(session, views):
+        found[view["partner"]].append(view)
+    return found
 
 
 def _inbox_statuses(session: Session, inbox_ids: list[int]) -> dict[int, str]:
@@ -80,18 +107,17 @@ def failed_files(session: Session) -> list[dict[str, Any]]:
 
 def partners_data() -> dict[str, Any]:
     with hub_extension().runtime.database.session() as db:
-        rows = db.scalars(select(Partner).where(Partner.kind.in_(EDI_KINDS)).order_by(Partner.id)).all()
-        partners: list[dict[str, Any]] = [
-            {"id": p.id, "name": p.name, "kind": p.kind, "active": p.active, "acks": _ack_counts(db, p.id)}
-            for p in rows
-        ]
-        files = failed_files(db)
-    for partner in partners:
-        query = api_edi.InterchangeFilters(partner=partner["id"], limit=RECENT)
-        exchanges = [x.model_dump() for x in ask(api_edi.list_interchanges, query=query).items]
-        with hub_extension().runtime.database.session() as db:
-            partner["exchanges"] = _with_states(db, exchanges)
-    return {"partners": partners, "failed_files": files}
+        query = select(Partner).where(Partner.kind.in_(EDI_KINDS)).order_by(Partner.id).limit(SHOWN + 1)
+        rows = db.scalars(query).all()
+        ids = [p.id for p in rows[:SHOWN]]
+        acks, recent = _ack_counts(db, ids), _recent(db, ids)
+        partners = [
+            {"id": p.id, "name": p.name, "kind": p.kind, "active": p.active, "acks": acks.get(p.id, {}),
+             "exchanges": recent.get(p.id, [])}
+            for p in rows[:SHOWN]
+        ]  # fmt: skip
+        return {"partners": partners, "more": len(rows) > SHOWN, "shown": SHOWN, "recent": RECENT,
+                "failed_files": failed_files(db)}  # fmt: skip
 
 
 @blueprint.get("/partners")
@@ -108,14 +134,22 @@ def failed_files_part() -> Any:
         return render_template("_failed_files.html", failed_files=failed_files(db))
 
 
+def _detail(handler: Callable[..., Any], **path: Any) -> dict[str, Any]:
+    """What the API's handler answers for one thing, as a dict; a refusal (nothing by that id) ends the
+    request with the console's error page instead."""
+    try:
+        answer: dict[str, Any] = ask(handler, **path).model_dump()
+    except Problem as refused:
+        page = render_template("error.html", status=refused.status, message=refused.detail)
+        abort(make_response(page, refused.status))
+    return answer
+
+
 @blueprint.get("/interchanges/<int:interchange_id>")
 @needs("viewer")
 def interchange(interchange_id: int) -> Any:
     """One interchange with its sets and its raw X12, as sent or as received."""
-    try:
-        detail = ask(api_edi.get_interchange, interchange_id=interchange_id).model_dump()
-    except Problem as missing:
-        return render_template("error.html", status=missing.status, message=missing.detail), missing.status
+    detail = _detail(api_edi.get_interchange, interchange_id=interchange_id)
     inbox_id = detail["inbox_message_id"]
     with hub_extension().runtime.database.session() as db:
         failed = bool(inbox_id) and _inbox_statuses(db, [inbox_id]).get(inbox_id) == InboxStatus.FAILED
@@ -129,10 +163,7 @@ def interchange(interchange_id: int) -> Any:
 @needs("viewer")
 def inbox_message(inbox_id: int) -> Any:
     """One inbound message as it was received (an X12 file that could not be read, a channel's webhook)."""
-    try:
-        detail = ask(api_inbox.get_message, inbox_id=inbox_id).model_dump()
-    except Problem as missing:
-        return render_template("error.html", status=missing.status, message=missing.detail), missing.status
+    detail = _detail(api_inbox.get_message, inbox_id=inbox_id)
     facts = {k: v for k, v in detail.items() if k not in ("body", "headers")}
     back = url_for("console.partners") if detail["channel"] == X12_CHANNEL else url_for("console.failures")
     return render_template("raw.html", title=f"Inbox message {inbox_id}", facts=facts, sets=[], raw=detail["body"],

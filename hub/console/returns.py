@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from hub.api import returns as api_returns
 from hub.api.returns import ReturnStep
@@ -36,7 +37,11 @@ def _listed(state: str) -> list[dict[str, Any]]:
     """Returns in ``state`` (``open``: not closed or rejected; ``all``), recently changed first, each with
     its order's number and the steps its state allows."""
     machine = return_machine()
-    query = select(ReturnRecord, OrderRecord.number).join(OrderRecord, OrderRecord.id == ReturnRecord.order_id)
+    query = (  # the lines of every return listed in one IN query, not one query per return
+        select(ReturnRecord, OrderRecord.number)
+        .join(OrderRecord, OrderRecord.id == ReturnRecord.order_id)
+        .options(selectinload(ReturnRecord.lines))
+    )
     if state == OPEN:
         query = query.where(ReturnRecord.state.not_in([ReturnState.CLOSED, ReturnState.REJECTED]))
     elif state != "all":

@@ -9,6 +9,8 @@ It runs the API's ``simulate`` handler, so nothing is committed and the console,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -23,7 +25,45 @@ from hub.console.actions import ask
 from hub.db.models import OrderRecord
 from hub.web.extension import hub_extension
 
-MAX_PASTED = 1_000_000  # characters of pasted JSON
+MAX_PASTED = 1_000_000  # characters in a pasted box (order or draft rules)
+
+
+@dataclass(frozen=True)
+class Paste:
+    """How one pasted box is read: what messages call it, its language and parser, what it must hold."""
+
+    name: str
+    verb: str  # "is" or "are", after the name
+    language: str
+    parse: Callable[[str], Any]
+    expected: str
+
+
+PASTED_ORDER = Paste("the pasted order", "is", "JSON", json.loads, "a JSON object (a canonical order.v1 document)")
+# A draft is written as a rule file is: YAML, or JSON, which YAML reads too.
+DRAFT_RULES = Paste("the draft rules", "are", "YAML or JSON", yaml.safe_load,
+                    "a rule document (version, rules ...), as in a rule file")  # fmt: skip
+
+
+def _document(text: str, paste: Paste) -> dict[str, Any]:
+    """The object pasted; ``ValueError`` names the box and what is wrong with it."""
+    if len(text) > MAX_PASTED:
+        raise ValueError(f"{paste.name} {paste.verb} longer than {MAX_PASTED} characters")
+    try:
+        document = paste.parse(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as bad:
+        raise ValueError(f"{paste.name} {paste.verb} not {paste.language}: {_where(bad)}") from None
+    except RecursionError:  # a deeply nested paste exhausts the parser's stack
+        raise ValueError(f"{paste.name} {paste.verb} nested too deeply") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{paste.name} must be {paste.expected}")
+    return document
+
+
+def _where(bad: Exception) -> str:
+    if isinstance(bad, json.JSONDecodeError):
+        return f"{bad.msg} at line {bad.lineno}, column {bad.colno}"
+    return str(bad).splitlines()[0]
 
 
 def find_order(given: str) -> str | None:
@@ -52,17 +92,7 @@ def _simulation(order: str, pasted: str) -> dict[str, Any]:
         if order_id is None:
             raise ValueError(f"no stored order has the id, PO number or number {order.strip()[:128]!r}")
         return {"order_id": order_id}
-    if len(pasted) > MAX_PASTED:
-        raise ValueError(f"the pasted order is longer than {MAX_PASTED} characters")
-    try:
-        document = json.loads(pasted)
-    except json.JSONDecodeError as bad:
-        raise ValueError(f"the pasted order is not JSON: {bad.msg} at line {bad.lineno}, column {bad.colno}") from None
-    except RecursionError:
-        raise ValueError("the pasted order is nested too deeply to be an order") from None
-    if not isinstance(document, dict):
-        raise ValueError("the pasted order must be a JSON object (a canonical order.v1 document)")
-    return {"order": document}
+    return {"order": _document(pasted, PASTED_ORDER)}
 
 
 @blueprint.route("/simulator", methods=["GET", "POST"])
@@ -78,7 +108,7 @@ def simulator() -> Any:
             if at := form["at"].strip():
                 fields["at"] = at
             if form["rules"].strip():
-                fields["rules"] = _draft_rules(form["rules"])
+                fields["rules"] = _document(form["rules"], DRAFT_RULES)
             body = api_routing.Simulation.model_validate(fields)
             decision = ask(api_routing.simulate, body=body).decision
         except ValueError as refused:  # ValidationError is a ValueError too
@@ -87,21 +117,6 @@ def simulator() -> Any:
             named = [f"{e.name}: {e.detail}" for e in problem.errors[:5]]
             error = "; ".join(named) if named else problem.detail
     return render_template("simulator.html", form=form, decision=decision, error=error, order_id=order_id)
-
-
-def _draft_rules(text: str) -> dict[str, Any]:
-    """A draft rule document as written in a rule file (YAML, or JSON, which YAML reads too)."""
-    if len(text) > MAX_PASTED:
-        raise ValueError(f"the draft rules are longer than {MAX_PASTED} characters")
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as bad:
-        raise ValueError(f"the draft rules are not YAML or JSON: {str(bad).splitlines()[0]}") from None
-    except RecursionError:
-        raise ValueError("the draft rules are nested too deeply") from None
-    if not isinstance(document, dict):
-        raise ValueError("the draft rules must be a rule document (version, rules ...), as in a rule file")
-    return document
 
 
 def _message(refused: ValueError) -> str:

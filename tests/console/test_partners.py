@@ -15,7 +15,7 @@ from hub.db.models.base import utcnow
 from hub.db.session import Database
 from hub.edi.intake import store_x12
 from hub.edi.partners import parse_profile, save_partner
-from tests.console.conftest import Console
+from tests.console.conftest import Console, reads_of, statements
 from tests.edi.test_inbound import profile
 from tests.edi.x12text import group, interchange, purchase_order, transaction
 
@@ -27,11 +27,11 @@ def receive_file(database: Database, body: bytes, partner: str | None) -> int:
     return inbox_id
 
 
-def _sent(database: Database, control: str, po: str, ack: str, codes: list[str]) -> None:
-    """An 850 we sent to acme, with what acme's 997 said of it."""
+def _sent(database: Database, control: str, po: str, ack: str, codes: list[str], partner: str = "acme") -> None:
+    """An 850 we sent to a partner (acme), with what its 997 said of it."""
     with database.session() as session:
         row = EdiInterchange(
-            direction="out", partner_id="acme", control_number=control, sender="ZZ:WIDGETSUPPLY",
+            direction="out", partner_id=partner, control_number=control, sender="ZZ:WIDGETSUPPLY",
             receiver="ZZ:ACMERETAIL", usage="P", status="sent", kind="documents", text=f"ISA*{control}*SENT~",
         )  # fmt: skip
         session.add(row)
@@ -40,7 +40,7 @@ def _sent(database: Database, control: str, po: str, ack: str, codes: list[str])
             EdiTransaction(
                 interchange_id=row.id,
                 direction="out",
-                partner_id="acme",
+                partner_id=partner,
                 functional_id="PO",
                 group_control_number=control[-1],
                 gs_version="004010",
@@ -137,3 +137,20 @@ def test_failed_inbound_files_are_replayed_from_the_partners_page(console: Conso
         assert session.get(InboxMessage, unknown_po).attempts == 2  # type: ignore[union-attr]  # still lacks its PO
         assert session.scalars(select(OrderRecord.po_number)).all() == ["PO-NEW"]
     assert f'name="only" value="{unknown_sender}"' not in after and f'name="only" value="{unknown_po}"' in after
+
+
+def test_the_partners_page_reads_every_partner_s_interchanges_at_once(console: Console) -> None:
+    console.as_role("viewer")
+    for n, name in enumerate(("acme", "bolt", "cork")):
+        theirs = {"qualifier": "ZZ", "id": f"P{n}", "gs_id": f"P{n}"}
+        with console.database.session() as session:
+            save_partner(session, name, name=name.title(), kind="trading_partner",
+                         profile=parse_profile(profile(theirs=theirs)))  # fmt: skip
+        for k in range(12 if name == "acme" else 1):
+            _sent(console.database, f"0000{n}{k:04d}", f"PO-{name}-{k}", "accepted", ["A"], partner=name)
+    with statements() as seen:
+        page = console.page("/console/partners")
+    acme = page.split("Recent interchanges with Acme", 1)[1].split("</table>", 1)[0]
+    assert "PO-acme-11:" in acme and "PO-acme-2:" in acme and "PO-acme-1:" not in acme  # its 10 newest
+    assert "PO-bolt-0" in page and "PO-cork-0" in page and "accepted</span> 12" in page
+    assert reads_of(seen, "edi_interchanges") == 1 and reads_of(seen, "edi_transactions") == 2  # acks, sets

@@ -11,7 +11,7 @@ from hub.delivery.channel_updates import REFUND
 from hub.inventory import get_level
 from hub.lifecycle.commands import DeliverLines
 from hub.lifecycle.store import execute
-from tests.console.conftest import Console
+from tests.console.conftest import Console, reads_of, statements
 from tests.delivery.shipment_setup import STOCK, Routed, routed_order
 
 
@@ -106,3 +106,15 @@ def test_a_viewer_sees_returns_but_cannot_step_them(console: Console) -> None:
     for path in (f"/console/orders/{order.order_id}/returns", f"/console/orders/{order.order_id}/refund",
                  f"/console/orders/{order.order_id}/returns/ret_x/close"):  # fmt: skip
         assert console.post(path, {"units-1": "1", "reason": "x"}).status_code == 403
+
+
+def test_the_returns_list_reads_every_return_s_lines_in_one_query(console: Console) -> None:
+    console.as_role("operator")
+    for number in ("5401", "5402"):
+        order = _delivered(console, number)
+        console.post(f"/console/orders/{order.order_id}/returns", {"units-2": "1", "reason": f"reason {number}"})
+    with statements() as seen:
+        listed = console.page("/console/returns")
+    assert "reason 5401" in listed and "reason 5402" in listed
+    assert listed.count("<tbody><tr><td>2</td><td>SHADE</td>") == 2  # each return with its line
+    assert reads_of(seen, "return_lines") == 1

@@ -138,6 +138,9 @@ class ReturnRecord(Base):
     __table_args__ = (
         Index("ix_return_authorizations_order_id", "order_id"),
         Index("ix_return_authorizations_rma_number", "rma_number"),
+        # The returns page: one state's list (and the count per state), and the newest changes first.
+        Index("ix_return_authorizations_state_updated_at", "state", "updated_at"),
+        Index("ix_return_authorizations_updated_at", "updated_at"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # ret_...
