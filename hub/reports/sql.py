@@ -7,7 +7,7 @@ databases have them), so only one row per group comes back, never every measurem
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Float, Integer, Select, String, case, false, func, select
@@ -21,23 +21,25 @@ from hub.reports.filters import ReportFilters
 PERCENTS = (50, 90, 99)
 
 
+def _written_as(function: type[FunctionElement[Any]], postgresql: str, sqlite: str) -> None:
+    """Compile ``function(a, b, ...)`` from a template per dialect, whose ``{0}``, ``{1}`` ... are its arguments
+    (PostgreSQL's is the default: the SQL standard's forms)."""
+
+    def template(text: str) -> Callable[..., str]:
+        def compile_(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+            return text.format(*(compiler.process(argument, **kw) for argument in element.clauses))
+
+        return compile_
+
+    compiles(function)(template(postgresql))
+    compiles(function, "sqlite")(template(sqlite))
+
+
 class seconds_between(FunctionElement[float]):  # noqa: N801 - reads as the SQL function it stands for
-    """``later - earlier`` in seconds, as a float."""
+    """``seconds_between(later, earlier)``: ``later - earlier`` in seconds, as a float."""
 
     type = Float()
     inherit_cache = True
-
-
-@compiles(seconds_between)
-def _seconds_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = element.clauses
-    return f"EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = element.clauses
-    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 86400.0)"
 
 
 class utc_day(FunctionElement[str]):  # noqa: N801
@@ -47,16 +49,18 @@ class utc_day(FunctionElement[str]):  # noqa: N801
     inherit_cache = True
 
 
-@compiles(utc_day)
-def _day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
-    (moment,) = element.clauses
-    return f"to_char({compiler.process(moment, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+class days_between(FunctionElement[int]):  # noqa: N801
+    """``days_between(later, earlier)``: whole days from one ``YYYY-MM-DD`` text to another."""
+
+    type = Integer()
+    inherit_cache = True
 
 
-@compiles(utc_day, "sqlite")
-def _day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
-    (moment,) = element.clauses  # stored as UTC text "YYYY-MM-DD HH:MM:SS.ffffff"
-    return f"date({compiler.process(moment, **kw)})"
+_written_as(seconds_between, "EXTRACT(EPOCH FROM ({0} - {1}))", "((julianday({0}) - julianday({1})) * 86400.0)")
+# SQLite stores a timestamp as UTC text "YYYY-MM-DD HH:MM:SS.ffffff", so date() is its UTC day.
+_written_as(utc_day, "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD')", "date({0})")
+_written_as(days_between, "(CAST({0} AS DATE) - CAST({1} AS DATE))",
+            "CAST(julianday({0}) - julianday({1}) AS INTEGER)")  # fmt: skip
 
 
 def order_scope(filters: ReportFilters) -> list[Any]:
@@ -99,22 +103,3 @@ def hours(seconds: float | None) -> float | None:
 def rate(part: int, whole: int) -> float | None:
     """A share as a fraction rounded to four places; None when there is nothing to divide by."""
     return round(part / whole, 4) if whole else None
-
-
-class days_between(FunctionElement[int]):  # noqa: N801
-    """Whole days from one ``YYYY-MM-DD`` text to another (``later - earlier``)."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(days_between)
-def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = element.clauses
-    return f"(CAST({compiler.process(later, **kw)} AS DATE) - CAST({compiler.process(earlier, **kw)} AS DATE))"
-
-
-@compiles(days_between, "sqlite")
-def _days_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = element.clauses
-    return f"CAST(julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)}) AS INTEGER)"

@@ -8,7 +8,6 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, get_type_hints
 
 from sqlalchemy.orm import Session
@@ -106,9 +105,8 @@ def csv_cell(value: Cell, number: bool) -> Cell:
 
 
 def cell(value: Any) -> Cell:
-    """A value as the table shows it: money as its decimal text (exact), numbers as numbers."""
+    """A value as the table shows it: numbers as numbers, anything else (money, a ``Decimal``, included) as its
+    text, which keeps money exact."""
     if value is None or isinstance(value, str | int | float):
         return value
-    if isinstance(value, Decimal):
-        return str(value)
     return str(value)
