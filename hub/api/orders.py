@@ -156,7 +156,7 @@ class OrderDetail(BaseModel):
 
 
 @operation("GET", "/orders", scope="read", tag="orders", query=OrderFilters, response=OrderPage,
-           summary="Orders, newest first, narrowed by the filters given")  # fmt: skip
+           summary="Orders, newest first (by time placed within a date range), narrowed by the filters")  # fmt: skip
 def list_orders(call: Call) -> OrderPage:
     q: OrderFilters = call.query
     rows, cursor = order_page(call.session, q, limit=q.limit)

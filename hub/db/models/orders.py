@@ -1,7 +1,8 @@
 """Orders as stored: the canonical document plus the columns the hub queries, and the audit timeline.
 
-The order list pages newest first by id, so each filter has an index led by its column and ending in ``id``:
-an equality filter then reads its page straight off the index, however many orders match.
+The order list pages newest first by id (by placed_at, id within a date range), so each filter has an index led
+by its column and ending in ``id``: an equality filter reads its page straight off the index, however many
+orders match.
 """
 
 from __future__ import annotations
