@@ -1,6 +1,7 @@
 """A worker taking one ``hub.ingest.parse_many`` message also takes the chunks already waiting behind it on
 the ingest queue (under load the web relay's chunks are small), parses them together and acknowledges
-them once done; on a real worker, on the embedded stack and on PostgreSQL + RabbitMQ."""
+them once done (not on SQLite, whose one writer a longer transaction would hold up); on a real worker, on
+the embedded stack and on PostgreSQL + RabbitMQ."""
 
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ def test_a_backlog_of_small_chunks_is_parsed_together(stack: dict[str, str], tmp
     assert len(orders) == ORDERS and statuses == {"processed"}
     routing = _waiting(celery, ROUTE, not settings.embedded)  # one routing request per parsed chunk
     assert sorted(order_id for request in routing for order_id in request) == sorted(orders)
-    assert len(routing) < ORDERS
+    if not settings.embedded:  # on SQLite (one writer) the relay's chunks are parsed as they came
+        assert len(routing) < ORDERS
     assert _waiting(celery, INGEST, not settings.embedded) == []  # every gathered message acknowledged
     runtime.close()
