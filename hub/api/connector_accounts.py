@@ -12,16 +12,18 @@ own resource, which makes and rotates their secrets.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.api.conditional import check_if_match, etag_of
+from hub.api.destination_views import destination_views
 from hub.api.problems import FieldError, Problem, bad_field
 from hub.api.registry import BodyModel, Call, Reply, operation
-from hub.db.models import ConnectorAccount, Delivery, DeliveryDestination
+from hub.db.models import ConnectorAccount
 from hub.delivery.accounts import connector_class, destination_name, find_account, save_account
 from hub.errors import ConfigurationError, InputRejected
 from hub.events.plan import CONNECTOR as EVENTS
@@ -82,25 +84,24 @@ def _installed(name: str) -> Installed:
                      secrets=_secret_fields(cls), error=None)  # fmt: skip
 
 
-def _view(session: Session, row: ConnectorAccount) -> dict[str, Any]:
-    destination = destination_name(row.connector, row.account)
+def _view(row: ConnectorAccount, destination: dict[str, Any]) -> dict[str, Any]:
+    """The account as the API shows it, with its destination's view (``hub.api.destination_views``)."""
     try:
         names = _secret_fields(connector_class(row.connector))
     except InputRejected:  # its package was uninstalled: still show what is stored
         names = []
-    state = session.get(DeliveryDestination, destination)
-    counts = session.execute(
-        select(Delivery.status, func.count()).where(Delivery.destination == destination).group_by(Delivery.status)
-    )
     return {
-        "destination": destination, "connector": row.connector, "account": row.account, "active": row.active,
-        "settings": dict(row.settings),
+        "destination": destination_name(row.connector, row.account), "connector": row.connector,
+        "account": row.account, "active": row.active, "settings": dict(row.settings),
         "secrets": {name: "set" if row.secrets.get(name) else "unset" for name in sorted({*names, *row.secrets})},
-        "webhook_path": f"/webhooks/connectors/{row.connector}/{row.account}",
-        "paused": bool(state and state.paused), "paused_reason": state.paused_reason if state else None,
-        "breaker": state.breaker if state else "closed", "failures": state.failures if state else 0,
-        "deliveries": {status: n for status, n in counts},
+        "webhook_path": f"/webhooks/connectors/{row.connector}/{row.account}", **destination,
     }  # fmt: skip
+
+
+def _views(session: Session, rows: Sequence[ConnectorAccount]) -> list[dict[str, Any]]:
+    names = [destination_name(row.connector, row.account) for row in rows]
+    destinations = destination_views(session, names)
+    return [_view(row, destinations[name]) for row, name in zip(rows, names, strict=True)]
 
 
 @operation("GET", "/connectors", scope="read", tag="connectors", response=InstalledList,
@@ -112,8 +113,9 @@ def list_installed(call: Call) -> InstalledList:
 @operation("GET", "/connector-accounts", scope="read", tag="connectors", response=AccountList,
            summary="Configured connector accounts (secrets only as set or unset)")  # fmt: skip
 def list_accounts(call: Call) -> AccountList:
-    rows = call.session.scalars(select(ConnectorAccount).order_by(ConnectorAccount.connector, ConnectorAccount.account))
-    return AccountList(items=[AccountView.model_validate(_view(call.session, row)) for row in rows])
+    query = select(ConnectorAccount).order_by(ConnectorAccount.connector, ConnectorAccount.account)
+    rows = call.session.scalars(query).all()
+    return AccountList(items=[AccountView.model_validate(view) for view in _views(call.session, rows)])
 
 
 def _known(call: Call, connector: str, account: str) -> ConnectorAccount:
@@ -126,7 +128,7 @@ def _known(call: Call, connector: str, account: str) -> ConnectorAccount:
 @operation("GET", "/connector-accounts/<connector>/<account>", scope="read", tag="connectors", response=AccountView,
            etag=True, summary="One connector account: settings, secrets set or unset, state, deliveries")  # fmt: skip
 def read_account(call: Call, connector: str, account: str) -> Reply:
-    view = _view(call.session, _known(call, connector, account))
+    (view,) = _views(call.session, [_known(call, connector, account)])
     return Reply(AccountView.model_validate(view), etag_of(view))
 
 
@@ -173,10 +175,10 @@ def write_account(call: Call, connector: str, account: str) -> Reply:
     if not ACCOUNT.fullmatch(account):
         raise bad_field(400, "path", "account", "1 to 128 letters, digits, '.', '_' or '-'")
     current = find_account(call.session, connector, account, active_only=False)
-    check_if_match(call.if_match, etag_of(_view(call.session, current)) if current else '"absent"')
+    check_if_match(call.if_match, etag_of(_views(call.session, [current])[0]) if current else '"absent"')
     _check(connector, current, body)
     row = save_account(call.session, connector, account, dict(body.settings), dict(body.secrets))
     row.active = body.active if body.active is not None else True
     call.session.flush()
-    view = _view(call.session, row)
+    (view,) = _views(call.session, [row])
     return Reply(AccountView.model_validate(view), etag_of(view))

@@ -9,16 +9,17 @@ else: views say only whether each secret is set. Settings are checked by the eve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.api.conditional import check_if_match, etag_of
+from hub.api.destination_views import destination_views
 from hub.api.problems import Problem, bad_field, from_validation
 from hub.api.registry import BodyModel, Call, Reply, operation
-from hub.db.models import ConnectorAccount, Delivery, DeliveryDestination
+from hub.db.models import ConnectorAccount
 from hub.delivery.accounts import connector_class, find_account
 from hub.delivery.destinations import pause, resume
 from hub.events import subscribers as store
@@ -75,36 +76,30 @@ class ResumeSubscriber(BodyModel):
     """Nothing to give: its held events become due now."""
 
 
-def _view(session: Session, row: ConnectorAccount) -> dict[str, Any]:
-    destination = f"{CONNECTOR}:{row.account}"
-    state = session.get(DeliveryDestination, destination)
-    counts = session.execute(
-        select(Delivery.status, func.count()).where(Delivery.destination == destination).group_by(Delivery.status)
-    )
-    settings = row.settings
-    return {
-        "name": row.account, "url": settings.get("url"), "events": list(settings.get("events", ["*"])),
-        "allow_private_network": bool(settings.get("allow_private_network", False)),
-        "timeout": float(settings.get("timeout", 15.0)),
-        "low_stock_threshold": int(settings.get("low_stock_threshold", 5)),
-        "active": row.active, "paused": bool(state and state.paused),
-        "paused_reason": state.paused_reason if state else None, "breaker": state.breaker if state else "closed",
-        "failures": state.failures if state else 0,
-        "secrets": {key: "set" if row.secrets.get(key) else "unset" for key in ("secret", "previous_secret")},
-        "deliveries": {status: n for status, n in counts},
-    }  # fmt: skip
+def _views(session: Session, rows: Sequence[ConnectorAccount]) -> list[dict[str, Any]]:
+    """Each subscriber as the API shows it, with its destination's view (``hub.api.destination_views``)."""
+    destinations = destination_views(session, [f"{CONNECTOR}:{row.account}" for row in rows])
+    return [
+        {"name": row.account, "url": row.settings.get("url"), "events": list(row.settings.get("events", ["*"])),
+         "allow_private_network": bool(row.settings.get("allow_private_network", False)),
+         "timeout": float(row.settings.get("timeout", 15.0)),
+         "low_stock_threshold": int(row.settings.get("low_stock_threshold", 5)), "active": row.active,
+         "secrets": {key: "set" if row.secrets.get(key) else "unset" for key in ("secret", "previous_secret")},
+         **destinations[f"{CONNECTOR}:{row.account}"]}
+        for row in rows
+    ]  # fmt: skip
 
 
 def _existing(call: Call, name: str) -> ConnectorAccount:
     row = find_account(call.session, CONNECTOR, name, active_only=False)
     if row is None:
         raise Problem(404, f"no subscriber {name!r} (GET /api/v1/subscribers lists them)")
-    check_if_match(call.if_match, etag_of(_view(call.session, row)))
+    check_if_match(call.if_match, etag_of(_views(call.session, [row])[0]))
     return row
 
 
 def _answer(call: Call, name: str, *, with_secret: bool = False, secret: str | None = None) -> Reply:
-    view = _view(call.session, store.get_subscriber(call.session, name))
+    (view,) = _views(call.session, [store.get_subscriber(call.session, name)])
     model = WithSecret.model_validate(view | {"secret": secret}) if with_secret else SubscriberView(**view)
     return Reply(model, etag_of(view))
 
@@ -112,8 +107,8 @@ def _answer(call: Call, name: str, *, with_secret: bool = False, secret: str | N
 @operation("GET", "/subscribers", scope="read", tag="subscribers", response=Subscribers,
            summary="Systems that receive order events, with their state and deliveries")  # fmt: skip
 def list_subscribers(call: Call) -> Subscribers:
-    rows = store.list_subscribers(call.session)
-    return Subscribers(items=[SubscriberView.model_validate(_view(call.session, row)) for row in rows])
+    views = _views(call.session, store.list_subscribers(call.session))
+    return Subscribers(items=[SubscriberView.model_validate(view) for view in views])
 
 
 @operation("GET", "/subscribers/<name>", scope="read", tag="subscribers", response=SubscriberView, etag=True,

@@ -6,7 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from hub.db.models import ApiAuditEntry, ConnectorAccount
+from hub.delivery.destinations import pause
 from tests.api.conftest import Api, problem
+from tests.sql_statements import reads_of, statements
 
 PATH = "/connector-accounts/shipstation/main"
 SECRETS = {"api_key": "env:SS_KEY", "api_secret": "file:/run/secrets/ss"}
@@ -56,3 +58,20 @@ def test_mistakes_are_named_by_their_place_in_the_body(api: Api) -> None:
     problem(api.call("PUT", "/connector-accounts/nope/main", admin, json={}), 404)
     problem(api.call("PUT", "/connector-accounts/events/erp", admin, json={}), 409)
     problem(api.get(PATH, admin), 404)  # nothing was stored
+
+
+def test_the_account_list_reads_every_destination_s_state_at_once(api: Api) -> None:
+    admin = api.token("admin")
+    for account in ("a", "b", "c"):
+        made = api.call("PUT", f"/connector-accounts/shipstation/{account}", admin, json={"secrets": SECRETS})
+        assert made.status_code == 200, made.get_data(as_text=True)
+    with api.database.session() as session:
+        pause(session, "shipstation:b", "held for a stock take")
+    with statements() as seen:
+        listed = api.get("/connector-accounts", admin).get_json()["items"]
+    assert [(a["account"], a["paused"], a["paused_reason"]) for a in listed] == [
+        ("a", False, None),
+        ("b", True, "held for a stock take"),
+        ("c", False, None),
+    ]
+    assert reads_of(seen, "delivery_destinations") == 1 and reads_of(seen, "deliveries") == 1

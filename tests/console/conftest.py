@@ -4,15 +4,11 @@ each role and a helper that logs in and posts forms with the page's CSRF token."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.test import TestResponse
 
 from hub.console.users import add_user
@@ -63,23 +59,3 @@ def console(make_settings, database: Database, database_url: str) -> Console:  #
     app = create_app(make_settings(database_url=database_url))
     return Console(app.test_client(), database)
 
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL every engine runs inside the block (the app has its own engine), to show that a list page reads
-    a table once for all its rows, not once per row."""
-    seen: list[str] = []
-
-    def note(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", note)
-
-
-def reads_of(seen: list[str], table: str) -> int:
-    """How many of the statements seen read ``table``."""
-    return sum(1 for text in seen if text.lstrip().upper().startswith("SELECT") and f"FROM {table}" in text)

@@ -15,9 +15,10 @@ from hub.db.models.base import utcnow
 from hub.db.session import Database
 from hub.edi.intake import store_x12
 from hub.edi.partners import parse_profile, save_partner
-from tests.console.conftest import Console, reads_of, statements
+from tests.console.conftest import Console
 from tests.edi.test_inbound import profile
 from tests.edi.x12text import group, interchange, purchase_order, transaction
+from tests.sql_statements import reads_of, statements
 
 
 def receive_file(database: Database, body: bytes, partner: str | None) -> int:

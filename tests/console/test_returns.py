@@ -11,8 +11,9 @@ from hub.delivery.channel_updates import REFUND
 from hub.inventory import get_level
 from hub.lifecycle.commands import DeliverLines
 from hub.lifecycle.store import execute
-from tests.console.conftest import Console, reads_of, statements
+from tests.console.conftest import Console
 from tests.delivery.shipment_setup import STOCK, Routed, routed_order
+from tests.sql_statements import reads_of, statements
 
 
 def _delivered(console: Console, number: str) -> Routed:
