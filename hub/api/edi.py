@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hub.api.conditional import etag_of
 from hub.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, fetch_page
-from hub.api.problems import Problem
+from hub.api.problems import stored
 from hub.api.registry import Call, QueryModel, Reply, operation
 from hub.db.models import EdiInterchange, EdiTransaction, InboxMessage
 
@@ -111,9 +111,7 @@ def list_interchanges(call: Call) -> InterchangePage:
 @operation("GET", "/edi/interchanges/<int:interchange_id>", scope="read", tag="edi", response=InterchangeDetail,
            etag=True, summary="One interchange with its sets and its raw X12")  # fmt: skip
 def get_interchange(call: Call, interchange_id: int) -> Reply:
-    row = call.session.get(EdiInterchange, interchange_id)
-    if row is None:
-        raise Problem(404, f"no interchange {interchange_id}")
+    row = stored(call.session, EdiInterchange, interchange_id, f"no interchange {interchange_id}")
     text = row.text
     if text is None and row.inbox_message_id is not None:
         message = call.session.get(InboxMessage, row.inbox_message_id)

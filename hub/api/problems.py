@@ -7,10 +7,11 @@ client can point at the field without parsing prose.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from flask import Response, json
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.orm import Session
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -30,6 +31,7 @@ TITLES = {
 }
 
 Location = Literal["query", "path", "header", "body"]
+Row = TypeVar("Row")
 
 
 class FieldError(BaseModel):
@@ -79,6 +81,14 @@ def bad_field(status: int, location: Location, name: str, detail: str) -> Proble
     """A problem about one named parameter or field."""
     message = f"{name}: {detail}" if location == "body" else f"{location} parameter {name!r}: {detail}"
     return Problem(status, message, errors=[FieldError(name=name, location=location, detail=detail)])
+
+
+def stored(session: Session, model: type[Row], key: Any, missing: str) -> Row:
+    """The row of ``model`` with primary key ``key``; a 404 saying ``missing`` when there is none."""
+    row = session.get(model, key)
+    if row is None:
+        raise Problem(404, missing)
+    return row
 
 
 def from_validation(error: ValidationError, location: Location, status: int) -> Problem:

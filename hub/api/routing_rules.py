@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.api.conditional import check_if_match, etag_of
 from hub.api.pagination import fetch_page
-from hub.api.problems import Problem, bad_field
+from hub.api.problems import Problem, bad_field, stored
 from hub.api.registry import BodyModel, Call, QueryModel, Reply, operation
 from hub.datafiles import parse_yaml, read_rule_file
 from hub.db.models import RoutingRuleVersion
@@ -153,8 +153,6 @@ def list_versions(call: Call) -> Versions:
 @operation("GET", "/routing/rules/versions/<int:version>", scope="read", tag="routing", response=RulesInEffect,
            etag=True, summary="One stored version of the routing rules, with its document")  # fmt: skip
 def read_version(call: Call, version: int) -> Reply:
-    row = call.session.get(RoutingRuleVersion, version)
-    if row is None:
-        raise Problem(404, f"no routing rules version {version} (GET /api/v1/routing/rules/versions lists them)")
-    view = _stored_view(row)
+    missing = f"no routing rules version {version} (GET /api/v1/routing/rules/versions lists them)"
+    view = _stored_view(stored(call.session, RoutingRuleVersion, version, missing))
     return Reply(view, _etag(view))
