@@ -73,9 +73,13 @@ def _stored(call: Call, order_id: str) -> Order:
 
 def _given(document: dict[str, Any]) -> Order:
     try:
-        return Order.model_validate(document)
+        order = Order.model_validate(document)
     except ValidationError as error:
         problem = from_validation(error, "body", 422)
         for item in problem.errors:
             item.name = f"order.{item.name}"
         raise problem from None
+    for index, line in enumerate(order.lines):  # the SKUs are looked up in the database, which refuses a NUL
+        if line.sku and "\x00" in line.sku:
+            raise bad_field(422, "body", f"order.lines.{index}.sku", "cannot hold a NUL character")
+    return order
