@@ -1,5 +1,6 @@
 """Who is logged in, and what their role lets them do. Every console request passes through here:
-the CSRF check on a POST, the login check (except on the login page and static files), secure headers."""
+the CSRF check on a POST, the refusal of NUL characters in any input, the login check (except on the login
+page and static files), secure headers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from hub.console.security import check_csrf, csrf_token, secure_headers
+from hub.console.security import check_csrf, check_input, csrf_token, secure_headers
 from hub.console.users import allows
 from hub.db.models import ConsoleUser
 from hub.web.extension import hub_extension
@@ -42,6 +43,7 @@ def current_user() -> User | None:
 @blueprint.before_request
 def _before() -> Any:
     check_csrf()
+    check_input()
     user_id = session.get("user_id")
     if isinstance(user_id, int):
         with hub_extension().runtime.database.session() as db:

@@ -68,6 +68,16 @@ def check_csrf() -> None:
         abort(400, "the form's security token is missing or expired: reload the page and try again")
 
 
+def check_input() -> None:
+    """Refuse (400) a request whose path, query or form holds a NUL character, naming where: PostgreSQL cannot
+    store or compare text holding one, so it would fail the request deep inside a page or an action."""
+    given = [*(request.view_args or {}).items(), *request.args.items(multi=True), *request.form.items(multi=True)]
+    for name, value in given:
+        if "\x00" in str(name) or "\x00" in str(value):
+            abort(400, f"{str(name).replace(chr(0), '?')[:60]!r} holds a NUL character, which the hub cannot take: "
+                  "remove it and try again")
+
+
 def secure_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
