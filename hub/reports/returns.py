@@ -4,9 +4,10 @@
   (``requested - cancelled`` of each return line): what buyers are sending or sent back.
 - **shipped units**: the ``shipped`` units of the line quantity ledgers.
 - **return_rate**: returned units / shipped units of the same scope.
-- By SKU: every SKU with units shipped or returned, most returned first. By reason: the return's reason as
-  given (``(none)`` when blank), with its ``share`` of all returned units and its ``return_rate`` against
-  all shipped units in scope.
+- By SKU: the ``TOP`` SKUs with units shipped or returned, most returned first (then the highest rate). By
+  reason: the return's reason as given (``(none)`` when blank), the ``TOP`` with most units, with its
+  ``share`` of all returned units and its ``return_rate`` against all shipped units in scope. Both are
+  capped because SKUs and reasons (free text from the channels) can number in the thousands.
 - Scope: orders placed in the day range on the channel (a return counts with the order it returns), test
   orders left out.
 """
@@ -25,6 +26,7 @@ from hub.reports.filters import ReportFilters
 from hub.reports.sql import order_scope, rate
 
 NO_REASON = "(none)"
+TOP = 500  # rows at most in either report
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def returns_by_sku(session: Session, filters: ReportFilters, now: datetime) -> l
         out, (back, count) = shipped.get(sku, 0), returned.get(sku, (0, 0))
         if out or back:
             rows.append(SkuReturns(sku, out, back, rate(back, out), count))
-    return sorted(rows, key=lambda row: (-row.returned_units, -(row.return_rate or 0), row.sku))
+    return sorted(rows, key=lambda row: (-row.returned_units, -(row.return_rate or 0), row.sku))[:TOP]
 
 
 def returns_by_reason(session: Session, filters: ReportFilters, now: datetime) -> list[ReasonReturns]:
@@ -90,4 +92,4 @@ def returns_by_reason(session: Session, filters: ReportFilters, now: datetime) -
     found = [(why, units, count) for why, (units, count) in merged.items()]
     total = sum(units for _, units, _ in found)
     rows = [ReasonReturns(why, count, units, rate(units, total), rate(units, shipped)) for why, units, count in found]
-    return sorted(rows, key=lambda row: (-row.returned_units, row.reason))
+    return sorted(rows, key=lambda row: (-row.returned_units, row.reason))[:TOP]

@@ -93,6 +93,12 @@ def test_return_rate_by_sku_and_reason(shop: Database) -> None:
     assert rows(shop, "returns-by-reason", ReportFilters(channel="amazon")) == []
 
 
+def test_return_reports_are_capped_most_returned_first(shop: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("hub.reports.returns.TOP", 1)
+    assert rows(shop, "returns-by-sku") == [("SKU-A", 6, 2, 0.3333, 2)]
+    assert rows(shop, "returns-by-reason") == [("(none)", 1, 1, 0.5, 0.0909)]  # share still of every unit
+
+
 def test_late_shipments_against_ship_by_day(shop: Database) -> None:
     assert rows(shop, "late-shipments") == [
         ("amazon", 2, 0, 1, 1, 0.0, 2),  # O3 shipped two days after its day; O4 is past its day, unshipped
