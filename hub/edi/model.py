@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,10 @@ class Transaction:
     segments: list[Segment]  # from ST to SE inclusive, as read
     implementation: str = ""  # ST03 (5010)
     findings: list[Finding] = field(default_factory=list)
+    # Where validation placed each segment after ST: the spec it used and one state-machine step per segment
+    # (None for a segment it could not place). The tree (``hub.edi.tree``) walks the same steps instead of
+    # finding every transition again; it is dropped with the segments.
+    placement: tuple[object, list[Any]] | None = None
 
     @property
     def accepted(self) -> bool:

@@ -144,6 +144,7 @@ _NO_SEGMENTS: list[Segment] = []  # likewise shared by every handled set
 def _release(transaction: Transaction) -> None:
     """Keep only what an acknowledgment needs of a handled set: ids and findings, not its segments."""
     transaction.segments = _NO_SEGMENTS
+    transaction.placement = None
     transaction.set_id = sys.intern(transaction.set_id)
     transaction.implementation = sys.intern(transaction.implementation)
     if not transaction.findings:

@@ -36,7 +36,7 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any
 
-from hub.edi.model import Transaction
+from hub.edi.model import Segment, Transaction
 from hub.edi.spec import CompositeSpec, LoopSpec, SegmentRef, TransactionSpec
 from hub.edi.validate import CompiledSpec, compile_spec
 
@@ -102,19 +102,18 @@ def segment_data(elements: tuple[str, ...], composites: frozenset[int], componen
 def transaction_tree(transaction: Transaction, spec: TransactionSpec, component: str = ">") -> dict[str, Any]:
     """The segments of ``transaction`` (ST to SE) as nested JSON data; see the module docstring."""
     layout = _layout(spec)
-    compiled = layout.compiled
     keys, many, composite, parent_of = layout.key, layout.many, layout.composite, layout.parent
-    transition = compiled.transition
     root: dict[str, Any] = {}
     open_loops: dict[int, dict[str, Any]] = {}
     hl_by_id: dict[str, dict[str, Any]] = {}
     segments = transaction.segments
-    state, start = 0, 0
+    start = 0
     if segments and segments[0].id == "ST":
         root["ST"] = segment_data(segments[0].elements, composite[0], component)
         start = 1
-    for seg in segments[start:] if start else segments:
-        step = transition(state, seg.id)
+    body = segments[start:] if start else segments
+    element_keys, filled = _ELEMENT_KEYS, _FILLED
+    for seg, step in zip(body, _steps(transaction, spec, layout.compiled, body), strict=True):
         if step is None:
             continue  # not placeable in this set; validation reports it
         for loop_index in step.entered:
@@ -126,10 +125,14 @@ def transaction_tree(transaction: Transaction, spec: TransactionSpec, component:
             entry: dict[str, Any] = {"index": len(entries) + 1}
             entries.append(entry)
             open_loops[loop_index] = entry
-        state = target = step.target
+        target = step.target
         up = parent_of[target]
         holder = root if up < 0 else open_loops[up]
-        data = segment_data(seg.elements, composite[target], component)
+        elements, composites = seg.elements, composite[target]
+        if composites or len(elements) > len(element_keys):
+            data = segment_data(elements, composites, component)
+        else:  # segment_data's common case, written out: most segments have no composite
+            data = dict(filter(filled, zip(element_keys, elements, strict=False)))
         key = keys[target]
         if many[target]:
             found = holder.get(key)
@@ -142,6 +145,22 @@ def transaction_tree(transaction: Transaction, spec: TransactionSpec, component:
         if key == "HL" and up >= 0:
             _link_hl(holder, data, hl_by_id)
     return root
+
+
+def _steps(transaction: Transaction, spec: TransactionSpec, compiled: CompiledSpec, body: list[Segment]) -> list[Any]:
+    """The state-machine step of each segment of ``body``: the ones validation took with this very spec when it
+    placed these segments, else found again here."""
+    placement = transaction.placement
+    if placement is not None and placement[0] is spec and len(placement[1]) == len(body):
+        return placement[1]
+    steps: list[Any] = []
+    state, transition = 0, compiled.transition
+    for seg in body:
+        step = transition(state, seg.id)
+        steps.append(step)
+        if step is not None:
+            state = step.target
+    return steps
 
 
 def _link_hl(entry: dict[str, Any], hl: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> None:

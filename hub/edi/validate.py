@@ -246,15 +246,39 @@ def _check_composite(value: str, spec: CompositeSpec, comp: str, bad: re.Pattern
 # --- the whole-segment expression (the fast path) -------------------------------------------------------------
 
 
+# How the expression is written matters as much as what it accepts: ``re`` runs a group made optional with
+# ``?`` through its general repeat machinery (state allocated per use), while ``(?:X|)`` is a plain branch, and
+# it tries the alternatives of a list one by one, so a code list is written as a tree of first characters.
+
+
+def _optional(pattern: str) -> str:
+    """``(?:pattern)?``, accepting the same strings, written as the cheaper branch."""
+    return f"(?:{pattern}|)"
+
+
+def _codes_pattern(codes: list[str]) -> str:
+    """An alternation of ``codes`` grouped by first character (a trie): ``(?:A[BC]|D)`` for AB, AC, D."""
+    if "" in codes:
+        rest = [code for code in codes if code]
+        return _optional(_codes_pattern(rest)) if rest else ""
+    tails: dict[str, list[str]] = {}
+    for code in codes:
+        tails.setdefault(code[0], []).append(code[1:])
+    branches = [re.escape(first) + _codes_pattern(rest) for first, rest in tails.items()]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
 def _value_pattern(spec: ElementSpec, chars: str, bad: re.Pattern[str], comp: str) -> str:
     if spec.codes is not None:
-        codes = sorted((c for c in spec.codes if comp not in c and not _element_errors(spec, c, bad)), key=len)
-        return "(?:" + "|".join(re.escape(c) for c in reversed(codes)) + ")" if codes else "(?!)"
+        codes = sorted(c for c in spec.codes if comp not in c and not _element_errors(spec, c, bad))
+        return _codes_pattern(codes) if codes else "(?!)"
     lo, hi, kind = spec.min, spec.max, spec.type
     if kind[0] == "N":
         return f"-?[0-9]{{{lo},{hi}}}"
-    if kind == "R":
-        return f"-?(?=(?:\\.?[0-9]){{{lo},{hi}}}(?![0-9.]))[0-9]*(?:\\.[0-9]+)?"
+    if kind == "R":  # lo..hi digits, the point and sign not counted: digits alone, or a run of digits and
+        # exactly one point (its length, point included, is one more than the digits) shaped D*.D+
+        whole = f"[0-9]{{{lo},{hi}}}(?![0-9.])"
+        return f"-?(?:{whole}|(?=[0-9.]{{{lo + 1},{hi + 1}}}(?![0-9.]))[0-9]*\\.[0-9]+)"
     if kind == "DT":
         return _DATE8 if (lo, hi) == (8, 8) else "(?!)"
     if kind == "TM":
@@ -271,11 +295,11 @@ def _element_pattern(spec: ElementSpec | CompositeSpec, chars: str, bad: re.Patt
         parts = [_element_pattern(c, chars, bad, comp) for c in spec.components]
         tail = ""
         for part in reversed(parts[1:]):
-            tail = f"(?:{esc}{part}{tail})?"
+            tail = _optional(f"{esc}{part}{tail}")
         body = parts[0] + tail
-        return body if spec.usage is Usage.MANDATORY else f"(?:{body})?"
+        return body if spec.usage is Usage.MANDATORY else _optional(body)
     value = _value_pattern(spec, chars, bad, comp)
-    return value if spec.usage is Usage.MANDATORY else f"(?:{value})?"
+    return value if spec.usage is Usage.MANDATORY else _optional(value)
 
 
 def _segment_pattern(
@@ -286,7 +310,7 @@ def _segment_pattern(
     head = _SEP.join(parts[: last_mandatory + 1])
     tail = ""
     for part in reversed(parts[last_mandatory + 1 :]):
-        tail = f"(?:{_SEP}{part}{tail})?"
+        tail = _optional(f"{_SEP}{part}{tail}")
     return re.compile(head + tail, re.DOTALL)
 
 
@@ -435,7 +459,9 @@ def validate_transaction(
     ``component`` is the interchange's component separator (ISA16), which composites keep in their value;
     ``international`` also accepts accented Latin letters in text elements (a partner's leniency).
     """
-    findings = _run(compile_spec(spec, international), tx.segments, component)
+    steps: list[_Transition | None] = []
+    findings = _run(compile_spec(spec, international), tx.segments, component, steps)
+    tx.placement = (spec, steps)
     if any(f.fatal for f in findings):
         findings.append(
             Finding(Level.TRANSACTION, "5", f"{spec.set_id} {tx.control_number}: one or more segments in error")
@@ -474,8 +500,10 @@ def validate_interchange(interchange: Interchange, *, library: SpecLibrary | Non
     return findings
 
 
-def _run(compiled: CompiledSpec, segments: list[Any], comp: str) -> list[Finding]:
+def _run(compiled: CompiledSpec, segments: list[Any], comp: str, steps: list[_Transition | None]) -> list[Finding]:
+    """The findings of one set; ``steps`` gets the step taken for each segment after ST, in order."""
     findings: list[Finding] = []
+    placed = steps.append
     slots, max_use, loop_ids, rows = compiled.slots, compiled.max_use, compiled.loop_ids, compiled._transitions
     counts = [0] * len(slots)
     zeros = [0] * len(slots)
@@ -490,6 +518,7 @@ def _run(compiled: CompiledSpec, segments: list[Any], comp: str) -> list[Finding
         step = rows[state].get(seg_id, _UNSEEN)
         if step is _UNSEEN:
             step = compiled.transition(state, seg_id)
+        placed(step)
         if step is None:
             findings.append(_unplaced(compiled, seg_id, position, loop_ids[state]))
             continue

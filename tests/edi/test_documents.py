@@ -99,6 +99,19 @@ def test_x12_identifiers_and_product_id() -> None:
     assert x12.x12_identifiers(lin, start=2) == {"sku": "S-9"}
 
 
+def test_id_pairs_are_read_in_element_order_whatever_the_key_order_or_other_keys() -> None:
+    """The tree writes keys in element order; data from elsewhere may not, or may carry other keys."""
+    tree = {"01": "1", "02": "6", "06": "UP", "07": " 0123 ", "08": "ZZ", "10": "VN", "11": "V-1", "12": "BP"}
+    expected = {"upc": "0123", "vendor_part": "V-1"}  # ZZ has no id after it, BP is the last element
+    assert x12.x12_identifiers(tree) == expected
+    assert x12.x12_identifiers(dict(reversed(tree.items()))) == expected
+    assert x12.x12_product_id(dict(reversed(tree.items()))) == "0123"  # the first pair by position
+    assert x12.x12_identifiers({**tree, "index": 3, "1": "x"}) == expected
+    assert x12.x12_identifiers({"06": 12, "07": 345, "08": "SK", "09": 6}) == {"x12_12": "345", "sku": "6"}
+    assert x12.x12_identifiers({"998": "UP", "999": "0123", "05": "VN", "06": "V"}, start=5) == {"vendor_part": "V"}
+    assert x12.x12_identifiers({"998": "UP", "999": "0123", "05": "VN", "06": "V"}, start=4) == {"upc": "0123"}
+
+
 def test_x12_implied_decimal_datetime_sscc() -> None:
     assert x12.x12_implied_decimal("24438") == "244.38"
     assert x12.x12_implied_decimal("-500") == "-5.00"

@@ -8,6 +8,7 @@ from hub.edi.model import Segment, Transaction
 from hub.edi.reader import read_interchanges
 from hub.edi.spec import get_spec
 from hub.edi.tree import transaction_tree
+from hub.edi.validate import validate
 
 HERE = Path(__file__).parent
 
@@ -82,3 +83,40 @@ def test_unplaced_segments_are_skipped_and_other_separators_work() -> None:
     assert tree["REF"][0]["04"] == ["VN", "1", "ZZ", "2"]
     assert [line["index"] for line in tree["PO1_loop"]] == [1, 2]
     assert "01" not in tree["PO1_loop"][0]["PO1"]
+
+
+def _copy(tx: Transaction) -> Transaction:
+    return Transaction(tx.set_id, tx.control_number, list(tx.segments), tx.implementation)
+
+
+def test_a_validated_set_gives_the_tree_an_unvalidated_one_gives() -> None:
+    """The tree walks the steps validation recorded for the set; they place every segment where its own walk
+    would, in every shape of set (loops, inner loops, composites, HL levels, a segment that cannot be placed)."""
+    files = ["spec_samples/850_4010.x12", "samples/850_4010_crlf.x12", "samples/856_4010.x12"]
+    for path in files:
+        interchange = read_interchanges((HERE / path).read_bytes())[0]
+        group = interchange.groups[0]
+        tx = group.transactions[0]
+        spec = get_spec(tx.set_id, group.version)
+        plain = transaction_tree(_copy(tx), spec, interchange.delimiters.component)
+        validate(tx, group.version, component=interchange.delimiters.component)
+        assert tx.placement is not None and tx.placement[0] is spec
+        assert transaction_tree(tx, spec, interchange.delimiters.component) == plain, path
+    odd = Transaction("850", "0001", [Segment("ST", ("850", "0001"), 0), Segment("ZZZ", ("X",), 1)])
+    odd.segments += [Segment("BEG", ("00", "SA", "PO9", "", "20240101"), 2), Segment("SE", ("4", "0001"), 3)]
+    validate(odd, "004010")
+    assert transaction_tree(odd, get_spec("850", "004010")) == transaction_tree(_copy(odd), get_spec("850", "004010"))
+
+
+def test_steps_recorded_for_other_segments_or_another_spec_are_not_used() -> None:
+    interchange = read_interchanges((HERE / "spec_samples/850_4010.x12").read_bytes())[0]
+    tx = interchange.groups[0].transactions[0]
+    spec = get_spec("850", "004010")
+    expected = transaction_tree(_copy(tx), spec)
+    validate(tx, "004010")
+    tx.segments.insert(3, Segment("REF", ("ZZ", "ADDED"), 99))  # changed after validation: walked again
+    refs = transaction_tree(tx, spec)["REF"]
+    assert {"01": "ZZ", "02": "ADDED"} in refs and len(refs) == len(expected["REF"]) + 1
+    tx.segments.pop(3)
+    tx.placement = (get_spec("855", "004010"), tx.placement[1] if tx.placement else [])  # not this spec's steps
+    assert transaction_tree(tx, spec) == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -12,6 +13,7 @@ from hub.edi.validate import (
     _SEP,
     UnlistedCode,
     _check_segment,
+    _codes_pattern,
     compile_spec,
     validate,
     validate_interchange,
@@ -245,6 +247,13 @@ TRICKY = [
     "caf\xe9",
     "^`",
     "A" * 81,
+    "12.",
+    "1.2.3",
+    "-.5",
+    "-",
+    "123.456",
+    "1234567890123456.5",
+    "12345678901234567.5",
 ]
 
 
@@ -273,6 +282,25 @@ def test_the_whole_segment_match_agrees_with_the_element_checks(version):
                     if fast and not slow:
                         disagreements.append((set_id, ref.id, trimmed))
     assert disagreements == []
+
+
+def test_a_code_list_pattern_accepts_its_codes_and_nothing_else():
+    codes = sorted(["A", "AB", "ABC", "AC", "B", "Z9", "ZZ", "01", "011", "0*"])
+    rx = re.compile(_codes_pattern(codes))
+    probes = {code[:n] + extra for code in codes for n in range(len(code) + 1) for extra in ("", "B", "C", "9", "Q")}
+    assert {probe for probe in probes if rx.fullmatch(probe)} == set(codes)
+
+
+def test_decimal_numbers_in_the_whole_segment_match():
+    """R elements: digits with at most one point inside or in front, counted without sign and point."""
+    compiled = compile_spec(get_spec("850", "004010"))
+    po1 = next(ref for ref in iter_refs(compiled.spec.body) if ref.id == "PO1")  # PO104 unit price: R 1..17
+    rx = compiled.pattern(po1, ">")
+    accepted = ["4.75", "-4.75", ".75", "475", "0", "12345678901234567", "1234567890123456.7", "-.5"]
+    refused = ["4.", "4.7.5", ".", "-", "1.2e3", "123456789012345678", "12345678901234567.8", "+1", "4,75"]
+    for price, expected in [*((p, True) for p in accepted), *((p, False) for p in refused)]:
+        joined = _SEP.join(("1", "6", "EA", price, "", "UP", "0123"))
+        assert (rx.fullmatch(joined) is not None) is expected, price
 
 
 def test_the_hl_hierarchy_is_numbered_in_order_and_points_at_open_levels():

@@ -7,6 +7,7 @@ takes the pieces it needs and returns None when the input has nothing to say.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -106,9 +107,28 @@ def _pairs(segment: Any, start: int) -> list[tuple[str, str]]:
 def _read_pairs(segment: Any, start: int) -> list[tuple[str, str]]:
     if not isinstance(segment, dict):
         raise ValueError(f"expected an X12 segment, found {type(segment).__name__}")
+    # A tree segment's keys are all element positions ("01" ...): the qualifiers are found among them in one
+    # pass, without first working out the last position (which costs as much again as reading the pairs).
+    positions, found = _POSITIONS.get, []
+    for key in segment:
+        position = positions(key)
+        if position is None:
+            return _read_pairs_by_range(segment, start)  # other keys: read as any JSON object is
+        if start <= position < _LAST_KEY and not (position - start) & 1:
+            found.append(position)
+    found.sort()  # in element order, as the tree has them already
+    return _pairs_at(segment, found)
+
+
+def _read_pairs_by_range(segment: dict[Any, Any], start: int) -> list[tuple[str, str]]:
+    return _pairs_at(segment, range(start, _last_position(segment), 2))
+
+
+def _pairs_at(segment: dict[Any, Any], qualifier_positions: Iterable[int]) -> list[tuple[str, str]]:
+    """The (qualifier, id) pairs whose qualifier is at one of these positions and whose id follows it."""
     out = []
     get = segment.get
-    for position in range(start, _last_position(segment), 2):
+    for position in qualifier_positions:
         qualifier, value = get(_KEYS[position]), get(_KEYS[position + 1])
         if qualifier is None or value is None:
             continue
@@ -134,6 +154,7 @@ def _last_position(segment: dict[Any, Any]) -> int:
 
 _KEYS = tuple(f"{n:02d}" for n in range(1000))  # element keys of the X12 tree: "01", "02" ...
 _POSITIONS = {key: n for n, key in enumerate(_KEYS)}
+_LAST_KEY = len(_KEYS) - 1  # a qualifier there has no id after it
 
 
 @mapping_function("x12_identifiers")
