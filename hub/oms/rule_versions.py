@@ -20,7 +20,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import RoutingRuleVersion
@@ -54,9 +54,13 @@ def parse_document(document: Any, source: str) -> RuleSet:
         raise RuleDocumentError(str(refused), path or ("rules" if isinstance(document, dict) else "")) from None
 
 
+def _newest(*columns: Any) -> Select[Any]:
+    """``columns`` of the newest version: the whole row, or only what says which version it is."""
+    return select(*columns).order_by(RoutingRuleVersion.version.desc()).limit(1)
+
+
 def newest(session: Session) -> RoutingRuleVersion | None:
-    query = select(RoutingRuleVersion).order_by(RoutingRuleVersion.version.desc()).limit(1)
-    return session.scalars(query).one_or_none()
+    return session.scalars(_newest(RoutingRuleVersion)).one_or_none()
 
 
 def store_version(
@@ -80,11 +84,7 @@ _held: dict[str, tuple[int, datetime, RuleSet]] = {}
 def stored_rules(database: Database) -> RuleSet | None:
     """The rule set of the newest stored version, None when none is stored (see the module docstring)."""
     with database.session() as session:
-        mark = session.execute(
-            select(RoutingRuleVersion.version, RoutingRuleVersion.created_at)
-            .order_by(RoutingRuleVersion.version.desc())
-            .limit(1)
-        ).one_or_none()
+        mark = session.execute(_newest(RoutingRuleVersion.version, RoutingRuleVersion.created_at)).one_or_none()
         if mark is None:
             return None
         with _lock:
