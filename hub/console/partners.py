@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, make_response, render_template, url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from hub.api import edi as api_edi
@@ -34,7 +34,7 @@ from hub.edi.supplier_watch import overdue_po_numbers
 from hub.web.extension import hub_extension
 
 RECENT = 10  # interchanges shown per partner
-SHOWN = 200  # partners on the page, by id; GET /api/v1/partners lists every one
+SHOWN = 200  # partners on the page, by id; GET /api/v1/partners pages through every one
 FAILED_SHOWN = 50
 
 
@@ -53,18 +53,20 @@ def _ack_counts(session: Session, partner_ids: list[str]) -> dict[str, dict[str,
 
 
 def _recent(session: Session, partner_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Each partner's ``RECENT`` newest interchanges as the API shows them, read for every partner at once
-    (numbered newest first within each partner), so the page's queries do not grow with its partners."""
-    newest = func.row_number().over(partition_by=EdiInterchange.partner_id, order_by=EdiInterchange.id.desc())
-    ranked = (
-        select(EdiInterchange.id, newest.label("newest"))
-        .where(EdiInterchange.partner_id.in_(partner_ids))
-        .subquery("ranked")
-    )
+    """Each partner's ``RECENT`` newest interchanges as the API shows them, read for every partner at once, so
+    the page's queries do not grow with its partners: one short (partner_id, id) index range per partner
+    (a window numbering every interchange of the partners would read their whole history)."""
+    newest = [
+        select(EdiInterchange.id).where(EdiInterchange.partner_id == partner_id)
+        .order_by(EdiInterchange.id.desc()).limit(RECENT).subquery()
+        for partner_id in partner_ids
+    ]  # fmt: skip
+    if not newest:
+        return {}
+    ids = union_all(*(select(each.c.id) for each in newest)).subquery("recent")
     rows = session.scalars(
-        select(EdiInterchange).join(ranked, ranked.c.id == EdiInterchange.id)
-        .where(ranked.c.newest <= RECENT).order_by(EdiInterchange.id.desc())
-    ).all()  # fmt: skip
+        select(EdiInterchange).where(EdiInterchange.id.in_(select(ids.c.id))).order_by(EdiInterchange.id.desc())
+    ).all()
     views = [api_edi.Interchange.model_validate(v).model_dump() for v in api_edi.interchange_views(session, rows)]
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for view in _with_states(session, views):

@@ -87,6 +87,7 @@ class EdiInterchange(Base):
         Index("ix_edi_interchanges_partner_id_direction_control_number", "partner_id", "direction", "control_number"),
         Index("ix_edi_interchanges_direction_status", "direction", "status"),
         Index("ix_edi_interchanges_inbox_message_id", "inbox_message_id"),
+        Index("ix_edi_interchanges_partner_id_id", "partner_id", "id"),  # a partner's, newest first
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
