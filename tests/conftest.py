@@ -143,6 +143,15 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, 
     yield from stack_urls(request, request.param, tmp_path)
 
 
+@pytest.fixture(params=["embedded", "production"])
+def migrated_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """As ``stack``, with the database a copy of the session's migrated template (no migration to run): for
+    tests whose subject is not the hub's first migration."""
+    from tests.stacks import stack_urls
+
+    yield from stack_urls(request, request.param, tmp_path, migrated=True)
+
+
 @pytest.fixture
 def make_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
     def build(**overrides: object) -> Settings:

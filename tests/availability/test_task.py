@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from hub.availability import events_after
-from hub.db import migrate
 from hub.runtime import Runtime
 from hub.settings import load_settings
 from hub.worker.app import beat_schedule, create_celery
 from tests.availability.conftest import Shop
 from tests.processes import hub_env, hub_process, wait_for
-from tests.stacks import purge_queues
+from tests.stacks import hub_on
 
 RULES = """
 channels:
@@ -21,18 +20,12 @@ channels:
 """
 
 
-def test_the_task_records_change_events_on_a_real_worker(stack: dict[str, str], tmp_path: Path) -> None:
+def test_the_task_records_change_events_on_a_real_worker(migrated_stack: dict[str, str], tmp_path: Path) -> None:
     rules = tmp_path / "atp.yaml"
     rules.write_text(RULES)
-    environment = {**stack, "HUB_WORKER__AVAILABILITY_RULES": str(rules)}
-    settings = load_settings(
-        data_dir=stack["HUB_DATA_DIR"], database_url=stack["HUB_DATABASE_URL"], broker_url=stack["HUB_BROKER_URL"]
-    )
-    runtime = Runtime(settings)
-    migrate.upgrade(runtime.database)
+    environment = {**migrated_stack, "HUB_WORKER__AVAILABILITY_RULES": str(rules)}
+    runtime, celery = hub_on(migrated_stack)
     Shop(runtime.database).account("amazon").account("shopify").location("dal1").stock("SKU-1", "dal1", 9)
-    celery = create_celery(settings, runtime)
-    purge_queues(celery)
     celery.send_task("hub.export.availability", kwargs={"scope": "all"})  # routed to the export queue
 
     def recorded() -> list[tuple[str, int]] | None:

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub.db import migrate
-from hub.runtime import Runtime
-from hub.settings import load_settings
-from hub.worker.app import create_celery
 from hub.worker.queues import DEAD_LETTER_QUEUE, dead_letter_queue
 from tests.processes import hub_env, hub_process, wait_for
-from tests.stacks import purge_queues
+from tests.stacks import hub_on
 
 
 def test_a_failing_send_task_lands_in_the_dead_letter_queue(services: dict[str, str], tmp_path: Path) -> None:
@@ -20,13 +16,7 @@ def test_a_failing_send_task_lands_in_the_dead_letter_queue(services: dict[str, 
         "HUB_BROKER_URL": services["HUB_TEST_RABBITMQ_URL"],
         "HUB_DATA_DIR": str(tmp_path),
     }
-    settings = load_settings(
-        data_dir=tmp_path, database_url=urls["HUB_DATABASE_URL"], broker_url=urls["HUB_BROKER_URL"]
-    )
-    runtime = Runtime(settings)
-    migrate.upgrade(runtime.database)
-    celery = create_celery(settings, runtime)
-    purge_queues(celery)
+    runtime, celery = hub_on(urls)
 
     def dead_count() -> int:
         with celery.connection_for_write() as connection:

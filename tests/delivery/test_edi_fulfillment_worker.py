@@ -9,28 +9,20 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from hub.db import migrate
 from hub.db.models import EdiTransaction, FulfillmentOrderRecord, OrderEvent
 from hub.lifecycle.store import load
-from hub.runtime import Runtime
-from hub.settings import load_settings
-from hub.worker.app import create_celery
 from tests.delivery.conftest import add_location, store_order
 from tests.delivery.test_edi_fulfillment import DESTINATION, PARTNER, SHIP_TO
 from tests.edi.transports.conftest import add_partner
 from tests.fakes.x12_3pl import FakeX12ThreePL
 from tests.processes import hub_env, hub_process, wait_for
-from tests.stacks import purge_queues
+from tests.stacks import hub_on
 
 
-def test_a_worker_sends_the_940_and_ships_the_order_from_the_945(stack: dict[str, str], tmp_path: Path) -> None:
-    settings = load_settings(
-        data_dir=stack["HUB_DATA_DIR"], database_url=stack["HUB_DATABASE_URL"], broker_url=stack["HUB_BROKER_URL"]
-    )
-    runtime = Runtime(settings)
-    migrate.upgrade(runtime.database)
-    celery = create_celery(settings, runtime)
-    purge_queues(celery)
+def test_a_worker_sends_the_940_and_ships_the_order_from_the_945(
+    migrated_stack: dict[str, str], tmp_path: Path
+) -> None:
+    runtime, celery = hub_on(migrated_stack)
     database = runtime.database
     fake = FakeX12ThreePL(from_hub=tmp_path / "to-acme", to_hub=tmp_path / "from-acme")
     fake.from_hub.mkdir()
@@ -52,7 +44,7 @@ def test_a_worker_sends_the_940_and_ships_the_order_from_the_945(stack: dict[str
 
     log = tmp_path / "worker.log"
     queues = "route,deliver.3pl,edi,ingest,system"
-    with hub_process(["worker", "--queues", queues, "--concurrency", "1"], hub_env(**stack), log) as worker:
+    with hub_process(["worker", "--queues", queues, "--concurrency", "1"], hub_env(**migrated_stack), log) as worker:
         (sent,) = fake.wait_for_orders(1, timeout=90)  # sent without any sweep: the engine published it
         fake.acknowledge([sent])
         fake.ship(sent, tracking="1Z999AA10123456784")

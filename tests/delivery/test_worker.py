@@ -9,33 +9,26 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from hub.db import migrate
 from hub.db.models import Delivery, FulfillmentOrderRecord
 from hub.runtime import Runtime
-from hub.settings import load_settings
-from hub.worker.app import create_celery
 from tests.delivery.conftest import add_account, add_location, route, store_order
 from tests.delivery.fake3pl import Fake3plServer
 from tests.processes import hub_env, hub_process, wait_for
-from tests.stacks import purge_queues
+from tests.stacks import hub_on
 
 
 def test_workers_send_what_routing_planned_and_what_the_sweep_finds(
-    stack: dict[str, str], tmp_path: Path, fake3pl_installed: Path, fake: Fake3plServer
+    migrated_stack: dict[str, str], tmp_path: Path, fake3pl_installed: Path, fake: Fake3plServer
 ) -> None:
-    settings = load_settings(
-        data_dir=stack["HUB_DATA_DIR"], database_url=stack["HUB_DATABASE_URL"], broker_url=stack["HUB_BROKER_URL"]
-    )
-    runtime = Runtime(settings)
-    migrate.upgrade(runtime.database)
-    celery = create_celery(settings, runtime)
-    purge_queues(celery)
+    runtime, celery = hub_on(migrated_stack)
     database = runtime.database
     add_location(database, "wh-east", add_account(database, fake.origin), LAMP=10)
     by_task = store_order(database, "1001")
     by_hand = route(database, store_order(database, "1002"))  # planned, never published: for the sweep
     celery.send_task("hub.route.order", args=[by_task])
-    env = hub_env(**stack, PYTHONPATH=os.pathsep.join([str(fake3pl_installed), os.environ.get("PYTHONPATH", "")]))
+    env = hub_env(
+        **migrated_stack, PYTHONPATH=os.pathsep.join([str(fake3pl_installed), os.environ.get("PYTHONPATH", "")])
+    )
     last_sweep = [0.0]
 
     def both_accepted() -> bool:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from hub.db import migrate
 from hub.db.models import InboxMessage, OrderEvent, OrderRecord, OrderRouting
 from hub.db.models.base import utcnow
 from hub.inventory import adjust, get_level, parse_location, receive, reserve, save_location
@@ -21,17 +20,11 @@ from hub.worker.app import create_celery
 from tests.channels.test_pipeline import order_event
 from tests.oms.test_route import _locations, _order
 from tests.processes import hub_env, hub_process, wait_for
-from tests.stacks import purge_queues
+from tests.stacks import hub_on
 
 
-def test_an_ingested_order_is_routed_by_the_worker(stack: dict[str, str], tmp_path: Path) -> None:
-    settings = load_settings(
-        data_dir=stack["HUB_DATA_DIR"], database_url=stack["HUB_DATABASE_URL"], broker_url=stack["HUB_BROKER_URL"]
-    )
-    runtime = Runtime(settings)
-    migrate.upgrade(runtime.database)
-    celery = create_celery(settings, runtime)
-    purge_queues(celery)
+def test_an_ingested_order_is_routed_by_the_worker(migrated_stack: dict[str, str], tmp_path: Path) -> None:
+    runtime, celery = hub_on(migrated_stack)
     with runtime.database.session() as session:
         spec = {
             "id": "wh-lyon",
@@ -56,7 +49,9 @@ def test_an_ingested_order_is_routed_by_the_worker(stack: dict[str, str], tmp_pa
             return session.get(OrderRouting, created) if created else None
 
     log = tmp_path / "worker.log"
-    with hub_process(["worker", "--queues", "ingest,route", "--concurrency", "1"], hub_env(**stack), log) as worker:
+    with hub_process(
+        ["worker", "--queues", "ingest,route", "--concurrency", "1"], hub_env(**migrated_stack), log
+    ) as worker:
         routing = wait_for(routed, "the worker to route the ingested order")
         assert worker.poll() is None, log.read_text()
     # the gift-wrap line has no SKU, so it is held; the tees ship from Lyon

@@ -8,27 +8,17 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from hub.db import migrate
 from hub.db.models import OrderEvent, OrderRouting
 from hub.inventory import get_level
-from hub.runtime import Runtime
-from hub.settings import load_settings
-from hub.worker.app import create_celery
 from tests.oms.test_route import _locations, _order
 from tests.processes import hub_env, hub_process, wait_for
-from tests.stacks import purge_queues
+from tests.stacks import hub_on
 
 ORDERS = 12
 
 
-def test_waiting_routing_messages_are_routed_in_one_batch(stack: dict[str, str], tmp_path: Path) -> None:
-    settings = load_settings(
-        data_dir=stack["HUB_DATA_DIR"], database_url=stack["HUB_DATABASE_URL"], broker_url=stack["HUB_BROKER_URL"]
-    )
-    runtime = Runtime(settings)
-    migrate.upgrade(runtime.database)
-    celery = create_celery(settings, runtime)
-    purge_queues(celery)
+def test_waiting_routing_messages_are_routed_in_one_batch(migrated_stack: dict[str, str], tmp_path: Path) -> None:
+    runtime, celery = hub_on(migrated_stack)
     _locations(runtime.database, wh_nj=ORDERS)
     order_ids = [_order(runtime.database, quantity=1, number=str(3000 + n)) for n in range(ORDERS)]
     for order_id in order_ids:  # waiting before any worker runs, as after a burst of webhooks
@@ -40,7 +30,7 @@ def test_waiting_routing_messages_are_routed_in_one_batch(stack: dict[str, str],
             return routed == ORDERS
 
     log = tmp_path / "worker.log"
-    with hub_process(["worker", "--queues", "route", "--concurrency", "1"], hub_env(**stack), log) as worker:
+    with hub_process(["worker", "--queues", "route", "--concurrency", "1"], hub_env(**migrated_stack), log) as worker:
         wait_for(all_routed, "the worker to route every order", limit=120)
         assert worker.poll() is None, log.read_text()
     runs = log.read_text().count("hub.route.order[")

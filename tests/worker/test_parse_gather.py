@@ -10,15 +10,11 @@ from pathlib import Path
 from celery import Celery
 from sqlalchemy import select
 
-from hub.db import migrate
 from hub.db.models import InboxMessage, OrderRecord
-from hub.runtime import Runtime
-from hub.settings import load_settings
-from hub.worker.app import create_celery
 from hub.worker.queues import INGEST, ROUTE, work_queues
 from tests.channels.test_pipeline import order_event
 from tests.processes import hub_env, hub_process, wait_for
-from tests.stacks import purge_queues
+from tests.stacks import hub_on
 
 ORDERS = 12
 
@@ -36,14 +32,8 @@ def _waiting(celery: Celery, queue_name: str, amqp: bool) -> list[list[str]]:
     return found
 
 
-def test_a_backlog_of_small_chunks_is_parsed_together(stack: dict[str, str], tmp_path: Path) -> None:
-    settings = load_settings(
-        data_dir=stack["HUB_DATA_DIR"], database_url=stack["HUB_DATABASE_URL"], broker_url=stack["HUB_BROKER_URL"]
-    )
-    runtime = Runtime(settings)
-    migrate.upgrade(runtime.database)
-    celery = create_celery(settings, runtime)
-    purge_queues(celery)
+def test_a_backlog_of_small_chunks_is_parsed_together(migrated_stack: dict[str, str], tmp_path: Path) -> None:
+    runtime, celery = hub_on(migrated_stack)
     with runtime.database.session() as session:
         messages = [
             InboxMessage(
@@ -67,16 +57,16 @@ def test_a_backlog_of_small_chunks_is_parsed_together(stack: dict[str, str], tmp
             return len(list(session.scalars(select(OrderRecord.id)))) >= ORDERS
 
     log = tmp_path / "worker.log"
-    with hub_process(["worker", "--queues", INGEST, "--concurrency", "1"], hub_env(**stack), log):
+    with hub_process(["worker", "--queues", INGEST, "--concurrency", "1"], hub_env(**migrated_stack), log):
         wait_for(stored, "the worker to parse the backlog")
         wait_for(lambda: "succeeded" in log.read_text(), "the worker to finish its task")
     with runtime.database.session() as session:
         orders = set(session.scalars(select(OrderRecord.id)))
         statuses = set(session.scalars(select(InboxMessage.status)))
     assert len(orders) == ORDERS and statuses == {"processed"}
-    routing = _waiting(celery, ROUTE, not settings.embedded)  # one routing request per parsed chunk
+    routing = _waiting(celery, ROUTE, not runtime.settings.embedded)  # one routing request per parsed chunk
     assert sorted(order_id for request in routing for order_id in request) == sorted(orders)
-    if not settings.embedded:  # on SQLite (one writer) the relay's chunks are parsed as they came
+    if not runtime.settings.embedded:  # on SQLite (one writer) the relay's chunks are parsed as they came
         assert len(routing) < ORDERS
-    assert _waiting(celery, INGEST, not settings.embedded) == []  # every gathered message acknowledged
+    assert _waiting(celery, INGEST, not runtime.settings.embedded) == []  # every gathered message acknowledged
     runtime.close()

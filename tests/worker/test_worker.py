@@ -7,25 +7,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from hub.db import migrate
 from hub.db.models import WorkerHeartbeat
-from hub.runtime import Runtime
 from hub.settings import load_settings
 from hub.worker.app import create_celery
 from tests.processes import hub_env, hub_process, wait_for
-from tests.stacks import purge_queues
+from tests.stacks import hub_on
 
 
-def test_task_runs_on_a_real_worker(stack: dict[str, str], tmp_path: Path) -> None:
-    settings = load_settings(
-        data_dir=stack["HUB_DATA_DIR"],
-        database_url=stack["HUB_DATABASE_URL"],
-        broker_url=stack["HUB_BROKER_URL"],
-    )
-    runtime = Runtime(settings)
-    migrate.upgrade(runtime.database)
-    celery = create_celery(settings, runtime)
-    purge_queues(celery)
+def test_task_runs_on_a_real_worker(migrated_stack: dict[str, str], tmp_path: Path) -> None:
+    runtime, celery = hub_on(migrated_stack)
 
     token = uuid.uuid4().hex
     # Enqueued before any worker exists: the broker must keep it until one comes.
@@ -37,7 +27,7 @@ def test_task_runs_on_a_real_worker(stack: dict[str, str], tmp_path: Path) -> No
 
     with hub_process(
         ["worker", "--queues", "ingest,system", "--concurrency", "1"],
-        hub_env(**stack),
+        hub_env(**migrated_stack),
         tmp_path / "worker.log",
     ) as worker:
         row = wait_for(check_in, "the worker to run the task")
@@ -55,20 +45,19 @@ def test_unknown_task_is_refused_by_name() -> None:
     assert celery.amqp.router.route({}, "hub.deliver.3pl.send")["queue"].name == "deliver.3pl"
 
 
-def test_a_starting_worker_checks_in_through_each_queue_it_consumes(stack: dict[str, str], tmp_path: Path) -> None:
-    settings = load_settings(
-        data_dir=stack["HUB_DATA_DIR"], database_url=stack["HUB_DATABASE_URL"], broker_url=stack["HUB_BROKER_URL"]
-    )
-    runtime = Runtime(settings)
-    migrate.upgrade(runtime.database)
-    purge_queues(create_celery(settings, runtime))
+def test_a_starting_worker_checks_in_through_each_queue_it_consumes(
+    migrated_stack: dict[str, str], tmp_path: Path
+) -> None:
+    runtime, _ = hub_on(migrated_stack)
 
     def ready_queues() -> set[str] | None:
         with runtime.database.session() as session:
             found = set(session.scalars(select(WorkerHeartbeat.queue).where(WorkerHeartbeat.token == "ready")))
         return found or None
 
-    with hub_process(["worker", "--queues", "route,export", "-c", "1"], hub_env(**stack), tmp_path / "worker.log"):
+    with hub_process(
+        ["worker", "--queues", "route,export", "-c", "1"], hub_env(**migrated_stack), tmp_path / "worker.log"
+    ):
         # which queue's check-in is consumed first is up to the broker: wait for both
         assert wait_for(lambda: ready_queues() == {"route", "export"} or None, "a check-in per consumed queue")
     runtime.close()

@@ -7,10 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from celery import Celery
 from sqlalchemy import select
 
-from hub.db import migrate
 from hub.db.models import InboxMessage
 from hub.db.models.base import utcnow
 from hub.runtime import Runtime
@@ -20,24 +18,13 @@ from tests.edi.transports.conftest import ISA, add_partner, drop_file, interchan
 from tests.edi.transports.fake_partner import FakePartner
 from tests.edi.transports.sshd import Sshd
 from tests.processes import hub_env, hub_process, wait_for
-from tests.stacks import purge_queues
-
-
-def _hub(stack: dict[str, str]) -> tuple[Runtime, Celery]:
-    settings = load_settings(
-        data_dir=stack["HUB_DATA_DIR"], database_url=stack["HUB_DATABASE_URL"], broker_url=stack["HUB_BROKER_URL"]
-    )
-    runtime = Runtime(settings)
-    migrate.upgrade(runtime.database)
-    celery = create_celery(settings, runtime)
-    purge_queues(celery)
-    return runtime, celery
+from tests.stacks import hub_on
 
 
 def test_a_worker_sends_interchanges_and_polls_partners(
-    stack: dict[str, str], tmp_path: Path, sshd: Sshd, secret_file: Any
+    migrated_stack: dict[str, str], tmp_path: Path, sshd: Sshd, secret_file: Any
 ) -> None:
-    runtime, celery = _hub(stack)
+    runtime, celery = hub_on(migrated_stack)
     database = runtime.database
     mailbox = {"inbound": tmp_path / "van-in", "outbound": tmp_path / "van-out", "archive": tmp_path / "van-done"}
     for directory in mailbox.values():
@@ -64,7 +51,7 @@ def test_a_worker_sends_interchanges_and_polls_partners(
         celery.send_task("hub.edi.send", args=[to_http])
         celery.send_task("hub.edi.poll_all")
         log = tmp_path / "worker.log"
-        with hub_process(["worker", "--queues", "edi", "-c", "1"], hub_env(**stack), log) as worker:
+        with hub_process(["worker", "--queues", "edi", "-c", "1"], hub_env(**migrated_stack), log) as worker:
             wait_for(lambda: interchange(database, to_mailbox).status == "sent", "the mailbox send")
             wait_for(lambda: interchange(database, to_http).status == "sent", "the HTTP send after its retry")
             stored = wait_for(lambda: _handed_over(runtime), "both polled files stored and handed to the ingest queue")
