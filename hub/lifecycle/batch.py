@@ -34,11 +34,21 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from hub.db.models import FulfillmentOrderRecord, OrderEvent, OrderLifecycleRecord, OrderRecord, ReturnRecord
+from hub.db.models import (
+    FulfillmentOrderLineRecord,
+    FulfillmentOrderRecord,
+    LineQuantityRecord,
+    OrderEvent,
+    OrderLifecycleRecord,
+    OrderRecord,
+    ReturnRecord,
+)
 from hub.db.models.base import utcnow
-from hub.lifecycle.aggregate import Outcome
+from hub.lifecycle.aggregate import OrderLifecycle, Outcome
 from hub.lifecycle.commands import LifecycleCommand
 from hub.lifecycle.errors import LifecycleConflict, LifecycleNotFound, LifecycleRejected
+from hub.lifecycle.fulfillment import FulfillmentLine, FulfillmentOrder, FulfillmentState
+from hub.lifecycle.quantities import BUCKETS, Line, LineQuantities
 from hub.lifecycle.store import _require_locations, _save, to_lifecycle
 
 ROW_COLUMNS = ("state", "updated_at", "validated", "hold_reason", "closed")  # what store._save sets on the row
@@ -74,32 +84,71 @@ def execute_many(session: Session, commands: Sequence[tuple[str, Item]], *, sour
     if not ids:
         return applied
     statuses = lock_orders(session, ids)
-    rows = read_lifecycles(session, ids)
-    events: list[dict[str, Any]] = []
-    new_status: dict[str, list[str]] = defaultdict(list)
-    changed: list[OrderLifecycleRecord] = []
+    stored = read_plain(session, [order_id for order_id in ids if order_id in statuses])
+    entries: dict[str, list[dict[str, Any]]] = {}
+    plain: list[PlainWrite] = []
+    heavy: list[str] = []
     for order_id in ids:
         try:
-            outcomes, entries = _apply(session, order_id, statuses, rows, by_order[order_id])
+            if order_id not in stored:
+                heavy.append(order_id)
+                continue
+            outcomes, entries[order_id], write = _apply_plain(session, stored[order_id], by_order[order_id])
+        except (LifecycleRejected, LifecycleNotFound) as refused:
+            applied.refused[order_id] = refused
+            continue
+        if write is None:  # it changes rows the plain writes do not cover: the ORM's path takes it
+            heavy.append(order_id)
+            del entries[order_id]
+            continue
+        applied.outcomes[order_id] = outcomes
+        plain.append(write)
+    changed = _apply_loaded(session, heavy, statuses, by_order, applied, entries)
+    try:
+        _write_plain(session, plain)
+        _write_lifecycle_rows(session, changed)
+        session.flush()
+    except StaleDataError:
+        what = f"orders {', '.join(ids)} changed while commands were applied to them"
+        raise LifecycleConflict(f"{what}; nothing was written: run them again") from None
+    _expire(session, {write.order_id for write in plain})
+    append_events(session, [{"order_id": o, "source": source, **entry} for o in ids for entry in entries.get(o, [])])
+    _set_statuses(session, _new_statuses(statuses, applied))
+    return applied
+
+
+def _apply_loaded(
+    session: Session,
+    ids: list[str],
+    statuses: dict[str, str],
+    by_order: dict[str, list[Item]],
+    applied: Applied,
+    entries: dict[str, list[dict[str, Any]]],
+) -> list[OrderLifecycleRecord]:
+    """The orders ``ids`` through the ORM's rows (loaded whole): their outcomes and refusals noted in
+    ``applied``, their timeline entries in ``entries``; returns the lifecycle rows that changed."""
+    rows = read_lifecycles(session, ids) if ids else {}
+    changed = []
+    for order_id in ids:
+        try:
+            outcomes, entries[order_id] = _apply(session, order_id, statuses, rows, by_order[order_id])
         except (LifecycleRejected, LifecycleNotFound) as refused:
             applied.refused[order_id] = refused
             continue
         applied.outcomes[order_id] = outcomes
         if outcomes:
             changed.append(rows[order_id])
-        events += [{"order_id": order_id, "source": source, **entry} for entry in entries]
+    return changed
+
+
+def _new_statuses(statuses: dict[str, str], applied: Applied) -> dict[str, list[str]]:
+    """Order ids by the status each applied order now shows, for those whose status moved."""
+    new_status: dict[str, list[str]] = defaultdict(list)
+    for order_id, outcomes in sorted(applied.outcomes.items()):
         status = outcomes[-1].lifecycle.status.value if outcomes else statuses[order_id]
         if statuses[order_id] != status:
             new_status[status].append(order_id)
-    try:
-        _write_lifecycle_rows(session, changed)
-        session.flush()
-    except StaleDataError:
-        what = f"orders {', '.join(ids)} changed while commands were applied to them"
-        raise LifecycleConflict(f"{what}; nothing was written: run them again") from None
-    append_events(session, events)
-    _set_statuses(session, new_status)
-    return applied
+    return new_status
 
 
 def _apply(
@@ -109,26 +158,34 @@ def _apply(
     rows: dict[str, OrderLifecycleRecord],
     items: list[Item],
 ) -> tuple[list[Outcome], list[dict[str, Any]]]:
-    """One order's items applied in turn: the commands' outcomes and the timeline entries, in order."""
+    """One order's items applied in turn to its loaded rows: the commands' outcomes and the timeline entries."""
     if order_id not in statuses:
         raise LifecycleNotFound(f"no order {order_id!r} is stored")
     row = rows.get(order_id)
     if row is None:
         raise LifecycleNotFound(f"order {order_id!r} has no lifecycle yet: start it first (hub.lifecycle.store.start)")
-    before = current = to_lifecycle(row)
+    before = to_lifecycle(row)
+    outcomes, entries, after = _run(session, before, items)
+    if outcomes:
+        _save(row, before, after)
+    return outcomes, entries
+
+
+def _run(
+    session: Session, lifecycle: OrderLifecycle, items: list[Item]
+) -> tuple[list[Outcome], list[dict[str, Any]], OrderLifecycle]:
+    """``items`` applied in turn: the commands' outcomes, the timeline entries in order, the lifecycle after."""
     outcomes, entries = [], []
     for item in items:
         if isinstance(item, Note):
             entries.append({"type": item.type, "data": item.data})
             continue
         _require_locations(session, item)
-        outcome = current.apply(item)
+        outcome = lifecycle.apply(item)
         outcomes.append(outcome)
         entries.append({"type": outcome.timeline_type, "data": outcome.timeline_data})
-        current = outcome.lifecycle
-    if outcomes:
-        _save(row, before, current)
-    return outcomes, entries
+        lifecycle = outcome.lifecycle
+    return outcomes, entries, lifecycle
 
 
 def _write_lifecycle_rows(session: Session, rows: list[OrderLifecycleRecord]) -> None:
@@ -152,6 +209,185 @@ def _write_lifecycle_rows(session: Session, rows: list[OrderLifecycleRecord]) ->
     written = session.connection().execute(statement, values).rowcount
     if written != len(values):
         raise StaleDataError(f"{len(values) - written} of {len(values)} lifecycle rows changed since they were read")
+
+
+@dataclass(frozen=True)
+class PlainLifecycle:
+    """One order's lifecycle read as plain rows (no ORM objects), without returns, and what guards writing
+    it back: the lifecycle row's revision and each line row's id."""
+
+    lifecycle: OrderLifecycle
+    revision: int
+    line_rows: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PlainWrite:
+    """What one order's commands change in rows the plain writes cover, as statement parameters."""
+
+    order_id: str
+    head: dict[str, Any]
+    lines: list[dict[str, Any]]
+    fulfillment_orders: list[dict[str, Any]]
+
+
+def read_plain(session: Session, order_ids: Sequence[str]) -> dict[str, PlainLifecycle]:
+    """The lifecycles of ``order_ids`` that have one and no return, read in three queries (the lifecycle
+    rows, the line rows, the fulfillment orders joined to their lines) into values, in the order the ORM's
+    relationships keep (by position)."""
+    if not order_ids:
+        return {}
+    lc, rt = OrderLifecycleRecord.__table__, ReturnRecord.__table__
+    no_return = ~select(rt.c.id).where(rt.c.order_id == lc.c.order_id).exists()
+    heads = session.execute(
+        select(lc.c.order_id, lc.c.validated, lc.c.hold_reason, lc.c.closed, lc.c.revision).where(
+            lc.c.order_id.in_(order_ids), no_return
+        )
+    ).all()
+    if not heads:
+        return {}
+    found = [head.order_id for head in heads]
+    lines, line_rows = _plain_lines(session, found)
+    fulfillment_orders = _plain_fulfillment_orders(session, found)
+    return {
+        head.order_id: PlainLifecycle(
+            OrderLifecycle(
+                order_id=head.order_id,
+                lines=lines[head.order_id],
+                validated=head.validated,
+                hold_reason=head.hold_reason,
+                closed=head.closed,
+                fulfillment_orders=fulfillment_orders[head.order_id],
+            ),
+            head.revision,
+            line_rows[head.order_id],
+        )
+        for head in heads
+        if lines[head.order_id]
+    }
+
+
+def _plain_lines(
+    session: Session, order_ids: list[str]
+) -> tuple[dict[str, dict[str, Line]], dict[str, dict[str, int]]]:
+    lq = LineQuantityRecord.__table__
+    query = (
+        select(lq.c.order_id, lq.c.id, lq.c.line_id, lq.c.sku, *(lq.c[name] for name in BUCKETS))
+        .where(lq.c.order_id.in_(order_ids))
+        .order_by(lq.c.order_id, lq.c.position)
+    )
+    lines: dict[str, dict[str, Line]] = defaultdict(dict)
+    rows: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in session.execute(query):
+        values = row._mapping
+        lines[row.order_id][row.line_id] = Line(row.line_id, row.sku, LineQuantities(**{n: values[n] for n in BUCKETS}))
+        rows[row.order_id][row.line_id] = row.id
+    return lines, rows
+
+
+def _plain_fulfillment_orders(session: Session, order_ids: list[str]) -> dict[str, dict[str, FulfillmentOrder]]:
+    fo, fl = FulfillmentOrderRecord.__table__, FulfillmentOrderLineRecord.__table__
+    query = (
+        select(
+            fo.c.order_id,
+            fo.c.id,
+            fo.c.location_id,
+            fo.c.state,
+            fo.c.reason,
+            fo.c.external_id,
+            fl.c.line_id,
+            fl.c.sku,
+            fl.c.quantity,
+            fl.c.shipped,
+            fl.c.cancelled,
+        )
+        .outerjoin(fl, fl.c.fulfillment_order_id == fo.c.id)
+        .where(fo.c.order_id.in_(order_ids))
+        .order_by(fo.c.order_id, fo.c.position, fl.c.position)
+    )
+    heads: dict[str, dict[str, Any]] = {}
+    lines: dict[str, dict[str, FulfillmentLine]] = defaultdict(dict)
+    for row in session.execute(query):
+        heads.setdefault(row.id, row._asdict())
+        if row.line_id is not None:
+            lines[row.id][row.line_id] = FulfillmentLine(row.line_id, row.sku, row.quantity, row.shipped, row.cancelled)
+    found: dict[str, dict[str, FulfillmentOrder]] = defaultdict(dict)
+    for fo_id, head in heads.items():
+        state = FulfillmentState(head["state"])
+        found[head["order_id"]][fo_id] = FulfillmentOrder(
+            fo_id, head["location_id"], lines[fo_id], state, head["reason"], head["external_id"]
+        )
+    return found
+
+
+def _apply_plain(
+    session: Session, stored: PlainLifecycle, items: list[Item]
+) -> tuple[list[Outcome], list[dict[str, Any]], PlainWrite | None]:
+    """One order's items applied to its plain value as ``_apply`` applies them to loaded rows; the write is
+    None when the result changes what plain writes do not cover (new fulfillment orders, their lines)."""
+    outcomes, entries, after = _run(session, stored.lifecycle, items)
+    if not outcomes:
+        return outcomes, entries, PlainWrite(stored.lifecycle.order_id, {}, [], [])
+    return outcomes, entries, _plain_write(stored, after)
+
+
+def _plain_write(stored: PlainLifecycle, after: OrderLifecycle) -> PlainWrite | None:
+    before = stored.lifecycle
+    if after.returns:
+        return None
+    fulfillment_orders = []
+    for fo in after.fulfillment_orders.values():
+        seen = before.fulfillment_orders.get(fo.id)
+        if seen is None or seen.lines != fo.lines:
+            return None
+        if seen != fo:
+            values = {"state": fo.state.value, "reason": fo.reason, "external_id": fo.external_id}
+            fulfillment_orders.append({"b_id": fo.id, "b_seen": seen.state.value, **values})
+    lines = [
+        {"b_id": stored.line_rows[line_id], "state": line.state.value, **line.quantities.as_dict()}
+        for line_id, line in after.lines.items()
+        if line != before.lines[line_id]
+    ]
+    head = {"validated": after.validated, "hold_reason": after.hold_reason, "closed": after.closed}
+    guard = {"b_order_id": before.order_id, "b_seen": stored.revision, "b_next": stored.revision + 1}
+    return PlainWrite(before.order_id, {**guard, "state": after.state.value, **head}, lines, fulfillment_orders)
+
+
+def _write_plain(session: Session, writes: list[PlainWrite]) -> None:
+    """The plain writes as one statement per table for all orders: the lifecycle rows guarded by the revision
+    they were read at, each fulfillment order by the state it was read in (a change that got past the locks
+    raises ``StaleDataError``), the line rows by id."""
+    now = utcnow()
+    heads = [write.head | {"updated_at": now} for write in writes if write.head]
+    lc, fo, lq = OrderLifecycleRecord.__table__, FulfillmentOrderRecord.__table__, LineQuantityRecord.__table__
+    _guarded(session, lc, heads, lc.c.order_id == bindparam("b_order_id"), lc.c.revision == bindparam("b_seen"))
+    fulfillment_orders = [values | {"updated_at": now} for write in writes for values in write.fulfillment_orders]
+    _guarded(session, fo, fulfillment_orders, fo.c.id == bindparam("b_id"), fo.c.state == bindparam("b_seen"))
+    _guarded(session, lq, [values for write in writes for values in write.lines], lq.c.id == bindparam("b_id"))
+
+
+def _guarded(session: Session, table: Any, values: list[dict[str, Any]], *where: Any) -> None:
+    """One ``UPDATE`` of ``table`` with a set of values per row (``b_`` names are the guards'); every row
+    must match its guard."""
+    if not values:
+        return
+    names = [name for name in values[0] if not name.startswith("b_")]
+    columns: dict[str, Any] = {name: bindparam(name) for name in names}
+    if "b_next" in values[0]:
+        columns["revision"] = bindparam("b_next")
+    written = session.connection().execute(update(table).where(*where).values(columns), values).rowcount
+    if written != len(values):
+        raise StaleDataError(f"{len(values) - written} of {len(values)} {table.name} rows changed since they were read")
+
+
+def _expire(session: Session, order_ids: set[str]) -> None:
+    """Loaded copies of rows the plain writes changed are expired, so that nobody reads or flushes a stale one."""
+    if not order_ids:
+        return
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, (OrderLifecycleRecord, LineQuantityRecord, FulfillmentOrderRecord)):
+            if instance.order_id in order_ids:
+                session.expire(instance)
 
 
 def lock_orders(session: Session, ids: list[str]) -> dict[str, str]:
