@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hub.api.conditional import check_if_match, etag_of
 from hub.api.destination_views import destination_views
+from hub.api.pagination import PageQuery, fetch_page
 from hub.api.problems import FieldError, Problem, bad_field
 from hub.api.registry import BodyModel, Call, Reply, operation
 from hub.db.models import ConnectorAccount
@@ -63,6 +64,7 @@ class AccountView(BaseModel):
 
 class AccountList(BaseModel):
     items: list[AccountView]
+    next_cursor: str | None
 
 
 class AccountChange(BodyModel):
@@ -110,12 +112,16 @@ def list_installed(call: Call) -> InstalledList:
     return InstalledList(items=[_installed(name) for name in sorted(available_connectors())])
 
 
-@operation("GET", "/connector-accounts", scope="read", tag="connectors", response=AccountList,
-           summary="Configured connector accounts (secrets only as set or unset)")  # fmt: skip
+@operation("GET", "/connector-accounts", scope="read", tag="connectors", query=PageQuery, response=AccountList,
+           summary="Configured connector accounts by connector and account (secrets only as set or unset)")  # fmt: skip
 def list_accounts(call: Call) -> AccountList:
-    query = select(ConnectorAccount).order_by(ConnectorAccount.connector, ConnectorAccount.account)
-    rows = call.session.scalars(query).all()
-    return AccountList(items=[AccountView.model_validate(view) for view in _views(call.session, rows)])
+    q: PageQuery = call.query
+    rows, cursor = fetch_page(
+        call.session, select(ConnectorAccount), [ConnectorAccount.connector, ConnectorAccount.account], [str, str],
+        limit=q.limit, cursor=q.cursor, key=lambda row: [row.connector, row.account], descending=False,
+    )  # fmt: skip
+    items = [AccountView.model_validate(view) for view in _views(call.session, rows)]
+    return AccountList(items=items, next_cursor=cursor)
 
 
 def _known(call: Call, connector: str, account: str) -> ConnectorAccount:

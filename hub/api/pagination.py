@@ -14,14 +14,23 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic import Field
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hub.api.problems import bad_field
+from hub.api.registry import QueryModel
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+
+
+class PageQuery(QueryModel):
+    """``limit`` and ``cursor``, as a list takes them; a list with filters adds them to a subclass."""
+
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(default=None, max_length=400, description="next_cursor of the previous page.")
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.api.conditional import check_if_match, etag_of
+from hub.api.pagination import PageQuery, fetch_page
 from hub.api.problems import Problem, bad_field
-from hub.api.registry import BodyModel, Call, QueryModel, Reply, operation
+from hub.api.registry import BodyModel, Call, Reply, operation
 from hub.db.models import Partner
 from hub.edi.partners import (
     EDI_KINDS,
@@ -36,7 +37,7 @@ from hub.errors import InputRejected
 Kind = Literal["trading_partner", "supplier", "3pl"]  # hub.edi.partners.EDI_KINDS
 
 
-class PartnerFilters(QueryModel):
+class PartnerFilters(PageQuery):
     kind: Kind | None = None
 
 
@@ -59,6 +60,7 @@ class PartnerSummary(BaseModel):
 
 class PartnerList(BaseModel):
     items: list[PartnerSummary]
+    next_cursor: str | None
 
 
 class PartnerView(BaseModel):
@@ -91,13 +93,10 @@ def _unusable(row: Partner, error: InvalidProfile) -> PartnerSummary:
                           profile_error=str(error))  # fmt: skip
 
 
-def _summaries(session: Session, kind: str | None) -> list[PartnerSummary]:
-    """Every partner, one whose stored profile no longer validates included (saying why), not an error."""
-    rows = session.scalars(select(Partner).where(Partner.kind.in_(EDI_KINDS)).order_by(Partner.id))
+def _summaries(session: Session, rows: list[Partner]) -> list[PartnerSummary]:
+    """Each partner, one whose stored profile no longer validates included (saying why), not an error."""
     found = []
     for row in rows:
-        if kind not in (None, row.kind):
-            continue
         try:
             found.append(_summary(get_partner(session, row.id)))
         except InvalidProfile as error:
@@ -114,9 +113,13 @@ def _etag(view: PartnerView) -> str:
 
 
 @operation("GET", "/partners", scope="read", tag="partners", query=PartnerFilters, response=PartnerList,
-           summary="X12 trading partners, suppliers and 3PLs")  # fmt: skip
+           summary="X12 trading partners, suppliers and 3PLs, by id")  # fmt: skip
 def list_all(call: Call) -> PartnerList:
-    return PartnerList(items=_summaries(call.session, call.query.kind))
+    q: PartnerFilters = call.query
+    query = select(Partner).where(Partner.kind.in_(EDI_KINDS) if q.kind is None else Partner.kind == q.kind)
+    rows, cursor = fetch_page(call.session, query, [Partner.id], [str], limit=q.limit, cursor=q.cursor,
+                              key=lambda row: [row.id], descending=False)  # fmt: skip
+    return PartnerList(items=_summaries(call.session, rows), next_cursor=cursor)
 
 
 @operation("GET", "/partners/<partner_id>", scope="read", tag="partners", response=PartnerView, etag=True,

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.api.conditional import check_if_match, etag_of
 from hub.api.destination_views import destination_views
+from hub.api.pagination import PageQuery, fetch_page
 from hub.api.problems import Problem, bad_field, from_validation
 from hub.api.registry import BodyModel, Call, Reply, operation
 from hub.db.models import ConnectorAccount
@@ -49,6 +51,7 @@ class SubscriberView(BaseModel):
 
 class Subscribers(BaseModel):
     items: list[SubscriberView]
+    next_cursor: str | None
 
 
 class NewSubscriber(BodyModel):
@@ -104,11 +107,15 @@ def _answer(call: Call, name: str, *, with_secret: bool = False, secret: str | N
     return Reply(model, etag_of(view))
 
 
-@operation("GET", "/subscribers", scope="read", tag="subscribers", response=Subscribers,
-           summary="Systems that receive order events, with their state and deliveries")  # fmt: skip
+@operation("GET", "/subscribers", scope="read", tag="subscribers", query=PageQuery, response=Subscribers,
+           summary="Systems that receive order events, by name, with their state and deliveries")  # fmt: skip
 def list_subscribers(call: Call) -> Subscribers:
-    views = _views(call.session, store.list_subscribers(call.session))
-    return Subscribers(items=[SubscriberView.model_validate(view) for view in views])
+    q: PageQuery = call.query
+    query = select(ConnectorAccount).where(ConnectorAccount.connector == CONNECTOR)
+    rows, cursor = fetch_page(call.session, query, [ConnectorAccount.account], [str], limit=q.limit,
+                              cursor=q.cursor, key=lambda row: [row.account], descending=False)  # fmt: skip
+    items = [SubscriberView.model_validate(view) for view in _views(call.session, rows)]
+    return Subscribers(items=items, next_cursor=cursor)
 
 
 @operation("GET", "/subscribers/<name>", scope="read", tag="subscribers", response=SubscriberView, etag=True,
