@@ -8,7 +8,7 @@ time and this process's CPU time (what a busy machine disturbs least; the databa
 it). ``--profile`` adds the top of a cProfile of each half. Both halves run in the same process on the
 same database, so compare them with each other; this machine is noisy.
 
-    .venv/bin/python bench/route_cost.py [--orders 600] [--batch 50] [--sqlite] [--profile]
+    .venv/bin/python bench/route_cost.py [--orders 600] [--batch 50] [--sqlite] [--profile] [--batched-only]
 
 PostgreSQL is started by scripts/services unless HUB_TEST_POSTGRES_URL points at a running one.
 """
@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--batched-only", action="store_true", help="skip the one-by-one half (slow)")
     args = parser.parse_args()
     with target(args.sqlite) as url:
         database = Database(url)
@@ -132,7 +133,8 @@ def main() -> None:
                 result = route_orders(database, batched[first : first + args.batch], rules=rules)
                 assert not result.failed, result.failed
 
-        measure(database, "route_order, one per transaction", alone, len(one_by_one), args.profile)
+        if not args.batched_only:
+            measure(database, "route_order, one per transaction", alone, len(one_by_one), args.profile)
         measure(database, f"route_orders, {args.batch} per transaction", in_batches, len(batched), args.profile)
         database.dispose()
 

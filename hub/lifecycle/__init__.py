@@ -13,7 +13,9 @@ Layers, from data to storage:
   inventory moves, refunds and replacements due) for the caller to carry out. The order's state is the
   rollup of its lines, mapped onto the canonical ``OrderStatus``.
 * ``store`` -- the same on the database: ``start`` follows a stored order, ``execute`` applies a command
-  under a row lock, appends the timeline event and keeps ``orders.status`` equal to the rollup.
+  under a row lock, appends the timeline event and keeps ``orders.status`` equal to the rollup;
+  ``changes`` locks a batch of orders, changes their lifecycles in memory and writes them with one
+  statement per table (what routing a batch does).
 
 Every refusal is an ``InputRejected`` (``errors``) that names what, where and what is allowed, and changes
 nothing.

@@ -31,7 +31,7 @@ The line's state is derived from its quantities (``line_state``); ``Line.apply``
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 
 from hub.lifecycle.errors import QuantityRejected
@@ -86,7 +86,8 @@ class LineQuantities:
         return self.ordered - self.cancelled - self.backordered - self.allocated
 
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+        # not dataclasses.asdict: its deep copy of every field made it a visible part of routing a batch
+        return {name: getattr(self, name) for name in BUCKETS}
 
     def changes_from(self, before: LineQuantities) -> dict[str, list[int]]:
         """The buckets that differ from ``before``, as ``{bucket: [before, after]}``."""

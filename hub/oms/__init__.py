@@ -10,7 +10,6 @@ This package is what joins them, one transaction at a time:
 ``commit``          a decision's allocations committed with ``hub.inventory``; a lost race re-decides
 ``route``           ``route_order``: load, decide, commit, create fulfillment orders, record the trace
 ``route_batch``     ``route_orders``: the same for a batch of orders in one transaction, each all or nothing
-``lifecycle_batch`` a batch's lifecycles locked and read together, changed in memory, written in one flush
 ``process_cache``   the rule set and the locations, kept per process and read again when they change
 ``waiting``         orders not fully routed: when to look again, stock arriving, auto-cancel, the sweep
 ``cancellation``    a channel's cancellation carried into the lifecycle, releasing the stock it held

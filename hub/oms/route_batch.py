@@ -8,8 +8,9 @@
     -> per order, in memory: start and validate its lifecycle, decide, create its fulfillment orders,
        backorder what waits; the units it takes are taken off the batch's snapshot for the orders after it
     -> one statement commits the allocations of every order (hub.inventory.bulk_allocation)
-    -> one flush writes lifecycles, timeline events and routing rows; one insert plans the deliveries
-       (hub.delivery.plan_many); one commit
+    -> one multi-row statement per table writes the lifecycles (hub.lifecycle.changes), one the timeline
+       events, one flush the routing rows; one insert plans the deliveries (hub.delivery.plan_many);
+       one commit
 
 An order is decided and applied in memory before anything of it is written, so a failure of one order (its
 document refused by the model, a lifecycle refusal) leaves the others alone: that order is simply not
@@ -47,8 +48,8 @@ from hub.inventory.allocation import AllocationRequest
 from hub.inventory.bulk_allocation import allocate_many
 from hub.inventory.snapshot import stock_positions
 from hub.lifecycle.batch import append_events, read_lifecycles
+from hub.lifecycle.changes import LifecycleChange, event_row, lock_orders, write_changes, write_statuses
 from hub.lifecycle.commands import BackorderLine, CreateFulfillmentOrder, Hold, Validate
-from hub.oms.lifecycle_batch import LifecycleChange, event_row, lock_orders, write_statuses
 from hub.oms.process_cache import current_locations
 from hub.oms.route import (
     EVENT_BY_OUTCOME,
@@ -129,7 +130,6 @@ def _route_batch(
     alone: list[str] = []
     snapshot = _snapshot(session, [records[oid] for oid in fresh], now)
     planned: list[_Planned] = []
-    timeline: list[dict[str, Any]] = []
     finished: list[LifecycleChange] = []
     for order_id in fresh:
         routing = routings.get(order_id)
@@ -148,12 +148,10 @@ def _route_batch(
             planned.append(outcome)
             snapshot = _taken(snapshot, outcome.decision)
         else:
-            change.write(session, timeline, source=source)
             finished.append(change)
             finish_waiting(session, order_id)
             result.routed[order_id] = Routed(order_id, None, note=f"the order is {outcome}")
-    write_statuses(session, finished)
-    _write(session, planned, routings, timeline, now, source, result)
+    _write(session, planned, finished, routings, now, source, result)
     for order_id in again:
         _route_again(session, order_id, rules, now, source, result, alone)
     return alone
@@ -211,13 +209,14 @@ def _taken(snapshot: Snapshot, decision: Decision) -> Snapshot:
 def _write(
     session: Session,
     planned: list[_Planned],
+    finished: list[LifecycleChange],
     routings: dict[str, OrderRouting],
-    timeline: list[dict[str, Any]],
     now: datetime,
     source: str,
     result: BatchResult,
 ) -> None:
-    """Commit every allocation, stage every change, flush once, plan the deliveries."""
+    """Commit every allocation, write every lifecycle change and the timeline, flush the routing rows once,
+    plan the deliveries."""
     requests = [
         AllocationRequest(item.change.record.id, c.line_id, c.sku, c.location, c.quantity)
         for item in planned
@@ -225,14 +224,17 @@ def _write(
     ]
     allocate_many(session, requests, source=source)
     mark = ledger_mark(session)
+    changes = finished + [item.change for item in planned]
+    write_changes(session, changes)
+    timeline = [event for change in finished for event in change.timeline(source)]
     for item in planned:
         order_id = item.change.record.id
-        item.change.write(session, timeline, source=source)
+        timeline += item.change.timeline(source)
         data = {**item.decision.to_json(), "fulfillment_orders": item.created, "attempts": 1, "test": item.order.test}
         timeline.append(event_row(order_id, EVENT_BY_OUTCOME[item.decision.outcome], data, source))
         row = stage_decision(session, routings.get(order_id), order_id, item.decision, test=item.order.test, now=now)
         row.ledger_mark = mark
-    write_statuses(session, [item.change for item in planned])
+    write_statuses(session, changes)
     session.flush()
     append_events(session, timeline)
     orders = {item.change.record.id: item.order for item in planned}

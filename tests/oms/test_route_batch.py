@@ -12,14 +12,23 @@ import pytest
 from sqlalchemy import event, select
 
 from hub.canonical import FulfillmentRequest, Order
-from hub.db.models import Delivery, FulfillmentOrderRecord, OrderEvent, OrderRecord, OrderRouting
+from hub.db.models import (
+    Delivery,
+    FulfillmentOrderLineRecord,
+    FulfillmentOrderRecord,
+    LineQuantityRecord,
+    OrderEvent,
+    OrderLifecycleRecord,
+    OrderRecord,
+    OrderRouting,
+)
 from hub.db.session import Database
 from hub.delivery.outbox import fulfillment_request
-from hub.inventory import allocations_for_order, get_level, get_location, history, save_location
+from hub.inventory import adjust, allocations_for_order, get_level, get_location, history, save_location
 from hub.lifecycle.store import load
 from hub.oms import route_batch
 from hub.oms.process_cache import current_rules
-from hub.oms.route import RoutingFailed, route_order
+from hub.oms.route import TEST_ORDER_HOLD, RoutingFailed, route_order
 from hub.oms.route_batch import route_orders
 from tests.oms.test_route import _locations, _order
 
@@ -59,6 +68,56 @@ def test_a_batch_routes_like_one_order_at_a_time(database: Database) -> None:
             submit = session.scalars(select(Delivery).where(Delivery.subject_id == fo_id)).one()
             assert submit.id in result.routed[order_id].deliveries
         assert sum(get_level(session, "LAMP", loc).committed for loc in ("wh-nj", "wh-pa")) == 1 + 6
+
+
+def _stored_rows(database: Database, order_id: str) -> dict[str, object]:
+    """What the lifecycle tables hold for one order, without keys, times and the version column."""
+    with database.session() as session:
+        row = session.get(OrderLifecycleRecord, order_id)
+        assert row is not None
+        lines = session.scalars(select(LineQuantityRecord).where(LineQuantityRecord.order_id == order_id))
+        fos = session.scalars(select(FulfillmentOrderRecord).where(FulfillmentOrderRecord.order_id == order_id))
+        fo_lines = select(FulfillmentOrderLineRecord).join(FulfillmentOrderRecord)
+        fo_lines = fo_lines.where(FulfillmentOrderRecord.order_id == order_id)
+        return {
+            "lifecycle": (row.state, row.validated, row.hold_reason, row.closed),
+            "lines": sorted(
+                (r.position, r.line_id, r.sku, r.state, r.ordered, r.allocated, r.backordered) for r in lines
+            ),
+            "fulfillment_orders": sorted((r.position, r.location_id, r.state, r.reason, r.external_id) for r in fos),
+            "fulfillment_lines": sorted(
+                (r.position, r.line_id, r.sku, r.quantity, r.shipped, r.cancelled) for r in session.scalars(fo_lines)
+            ),
+            "status": session.get(OrderRecord, order_id).status,  # type: ignore[union-attr]
+        }
+
+
+def test_a_batch_stores_the_same_rows_as_one_order_at_a_time(database: Database) -> None:
+    """New lifecycles, lifecycles read before (a backordered order routed again once stock came) and a test
+    order (held: nothing planned for it): the rows are those routing each order alone stores."""
+    _locations(database)  # no stock yet
+    _ship_with_self(database)
+    waited = [_order(database, quantity=2, number=str(n)) for n in (1, 2)]  # one routed alone, one in the batch
+    for order_id in waited:
+        route_order(database, order_id, now=NOW)
+    with database.session() as session:
+        adjust(session, "LAMP", "wh-nj", 20, source="test")
+        revision = session.get(OrderLifecycleRecord, waited[1]).revision  # type: ignore[union-attr]
+    fresh = [_order(database, quantity=3, number=str(n)) for n in (3, 4)]
+    tests = [_order(database, quantity=1, number=str(n), test=True) for n in (5, 6)]
+    for order_id in (waited[0], fresh[0], tests[0]):
+        route_order(database, order_id, now=NOW)
+    result = route_orders(database, [waited[1], fresh[1], tests[1]], now=NOW)
+    assert result.failed == {}
+    for alone, batched in ((waited[0], waited[1]), (fresh[0], fresh[1]), (tests[0], tests[1])):
+        assert _stored_rows(database, batched) == _stored_rows(database, alone)
+        assert _events(database, batched) == _events(database, alone)
+    assert _stored_rows(database, tests[1])["lifecycle"] == ("on_hold", True, TEST_ORDER_HOLD, False)
+    assert result.routed[tests[1]].deliveries == ()
+    with database.session() as session:
+        assert session.get(OrderLifecycleRecord, waited[1]).revision == revision + 1  # type: ignore[union-attr]
+        assert session.get(OrderLifecycleRecord, fresh[1]).revision == 1  # type: ignore[union-attr]
+        assert session.scalars(select(Delivery).where(Delivery.order_id.in_(tests))).all() == []
 
 
 def test_a_batch_sends_the_same_fulfillment_request_as_one_order_at_a_time(database: Database) -> None:
