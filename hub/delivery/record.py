@@ -19,10 +19,11 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -64,32 +65,24 @@ def record_in_session(
     session: Session, claimed: Sequence[Claimed], outcomes: Sequence[Result], config: EngineConfig, *, now: datetime
 ) -> AfterCommit:
     by_id = {delivery.id: delivery for delivery in claimed}
-    ids = sorted(by_id)
-    query = select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    rows = {row.id: row for row in session.scalars(query.execution_options(populate_existing=True))}
-    numbers = dict(
-        session.execute(
-            select(DeliveryAttempt.delivery_id, func.max(DeliveryAttempt.number))
-            .where(DeliveryAttempt.delivery_id.in_(ids))
-            .group_by(DeliveryAttempt.delivery_id)
-        ).all()
-    )
+    held = _held(session, sorted(by_id))
     health: dict[str, list[str]] = defaultdict(list)
     refused: dict[str, str] = {}
     final: list[Settled] = []
+    changes: list[dict[str, Any]] = []
+    attempts: list[dict[str, Any]] = []
     for result in outcomes:
-        delivery, row = by_id[result.delivery_id], rows.get(result.delivery_id)
+        delivery, row = by_id[result.delivery_id], held.get(result.delivery_id)
         if row is None or row.status != DeliveryStatus.IN_FLIGHT or row.attempts != delivery.attempts:
             continue
-        status = apply_result(row, result, now, config)
+        change = changes_for(row, result, now, config)
+        changes.append({"b_id": row.id, **change})
         if result.tried:
-            session.add(_attempt(row.id, numbers.get(row.id, 0) + 1, result))
+            attempts.append(_attempt(row.id, row.number + 1, result))
         _note_health(delivery.destination, result, health, refused)
-        if status in (DeliveryStatus.DELIVERED, DeliveryStatus.DEAD):
-            final.append((delivery, result, status))
-    session.flush()
+        if change["status"] in (DeliveryStatus.DELIVERED, DeliveryStatus.DEAD):
+            final.append((delivery, result, str(change["status"])))
+    _write(session, changes, attempts)
     for destination, seen in sorted(health.items()):
         breaker.record(session, destination, seen, now, config.breaker)
     for destination, reason in sorted(refused.items()):
@@ -102,46 +95,86 @@ def record_in_session(
     return after
 
 
-def apply_result(row: Delivery, result: Result, now: datetime, config: EngineConfig) -> str:
-    """Move the delivery row to what ``result`` means; returns its new status."""
-    row.lease_until = None
-    outcome = result.outcome
+@dataclass(frozen=True)
+class Held:
+    """A delivery row as the record transaction read it (locked on PostgreSQL), and its last attempt's number."""
+
+    id: int
+    status: str
+    attempts: int
+    external_id: str | None
+    number: int
+
+
+def _held(session: Session, ids: list[int]) -> dict[int, Held]:
+    """The rows of ``ids`` (only the columns recording reads; the payload is left where it is)."""
+    query = select(Delivery.id, Delivery.status, Delivery.attempts, Delivery.external_id).where(Delivery.id.in_(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    rows = session.execute(query.order_by(Delivery.id)).all()
+    numbers = dict(
+        session.execute(
+            select(DeliveryAttempt.delivery_id, func.max(DeliveryAttempt.number))
+            .where(DeliveryAttempt.delivery_id.in_(ids))
+            .group_by(DeliveryAttempt.delivery_id)
+        ).all()
+    )
+    return {row.id: Held(row.id, row.status, row.attempts, row.external_id, numbers.get(row.id) or 0) for row in rows}
+
+
+def changes_for(row: Held, result: Result, now: datetime, config: EngineConfig) -> dict[str, Any]:
+    """The delivery's columns as ``result`` leaves them (``status`` always among them; the lease ends)."""
+    outcome, ended = result.outcome, {"lease_until": None}
     if outcome in results.SUCCEEDED:
-        row.status, row.delivered_at, row.last_error = DeliveryStatus.DELIVERED, now, None
-        row.external_id = result.external_id or row.external_id
-    elif outcome in (results.TRANSIENT, results.LOST):
+        done = {"status": DeliveryStatus.DELIVERED, "delivered_at": now, "last_error": None}
+        return ended | done | {"external_id": result.external_id or row.external_id}
+    if outcome in (results.TRANSIENT, results.LOST):
         retry_at = config.retry.next_attempt_at(row.attempts, now, result.retry_after)
         if retry_at is None:
-            row.status = DeliveryStatus.DEAD
-            row.last_error = f"gave up after {row.attempts} attempts: {result.error}"
-        else:
-            row.status, row.next_attempt_at, row.published_at = DeliveryStatus.PENDING, retry_at, None
-            row.last_error = result.error
-    elif outcome == results.PERMANENT:
-        row.status, row.last_error = DeliveryStatus.DEAD, result.error
-    elif outcome == results.CONFIGURATION:
-        row.status, row.next_attempt_at, row.published_at = DeliveryStatus.PENDING, now, None
-        row.last_error = result.error
-    elif outcome == results.DEFERRED:
-        row.status, row.attempts, row.published_at = DeliveryStatus.PENDING, row.attempts - 1, None
-        if result.retry_after:
-            row.next_attempt_at = now + timedelta(seconds=result.retry_after)
-    else:  # withdrawn
-        row.status, row.attempts, row.last_error = DeliveryStatus.CANCELLED, row.attempts - 1, result.error
-    return str(row.status)
+            gave_up = f"gave up after {row.attempts} attempts: {result.error}"
+            return ended | {"status": DeliveryStatus.DEAD, "last_error": gave_up}
+        return ended | _pending(retry_at, result.error)
+    if outcome == results.PERMANENT:
+        return ended | {"status": DeliveryStatus.DEAD, "last_error": result.error}
+    if outcome == results.CONFIGURATION:
+        return ended | _pending(now, result.error)
+    if outcome == results.DEFERRED:  # not tried: the attempt it was claimed for is given back
+        waiting = ended | {"status": DeliveryStatus.PENDING, "attempts": row.attempts - 1, "published_at": None}
+        return waiting | (
+            {"next_attempt_at": now + timedelta(seconds=result.retry_after)} if result.retry_after else {}
+        )
+    withdrawn = {"status": DeliveryStatus.CANCELLED, "attempts": row.attempts - 1, "last_error": result.error}
+    return ended | withdrawn
 
 
-def _attempt(delivery_id: int, number: int, result: Result) -> DeliveryAttempt:
-    return DeliveryAttempt(
-        delivery_id=delivery_id,
-        number=number,
-        started_at=result.started_at,
-        finished_at=result.finished_at,
-        outcome=result.outcome,
-        status_code=result.status_code,
-        error=result.error,
-        response_excerpt=result.excerpt,
-    )
+def _pending(at: datetime, error: str | None) -> dict[str, Any]:
+    return {"status": DeliveryStatus.PENDING, "next_attempt_at": at, "published_at": None, "last_error": error}
+
+
+def _write(session: Session, changes: list[dict[str, Any]], attempts: list[dict[str, Any]]) -> None:
+    """The deliveries' new columns, one ``UPDATE`` per set of columns changed (a chunk's results mostly share
+    one), and the attempt rows in one ``INSERT``."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for change in changes:
+        shapes[tuple(sorted(change))].append(change)
+    for names, rows in sorted(shapes.items()):
+        values: dict[str, Any] = {name: bindparam(name) for name in names if name != "b_id"}
+        session.connection().execute(update(Delivery).where(Delivery.id == bindparam("b_id")).values(values), rows)
+    if attempts:
+        session.execute(insert(DeliveryAttempt), attempts)
+
+
+def _attempt(delivery_id: int, number: int, result: Result) -> dict[str, Any]:
+    return {
+        "delivery_id": delivery_id,
+        "number": number,
+        "started_at": result.started_at,
+        "finished_at": result.finished_at,
+        "outcome": result.outcome,
+        "status_code": result.status_code,
+        "error": result.error,
+        "response_excerpt": result.excerpt,
+    }
 
 
 def _note_health(destination: str, result: Result, health: dict[str, list[str]], refused: dict[str, str]) -> None:
