@@ -325,10 +325,12 @@ def eventually(probe: Callable[[], Any], what: str, limit: float = 120) -> Any:
 
 
 def stack_for(request: pytest.FixtureRequest, kind: str, root: Path) -> Iterator[dict[str, str]]:
-    """The ``stack`` fixture's variables; on RabbitMQ, in a virtual host of the hub's own (see ``own_vhost``)."""
+    """The ``stack`` fixture's variables, the database a copy of the migrated template (the first migration is
+    the subject of tests/test_cli.py, not of these); on RabbitMQ, in a virtual host of the hub's own (see
+    ``own_vhost``)."""
     from tests.stacks import stack_urls
 
-    for urls in stack_urls(request, kind, root):
+    for urls in stack_urls(request, kind, root, migrated=True):
         if kind == "embedded":
             yield urls
             continue

@@ -42,7 +42,7 @@ def own_rabbitmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture
 def stack(request: pytest.FixtureRequest, tmp_path: Path, own_rabbitmq: Path) -> Iterator[dict[str, str]]:
     broker = read_env_file(own_rabbitmq / "services.env")["HUB_TEST_RABBITMQ_URL"]
-    for urls in stack_urls(request, "production", tmp_path):
+    for urls in stack_urls(request, "production", tmp_path, migrated=True):
         yield {**urls, "HUB_BROKER_URL": broker}
 
 
