@@ -27,7 +27,7 @@ from hub.db.session import Database
 from hub.demo import guard, operations, supplier
 from hub.demo.catalog import customers, products
 from hub.demo.intake import Webhook, receive
-from hub.demo.payloads import DemoOrder, shopify_order, woocommerce_order
+from hub.demo.payloads import DemoOrder, channel_order_id, shopify_order, woocommerce_order
 from hub.demo.plan import week_of_orders
 from hub.demo.setup import (
     SHOPIFY,
@@ -40,6 +40,7 @@ from hub.demo.setup import (
     webhook_secret,
 )
 from hub.oms.process_cache import current_rules
+from hub.routing import RuleSet
 
 
 @dataclass(frozen=True)
@@ -76,15 +77,19 @@ def load_demo(database: Database, data_dir: Path, options: DemoOptions, now: dat
     plan = week_of_orders(rng, options.orders, catalog, customers(rng), moment)
     secrets = {channel: webhook_secret(folders, channel) for channel in ("shopify", "woocommerce")}
     received = receive(database, [_created(order) for order in plan], secrets)
-    operations.route(database, received.created, moment, current_rules(options.rules))
+    rules = current_rules(options.rules)
+    late, unanswered = _send_one_earlier(database, plan, moment, rules)
+    operations.route(database, [order_id for order_id in received.created if order_id not in late], moment, rules)
     operations.send_pending(database)
     placed = _placed_at(database)
     shipped = operations.ship(database, rng, placed, moment)
     operations.returns(database, rng, shipped, max(1, len(shipped) // 25))
     _cancel_a_drop_shipped_order(database, plan, secrets, moment)
     operations.send_pending(database)
-    supplier.answer(database, SUPPLIER, folders.mailbox_dirs()[1], datetime.now(UTC))  # after the POs went out
+    inbound = folders.mailbox_dirs()[1]
+    supplier.answer(database, SUPPLIER, inbound, datetime.now(UTC), unanswered)  # after the POs went out
     operations.send_pending(database)
+    supplier.watch(database)
     return Loaded(*_count(database), folders=folders)
 
 
@@ -110,7 +115,7 @@ def _cancel_a_drop_shipped_order(
             )
         )
     for order in plan:
-        if order.channel == "shopify" and str(5_900_000_000_000 + order.number) in dropped:
+        if order.channel == "shopify" and channel_order_id(order) in dropped:
             cancelled_at = now - timedelta(minutes=30)
             payload = shopify_order(order, cancelled_at=cancelled_at)
             hook = Webhook(
@@ -118,6 +123,43 @@ def _cancel_a_drop_shipped_order(
             )
             receive(database, [hook], secrets)
             return
+
+
+def _send_one_earlier(
+    database: Database, plan: list[DemoOrder], moment: datetime, rules: RuleSet
+) -> tuple[list[str], str | None]:
+    """The order whose PO Lumen never answers, routed and its PO sent ``supplier.UNANSWERED_FOR`` before
+    ``moment`` with the times of then, so it is overdue once loaded: its id (none when there is no such
+    order) and the PO number."""
+    earlier = moment - supplier.UNANSWERED_FOR
+    late = _order_ids(database, _unanswered_order(plan, earlier))
+    if not late:
+        return [], None
+    operations.route(database, late, earlier, rules)
+    return late, supplier.send_earlier(database, SUPPLIER, late[0], earlier)
+
+
+def _unanswered_order(plan: list[DemoOrder], before: datetime) -> DemoOrder | None:
+    """The newest order with a drop-shipped item placed ``before``, whose PO Lumen leaves unanswered: not the
+    second order (its customer cancels it), the one held for fraud review or the one that fails."""
+    return max(
+        (order for order in plan[2:] if order.placed_at < before and not order.tags and not order.broken
+         and any(product.dropship for product, _ in order.lines)),
+        key=lambda order: order.placed_at, default=None,
+    )  # fmt: skip
+
+
+def _order_ids(database: Database, order: DemoOrder | None) -> list[str]:
+    """The hub's id of ``order`` (none when it was not stored)."""
+    if order is None:
+        return []
+    with database.session() as session:
+        found = session.scalars(
+            select(OrderRecord.id).where(
+                OrderRecord.channel == order.channel, OrderRecord.channel_order_id == channel_order_id(order)
+            )
+        )
+        return list(found)
 
 
 def _placed_at(database: Database) -> dict[str, datetime]:

@@ -15,6 +15,7 @@ from typing import Any
 from hub.demo.catalog import Customer, Product
 
 CENT = Decimal("0.01")
+SHOPIFY_IDS = 5_900_000_000_000  # Shopify's order ids are large numbers: the demo's are this plus the number
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class DemoOrder:
     @property
     def total(self) -> Decimal:
         return sum((product.price * quantity for product, quantity in self.lines), Decimal(0))
+
+
+def channel_order_id(order: DemoOrder) -> str:
+    """The order's id at its shop, as the hub stores it (``orders.channel_order_id``)."""
+    return str(SHOPIFY_IDS + order.number if order.channel == "shopify" else order.number)
 
 
 def _money(value: Decimal) -> str:
@@ -61,7 +67,7 @@ def _shopify_address(c: Customer) -> dict[str, Any]:
 def shopify_order(order: DemoOrder, *, cancelled_at: datetime | None = None) -> dict[str, Any]:
     placed = order.placed_at.isoformat()
     updated = (cancelled_at or order.placed_at + timedelta(seconds=2)).isoformat()
-    order_id = 5_900_000_000_000 + order.number
+    order_id = SHOPIFY_IDS + order.number
     total = _money(order.total)
     lines: list[dict[str, Any]] = [
         {

@@ -3,11 +3,14 @@ left in the hub's mailbox, which the hub takes through its own EDI intake (``hub
 ``hub.channels.chunk`` hands each file to ``hub.edi.inbound``), acknowledging each with a 997 it sends back.
 
 Most POs are accepted with an 855 and shipped with an 856; the first is rejected (the hub routes its order
-again); one accepted PO is not shipped yet; the newest is left unanswered, so it turns overdue once the
-supplier's acknowledgment window (``supplier.ack_within`` in its profile) has passed since it was sent.
+again); one accepted PO is not shipped yet. One PO went out ``UNANSWERED_FOR`` before the demo was loaded and
+Lumen never answered it, so it is overdue at once: its acknowledgment window (``supplier.ack_within`` in the
+profile, 4 hours) has passed. The hub queued and sent it then, through the functions its delivery engine and
+send task use, given that time (:func:`send_earlier`); the engine later finds it queued and settles its
+delivery, as it does for a PO an earlier try queued.
 
-The answers are dated when the demo loads: the POs went out then too (the hub stamps them with its own clock),
-so acknowledgment and ship times are short.
+The other POs went out when the demo loaded, and their answers are dated then too, so acknowledgment and ship
+times are short.
 """
 
 from __future__ import annotations
@@ -15,22 +18,27 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from hub.canonical import FulfillmentRequest
 from hub.channels.chunk import process_chunk
-from hub.db.models import SupplierPurchaseOrder
+from hub.db.models import Delivery, DeliveryStatus, SupplierPurchaseOrder
 from hub.db.session import Database
-from hub.edi.supplier_orders import OPEN
+from hub.delivery.outbox import PO_SUBMIT
+from hub.edi.partners import get_partner
+from hub.edi.supplier_orders import OPEN, queue_purchase_order
+from hub.edi.supplier_watch import flag_overdue
 from hub.edi.transports.poll import poll_partner
 from hub.edi.transports.send import send_interchange
 
 HUB_ID = "ORDERHUBDEMO"  # the hub's ISA id in the supplier's profile (hub.demo.setup)
 SETTLED = 120  # seconds: the files are dated this long ago, so the poll takes them at once
+UNANSWERED_FOR = timedelta(hours=6)  # how long before loading the PO Lumen never answered went out
 
 
 @dataclass
@@ -94,8 +102,30 @@ def _ids(line: dict[str, Any]) -> str:
     return "*".join(f"{qualifier}*{value}" for qualifier, value in pairs if value)
 
 
-def answer(database: Database, supplier: str, inbound: Path, now: datetime) -> Answered:
-    """Answer the supplier's open POs (oldest first), then let the hub take the files in."""
+def send_earlier(database: Database, supplier: str, order_id: str, at: datetime) -> str | None:
+    """Queue and send the 850 of ``order_id``'s fulfillment order at ``supplier`` as the hub did at ``at``:
+    its delivery's request through ``queue_purchase_order`` and ``send_interchange``, given that time. Returns
+    the PO number, None when the order has no PO waiting to go to the supplier."""
+    with database.session() as session:
+        delivery = session.scalars(
+            select(Delivery).where(
+                Delivery.order_id == order_id,
+                Delivery.destination == f"edi:{supplier}",
+                Delivery.operation == PO_SUBMIT,
+                Delivery.status == DeliveryStatus.PENDING,
+            )
+        ).first()
+        if delivery is None:
+            return None
+        request = FulfillmentRequest.model_validate(delivery.payload)
+        queued = queue_purchase_order(session, get_partner(session, supplier), request, now=at)
+        po_number, interchange_id = queued.purchase_order.po_number, queued.interchange_id
+    send_interchange(database, interchange_id, now=at)
+    return po_number
+
+
+def answer(database: Database, supplier: str, inbound: Path, now: datetime, unanswered: str | None = None) -> Answered:
+    """Answer the supplier's open POs but ``unanswered`` (oldest first), then let the hub take the files in."""
     with database.session() as session:
         pos = list(
             session.scalars(
@@ -105,12 +135,11 @@ def answer(database: Database, supplier: str, inbound: Path, now: datetime) -> A
             )
         )
         session.expunge_all()
-    done = Answered([], [], [], [])
-    if not pos:
+    done = Answered([], [], [], [po.po_number for po in pos if po.po_number == unanswered])
+    answered = [po for po in pos if po.po_number != unanswered]
+    if not answered:
         return done
     files = SupplierFiles(supplier, inbound, now.astimezone(UTC))
-    *answered, newest = pos
-    done.unanswered.append(newest.po_number)
     for position, po in enumerate(answered):
         accepted = position > 0 or len(answered) == 1  # the oldest is rejected when there are others
         files.acknowledgment(po, accepted)
@@ -122,6 +151,13 @@ def answer(database: Database, supplier: str, inbound: Path, now: datetime) -> A
             done.shipped.append(po.po_number)
     take_in(database, supplier)
     return done
+
+
+def watch(database: Database) -> list[str]:
+    """Note each PO whose acknowledgment is overdue on its order's timeline, as the workers' watch does
+    (``hub.deliver.supplier.watch``, every few minutes); returns their numbers."""
+    with database.session() as session:
+        return flag_overdue(session, datetime.now(UTC))
 
 
 def take_in(database: Database, supplier: str) -> None:

@@ -70,6 +70,7 @@ def queue_documents(
         usage="T" if test or profile.usage == "T" else "P",
         kind="documents",
         sets=sets,
+        created_at=now,
     )
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.models import EdiInterchange, EdiTransaction
+from hub.db.models.base import utcnow
 from hub.edi.acks import ta1_status
 from hub.edi.functional_acks import group_number, interchange_number
 from hub.edi.model import Group, Interchange, Transaction
@@ -116,9 +118,12 @@ def queue_outbound(
     usage: str,
     kind: str,
     sets: Sequence[QueuedSet] = (),
+    created_at: datetime | None = None,
 ) -> EdiInterchange:
-    """Register an interchange to send; its sets (documents, not acknowledgments) await the partner's 997."""
+    """Register an interchange to send; its sets (documents, not acknowledgments) await the partner's 997.
+    ``created_at`` is when it was written (the ISA date), the clock's now unless given."""
     row = EdiInterchange(
+        created_at=created_at or utcnow(),
         direction="out",
         partner_id=partner_id,
         control_number=interchange_number(control_number),

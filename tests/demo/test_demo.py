@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,31 +16,38 @@ from sqlalchemy import func, select
 from hub.canonical import Order
 from hub.db.models import (
     ChannelAccount,
+    EdiInterchange,
     EdiTransaction,
     InboxMessage,
     InventoryLedgerEntry,
     InventoryLevel,
     LineQuantityRecord,
+    OrderEvent,
     OrderRecord,
     SupplierPurchaseOrder,
 )
-from hub.db.models.base import as_utc
+from hub.db.models.base import as_utc, utcnow
 from hub.db.session import Database
 from hub.demo import DemoOptions, DemoRefused, load_demo
 from hub.demo.guard import contents
+from hub.edi.supplier_watch import ACK_OVERDUE
 from hub.orders.store import add_order
+from hub.web.app import create_app
+from tests.console.conftest import Console
 from tests.routing.builders import order_data
 
 COMMAND = ("-m", "hub")  # the orderhub command
 
 
-def run(database_url: str, tmp_path: Path, *args: str) -> tuple[int, str]:
-    """``orderhub demo ARGS`` as a user runs it; returns the exit code and what it printed (out and err)."""
+def orderhub(database_url: str, tmp_path: Path, *args: str) -> tuple[int, str]:
+    """``orderhub ARGS`` as a user runs it; returns the exit code and what it printed (out and err)."""
     env = {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_DATA_DIR": str(tmp_path / "data")}
-    done = subprocess.run(
-        [sys.executable, *COMMAND, "demo", *args], env=env, capture_output=True, text=True, timeout=600
-    )
+    done = subprocess.run([sys.executable, *COMMAND, *args], env=env, capture_output=True, text=True, timeout=600)
     return done.returncode, done.stdout + done.stderr
+
+
+def run(database_url: str, tmp_path: Path, *args: str) -> tuple[int, str]:
+    return orderhub(database_url, tmp_path, "demo", *args)
 
 
 def printed_counts(output: str) -> dict[str, int]:
@@ -151,3 +160,30 @@ def test_the_shops_promise_ship_by_days_and_the_supplier_answers_through_edi_int
     acknowledgments = [path for path in sent if "ST*997*" in path.read_text()]
     assert len(acknowledgments) == sum(n for _s, _t, n in files)  # the hub sent a 997 for every file
     assert not any((tmp_path / "demo" / "edi-lumen" / "from-lumen").iterdir())  # every file taken in
+
+
+def test_the_po_the_supplier_never_answered_is_overdue_as_soon_as_the_demo_is_loaded(
+    make_settings: Any, database_url: str, tmp_path: Path
+) -> None:
+    database = Database(database_url)
+    load_demo(database, tmp_path, DemoOptions(orders=40))
+    with database.session() as session:
+        [late] = session.scalars(select(SupplierPurchaseOrder).where(SupplierPurchaseOrder.status == "open")).all()
+        sent = session.scalars(
+            select(EdiInterchange).where(
+                EdiInterchange.direction == "out",
+                EdiInterchange.partner_id == late.partner_id,
+                EdiInterchange.control_number == late.interchange_control_number,
+            )
+        ).one()
+        timeline = session.scalars(select(OrderEvent.type).where(OrderEvent.order_id == late.order_id)).all()
+    assert sent.status == "sent" and sent.sent_at is not None
+    assert as_utc(sent.sent_at) + timedelta(hours=4) < utcnow()  # sent longer ago than Lumen's window
+    assert as_utc(late.ack_due_at) < utcnow() and ACK_OVERDUE in timeline
+
+    console = Console(create_app(make_settings(database_url=database_url)).test_client(), database)
+    console.as_role("viewer")
+    overdue = console.page("/console/").split("EDI acknowledgments overdue", 1)[1].split("</table>", 1)[0]
+    assert late.po_number in overdue and late.order_id in overdue
+    code, listed = orderhub(database_url, tmp_path, "supplier", "pos", "--overdue")
+    assert code == 0 and late.po_number in listed and "ACK OVERDUE" in listed, listed

@@ -84,9 +84,11 @@ def send_interchange(
     final: bool = False,
     http: requests.Session | None = None,
     environ: dict[str, str] | None = None,
+    now: datetime | None = None,
 ) -> SendOutcome:
     """Send the interchange if it is pending. With ``final`` (the task's last retry) a transient failure
-    marks it failed; otherwise a transient failure is recorded and raised for the task to retry."""
+    marks it failed; otherwise a transient failure is recorded and raised for the task to retry. ``now``
+    is the time recorded as sent, the clock's unless given."""
     with send_lock(database, interchange_id) as held:
         if not held:
             return SendOutcome("busy", "another worker is sending this interchange")
@@ -109,7 +111,7 @@ def send_interchange(
         except (ConfigurationError, HubConfigurationError) as exc:
             return _record(database, attempt, transport, "pending", exc)
         assert transport is not None
-        return _mark_sent(database, attempt, transport)
+        return _mark_sent(database, attempt, transport, now or utcnow())
 
 
 def _start(database: Database, interchange_id: int) -> Attempt | SendOutcome:
@@ -185,12 +187,12 @@ def _record(
     return SendOutcome(status, message)
 
 
-def _mark_sent(database: Database, attempt: Attempt, transport: Transport) -> SendOutcome:
+def _mark_sent(database: Database, attempt: Attempt, transport: Transport, now: datetime) -> SendOutcome:
     with database.session() as session:
         session.execute(
             update(EdiInterchange)
             .where(EdiInterchange.id == attempt.interchange_id)
-            .values(status="sent", sent_at=utcnow(), transport=transport.type, filename=attempt.filename, error=None)
+            .values(status="sent", sent_at=now, transport=transport.type, filename=attempt.filename, error=None)
         )
         session.execute(
             update(EdiTransaction)
