@@ -123,7 +123,7 @@ def test_a_real_order_refuses_and_changes_nothing(database_url: str, tmp_path: P
 
 
 def test_the_shops_promise_ship_by_days_and_the_supplier_answers_through_edi_intake(
-    database_url: str, tmp_path: Path
+    make_settings: Any, database_url: str, tmp_path: Path
 ) -> None:
     database = Database(database_url)
     load_demo(database, tmp_path, DemoOptions(orders=40))
@@ -160,14 +160,14 @@ def test_the_shops_promise_ship_by_days_and_the_supplier_answers_through_edi_int
     acknowledgments = [path for path in sent if "ST*997*" in path.read_text()]
     assert len(acknowledgments) == sum(n for _s, _t, n in files)  # the hub sent a 997 for every file
     assert not any((tmp_path / "demo" / "edi-lumen" / "from-lumen").iterdir())  # every file taken in
+    console = Console(create_app(make_settings(database_url=database_url)).test_client(), database)
+    the_unanswered_po_is_overdue_at_once(console, tmp_path)
 
 
-def test_the_po_the_supplier_never_answered_is_overdue_as_soon_as_the_demo_is_loaded(
-    make_settings: Any, database_url: str, tmp_path: Path
-) -> None:
-    database = Database(database_url)
-    load_demo(database, tmp_path, DemoOptions(orders=40))
-    with database.session() as session:
+def the_unanswered_po_is_overdue_at_once(console: Console, tmp_path: Path) -> None:
+    """Right after loading, the PO Lumen never answered went out longer ago than its 4-hour window: the
+    console's dashboard, ``orderhub supplier pos --overdue`` and the order's timeline say it is overdue."""
+    with console.database.session() as session:
         [late] = session.scalars(select(SupplierPurchaseOrder).where(SupplierPurchaseOrder.status == "open")).all()
         sent = session.scalars(
             select(EdiInterchange).where(
@@ -181,9 +181,8 @@ def test_the_po_the_supplier_never_answered_is_overdue_as_soon_as_the_demo_is_lo
     assert as_utc(sent.sent_at) + timedelta(hours=4) < utcnow()  # sent longer ago than Lumen's window
     assert as_utc(late.ack_due_at) < utcnow() and ACK_OVERDUE in timeline
 
-    console = Console(create_app(make_settings(database_url=database_url)).test_client(), database)
     console.as_role("viewer")
     overdue = console.page("/console/").split("EDI acknowledgments overdue", 1)[1].split("</table>", 1)[0]
     assert late.po_number in overdue and late.order_id in overdue
-    code, listed = orderhub(database_url, tmp_path, "supplier", "pos", "--overdue")
+    code, listed = orderhub(console.database.url, tmp_path, "supplier", "pos", "--overdue")
     assert code == 0 and late.po_number in listed and "ACK OVERDUE" in listed, listed
