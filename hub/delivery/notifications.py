@@ -60,11 +60,13 @@ def is_connector_channel(channel: str) -> bool:
 
 @dataclass(frozen=True)
 class NotificationOutcome:
-    """What processing left: the message's status, a note, and orders to route again (publish after commit)."""
+    """What processing left: the message's status, a note, orders to route again and deliveries it planned
+    (the channels' shipment confirmations), both to publish after commit."""
 
     status: str
     detail: str = ""
     reroute: tuple[str, ...] = ()
+    deliveries: tuple[int, ...] = ()
 
 
 @dataclass
@@ -147,7 +149,8 @@ def _record(database: Database, inbox_id: int, destination: str, result: Notific
             _failed(message, "; ".join(recorded.problems) + (f" ({recorded.describe()})" if recorded.shipments else ""))
         else:
             _done(message, InboxStatus.PROCESSED, recorded.describe())
-        return NotificationOutcome(message.status, message.error or "", tuple(sorted(recorded.after.routes)))
+        routes, planned = tuple(sorted(recorded.after.routes)), tuple(recorded.after.deliveries)
+        return NotificationOutcome(message.status, message.error or "", routes, planned)
 
 
 def record_report(
@@ -160,7 +163,8 @@ def record_report(
 ) -> Recorded:
     """Record shipments and statuses a connector reported from ``destination`` (a webhook, a poll), each in
     its own savepoint: one that does not fit (``ShipmentRejected``) is listed in ``problems`` and the rest are
-    still recorded. ``after.routes`` names the orders to route again once the transaction commits."""
+    still recorded. ``after`` names the orders to route again and the channel confirmations to send once the
+    transaction commits."""
     recorded = Recorded()
     notices = [*shipments, *(notice for status in statuses for notice in status.shipments)]
     for notice in notices:
@@ -172,6 +176,7 @@ def record_report(
             continue
         if shipment.created:
             recorded.shipments.append(shipment.shipment_id)
+            recorded.after.deliveries.extend(shipment.planned)
         else:
             recorded.repeated += 1
     for status in statuses:

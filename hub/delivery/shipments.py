@@ -27,7 +27,7 @@ A refusal raises before anything of the shipment is kept: the lifecycle commands
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -93,6 +93,7 @@ class RecordedShipment:
     state: str
     fulfillment_orders: tuple[str, ...] = ()
     order_status: str = ""
+    planned: tuple[int, ...] = ()  # the channel's confirmation planned with it: publish once committed
 
 
 @dataclass(frozen=True)
@@ -124,13 +125,13 @@ def record_shipment(session: Session, *, source: str, notice: ShipmentNotice, ac
         with session.begin_nested():
             after = _ship(session, lifecycle, plan, notice, actor)
             row = _store(session, source, notice, target.order_id, plan)
-            plan_shipment(session, row.id)  # the channel the order came from is told (its own delivery)
+            planned = plan_shipment(session, row.id)  # the channel the order came from is told (its own delivery)
             _timeline(session, row, after, actor)
     except (LifecycleRejected, InventoryInputError) as refused:
         raise ShipmentRejected(f"shipment {notice.key} from {source}: {refused}") from None
     except HubError as refused:  # the stock books disagree (InventoryConflict): nothing of it was kept
         raise ShipmentRejected(f"shipment {notice.key} from {source} cannot be recorded: {refused}") from None
-    return _result(row, after, created=True)
+    return replace(_result(row, after, created=True), planned=tuple(planned))
 
 
 def find_shipments(session: Session, order_id: str) -> list[ShipmentRecord]:

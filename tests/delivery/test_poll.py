@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hub.db.models import FulfillmentOrderRecord, InboxMessage, ShipmentRecord
+from hub.db.models import Delivery, FulfillmentOrderRecord, InboxMessage, ShipmentRecord
 from hub.db.session import Database
 from hub.delivery.poll import poll_destination, pollable_destinations
 from tests.delivery.conftest import add_account, add_location, route, run, store_order
@@ -58,3 +58,23 @@ def test_shipments_a_status_poll_reports_ship_the_fulfillment_order_once(
         rows = session.scalars(select(ShipmentRecord)).all()
         assert [(row.source, row.key, row.tracking_numbers) for row in rows] == [(destination, "shp-77", ["1Z999"])]
     assert fake.requests[-1]["path"] != "/status"  # a shipped fulfillment order is not asked after
+
+
+def test_a_shipment_a_poll_records_hands_its_channel_confirmation_over_for_publishing_at_once(
+    database: Database, fake: Fake3plServer
+) -> None:
+    """The poll task publishes what the report names once the poll's transaction committed, so the channel
+    hears of the shipment then, not at the next delivery sweep."""
+    destination = add_account(database, fake.origin, connector="fakepoll")
+    add_location(database, "wh-east", destination, LAMP=5)
+    order_id = store_order(database)
+    route(database, order_id)
+    run(database)
+    shipment = {"order_id": order_id, "tracking_numbers": ["1Z1"], "items": [{"sku": "LAMP", "quantity": 2}]}
+    fake.statuses["3PL-1001"] = {"shipments": [{"key": "shp-78", "shipment": shipment}]}
+    first, again = poll_destination(database, destination), poll_destination(database, destination)
+    with database.session() as session:
+        confirmations = session.scalars(select(Delivery.id).where(Delivery.operation == "channel.shipment")).all()
+    assert len(confirmations) == 1
+    assert first.after.deliveries == confirmations
+    assert again.after.deliveries == []  # recorded before: nothing new to publish
