@@ -1,7 +1,7 @@
 """A partner's interchanges, newest first: the API's list filtered by partner and the console's partner page
 (its few newest interchanges per partner) read edi_interchanges by partner_id ordered by id, which
-(partner_id, id) serves as one index range read backwards, where the (partner_id, direction, control_number)
-index made them read and sort every interchange the partner ever exchanged.
+(partner_id, id) serves as one index range read backwards. Without it PostgreSQL walked the primary key
+backwards past every other partner's interchanges, or read and sorted all of the partner's.
 
 Revision ID: 0021
 Revises: 0020
