@@ -15,6 +15,9 @@ sorting its flush than the database spent storing them:
   back), and one for the line rows that changed;
 * new fulfillment orders and their lines: one ``INSERT`` each.
 
+The statements are the tables' own (Core), not the ORM's bulk forms, which still walk the mapper for every
+row; the ORM's relationships and defaults have nothing to add to rows built whole here.
+
 The rows are those ``execute`` would have stored, command by command: the same columns and positions, one
 timeline event per command in order (returned for the caller to insert with the batch's others). A change
 these statements do not cover (a fulfillment order or return that existed before and changed) is staged
@@ -135,8 +138,8 @@ def _insert_lifecycles(session: Session, changes: list[LifecycleChange], now: da
         rows.append({"order_id": change.record.id, **_row_values(change.after, now), "created_at": now, "revision": 1})
         for position, line in enumerate(change.after.lines.values()):
             lines.append({"order_id": change.record.id, "position": position, "line_id": line.line_id, **_line(line)})
-    session.execute(insert(OrderLifecycleRecord), rows)
-    session.execute(insert(LineQuantityRecord), lines)
+    session.connection().execute(insert(OrderLifecycleRecord.__table__), rows)
+    session.connection().execute(insert(LineQuantityRecord.__table__), lines)
     for change, values in zip(changes, rows, strict=True):
         change.row = _as_stored(session, values)
 
@@ -201,9 +204,9 @@ def _insert_fulfillment_orders(session: Session, changes: list[LifecycleChange],
                     | {"sku": line.sku, **quantities}
                 )
     if orders:
-        session.execute(insert(FulfillmentOrderRecord), orders)
+        session.connection().execute(insert(FulfillmentOrderRecord.__table__), orders)
     if lines:
-        session.execute(insert(FulfillmentOrderLineRecord), lines)
+        session.connection().execute(insert(FulfillmentOrderLineRecord.__table__), lines)
 
 
 def _row_values(lifecycle: OrderLifecycle, now: datetime) -> dict[str, Any]:

@@ -63,7 +63,7 @@ from hub.oms.route import (
 )
 from hub.oms.route_exceptions import EXCEPTION
 from hub.oms.store_snapshot import snapshot_with_stock
-from hub.oms.waiting import finish_waiting, ledger_mark, stage_decision
+from hub.oms.waiting import finish_waiting, insert_first_decisions, ledger_mark, stage_decision
 from hub.routing import Decision, RuleSet, Snapshot, decide, default_rules
 
 log = logging.getLogger(__name__)
@@ -227,13 +227,18 @@ def _write(
     changes = finished + [item.change for item in planned]
     write_changes(session, changes)
     timeline = [event for change in finished for event in change.timeline(source)]
+    first: list[tuple[str, Decision, bool]] = []
     for item in planned:
         order_id = item.change.record.id
         timeline += item.change.timeline(source)
         data = {**item.decision.to_json(), "fulfillment_orders": item.created, "attempts": 1, "test": item.order.test}
         timeline.append(event_row(order_id, EVENT_BY_OUTCOME[item.decision.outcome], data, source))
-        row = stage_decision(session, routings.get(order_id), order_id, item.decision, test=item.order.test, now=now)
+        if order_id not in routings:
+            first.append((order_id, item.decision, item.order.test))
+            continue
+        row = stage_decision(session, routings[order_id], order_id, item.decision, test=item.order.test, now=now)
         row.ledger_mark = mark
+    insert_first_decisions(session, first, now=now, mark=mark)
     write_statuses(session, changes)
     session.flush()
     append_events(session, timeline)

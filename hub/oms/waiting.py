@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from hub.db.models import InventoryLedgerEntry, OrderEvent, OrderRecord, OrderRouting, OrderRoutingSku
@@ -77,15 +77,46 @@ def stage_decision(
     if row is None:
         row = OrderRouting(order_id=order_id, attempts=0, created_at=utcnow())
         session.add(row)
-    waiting = decision.outcome not in NOT_WAITING
-    row.outcome, row.rule, row.test, row.waiting = str(decision.outcome), decision.rule, test, waiting
+    values, awaited = _decision_values(decision, test=test, now=now)
+    for name, value in values.items():
+        setattr(row, name, value)
     row.attempts += 1
-    row.routed_at, row.updated_at = now, utcnow()
-    row.reroute_at = decision.wait.reroute_at if waiting and decision.wait else None
-    row.cancel_at = decision.wait.cancel_at if waiting and decision.wait else None
-    awaited = decision.awaiting() if waiting else {}
-    row.skus = [OrderRoutingSku(sku=sku, units=units) for sku, units in sorted(awaited.items())]
+    row.skus = [OrderRoutingSku(sku=sku, units=units) for sku, units in awaited.items()]
     return row
+
+
+def insert_first_decisions(
+    session: Session, decisions: list[tuple[str, Decision, bool]], *, now: datetime, mark: int
+) -> None:
+    """The routing rows of orders routed for the first time, ``(order_id, decision, test)`` each: what
+    ``stage_decision`` stages for an order without a row, written with one insert per table (a batch's
+    fresh orders)."""
+    rows, skus = [], []
+    for order_id, decision, test in decisions:
+        values, awaited = _decision_values(decision, test=test, now=now)
+        rows.append({"order_id": order_id, **values, "attempts": 1, "ledger_mark": mark, "created_at": utcnow()})
+        skus += [{"order_id": order_id, "sku": sku, "units": units} for sku, units in awaited.items()]
+    if rows:
+        session.connection().execute(insert(OrderRouting.__table__), rows)
+    if skus:
+        session.connection().execute(insert(OrderRoutingSku.__table__), skus)
+
+
+def _decision_values(decision: Decision, *, test: bool, now: datetime) -> tuple[dict[str, Any], dict[str, int]]:
+    """The routing row's columns after ``decision`` (but its attempts and mark), and the SKUs it waits for."""
+    waiting = decision.outcome not in NOT_WAITING
+    wait = decision.wait if waiting else None
+    values = {
+        "outcome": str(decision.outcome),
+        "rule": decision.rule,
+        "test": test,
+        "waiting": waiting,
+        "routed_at": now,
+        "updated_at": utcnow(),
+        "reroute_at": wait.reroute_at if wait else None,
+        "cancel_at": wait.cancel_at if wait else None,
+    }
+    return values, dict(sorted(decision.awaiting().items())) if waiting else {}
 
 
 def finish_waiting(session: Session, order_id: str) -> None:

@@ -7,10 +7,12 @@ without ``when`` takes every order, so a file usually ends with one. Reading and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from fnmatch import fnmatchcase
+from fnmatch import translate
+from functools import cached_property, lru_cache
 from typing import Any
 
 from hub.canonical import Order
@@ -21,8 +23,16 @@ def matches_any(value: str | None, patterns: Iterable[str]) -> bool:
     """``value`` equals one of ``patterns``, ignoring case; patterns may use * and ? wildcards."""
     if value is None:
         return False
-    folded = value.casefold()
-    return any(fnmatchcase(folded, pattern.casefold()) for pattern in patterns)
+    return _matcher(tuple(patterns))(value.casefold()) is not None
+
+
+@lru_cache(maxsize=256)
+def _matcher(patterns: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    """One expression for a rule's patterns, as ``fnmatchcase`` reads each (every order checks the same few
+    lists, and folding and translating them again for each was a visible part of choosing a rule)."""
+    if not patterns:
+        return re.compile(r"(?!)").match
+    return re.compile("|".join(f"(?:{translate(pattern.casefold())})" for pattern in patterns)).match
 
 
 def shipping_methods(order: Order) -> list[str]:
@@ -121,11 +131,11 @@ class Rule:
     description: str = ""
     source: str = ""  # the file it came from
 
-    @property
+    @cached_property  # read for every order routed; a rule never changes once loaded
     def filters(self) -> tuple[Step, ...]:
         return tuple(step for step in self.pipeline if step.kind == "filter")
 
-    @property
+    @cached_property
     def sorts(self) -> tuple[Step, ...]:
         return tuple(step for step in self.pipeline if step.kind == "sort")
 

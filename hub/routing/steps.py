@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from hub.routing.context import RoutingContext
@@ -103,10 +104,16 @@ def _shown(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+_imported: list[str] = []
+
+
 def registered(kind: StepKind) -> dict[str, Any]:
-    """Every registered step of ``kind`` by name (the step modules are imported on first use)."""
-    for module in _MODULES:
-        importlib.import_module(module)
+    """Every registered step of ``kind`` by name (the step modules are imported on first use; called for
+    every step of every decision, so only once per process)."""
+    if not _imported:
+        for module in _MODULES:
+            importlib.import_module(module)
+        _imported.extend(_MODULES)
     return FILTERS if kind == "filter" else SORTS
 
 
@@ -119,7 +126,7 @@ class Step:
     params: Mapping[str, Any]
     given: tuple[str, ...] = ()  # the parameters the rule file wrote, for the trace
 
-    @property
+    @cached_property  # in the trace of every decision, several times
     def label(self) -> str:
         shown = ", ".join(f"{key}={_shown(self.params[key])}" for key in self.given)
         return f"{self.kind} {self.name}" + (f"({shown})" if shown else "")

@@ -5,8 +5,9 @@ statements per order stay bounded, and what the per-process caches hold is read 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 from sqlalchemy import event, select
@@ -89,7 +90,14 @@ def _stored_rows(database: Database, order_id: str) -> dict[str, object]:
                 (r.position, r.line_id, r.sku, r.quantity, r.shipped, r.cancelled) for r in session.scalars(fo_lines)
             ),
             "status": session.get(OrderRecord, order_id).status,  # type: ignore[union-attr]
+            "routing": _routing_row(session.get(OrderRouting, order_id)),
         }
+
+
+def _routing_row(row: OrderRouting | None) -> tuple[object, ...]:
+    assert row is not None
+    wait = (row.waiting, row.reroute_at, row.cancel_at, [(s.sku, s.units) for s in row.skus])
+    return (row.outcome, row.rule, row.test, row.attempts, row.routed_at, *wait)
 
 
 def test_a_batch_stores_the_same_rows_as_one_order_at_a_time(database: Database) -> None:
@@ -105,11 +113,14 @@ def test_a_batch_stores_the_same_rows_as_one_order_at_a_time(database: Database)
         revision = session.get(OrderLifecycleRecord, waited[1]).revision  # type: ignore[union-attr]
     fresh = [_order(database, quantity=3, number=str(n)) for n in (3, 4)]
     tests = [_order(database, quantity=1, number=str(n), test=True) for n in (5, 6)]
-    for order_id in (waited[0], fresh[0], tests[0]):
+    short = [_order(database, number=str(n), lines=[{"line_id": "1", "sku": "DESK", "quantity": 2}]) for n in (7, 8)]
+    for order_id in (waited[0], fresh[0], tests[0], short[0]):
         route_order(database, order_id, now=NOW)
-    result = route_orders(database, [waited[1], fresh[1], tests[1]], now=NOW)
+    result = route_orders(database, [waited[1], fresh[1], tests[1], short[1]], now=NOW)
     assert result.failed == {}
-    for alone, batched in ((waited[0], waited[1]), (fresh[0], fresh[1]), (tests[0], tests[1])):
+    assert _stored_rows(database, short[1])["routing"][-4:] == (True, NOW + timedelta(hours=1), ANY, [("DESK", 2)])
+    pairs = (waited, fresh, tests, short)
+    for alone, batched in pairs:
         assert _stored_rows(database, batched) == _stored_rows(database, alone)
         assert _events(database, batched) == _events(database, alone)
     assert _stored_rows(database, tests[1])["lifecycle"] == ("on_hold", True, TEST_ORDER_HOLD, False)
