@@ -1,9 +1,13 @@
 """PostgreSQL databases for the tests: each test gets a database of its own, copied from a migrated template.
 
 Copying (CREATE DATABASE ... TEMPLATE) and dropping (DROP DATABASE, which waits for a checkpoint) take the
-server a while, and several hundred tests do both. ``Copies`` does that work on a thread of its own: the
+server a while, and several hundred tests do both. ``Copies`` does that work on threads of its own: the
 next test's copy is made while the current test runs, and a finished test's database is dropped while the
 next one runs. Every test still starts from an untouched copy of the template and nothing is shared.
+
+Drops have a thread of their own: on a server that syncs to disk (a developer's, started without
+``SERVICES_PG_FSYNC=off``) a drop waits seconds for a checkpoint, and a copy queued behind it would keep the
+next test waiting for no reason; a copy (``WAL_LOG``, PostgreSQL's default) needs no checkpoint.
 """
 
 from __future__ import annotations
@@ -45,9 +49,14 @@ class Copies:
         self.template = template
         self.ready: queue.Queue[str | BaseException] = queue.Queue()
         self.jobs: queue.Queue[object] = queue.Queue()
+        self.drops: queue.Queue[object] = queue.Queue()
         self.failures: list[BaseException] = []
-        self.thread = threading.Thread(target=self._work, name="postgres-copies", daemon=True)
-        self.thread.start()
+        self.threads = [
+            threading.Thread(target=self._copy_ahead, name="postgres-copies", daemon=True),
+            threading.Thread(target=self._drop_behind, name="postgres-drops", daemon=True),
+        ]
+        for thread in self.threads:
+            thread.start()
         self.jobs.put(None)  # the first copy, made ahead
 
     def take(self) -> str:
@@ -60,12 +69,14 @@ class Copies:
 
     def give_back(self, name: str) -> None:
         """The test is done with ``name``: it is dropped in the background."""
-        self.jobs.put(name)
+        self.drops.put(name)
 
     def close(self) -> None:
-        """Drop what is left (the copy made ahead, anything not yet dropped) and end the thread."""
+        """Drop what is left (the copy made ahead, anything not yet dropped) and end the threads."""
         self.jobs.put(_STOP)
-        self.thread.join(timeout=300)
+        self.drops.put(_STOP)
+        for thread in self.threads:
+            thread.join(timeout=300)
         while not self.ready.empty():
             left = self.ready.get_nowait()
             if isinstance(left, str):
@@ -73,15 +84,16 @@ class Copies:
         if self.failures:
             raise RuntimeError(f"could not drop test databases: {self.failures[0]}")
 
-    def _work(self) -> None:
-        while (job := self.jobs.get()) is not _STOP:
-            if job is None:
-                self.ready.put(self._copy())
-            else:
-                try:
-                    drop(self.admin, str(job))
-                except Exception as exc:  # reported by close(), at the end of the session
-                    self.failures.append(exc)
+    def _copy_ahead(self) -> None:
+        while self.jobs.get() is not _STOP:
+            self.ready.put(self._copy())
+
+    def _drop_behind(self) -> None:
+        while (name := self.drops.get()) is not _STOP:
+            try:
+                drop(self.admin, str(name))
+            except Exception as exc:  # reported by close(), at the end of the session
+                self.failures.append(exc)
 
     def _copy(self) -> str | BaseException:
         name = new_name()
