@@ -1,19 +1,55 @@
-"""Engines and sessions: plain SQLAlchemy 2.0, usable from web requests, workers and the CLI alike."""
+"""Engines and sessions: plain SQLAlchemy 2.0, usable from web requests, workers and the CLI alike.
+
+SQLite write transactions begin with ``BEGIN IMMEDIATE``. SQLite has one writer at a time, and a transaction
+that began deferred and has read cannot wait for the write lock when it first writes: if another connection
+wrote meanwhile, its snapshot is stale and SQLite refuses at once ("database is locked"; busy_timeout does not
+apply to that upgrade). Applying an inbox message reads (is the order stored?) before it writes, so under load
+messages were refused and retried. Taking the lock when the transaction begins makes every writer wait its
+turn (up to busy_timeout) instead. SAVEPOINTs then nest inside a real transaction, as they should.
+
+Reads that need no lock say so with ``read_only()`` (or ``Database.session(read_only=True)``): their
+transactions are left to the driver, whose statements each read a fresh snapshot and take no lock between
+them, so a console page or an API listing never queues behind the workers' writes. A write made there anyway
+(an API token's last-use mark) begins its own transaction with that write, which waits for the lock as usual.
+
+PostgreSQL connections are checked before use only when they may have gone stale: one used in the last few
+seconds whose socket has nothing waiting is handed out as it is (the pool's pre-ping is a round trip per
+checkout; on a busy worker that was a round trip per task). A server that dropped the connection (restart,
+``pg_terminate_backend``) leaves it readable, so it is pinged, found dead and replaced before anyone uses it.
+"""
 
 from __future__ import annotations
 
+import select
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.errors import ServiceUnavailable
 from hub.settings import redact_url
+
+RECENT_SECONDS = 5.0  # a connection used this recently, with nothing waiting on its socket, is not pinged
+_USED_AT = "orderhub_used_at"
+_read_only: ContextVar[bool] = ContextVar("orderhub_read_only", default=False)
+
+
+@contextmanager
+def read_only() -> Iterator[None]:
+    """Transactions begun inside the block only read: on SQLite they do not take the write lock."""
+    token = _read_only.set(True)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -26,6 +62,53 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    """Begin the transaction holding the write lock, unless it only reads or runs in autocommit."""
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    if _read_only.get():
+        driver.isolation_level = ""  # the driver's own way: no BEGIN before reads, a deferred one before a write
+        return
+    driver.isolation_level = None  # the driver issues no BEGIN of its own; this one does
+    try:  # sent as the driver sends its own BEGIN (on PostgreSQL too): not a statement of the hub's
+        driver.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:  # "database is locked" after busy_timeout: transient, as any other refusal
+        raise DBAPIError.instance("BEGIN IMMEDIATE", (), exc, sqlite3.Error) from exc
+
+
+def _mark_used(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+    record.info[_USED_AT] = time.monotonic()
+
+
+def _fresh(dbapi_connection: Any, record: Any) -> bool:
+    """Used lately and quiet: an idle connection's socket is readable only when the server said something
+    (a termination notice) or hung up."""
+    used_at = record.info.get(_USED_AT)
+    if used_at is None or time.monotonic() - used_at > RECENT_SECONDS:
+        return False
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):  # closed already
+        return False
+    return not readable
+
+
+def _checkout_ping(engine: Engine) -> Any:
+    def ping_if_stale(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if _fresh(dbapi_connection, record):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError(str(exc)) from exc  # the pool replaces it and checks out again
+            raise
+
+    return ping_if_stale
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -33,8 +116,13 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    event.listen(engine, "connect", _mark_used)
+    event.listen(engine, "checkin", _mark_used)
+    event.listen(engine, "checkout", _checkout_ping(engine))
+    return engine
 
 
 class Database:
@@ -50,15 +138,21 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in a transaction: committed when the block ends, rolled back if it raises."""
-        with self.sessions.begin() as session:
-            yield session
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A session in a transaction: committed when the block ends, rolled back if it raises. With
+        ``read_only``, its transaction takes no write lock on SQLite (see the module's docstring)."""
+        token = _read_only.set(True) if read_only else None
+        try:
+            with self.sessions.begin() as session:
+                yield session
+        finally:
+            if token is not None:
+                _read_only.reset(token)
 
     def ping(self) -> None:
         """Raise ServiceUnavailable with one readable line if the database does not answer."""
         try:
-            with self.engine.connect() as connection:
+            with read_only(), self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

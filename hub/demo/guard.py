@@ -88,7 +88,8 @@ def wipe(database: Database, folders: Folders) -> None:
 def _drop_sqlite_tables(database: Database) -> None:
     """Every table, with its triggers. SQLite's migrations take tables apart by copying them, which the
     demo's rows would trip over on the way down; dropping them with foreign keys off cannot."""
-    with database.engine.connect() as connection:
+    # autocommit: the pragma does nothing inside a transaction, and every hub transaction begins one at once
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         names = connection.exec_driver_sql(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"

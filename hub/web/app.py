@@ -9,7 +9,7 @@ from hub import api, console
 from hub.edi.transports import http_endpoint
 from hub.runtime import Runtime
 from hub.settings import Settings
-from hub.web import connector_webhooks, errors, health, webhooks
+from hub.web import connector_webhooks, errors, health, read_requests, webhooks
 from hub.web.extension import EXTENSION, HubExtension
 from hub.worker.app import create_celery
 
@@ -21,6 +21,7 @@ def create_app(settings: Settings, celery: Celery | None = None) -> Flask:
     runtime = Runtime(settings)
     app.extensions[EXTENSION] = HubExtension(runtime, celery or create_celery(settings, runtime))
     errors.register(app)
+    read_requests.install(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(webhooks.blueprint)
     app.register_blueprint(connector_webhooks.blueprint)

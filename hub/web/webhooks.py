@@ -42,7 +42,7 @@ def _webhook_secrets(channel: str, account: str) -> list[str]:
     cached = _accounts.get((channel, account))
     if cached is not None and time.monotonic() - cached[0] < ACCOUNT_CACHE_SECONDS:
         return cached[1]
-    with hub_extension().runtime.database.session() as session:
+    with hub_extension().runtime.database.session(read_only=True) as session:  # never waits on the writers
         settings = account_settings(session, channel, account)
     secrets = AccountContext(channel, account, settings).webhook_secrets()
     if not secrets:
