@@ -6,7 +6,9 @@ event's name. Python's own limits would then surface as RecursionError, ValueErr
 inside processing. Here each becomes a ``MappingInputError`` that names the path, so the message fails with a
 reason an operator can read and nothing else is touched.
 
-- Nesting deeper than ``MAX_DEPTH`` is refused by scanning the text *before* ``json.loads`` recurses.
+- Nesting deeper than ``MAX_DEPTH`` is refused. The parsed data is walked level by level (cheap: a few dozen
+  containers in an order); only a body found too deep, one the parser could not follow (its own recursion
+  limit) or one that is not JSON at all has its text scanned, to say where the nesting went too deep.
 - Integers longer than ``MAX_INTEGER_DIGITS`` (ids are at most 20 digits: an unsigned 64-bit number), numbers
   written longer than ``MAX_NUMBER_LENGTH``, numbers too large for a float, and ``NaN``/``Infinity`` are refused.
 - Values the code branches on (topics, event types, ids) are read through ``text_value`` and ``numeric_id``.
@@ -52,7 +54,6 @@ def _refused(token: str, reason: str) -> _Refused:
 
 def load_json(text: str) -> Any:
     """``json.loads`` within the limits above; MappingInputError (naming where) for anything past them."""
-    _check_depth(text)
     refused: list[bool] = []
 
     def parse_int(token: str) -> int | _Refused:
@@ -78,15 +79,33 @@ def load_json(text: str) -> Any:
 
     try:
         data = json.loads(text, parse_int=parse_int, parse_float=parse_float, parse_constant=parse_constant)
+    except RecursionError:
+        _check_depth(text)
+        raise MappingInputError(f"body is nested deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
+        _check_depth(text)  # too deep is the first thing said about a body, valid or not
         raise MappingInputError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if _too_deep(data):
+        _check_depth(text)
     unstorable = _UNSTORABLE_ESCAPE.search(text) is not None
     if refused or unstorable:
         _raise_first_problem(data, unstorable)
     return data
 
 
+def _too_deep(data: Any) -> bool:
+    """Whether arrays and objects nest more than ``MAX_DEPTH`` levels (walked level by level, not recursively)."""
+    level, depth = [data], 0
+    while level := [value for value in level if isinstance(value, dict | list)]:
+        depth += 1
+        if depth > MAX_DEPTH:
+            return True
+        level = [item for value in level for item in (value.values() if isinstance(value, dict) else value)]
+    return False
+
+
 def _check_depth(text: str) -> None:
+    """Raise MappingInputError naming the line and column where the text nests past ``MAX_DEPTH``."""
     # Cheap path first: strings out, then everything but brackets out, then one pass over the brackets.
     brackets = _NOT_A_BRACKET.sub("", _STRING.sub("", text))
     if len(brackets) <= MAX_DEPTH:
