@@ -2,7 +2,8 @@
 
 If ``HUB_TEST_POSTGRES_URL`` and ``HUB_TEST_RABBITMQ_URL`` are set (``scripts/test`` sets them, with
 ``HUB_TEST_SERVICES_DIR``), those are used. Otherwise the services are started here and stopped at the end of
-the session. A service that cannot be started fails the tests that need it; nothing is skipped.
+the session; not under ``pytest -n``, whose sessions each need the servers to outlive them. A service that
+cannot be started fails the tests that need it; nothing is skipped.
 
 Each session works in a RabbitMQ virtual host of its own, so concurrent sessions and benchmarks never
 consume each other's messages.
@@ -53,6 +54,12 @@ class Services:
             return self.urls
         if all(os.environ.get(key) for key in KEYS):
             urls = {key: os.environ[key] for key in KEYS}
+        elif os.environ.get("PYTEST_XDIST_WORKER"):
+            # Each of pytest -n's sessions would start and stop the same servers under the others' feet.
+            raise ServiceError(
+                "pytest -n needs PostgreSQL/RabbitMQ started beforehand: run scripts/test, or "
+                "scripts/services start and set HUB_TEST_POSTGRES_URL/HUB_TEST_RABBITMQ_URL from its services.env"
+            )
         else:
             if _script("status", state=self.state).returncode != 0:
                 result = _script("start", state=self.state)
