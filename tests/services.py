@@ -78,9 +78,14 @@ class Services:
         """The session's own virtual host on the project's RabbitMQ (a server of the user's is used as given)."""
         if not (self.state / "services.env").exists():
             return url
-        name = f"test-{uuid.uuid4().hex[:10]}"
-        result = _script("vhost", "add", name, state=self.state)
-        if result.returncode != 0:
+        for _attempt in range(3):
+            # rabbitmqctl boots an Erlang VM of its own, which on a loaded machine now and then dies starting
+            # up; another try (under a new name, in case the first got as far as adding it) then succeeds.
+            name = f"test-{uuid.uuid4().hex[:10]}"
+            result = _script("vhost", "add", name, state=self.state)
+            if result.returncode == 0:
+                break
+        else:
             raise ServiceError(f"could not create RabbitMQ vhost {name}: {result.stdout}{result.stderr}".strip())
         self.vhost = name
         parts = urlsplit(url)
