@@ -1,7 +1,6 @@
 """A worker taking one ``hub.ingest.parse_many`` message also takes the chunks already waiting behind it on
 the ingest queue (under load the web relay's chunks are small), parses them together and acknowledges
-them once done (not on SQLite, whose one writer a longer transaction would hold up); on a real worker, on
-the embedded stack and on PostgreSQL + RabbitMQ."""
+them once done; on a real worker, on the embedded stack and on PostgreSQL + RabbitMQ."""
 
 from __future__ import annotations
 
@@ -66,7 +65,6 @@ def test_a_backlog_of_small_chunks_is_parsed_together(migrated_stack: dict[str, 
     assert len(orders) == ORDERS and statuses == {"processed"}
     routing = _waiting(celery, ROUTE, not runtime.settings.embedded)  # one routing request per parsed chunk
     assert sorted(order_id for request in routing for order_id in request) == sorted(orders)
-    if not runtime.settings.embedded:  # on SQLite (one writer) the relay's chunks are parsed as they came
-        assert len(routing) < ORDERS
+    assert len(routing) < ORDERS
     assert _waiting(celery, INGEST, not runtime.settings.embedded) == []  # every gathered message acknowledged
     runtime.close()

@@ -77,15 +77,12 @@ def _send_answers(task: HubTask, *outcomes: Outcome) -> None:
 def parse_many(self: HubTask, inbox_ids: list[int]) -> int:
     """Parse a chunk of messages published together by the relay, with the chunks of other
     ``hub.ingest.parse_many`` messages already waiting on the queue (up to ``GATHER_IDS`` ids in all:
-    ``hub.worker.mailbox``; not on SQLite), in one transaction with a savepoint per message
+    ``hub.worker.mailbox``), in one transaction with a savepoint per message
     (``hub.channels.chunk``); one that hits a transient failure is handed to ``hub.ingest.parse`` (with its
     retry backoff) so it does not hold up the rest. The gathered messages are acknowledged once their chunk
     is done."""
     ids = list(inbox_ids)
-    # SQLite has one writer: a longer chunk only holds its lock longer (the receiver's inserts and the
-    # routing wait, and under load time out), so there the relay's chunks are parsed as they came
-    room = GATHER_IDS - len(ids) if self.runtime.database.dialect != "sqlite" else 0
-    gathered = mailbox.gather(self, INGEST, room, _inbox_ids)
+    gathered = mailbox.gather(self, INGEST, GATHER_IDS - len(ids), _inbox_ids)
     ids += [inbox_id for _message, more in gathered for inbox_id in more]
     try:
         done = _parse_chunk(self, ids)
