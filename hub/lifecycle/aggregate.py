@@ -94,8 +94,14 @@ class OrderLifecycle:
     @cached_property
     def totals(self) -> LineQuantities:
         """Every bucket summed over the lines."""
-        sums = {name: sum(getattr(line.quantities, name) for line in self.lines.values()) for name in BUCKETS}
-        return LineQuantities(**sums)
+        ledgers = [line.quantities for line in self.lines.values()]
+        if len(ledgers) == 1:  # most orders have one line: its ledger is the sum
+            return ledgers[0]
+        # one pass over the lines, every bucket at once (bucket by bucket, it read each line eleven times)
+        sums = [0] * len(BUCKETS)
+        for ledger in ledgers:
+            sums = [total + value for total, value in zip(sums, ledger.as_dict().values(), strict=True)]
+        return LineQuantities(*sums)
 
     @cached_property
     def state(self) -> OrderState:

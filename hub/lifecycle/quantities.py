@@ -31,8 +31,9 @@ The line's state is derived from its quantities (``line_state``); ``Line.apply``
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from enum import StrEnum
+from functools import cached_property
 
 from hub.lifecycle.errors import QuantityRejected
 from hub.lifecycle.guards import Change
@@ -101,8 +102,22 @@ class LineQuantities:
 BUCKETS = tuple(f.name for f in fields(LineQuantities))
 
 
+def _changed(q: LineQuantities, **buckets: int) -> LineQuantities:
+    """``q`` with some buckets set (``dataclasses.replace`` looks the fields up again on every call)."""
+    return LineQuantities(**(q.as_dict() | buckets))
+
+
 def ledger_problems(q: LineQuantities) -> list[str]:
     """Every invariant ``q`` breaks, in words; empty when the quantities are consistent."""
+    # Every ledger operation builds new quantities, so this runs for each of them: consistent quantities (the
+    # usual case) are recognised by one chain of comparisons, and only broken ones are described.
+    if (
+        0 <= q.restocked + q.disposed <= q.returned <= q.return_requested <= q.delivered <= q.shipped <= q.released
+        and q.released <= q.allocated
+        and q.cancelled + q.backordered + q.allocated <= q.ordered
+        and min(q.restocked, q.disposed, q.cancelled, q.backordered) >= 0
+    ):
+        return []
     problems = [f"{name} is negative" for name in BUCKETS if getattr(q, name) < 0]
     chain = (
         ("cancelled + backordered + allocated", q.cancelled + q.backordered + q.allocated, "ordered", q.ordered),
@@ -127,14 +142,14 @@ class _Rule:
 
 def _allocate(q: LineQuantities, n: int) -> LineQuantities:
     from_backorder = min(n, q.backordered)
-    return replace(q, allocated=q.allocated + n, backordered=q.backordered - from_backorder)
+    return _changed(q, allocated=q.allocated + n, backordered=q.backordered - from_backorder)
 
 
 def _cancel(q: LineQuantities, n: int) -> LineQuantities:
     from_unallocated = min(n, q.unallocated)
     from_backorder = min(n - from_unallocated, q.backordered)
     from_allocated = n - from_unallocated - from_backorder
-    return replace(
+    return _changed(
         q, cancelled=q.cancelled + n, backordered=q.backordered - from_backorder, allocated=q.allocated - from_allocated
     )
 
@@ -149,37 +164,37 @@ RULES: dict[str, _Rule] = {
     "backorder": _Rule(
         lambda q: q.unallocated,
         "unallocated",
-        lambda q, n: replace(q, backordered=q.backordered + n),
+        lambda q, n: _changed(q, backordered=q.backordered + n),
         "only units not allocated yet can wait for stock",
     ),
     "deallocate": _Rule(
         lambda q: q.allocated - q.released,
         "allocated and not yet released",
-        lambda q, n: replace(q, allocated=q.allocated - n),
+        lambda q, n: _changed(q, allocated=q.allocated - n),
         "units sent to fulfillment come back through a recall",
     ),
     "release": _Rule(
         lambda q: q.allocated - q.released,
         "allocated and not yet released",
-        lambda q, n: replace(q, released=q.released + n),
+        lambda q, n: _changed(q, released=q.released + n),
         "allocate units before sending them to fulfillment",
     ),
     "recall": _Rule(
         lambda q: q.released - q.shipped,
         "released and not shipped",
-        lambda q, n: replace(q, released=q.released - n, allocated=q.allocated - n),
+        lambda q, n: _changed(q, released=q.released - n, allocated=q.allocated - n),
         "shipped units cannot be recalled",
     ),
     "ship": _Rule(
         lambda q: q.released - q.shipped,
         "released and not yet shipped",
-        lambda q, n: replace(q, shipped=q.shipped + n),
+        lambda q, n: _changed(q, shipped=q.shipped + n),
         "release more units to fulfillment first",
     ),
     "deliver": _Rule(
         lambda q: q.shipped - q.delivered,
         "shipped and not yet delivered",
-        lambda q, n: replace(q, delivered=q.delivered + n),
+        lambda q, n: _changed(q, delivered=q.delivered + n),
         "only shipped units can be delivered",
     ),
     "cancel": _Rule(
@@ -192,31 +207,31 @@ RULES: dict[str, _Rule] = {
     "request_return": _Rule(
         lambda q: q.delivered - q.return_requested,
         "delivered and not already being returned",
-        lambda q, n: replace(q, return_requested=q.return_requested + n),
+        lambda q, n: _changed(q, return_requested=q.return_requested + n),
         "only delivered units can be returned",
     ),
     "cancel_return": _Rule(
         lambda q: q.return_requested - q.returned,
         "requested back and not received",
-        lambda q, n: replace(q, return_requested=q.return_requested - n),
+        lambda q, n: _changed(q, return_requested=q.return_requested - n),
         "received units stay returned",
     ),
     "receive_return": _Rule(
         lambda q: q.return_requested - q.returned,
         "requested back and not yet received",
-        lambda q, n: replace(q, returned=q.returned + n),
+        lambda q, n: _changed(q, returned=q.returned + n),
         "request (authorize) the return of more units first",
     ),
     "restock": _Rule(
         lambda q: q.returned - q.restocked - q.disposed,
         "returned and not yet restocked or disposed of",
-        lambda q, n: replace(q, restocked=q.restocked + n),
+        lambda q, n: _changed(q, restocked=q.restocked + n),
         "receive the units back first",
     ),
     "dispose": _Rule(
         lambda q: q.returned - q.restocked - q.disposed,
         "returned and not yet restocked or disposed of",
-        lambda q, n: replace(q, disposed=q.disposed + n),
+        lambda q, n: _changed(q, disposed=q.disposed + n),
         "receive the units back first",
     ),
 }
@@ -247,21 +262,22 @@ def apply_operation(q: LineQuantities, operation: str, units: int, *, line_id: s
 
 
 def forward_state(q: LineQuantities) -> LineState:
-    """How far the units still wanted have come, ignoring returns (the order rollup uses the same rule)."""
-    active = q.active
+    """How far the units still wanted have come, ignoring returns (the order rollup uses the same rule).
+
+    The furthest step any unit has reached decides: all the units wanted there is the whole state, fewer
+    the partial one.
+    """
+    active = q.ordered - q.cancelled
     if active == 0:
         return LineState.CANCELLED
-    steps = (
-        (q.delivered, LineState.DELIVERED, LineState.PARTIALLY_DELIVERED),
-        (q.shipped, LineState.SHIPPED, LineState.PARTIALLY_SHIPPED),
-        (q.released, LineState.RELEASED, LineState.PARTIALLY_RELEASED),
-        (q.allocated, LineState.ALLOCATED, LineState.PARTIALLY_ALLOCATED),
-    )
-    for reached, whole, part in steps:
-        if reached == active:
-            return whole
-        if reached > 0:
-            return part
+    if q.delivered:
+        return LineState.DELIVERED if q.delivered == active else LineState.PARTIALLY_DELIVERED
+    if q.shipped:
+        return LineState.SHIPPED if q.shipped == active else LineState.PARTIALLY_SHIPPED
+    if q.released:
+        return LineState.RELEASED if q.released == active else LineState.PARTIALLY_RELEASED
+    if q.allocated:
+        return LineState.ALLOCATED if q.allocated == active else LineState.PARTIALLY_ALLOCATED
     return LineState.BACKORDERED if q.backordered else LineState.PENDING
 
 
@@ -289,7 +305,7 @@ class Line:
     sku: str | None
     quantities: LineQuantities
 
-    @property
+    @cached_property  # the line is a value: its quantities never change, and applying a command reads this often
     def state(self) -> LineState:
         return line_state(self.quantities)
 
@@ -298,6 +314,6 @@ class Line:
         lines = line_machine()
         subject = repr(self.line_id)
         lines.check_event(self.state, operation, subject=subject)
-        after = replace(self, quantities=apply_operation(self.quantities, operation, units, line_id=self.line_id))
+        after = Line(self.line_id, self.sku, apply_operation(self.quantities, operation, units, line_id=self.line_id))
         lines.fire(self.state, operation, Change(self, after), target=after.state, subject=subject)
         return after
