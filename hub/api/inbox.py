@@ -114,7 +114,7 @@ def get_message(call: Call, inbox_id: int) -> Reply:
 
 
 @operation("POST", "/inbox/<int:inbox_id>/replay", scope="operate", tag="inbox", body=ReplayMessage,
-           response=ReplayResult, if_match=True, etag=True,
+           response=ReplayResult, if_match=True, etag=True, own_transactions=True,
            summary="Process the message again now")  # fmt: skip
 def replay_message(call: Call, inbox_id: int) -> Reply:
     check_if_match(call.if_match, read_message(call, inbox_id).etag or "")

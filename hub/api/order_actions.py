@@ -114,7 +114,8 @@ ACTION = {"scope": "operate", "tag": "order actions", "response": ActionResult, 
           "problems": (409,)}  # fmt: skip
 
 
-@operation("POST", "/orders/<order_id>/route", body=RouteNow, summary="Route the order now", **ACTION)
+@operation("POST", "/orders/<order_id>/route", body=RouteNow, summary="Route the order now", own_transactions=True,
+           **ACTION)  # fmt: skip
 def route_now(call: Call, order_id: str) -> Reply:
     _checked(call, order_id, lock=False)  # route_order takes the order's lock in its own transaction
     try:
@@ -178,7 +179,7 @@ def ship(call: Call, order_id: str) -> Reply:
     recorded = record_shipment(call.session, source="api", notice=notice, actor=call.actor)
     done = (f"recorded shipment {recorded.shipment_id}: fulfillment order {fo.id} is {recorded.state}"
             if recorded.created else f"shipment {notice.key} was recorded before: nothing changed")  # fmt: skip
-    return answer(call, order_id, done, shipment=recorded.shipment_id)
+    return answer(call, order_id, done, list(recorded.planned), shipment=recorded.shipment_id)  # the channel is told
 
 
 def _notice(fo: FulfillmentOrderRecord, body: ShipByHand) -> ShipmentNotice:

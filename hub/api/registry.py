@@ -65,6 +65,9 @@ class Operation:
     etag: bool = False  # answers with an ETag
     if_match: bool = False  # honours If-Match
     problems: tuple[int, ...] = ()  # answers beyond 400/401/403 (and 404 for a path naming a resource)
+    # The handler calls code that commits transactions of its own (routing now, replaying a message): its own
+    # session only reads, so on SQLite it holds no write lock that code would wait for (hub.db.session).
+    own_transactions: bool = False
 
     @property
     def openapi_path(self) -> str:
@@ -88,6 +91,7 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+_OWN_TRANSACTIONS: set[Callable[..., Any]] = set()
 
 
 @dataclass
@@ -119,6 +123,8 @@ def operation(method: str, path: str, **options: Any) -> Callable[[Callable[...,
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
         op = Operation(method=method, path=path, name=handler.__name__, **options)
         OPERATIONS.append(op)
+        if op.own_transactions:
+            _OWN_TRANSACTIONS.add(handler)
 
         def view(**params: Any) -> Response:
             return serve(op, handler, params)
@@ -127,6 +133,12 @@ def operation(method: str, path: str, **options: Any) -> Callable[[Callable[...,
         return handler
 
     return decorate
+
+
+def own_transactions(handler: Callable[..., Any]) -> bool:
+    """Whether the handler's session must only read (see ``Operation.own_transactions``); the console runs
+    handlers too."""
+    return handler in _OWN_TRANSACTIONS
 
 
 def serve(op: Operation, handler: Callable[..., Any], params: dict[str, Any]) -> Response:
@@ -236,7 +248,7 @@ def _run(
 ) -> Response:
     database = hub_extension().runtime.database
     try:
-        with database.session() as session:
+        with database.session(read_only=op.own_transactions) as session:
             token = session.get(ApiToken, token_id)
             assert token is not None  # tokens are revoked, never deleted
             call = Call(session, token, *given, if_match=request.headers.get("If-Match"))

@@ -18,7 +18,7 @@ from hub.api import deliveries as api_deliveries
 from hub.api import inbox as api_inbox
 from hub.api import order_actions as api_orders
 from hub.api.problems import Problem
-from hub.api.registry import Call, Reply
+from hub.api.registry import Call, Reply, own_transactions
 from hub.console.access import blueprint, current_user, needs
 from hub.db.models import Delivery
 from hub.errors import InputRejected
@@ -45,7 +45,7 @@ def run(handler: Callable[..., Any], body: BaseModel | None, **params: Any) -> t
     user = current_user()
     assert user is not None  # the view is guarded by needs()
     try:
-        with hub_extension().runtime.database.session() as session:
+        with hub_extension().runtime.database.session(read_only=own_transactions(handler)) as session:
             call = ConsoleCall(session, None, None, body, None, user=user.email)  # type: ignore[arg-type]
             reply = handler(call, **params)
             _note_delivery_replay(session, handler, params, user.actor)
@@ -64,7 +64,7 @@ def ask(
     A ``Problem`` it raises is the caller's to show."""
     user = current_user()
     assert user is not None
-    with hub_extension().runtime.database.session() as session:
+    with hub_extension().runtime.database.session(read_only=True) as session:
         call = ConsoleCall(session, None, query, body, None, user=user.email)  # type: ignore[arg-type]
         reply = handler(call, **params)
         return reply.model if isinstance(reply, Reply) else reply

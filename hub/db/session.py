@@ -11,6 +11,9 @@ Reads that need no lock say so with ``read_only()`` (or ``Database.session(read_
 transactions are left to the driver, whose statements each read a fresh snapshot and take no lock between
 them, so a console page or an API listing never queues behind the workers' writes. A write made there anyway
 (an API token's last-use mark) begins its own transaction with that write, which waits for the lock as usual.
+A thread whose transaction holds the write lock cannot begin a second one on another connection (it would wait
+for itself until busy_timeout): that is refused at once (``SecondWriter``). A caller that runs code opening
+transactions of its own (routing an order now, replaying a message) keeps its own session a reading one.
 
 PostgreSQL connections are checked before use only when they may have gone stale: one used in the last few
 seconds whose socket has nothing waiting is handed out as it is (the pool's pre-ping is a round trip per
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import select
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +43,13 @@ from hub.settings import redact_url
 
 RECENT_SECONDS = 5.0  # a connection used this recently, with nothing waiting on its socket, is not pinged
 _USED_AT = "orderhub_used_at"
+_READ_ONLY = "orderhub_read_only"  # execution option of Database.reading's connections
 _read_only: ContextVar[bool] = ContextVar("orderhub_read_only", default=False)
+_writers = threading.local()  # by_engine: each SQLite engine's connection whose transaction this thread began
+
+
+class SecondWriter(RuntimeError):
+    """A thread holding SQLite's write lock in one transaction began a second on another connection."""
 
 
 @contextmanager
@@ -64,18 +74,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Connection) -> None:
     """Begin the transaction holding the write lock, unless it only reads or runs in autocommit."""
-    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
         return
     driver = connection.connection.driver_connection
     assert driver is not None
-    if _read_only.get():
+    if options.get(_READ_ONLY) or _read_only.get():
         driver.isolation_level = ""  # the driver's own way: no BEGIN before reads, a deferred one before a write
         return
+    _refuse_second_writer(connection.engine, driver)
     driver.isolation_level = None  # the driver issues no BEGIN of its own; this one does
     try:  # sent as the driver sends its own BEGIN (on PostgreSQL too): not a statement of the hub's
         driver.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:  # "database is locked" after busy_timeout: transient, as any other refusal
         raise DBAPIError.instance("BEGIN IMMEDIATE", (), exc, sqlite3.Error) from exc
+    _writers.by_engine = getattr(_writers, "by_engine", {}) | {id(connection.engine): driver}
+
+
+def _refuse_second_writer(engine: Engine, driver: sqlite3.Connection) -> None:
+    """A thread whose open transaction holds the write lock would wait for itself if it began another on a
+    second connection: busy_timeout later it would fail as "database is locked", which callers take for a
+    busy database and retry. It is a mistake in the caller (end the first transaction before calling code
+    that opens its own, or read with ``read_only``), so it is refused at once, saying so."""
+    holder = getattr(_writers, "by_engine", {}).get(id(engine))
+    if holder is None or holder is driver:
+        return
+    try:
+        holding = holder.in_transaction
+    except sqlite3.ProgrammingError:  # closed since: it holds nothing
+        return
+    if holding:
+        raise SecondWriter(
+            "this thread already has a transaction holding the SQLite write lock open; a second one would wait "
+            "for it forever: commit the first before calling code that opens its own, or read with read_only()"
+        )
 
 
 def _mark_used(_dbapi_connection: Any, record: Any, *_: Any) -> None:
@@ -132,6 +164,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The same pool; its connections' transactions are marked as reads (see _sqlite_begin).
+        self.reading = sessionmaker(self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -140,14 +174,10 @@ class Database:
     @contextmanager
     def session(self, *, read_only: bool = False) -> Iterator[Session]:
         """A session in a transaction: committed when the block ends, rolled back if it raises. With
-        ``read_only``, its transaction takes no write lock on SQLite (see the module's docstring)."""
-        token = _read_only.set(True) if read_only else None
-        try:
-            with self.sessions.begin() as session:
-                yield session
-        finally:
-            if token is not None:
-                _read_only.reset(token)
+        ``read_only``, its transaction takes no write lock on SQLite (see the module's docstring); sessions
+        opened meanwhile by code called inside the block are not affected."""
+        with (self.reading if read_only else self.sessions).begin() as session:
+            yield session
 
     def ping(self) -> None:
         """Raise ServiceUnavailable with one readable line if the database does not answer."""

@@ -83,7 +83,7 @@ _held: dict[str, tuple[int, datetime, RuleSet]] = {}
 
 def stored_rules(database: Database) -> RuleSet | None:
     """The rule set of the newest stored version, None when none is stored (see the module docstring)."""
-    with database.session() as session:
+    with database.session(read_only=True) as session:  # a read: on SQLite it waits for no writer
         mark = session.execute(_newest(RoutingRuleVersion.version, RoutingRuleVersion.created_at)).one_or_none()
         if mark is None:
             return None

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, func, select, text
 
 from hub.db import session as session_module
 from hub.db.models import ChannelAccount
-from hub.db.session import Database
+from hub.db.session import Database, SecondWriter
 
 
 def _accounts(database: Database) -> list[str]:
@@ -70,6 +70,20 @@ def test_a_writer_waits_for_the_lock_instead_of_being_refused(database: Database
         session.add(ChannelAccount(channel="standard", account="mine", settings={}))
     holder.close()
     assert _accounts(database) == ["mine"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_second_writer_in_the_same_thread_is_refused_at_once_and_a_reader_is_not(database: Database) -> None:
+    with database.session() as outer:
+        outer.add(ChannelAccount(channel="standard", account="outer", settings={}))
+        outer.flush()  # holds the write lock
+        with pytest.raises(SecondWriter, match="commit the first"), database.session() as inner:
+            inner.scalar(select(func.count()).select_from(ChannelAccount))  # would wait for itself
+        with database.session(read_only=True) as reader:
+            assert reader.scalar(select(func.count()).select_from(ChannelAccount)) == 0  # the last commit's view
+    with database.session() as after:  # the first is done: a new writer goes ahead
+        after.add(ChannelAccount(channel="standard", account="after", settings={}))
+    assert _accounts(database) == ["after", "outer"]
 
 
 def test_a_released_savepoint_is_undone_with_its_transaction(database: Database) -> None:

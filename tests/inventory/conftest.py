@@ -36,8 +36,9 @@ def warehouse(database: Database) -> str:
 
 
 def level_of(database: Database, sku: str, location_id: str) -> Level:
-    """The level as stored, after checking that its ledger explains it bucket by bucket."""
-    with database.session() as session:
+    """The level as stored, after checking that its ledger explains it bucket by bucket (read without the
+    write lock: callers check it while a transaction of theirs is open)."""
+    with database.session(read_only=True) as session:
         level = get_level(session, sku, location_id)
         sums = totals(session, sku, location_id)
     assert {str(bucket): total for bucket, total in sums.items()} == {
