@@ -10,7 +10,7 @@ import math
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, NoReturn, Self
 
 from annotated_types import Ge
 from pydantic import (
@@ -28,6 +28,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .lengths import explain_lengths
+
 
 class CanonicalModel(BaseModel):
     """Base of every canonical model: immutable once built, and an unknown field is an error.
@@ -36,6 +38,47 @@ class CanonicalModel(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Every way of validating a document words a too-long text as the hub does (see hub.canonical.lengths):
+    # the limits are checked inside pydantic-core, and only a refused document is looked at again here.
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            _raise_explained(exc)
+
+    # It only validates, as BaseModel's does: marked as pydantic marks its own (and RootModel's), so a model
+    # nested in a document is still built inside pydantic-core instead of through a call to this method.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        try:
+            return super().model_validate(obj, **options)
+        except ValidationError as exc:
+            _raise_explained(exc)
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, **options)
+        except ValidationError as exc:
+            _raise_explained(exc)
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, **options: Any) -> Self:
+        try:
+            return super().model_validate_strings(obj, **options)
+        except ValidationError as exc:
+            _raise_explained(exc)
+
+
+def _raise_explained(exc: ValidationError) -> NoReturn:
+    explained = explain_lengths(exc)
+    if explained is exc:
+        raise exc
+    raise explained from None
 
 
 # --- text -------------------------------------------------------------------------------------------

@@ -8,15 +8,19 @@ would be stored, and every routing of it would fail. So the limit is checked onc
 from any channel or partner is validated, and the refusal names the field and the limit
 (``lines[0].line_id: at most 64 characters ...``). Only values that could never be stored are refused.
 
+The check itself is pydantic-core's (``max_length``), run for every value of every document without a Python
+call; the hub's wording of a refusal is put on by ``explain_lengths`` when a document is refused, which
+``CanonicalModel`` does for every validation it starts.
+
 The limits are the column widths in ``hub.db.models``; a test holds them in step.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import StringConstraints, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 HUB_ID_LENGTH = 40  # orders.id: the hub's order ids (ord_ and 26 characters)
 RECORD_ID_LENGTH = 64  # ids the hub gives fulfillment orders, returns and shipments (ful_..., ret_..., shp_...)
@@ -32,56 +36,70 @@ ADVICE_ID_LENGTH = 255  # the inventory ledger's and counts' reference
 CARRIER_LENGTH = 128  # shipments.carrier and shipments.service
 
 
-def _fits(limit: int) -> BeforeValidator:
-    """Refuse text longer than ``limit`` with a message a sender can act on (pydantic's own is vaguer)."""
-
-    def check(value: object) -> object:
-        if isinstance(value, str) and len(value) > limit:
-            context = {"limit": limit, "length": len(value)}
-            raise PydanticCustomError(
-                "too_long", "at most {limit} characters, the longest the hub can store (this one has {length})", context
-            )
-        return value  # the str schema reports a wrong type, StringConstraints an empty string
-
-    return BeforeValidator(check)
+TOO_LONG = "at most {limit} characters, the longest the hub can store (this one has {length})"
 
 
-# StringConstraints carries each limit into the JSON Schema (maxLength); the check ahead of it gives the
-# readable error, so the constraint itself never fails on length.
-HubId = Annotated[str, StringConstraints(min_length=1, max_length=HUB_ID_LENGTH), _fits(HUB_ID_LENGTH)]
+def explain_lengths(exc: ValidationError) -> ValidationError:
+    """``exc`` with each refusal of text over its limit worded as the hub words it (naming the limit and the
+    length sent); ``exc`` itself when it has none. Every other error is kept as it was."""
+    errors = exc.errors()
+    if not any(error["type"] == "string_too_long" for error in errors):
+        return exc
+    details: list[InitErrorDetails] = []
+    for error in errors:
+        loc, value, context = error["loc"], error["input"], error.get("ctx")
+        if error["type"] == "string_too_long" and isinstance(value, str) and context is not None:
+            limits = {"limit": context["max_length"], "length": len(value)}
+            details.append({"type": PydanticCustomError("too_long", TOO_LONG, limits), "loc": loc, "input": value})
+        elif "url" in error:  # one of pydantic's own error types: rebuilt from its type and context
+            details.append(_detail(error["type"], loc, value, context))
+        else:  # a custom error (raised by a validator here): its message as it was worded
+            details.append(_detail(PydanticCustomError(error["type"], error["msg"], context), loc, value, None))
+    return ValidationError.from_exception_data(exc.title, details)
+
+
+def _detail(kind: Any, loc: Any, value: Any, context: dict[str, Any] | None) -> InitErrorDetails:
+    detail: InitErrorDetails = {"type": kind, "loc": loc, "input": value}
+    if context is not None:
+        detail["ctx"] = context
+    return detail
+
+
+# Each limit is checked inside pydantic-core, so a valid value costs no Python call; the StringConstraints also
+# carry it into the JSON Schema (maxLength). pydantic's own wording of a refusal is vaguer than the hub's:
+# ``explain_lengths`` rewords it, which only a refused document pays for.
+HubId = Annotated[str, StringConstraints(min_length=1, max_length=HUB_ID_LENGTH)]
 """The hub's id of an order (``ord_...``)."""
 
-RecordId = Annotated[str, StringConstraints(min_length=1, max_length=RECORD_ID_LENGTH), _fits(RECORD_ID_LENGTH)]
+RecordId = Annotated[str, StringConstraints(min_length=1, max_length=RECORD_ID_LENGTH)]
 """The hub's id of a fulfillment order, return or shipment."""
 
-LineId = Annotated[str, StringConstraints(min_length=1, max_length=LINE_ID_LENGTH), _fits(LINE_ID_LENGTH)]
+LineId = Annotated[str, StringConstraints(min_length=1, max_length=LINE_ID_LENGTH)]
 """An order line's ``line_id``, and every reference to one."""
 
-Sku = Annotated[str, StringConstraints(min_length=1, max_length=SKU_LENGTH), _fits(SKU_LENGTH)]
+Sku = Annotated[str, StringConstraints(min_length=1, max_length=SKU_LENGTH)]
 """A stock keeping unit."""
 
-ChannelName = Annotated[str, StringConstraints(min_length=1, max_length=CHANNEL_LENGTH), _fits(CHANNEL_LENGTH)]
+ChannelName = Annotated[str, StringConstraints(min_length=1, max_length=CHANNEL_LENGTH)]
 """A connector slug naming the channel an order came from."""
 
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=REFERENCE_LENGTH), _fits(REFERENCE_LENGTH)]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=REFERENCE_LENGTH)]
 """A channel's or buyer's reference: order id, order number, PO number, line item id."""
 
-ProductName = Annotated[str, StringConstraints(min_length=1, max_length=NAME_LENGTH), _fits(NAME_LENGTH)]
+ProductName = Annotated[str, StringConstraints(min_length=1, max_length=NAME_LENGTH)]
 """A product name as shown to the buyer."""
 
-LocationReference = Annotated[
-    str, StringConstraints(min_length=1, max_length=LOCATION_REFERENCE_LENGTH), _fits(LOCATION_REFERENCE_LENGTH)
-]
+LocationReference = Annotated[str, StringConstraints(min_length=1, max_length=LOCATION_REFERENCE_LENGTH)]
 """A location: the hub's id of it, or the reporting partner's own name for it."""
 
-RmaNumber = Annotated[str, StringConstraints(min_length=1, max_length=RMA_LENGTH), _fits(RMA_LENGTH)]
+RmaNumber = Annotated[str, StringConstraints(min_length=1, max_length=RMA_LENGTH)]
 """A return merchandise authorization number."""
 
-Condition = Annotated[str, StringConstraints(min_length=1, max_length=CONDITION_LENGTH), _fits(CONDITION_LENGTH)]
+Condition = Annotated[str, StringConstraints(min_length=1, max_length=CONDITION_LENGTH)]
 """The condition of returned goods ("new", "damaged")."""
 
-AdviceId = Annotated[str, StringConstraints(min_length=1, max_length=ADVICE_ID_LENGTH), _fits(ADVICE_ID_LENGTH)]
+AdviceId = Annotated[str, StringConstraints(min_length=1, max_length=ADVICE_ID_LENGTH)]
 """A sender's identifier of an inventory advice."""
 
-CarrierText = Annotated[str, StringConstraints(min_length=1, max_length=CARRIER_LENGTH), _fits(CARRIER_LENGTH)]
+CarrierText = Annotated[str, StringConstraints(min_length=1, max_length=CARRIER_LENGTH)]
 """A carrier's name or service level."""

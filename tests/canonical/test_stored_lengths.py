@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import Column
 
-from hub.canonical import Order, Shipment, generate_schema
+from hub.canonical import DOCUMENTS, Money, Order, OrderLine, Shipment, generate_schema
 from hub.db.models import Base
 from hub.mapping import MappingInputError, load_mapping
 from tests.canonical.conftest import LoadExample
@@ -64,6 +64,41 @@ def test_a_channel_line_id_of_65_characters_is_a_mapping_error_naming_the_field(
     assert "lines[0].line_id: at most 64 characters, the longest the hub can store (this one has 65)" in str(
         refused.value
     )
+
+
+def test_every_way_of_validating_words_a_long_text_the_same(order_data: dict[str, Any]) -> None:
+    order_data["lines"][0]["sku"] = "S" * 130
+    expected = "at most 128 characters, the longest the hub can store (this one has 130)"
+    attempts = {
+        "model_validate": lambda: Order.model_validate(order_data),
+        "keywords": lambda: Order(**order_data),
+        "json": lambda: Order.model_validate_json(json.dumps(order_data)),
+        "a line alone": lambda: OrderLine.model_validate(order_data["lines"][0]),
+    }
+    for how, attempt in attempts.items():
+        with pytest.raises(ValidationError) as refused:
+            attempt()
+        (error,) = refused.value.errors()
+        assert (error["type"], error["msg"]) == ("too_long", expected), how
+        assert error["loc"][-1] == "sku", how
+
+
+def test_a_long_text_beside_other_faults_leaves_their_errors_as_they_were(order_data: dict[str, Any]) -> None:
+    order_data["lines"][0]["quantity"] = "3.5"  # a validator's own error
+    order_data["lines"][0]["uom"] = "each"  # another, with its context
+    order_data["lines"][1]["name"] = ""  # one of pydantic's own
+    with pytest.raises(ValidationError) as before:
+        Order.model_validate(order_data)
+    order_data["lines"][1]["line_id"] = "9" * 70
+    with pytest.raises(ValidationError) as refused:
+        Order.model_validate(order_data)
+    errors = [(e["loc"], e["type"], e["msg"]) for e in refused.value.errors()]
+    message = "at most 64 characters, the longest the hub can store (this one has 70)"
+    long = (("lines", 1, "line_id"), "too_long", message)
+    assert long in errors
+    errors.remove(long)
+    assert errors == [(e["loc"], e["type"], e["msg"]) for e in before.value.errors()]
+    assert "'each' is not a unit of measure code" in str(refused.value)
 
 
 # Each bounded field, and the columns its values end up in (hub.db.models): the canonical limit must be the
@@ -159,3 +194,10 @@ def _resolved(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def test_each_limit_is_the_width_of_the_columns_the_field_fills(document: str, path: str, columns: list[str]) -> None:
     widths = {name: column(name).type.length for name in columns}  # type: ignore[attr-defined]
     assert _max_length(document, path) == min(widths.values()), widths
+
+
+def test_models_inside_a_document_are_built_by_pydantic_core_not_through_init() -> None:
+    # CanonicalModel.__init__ only rewords refusals; were pydantic to see it as a custom __init__, every line,
+    # amount and address of every document would be validated a second time through it (a third slower).
+    models = [Order, OrderLine, Shipment, Money, *DOCUMENTS.values()]
+    assert [model.__name__ for model in models if model.__pydantic_custom_init__] == []
