@@ -36,6 +36,7 @@ from hub.db.models.base import utcnow
 from hub.db.session import Database
 from hub.db.transient import DATABASE_TRANSIENT, database_reason
 from hub.delivery.notifications import NotificationOutcome, is_connector_channel, process_connector_message
+from hub.edi.apply import planned_deliveries
 from hub.edi.inbound import answer_after_fault, process_x12
 from hub.edi.intake import X12_CHANNEL
 from hub.edi.pipeline import fault_text
@@ -57,6 +58,7 @@ class Outcome:
     detail: str = ""
     outbound: tuple[int, ...] = ()  # EDI interchanges queued (acknowledgments): publish hub.edi.send for each
     created: tuple[str, ...] = ()  # orders this message created: publish hub.route.order for each
+    deliveries: tuple[int, ...] = ()  # deliveries it planned (channels' shipment confirmations): publish them
 
 
 class MessageNotFound(LookupError):
@@ -127,7 +129,8 @@ def _process(database: Database, inbox_id: int, replay: bool, accounts: AccountF
         message = _load(session, inbox_id, body=not x12)  # X12 is read back from the database as it streams
         if x12:
             report = process_x12(session, message, replay=replay)
-            return Outcome(message.status, message.error or "", tuple(report.outbound), created_by(session, inbox_id))
+            note, planned = message.error or "", planned_deliveries(session)  # a 945's or 856's channel confirmations
+            return Outcome(message.status, note, tuple(report.outbound), created_by(session, inbox_id), planned)
         pending = _handle(session, message)
         if pending is None:
             return Outcome(message.status, message.error or "", created=created_by(session, inbox_id))
@@ -170,8 +173,9 @@ def read_back(
 
 
 def _connector_outcome(outcome: NotificationOutcome) -> Outcome:
-    """A connector notification's outcome; the orders it sent back to routing are published like new ones."""
-    return Outcome(outcome.status, outcome.detail, created=outcome.reroute)
+    """A connector notification's outcome; the orders it sent back to routing are published like new ones, and
+    the channel confirmations of the shipments it recorded go out at once instead of at the delivery sweep."""
+    return Outcome(outcome.status, outcome.detail, created=outcome.reroute, deliveries=outcome.deliveries)
 
 
 def created_by(session: Session, inbox_id: int) -> tuple[str, ...]:

@@ -127,16 +127,20 @@ def _text(row: dict[str, Any]) -> str:
 @click.pass_obj
 def ship(ctx: Context, /, fo_id: str, **options: Any) -> None:
     """Record a shipment of FO_ID: all its open units, or those given with --line."""
-    with _runtime(ctx).database.session() as session:
+    runtime = _runtime(ctx)
+    with runtime.database.session() as session:
         fo, _fulfilled_by = _fulfillment_order(session, fo_id)
         notice = _notice(fo, options)
         recorded = record_shipment(session, source=SOURCE, notice=notice, actor=SOURCE)
     if not recorded.created:
         click.echo(f"shipment {notice.key} was recorded before ({recorded.shipment_id}); nothing changed")
         return
+    # committed: the order's channel is told now rather than at the next delivery sweep
+    told = publish_deliveries_now(runtime.settings, recorded.planned)
     click.echo(
         f"recorded shipment {recorded.shipment_id}: fulfillment order {fo_id} is {recorded.state}, "
         f"order {recorded.order_id} is {recorded.order_status}"
+        f"{'' if told else ' (the channel is told by the delivery sweep once the broker answers)'}"
     )
 
 

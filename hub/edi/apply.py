@@ -12,6 +12,8 @@
   A document for an order the hub does not know fails with that reason and can be replayed once it exists.
   A 945 or 856 also ships the order's fulfillment orders at the partner's locations through
   ``hub.delivery.shipments.record_shipment``; one that does not fit is an ``order.shipment_exception``.
+  The channel confirmations a recorded shipment plans are collected on the session (``planned_deliveries``),
+  so the caller publishes them once the interchange's transaction commits.
   For a purchase order the hub sent a drop-ship supplier (``supplier_purchase_orders``), the 855 accepts,
   changes or rejects its fulfillment order (``hub.edi.supplier_answers``), the 856 ships the fulfillment order
   the PO was sent for, and the 810 is recorded and checked as a supplier invoice
@@ -312,6 +314,7 @@ def _order_for_depositor_number(session: Session, partner_id: str, number: str) 
 
 
 SHIPMENT_EXCEPTION = "order.shipment_exception"
+PLANNED = "orderhub.edi.planned_deliveries"  # session.info key: deliveries the recorded shipments planned
 
 
 def _ship(session: Session, shipment: Shipment, origin: SetOrigin, order_id: str) -> str | None:
@@ -328,14 +331,21 @@ def _ship(session: Session, shipment: Shipment, origin: SetOrigin, order_id: str
     notice = ShipmentNotice(f"{shipment.shipment_number or shipment.po_number}:{order_id}", ours, named)
     actor = f"inbox:{origin.message.id}"
     try:
-        record_shipment(session, source=source, notice=notice, actor=actor)
+        recorded = record_shipment(session, source=source, notice=notice, actor=actor)
     except ShipmentRejected as refused:
         if not _already_recorded(session, order_id, SHIPMENT_EXCEPTION, origin):
             data = {"edi": origin.describe(), "shipment_number": shipment.shipment_number, "reason": str(refused)}
             message_id = origin.message.id
             record_event(session, order_id, SHIPMENT_EXCEPTION, source=actor, data=data, inbox_message_id=message_id)
         return f"{origin.transaction.set_id} {shipment.shipment_number or ''}: order {order_id} not shipped: {refused}"
+    session.info.setdefault(PLANNED, []).extend(recorded.planned)
     return None
+
+
+def planned_deliveries(session: Session) -> tuple[int, ...]:
+    """The deliveries the shipments recorded in ``session`` planned (the channels' confirmations), for the
+    caller to publish once it commits; a set rolled back later leaves ids the publisher finds gone and skips."""
+    return tuple(session.info.pop(PLANNED, ()))
 
 
 def _with_our_skus(shipment: Shipment, partner: PartnerRecord) -> Shipment:

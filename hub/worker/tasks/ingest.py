@@ -27,6 +27,7 @@ from hub.worker import mailbox
 from hub.worker.base import HubTask
 from hub.worker.queues import INGEST
 from hub.worker.relay import publish_and_mark, queue_depth
+from hub.worker.tasks.deliver import publish_deliveries
 from hub.worker.tasks.route import BATCH_SIZE as ROUTE_BATCH_SIZE
 from hub.worker.tasks.route import ORDER_TASK as ROUTE_TASK
 
@@ -57,10 +58,14 @@ def parse(self: HubTask, inbox_id: int) -> str:
 
 
 def _send_answers(task: HubTask, *outcomes: Outcome) -> None:
-    """Publish what processing queued for partners (EDI acknowledgments) and routing for the orders it
-    created, now that it is committed, through one producer: the orders of a chunk go as one routing request
-    (``hub.route.order`` takes a list), so a chunk costs one confirmed publish, not one per order. The
-    hub.edi.send_pending and hub.route.sweep sweeps catch any that a lost publish leaves behind."""
+    """Publish what processing queued for partners (EDI acknowledgments), routing for the orders it created
+    and the deliveries it planned (a shipment's channel confirmation), now that it is committed, through one
+    producer: the orders of a chunk go as one routing request (``hub.route.order`` takes a list), so a chunk
+    costs one confirmed publish, not one per order. The hub.edi.send_pending, hub.route.sweep and delivery
+    sweeps catch any that a lost publish leaves behind."""
+    deliveries = [delivery_id for outcome in outcomes for delivery_id in outcome.deliveries]
+    if deliveries:
+        publish_deliveries(task.app, deliveries)
     outbound = [interchange_id for outcome in outcomes for interchange_id in outcome.outbound]
     created = [order_id for outcome in outcomes for order_id in outcome.created]
     if not outbound and not created:

@@ -1,0 +1,40 @@
+"""``orderhub fulfillment ship``: the confirmation to the order's channel is published as the command
+commits, not left for the delivery sweep."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from hub.db.models import Delivery
+from hub.runtime import Runtime
+from hub.settings import load_settings
+from hub.worker.app import create_celery
+from hub.worker.queues import DELIVER_CHANNEL
+from tests.cli.hub_runner import Hub
+from tests.delivery.shipment_setup import routed_order
+
+
+def test_shipping_by_hand_publishes_the_channel_confirmation_at_once(
+    hub: Hub, database_url: str, tmp_path: Path
+) -> None:
+    order = routed_order(hub.database, number="2101")
+    shipped = hub("fulfillment", "ship", order.pa, "--carrier", "UPS", "--tracking", "1Z7")
+    assert f"fulfillment order {order.pa} is shipped" in shipped and "delivery sweep" not in shipped
+    with hub.database.session() as session:
+        confirmations = list(session.scalars(select(Delivery.id).where(Delivery.operation == "channel.shipment")))
+    assert len(confirmations) == 1
+
+    settings = load_settings(data_dir=tmp_path, database_url=database_url)  # the command's own broker
+    runtime = Runtime(settings)
+    try:
+        with create_celery(settings, runtime).connection_for_write() as connection:
+            queue = connection.SimpleQueue(DELIVER_CHANNEL)
+            message = queue.get(timeout=5)
+            assert message.headers["task"] == "hub.deliver.channel.send"
+            assert message.decode()[0] == [confirmations]
+            message.ack()
+            queue.close()
+    finally:
+        runtime.close()
