@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -43,10 +43,12 @@ from sqlalchemy.orm import Session, selectinload
 from hub.canonical import Order
 from hub.db.models import OrderRouting
 from hub.db.session import Database
-from hub.delivery.plan_many import plan_fulfillment_many
+from hub.delivery.plan_many import Created, plan_fulfillment_many
 from hub.inventory.allocation import AllocationRequest
 from hub.inventory.bulk_allocation import allocate_many
+from hub.inventory.locations import LocationSpec
 from hub.inventory.snapshot import stock_positions
+from hub.lifecycle import FulfillmentState
 from hub.lifecycle.batch import append_events, read_lifecycles
 from hub.lifecycle.changes import LifecycleChange, event_row, lock_orders, write_changes, write_statuses
 from hub.lifecycle.commands import BackorderLine, CreateFulfillmentOrder, Hold, Validate
@@ -128,7 +130,7 @@ def _route_batch(
     fresh = [oid for oid in ids if oid in records and not (oid in lifecycles and lifecycles[oid].fulfillment_orders)]
     again = [oid for oid in ids if oid in records and oid not in fresh]
     alone: list[str] = []
-    snapshot = _snapshot(session, [records[oid] for oid in fresh], now)
+    snapshot, locations = _snapshot(session, [records[oid] for oid in fresh], now)
     planned: list[_Planned] = []
     finished: list[LifecycleChange] = []
     for order_id in fresh:
@@ -151,7 +153,7 @@ def _route_batch(
             finished.append(change)
             finish_waiting(session, order_id)
             result.routed[order_id] = Routed(order_id, None, note=f"the order is {outcome}")
-    _write(session, planned, finished, routings, now, source, result)
+    _write(session, planned, finished, routings, now, source, result, locations)
     for order_id in again:
         _route_again(session, order_id, rules, now, source, result, alone)
     return alone
@@ -162,12 +164,12 @@ def _routing_rows(session: Session, ids: list[str]) -> dict[str, OrderRouting]:
     return {row.order_id: row for row in session.scalars(query)}
 
 
-def _snapshot(session: Session, records: Sequence[Any], now: datetime) -> Snapshot:
-    """One stock read for every SKU of the batch, at the active locations."""
+def _snapshot(session: Session, records: Sequence[Any], now: datetime) -> tuple[Snapshot, Mapping[str, LocationSpec]]:
+    """One stock read for every SKU of the batch, at the active locations; and those locations."""
     skus = {line.sku for record in records for line in record.lines if line.sku}
     locations = current_locations(session)
     positions = stock_positions(session, skus, locations.specs)
-    return snapshot_with_stock(locations.routing, positions, now)
+    return snapshot_with_stock(locations.routing, positions, now), locations.specs
 
 
 def _plan_one(change: LifecycleChange, snapshot: Snapshot, rules: RuleSet, now: datetime) -> _Planned | str:
@@ -214,6 +216,7 @@ def _write(
     now: datetime,
     source: str,
     result: BatchResult,
+    locations: Mapping[str, LocationSpec],
 ) -> None:
     """Commit every allocation, write every lifecycle change and the timeline, flush the routing rows once,
     plan the deliveries."""
@@ -244,11 +247,30 @@ def _write(
     append_events(session, timeline)
     orders = {item.change.record.id: item.order for item in planned}
     documents = {item.change.record.id: item.document for item in planned}
-    deliveries = plan_fulfillment_many(session, orders, documents, result.queues)
+    # by order id, as the query planning would otherwise make lists them (a stable sort keeps their positions)
+    created = sorted((fo for item in planned for fo in _created(item, locations)), key=lambda fo: fo.order_id)
+    deliveries = plan_fulfillment_many(session, orders, documents, result.queues, created)
     for item in planned:
         order_id = item.change.record.id
         routed = Routed(order_id, item.decision, item.created, 1, deliveries=tuple(deliveries[order_id]))
         result.routed[order_id] = routed
+
+
+def _created(item: _Planned, locations: Mapping[str, LocationSpec]) -> list[Created]:
+    """The fulfillment orders ``item`` just made, for planning their submits without reading them back.
+
+    Only fresh orders are planned here (every fulfillment order is new and still created, see
+    ``_route_batch``); the decision's locations are active ones, so ``locations`` holds each of them.
+    """
+    lifecycle = item.change.after
+    if lifecycle.hold_reason is not None:  # a held order's fulfillment orders wait for the hold's release
+        return []
+    return [
+        Created(fo.id, lifecycle.order_id, fo.location, tuple(fo.lines.values()), spec.fulfilled_by, spec.kind.value)
+        for fo in lifecycle.fulfillment_orders.values()
+        for spec in (locations[fo.location],)
+        if fo.state is FulfillmentState.CREATED
+    ]
 
 
 def _route_again(
