@@ -14,10 +14,11 @@ from __future__ import annotations
 import types
 from collections.abc import Callable
 from functools import cache
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from hub.canonical.lengths import explain_lengths
 from hub.mapping import MappingFileError, MappingInputError, load_mapping
 from hub.mapping.operations import compile_fields
 
@@ -52,8 +53,17 @@ def _checked(model: type[BaseModel], data: dict[str, Any], path: str) -> dict[st
         info = model.model_fields.get(name)
         if info is None:
             raise MappingFileError(f"{model.__name__} has no field {name!r}")
-        shown[name] = _value(info.annotation, value, f"{path}.{name}" if path else name)
+        shown[name] = _value(_declared(model, name), value, f"{path}.{name}" if path else name)
     return shown
+
+
+@cache  # one annotation object per field, so its adapter is built once (see _adapter)
+def _declared(model: type[BaseModel], name: str) -> Any:
+    """The field's type with the rules the model holds for it: pydantic keeps a field's constraints and
+    validators (a SKU's length limit, a quantity's minimum) beside its bare type, and a bare ``str`` or
+    ``int`` would let through what the whole document refuses."""
+    info = model.model_fields[name]
+    return Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
 
 
 def _value(annotation: Any, value: Any, path: str) -> Any:
@@ -61,7 +71,8 @@ def _value(annotation: Any, value: Any, path: str) -> Any:
     try:
         return adapter.dump_python(adapter.validate_python(value), mode="json")
     except ValidationError as exc:
-        whole = exc
+        whole = explain_lengths(exc)
+    annotation = _bare(annotation)
     model = _model_in(annotation)
     if model is not None and isinstance(value, dict):
         return _checked(model, value, path)
@@ -71,6 +82,11 @@ def _value(annotation: Any, value: Any, path: str) -> Any:
     error = whole.errors()[0]
     where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
     raise MappingInputError(error["msg"], field=f"{path}{where}")
+
+
+def _bare(annotation: Any) -> Any:
+    """``list[Line]`` for ``Annotated[list[Line], MinLen(1)]``: the shape, for walking into a value."""
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

@@ -167,3 +167,25 @@ def test_the_installed_command_says_which_documented_responses_it_reads() -> Non
     assert done.stderr.count("\n") == 1
     assert "the body is none of the documented responses the hub reads (ORDER_CHANGE, getOrder" in done.stderr
     assert "give --topic" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("SellerSKU", "S" * 129, "field lines[0].sku: at most 128 characters, the longest the hub can store"),
+        ("OrderItemId", "7" * 65, "field lines[0].line_id: at most 64 characters"),
+        ("Title", "T" * 513, "field lines[0].name: at most 512 characters"),
+    ],
+)
+def test_a_fragment_is_held_to_the_rules_of_the_whole_document(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, field: str, value: Any, message: str
+) -> None:
+    """Items alone are checked field by field, with each field's own limits: a SKU too long to store is refused
+    in a fragment as it is in an order, never shown as if it were fine."""
+    body = json.loads(case("amazon", "get_order_items_cancel_requested").read_text())
+    body["payload"]["OrderItems"][0][field] = value
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps(body))
+    code, shown, err = normalize(capsys, "amazon", str(path))
+    assert (code, shown) == (2, None), shown
+    assert err.count("\n") == 1 and message in err, err
