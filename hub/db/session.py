@@ -43,9 +43,10 @@ from hub.settings import redact_url
 
 RECENT_SECONDS = 5.0  # a connection used this recently, with nothing waiting on its socket, is not pinged
 _USED_AT = "orderhub_used_at"
+_WRITER = "orderhub_writer"  # thread that began the connection's newest write transaction
 _READ_ONLY = "orderhub_read_only"  # execution option of Database.reading's connections
 _read_only: ContextVar[bool] = ContextVar("orderhub_read_only", default=False)
-_writers = threading.local()  # by_engine: each SQLite engine's connection whose transaction this thread began
+_writers = threading.local()  # by_engine: each SQLite engine's connection (and its pool record) this thread wrote on
 
 
 class SecondWriter(RuntimeError):
@@ -83,12 +84,15 @@ def _sqlite_begin(connection: Connection) -> None:
         driver.isolation_level = ""  # the driver's own way: no BEGIN before reads, a deferred one before a write
         return
     _refuse_second_writer(connection.engine, driver)
+    record = connection.connection.info  # the pooled connection's own dict, kept while it lives
     driver.isolation_level = None  # the driver issues no BEGIN of its own; this one does
     try:  # sent as the driver sends its own BEGIN (on PostgreSQL too): not a statement of the hub's
         driver.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:  # "database is locked" after busy_timeout: transient, as any other refusal
         raise DBAPIError.instance("BEGIN IMMEDIATE", (), exc, sqlite3.Error) from exc
-    _writers.by_engine = getattr(_writers, "by_engine", {}) | {id(connection.engine): driver}
+    # The pool hands a connection to other threads once this transaction ends: it names who began its newest.
+    record[_WRITER] = threading.get_ident()
+    _writers.by_engine = getattr(_writers, "by_engine", {}) | {id(connection.engine): (driver, record)}
 
 
 def _refuse_second_writer(engine: Engine, driver: sqlite3.Connection) -> None:
@@ -96,11 +100,11 @@ def _refuse_second_writer(engine: Engine, driver: sqlite3.Connection) -> None:
     second connection: busy_timeout later it would fail as "database is locked", which callers take for a
     busy database and retry. It is a mistake in the caller (end the first transaction before calling code
     that opens its own, or read with ``read_only``), so it is refused at once, saying so."""
-    holder = getattr(_writers, "by_engine", {}).get(id(engine))
-    if holder is None or holder is driver:
-        return
+    held = getattr(_writers, "by_engine", {}).get(id(engine))
+    if held is None or held[0] is driver or held[1].get(_WRITER) != threading.get_ident():
+        return  # none, this very connection, or one whose newest transaction another thread began
     try:
-        holding = holder.in_transaction
+        holding = held[0].in_transaction
     except sqlite3.ProgrammingError:  # closed since: it holds nothing
         return
     if holding:

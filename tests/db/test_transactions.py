@@ -5,6 +5,7 @@ connections used moments ago are handed out without a ping, and one the server d
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -84,6 +85,30 @@ def test_a_second_writer_in_the_same_thread_is_refused_at_once_and_a_reader_is_n
     with database.session() as after:  # the first is done: a new writer goes ahead
         after.add(ChannelAccount(channel="standard", account="after", settings={}))
     assert _accounts(database) == ["after", "outer"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_connection_another_thread_now_writes_on_is_not_taken_for_this_threads_own(database: Database) -> None:
+    """The pool hands the connection this thread wrote on to the next thread: that thread's open transaction is
+    not this thread's, and this thread's next writer waits for it as for any other."""
+    with database.session() as first:  # the pool's one connection, written on by this thread, then returned
+        first.add(ChannelAccount(channel="standard", account="first", settings={}))
+    began, done = threading.Event(), threading.Event()
+
+    def other_thread() -> None:
+        with database.session() as other:  # takes that same connection and holds the write lock a moment
+            other.add(ChannelAccount(channel="standard", account="other", settings={}))
+            other.flush()
+            began.set()
+            done.wait(timeout=0.5)
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    assert began.wait(timeout=30)
+    with database.session() as mine:  # a second connection: waits for the other thread, is not refused
+        mine.add(ChannelAccount(channel="standard", account="mine", settings={}))
+    thread.join()
+    assert _accounts(database) == ["first", "mine", "other"]
 
 
 def test_a_released_savepoint_is_undone_with_its_transaction(database: Database) -> None:
