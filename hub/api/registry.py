@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from hub.api.auth import TokenRefused, allows, authenticate
 from hub.api.problems import Problem, bad_field, from_validation
+from hub.channels.limits import too_deep
 from hub.db.models import ApiAuditEntry, ApiToken
 from hub.errors import InputRejected, ServiceUnavailable
 from hub.lifecycle.errors import LifecycleConflict, LifecycleRejected
@@ -203,7 +204,7 @@ def _parse_body(op: Operation) -> Any:
         raise Problem(415, f"the body must be application/json, not {request.mimetype or 'unnamed'}")
     try:
         data = json.loads(raw) if raw.strip() else {}
-        deep = _too_deep(data)
+        deep = too_deep(data, MAX_DEPTH)
     except RecursionError:  # deeper than the parser's own stack allows
         deep = True
     except ValueError as error:
@@ -215,21 +216,6 @@ def _parse_body(op: Operation) -> Any:
         return op.body.model_validate(data)
     except ValidationError as error:
         raise from_validation(error, "body", 422) from None
-
-
-def _too_deep(data: Any) -> bool:
-    """Whether arrays and objects nest more than MAX_DEPTH levels (walked level by level, not recursively)."""
-    level, depth = [data], 0
-    while level := [value for value in level if isinstance(value, dict | list)]:
-        depth += 1
-        if depth > MAX_DEPTH:
-            return True
-        level = [item for value in level for item in _children(value)]
-    return False
-
-
-def _children(value: dict[str, Any] | list[Any]) -> Any:
-    return value.values() if isinstance(value, dict) else value
 
 
 def _no_nul(value: Any, path: str) -> None:

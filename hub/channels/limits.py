@@ -85,7 +85,7 @@ def load_json(text: str) -> Any:
     except json.JSONDecodeError as exc:
         _check_depth(text)  # too deep is the first thing said about a body, valid or not
         raise MappingInputError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    if _too_deep(data):
+    if too_deep(data):
         _check_depth(text)
     unstorable = _UNSTORABLE_ESCAPE.search(text) is not None
     if refused or unstorable:
@@ -93,12 +93,13 @@ def load_json(text: str) -> Any:
     return data
 
 
-def _too_deep(data: Any) -> bool:
-    """Whether arrays and objects nest more than ``MAX_DEPTH`` levels (walked level by level, not recursively)."""
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels (walked level by level, not recursively, so a
+    deep value cannot exhaust the stack); the API's bodies are held to the same limit."""
     level, depth = [data], 0
     while level := [value for value in level if isinstance(value, dict | list)]:
         depth += 1
-        if depth > MAX_DEPTH:
+        if depth > limit:
             return True
         level = [item for value in level for item in (value.values() if isinstance(value, dict) else value)]
     return False

@@ -52,6 +52,9 @@ from hub.lifecycle.quantities import BUCKETS, Line, LineQuantities
 from hub.lifecycle.store import _require_locations, _save, to_lifecycle
 
 ROW_COLUMNS = ("state", "updated_at", "validated", "hold_reason", "closed")  # what store._save sets on the row
+_LIFECYCLES = OrderLifecycleRecord.__table__
+# A lifecycle row is written only at the revision it was read at (``b_seen``), as its version column guards it.
+REVISION_GUARD = (_LIFECYCLES.c.order_id == bindparam("b_order_id"), _LIFECYCLES.c.revision == bindparam("b_seen"))
 
 
 @dataclass(frozen=True)
@@ -201,14 +204,7 @@ def _write_lifecycle_rows(session: Session, rows: list[OrderLifecycleRecord]) ->
         values.append({"b_order_id": row.order_id, "b_seen": seen, "b_next": seen + 1, **current})
         for name, value in {**current, "revision": seen + 1}.items():
             set_committed_value(row, name, value)
-    statement = (
-        update(table)
-        .where(table.c.order_id == bindparam("b_order_id"), table.c.revision == bindparam("b_seen"))
-        .values({**{name: bindparam(name) for name in ROW_COLUMNS}, "revision": bindparam("b_next")})
-    )
-    written = session.connection().execute(statement, values).rowcount
-    if written != len(values):
-        raise StaleDataError(f"{len(values) - written} of {len(values)} lifecycle rows changed since they were read")
+    update_guarded(session, table, values, *REVISION_GUARD)
 
 
 @dataclass(frozen=True)
@@ -360,15 +356,15 @@ def _write_plain(session: Session, writes: list[PlainWrite]) -> None:
     now = utcnow()
     heads = [write.head | {"updated_at": now} for write in writes if write.head]
     lc, fo, lq = OrderLifecycleRecord.__table__, FulfillmentOrderRecord.__table__, LineQuantityRecord.__table__
-    _guarded(session, lc, heads, lc.c.order_id == bindparam("b_order_id"), lc.c.revision == bindparam("b_seen"))
+    update_guarded(session, lc, heads, *REVISION_GUARD)
     fulfillment_orders = [values | {"updated_at": now} for write in writes for values in write.fulfillment_orders]
-    _guarded(session, fo, fulfillment_orders, fo.c.id == bindparam("b_id"), fo.c.state == bindparam("b_seen"))
-    _guarded(session, lq, [values for write in writes for values in write.lines], lq.c.id == bindparam("b_id"))
+    update_guarded(session, fo, fulfillment_orders, fo.c.id == bindparam("b_id"), fo.c.state == bindparam("b_seen"))
+    update_guarded(session, lq, [values for write in writes for values in write.lines], lq.c.id == bindparam("b_id"))
 
 
-def _guarded(session: Session, table: Any, values: list[dict[str, Any]], *where: Any) -> None:
-    """One ``UPDATE`` of ``table`` with a set of values per row (``b_`` names are the guards'); every row
-    must match its guard."""
+def update_guarded(session: Session, table: Any, values: list[dict[str, Any]], *where: Any) -> None:
+    """One ``UPDATE`` of ``table`` with a set of values per row (``b_`` names are the guards'; ``b_next``, when
+    given, is the row's next revision); every row must match its guard, else ``StaleDataError``."""
     if not values:
         return
     names = [name for name in values[0] if not name.startswith("b_")]

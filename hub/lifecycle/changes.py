@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from hub.db.models import (
     FulfillmentOrderLineRecord,
@@ -50,9 +51,10 @@ from hub.db.models import (
 )
 from hub.db.models.base import utcnow
 from hub.lifecycle.aggregate import OrderLifecycle
+from hub.lifecycle.batch import REVISION_GUARD, update_guarded
 from hub.lifecycle.commands import LifecycleCommand
 from hub.lifecycle.errors import LifecycleConflict
-from hub.lifecycle.quantities import BUCKETS, Line
+from hub.lifecycle.quantities import Line
 from hub.lifecycle.store import STARTED, _save, _set_status, to_lifecycle
 
 ROW_COLUMNS = ("state", "validated", "hold_reason", "closed", "updated_at")
@@ -168,22 +170,18 @@ def _update_lifecycles(session: Session, changes: list[LifecycleChange], now: da
             if line != change.before.lines[line_id]:
                 line_values.append({"b_id": ids[line_id].id, "state": line.state.value, **line.quantities.as_dict()})
                 session.expire(ids[line_id])
-    statement = (
-        update(table)
-        .where(table.c.order_id == bindparam("b_order_id"), table.c.revision == bindparam("b_seen"))
-        .values({**{name: bindparam(name) for name in ROW_COLUMNS}, "revision": bindparam("b_next")})
-    )
-    written = session.connection().execute(statement, values).rowcount
-    if written != len(values):
+    try:
+        update_guarded(session, table, values, *REVISION_GUARD)
+    except StaleDataError:
         ids = ", ".join(change.record.id for change in changes)
-        raise LifecycleConflict(f"orders {ids} changed while they were routed; nothing was written: route them again")
+        raise LifecycleConflict(
+            f"orders {ids} changed while they were routed; nothing was written: route them again"
+        ) from None
     for change, row_values in zip(changes, values, strict=True):
         for name in ROW_COLUMNS:
             set_committed_value(change.row, name, row_values[name])
         set_committed_value(change.row, "revision", row_values["b_next"])
-    if line_values:
-        columns = {name: bindparam(name) for name in (*BUCKETS, "state")}
-        session.connection().execute(update(lines).where(lines.c.id == bindparam("b_id")).values(columns), line_values)
+    update_guarded(session, lines, line_values, lines.c.id == bindparam("b_id"))
 
 
 def _insert_fulfillment_orders(session: Session, changes: list[LifecycleChange], now: datetime) -> None:
