@@ -73,3 +73,16 @@ def hub_on(stack: dict[str, str]) -> StackHub:
 
 def production_celery(settings_factory, urls: dict[str, str]) -> Celery:  # type: ignore[no-untyped-def]
     return create_celery(settings_factory(database_url=urls["HUB_DATABASE_URL"], broker_url=urls["HUB_BROKER_URL"]))
+
+
+def take_task(celery: Celery, queue: str) -> tuple[str, list[object]]:
+    """The next task message waiting on ``queue`` of this app's broker, taken off it: (task name, its args)."""
+    with celery.connection_for_write() as connection:
+        waiting = connection.SimpleQueue(queue)
+        try:
+            message = waiting.get(timeout=5)
+            args, _kwargs, _embed = message.decode()
+            message.ack()
+        finally:
+            waiting.close()
+    return message.headers["task"], args

@@ -14,6 +14,7 @@ from hub.worker.app import create_celery
 from hub.worker.queues import DELIVER_CHANNEL
 from tests.cli.hub_runner import Hub
 from tests.delivery.shipment_setup import routed_order
+from tests.stacks import take_task
 
 
 def test_shipping_by_hand_publishes_the_channel_confirmation_at_once(
@@ -29,12 +30,7 @@ def test_shipping_by_hand_publishes_the_channel_confirmation_at_once(
     settings = load_settings(data_dir=tmp_path, database_url=database_url)  # the command's own broker
     runtime = Runtime(settings)
     try:
-        with create_celery(settings, runtime).connection_for_write() as connection:
-            queue = connection.SimpleQueue(DELIVER_CHANNEL)
-            message = queue.get(timeout=5)
-            assert message.headers["task"] == "hub.deliver.channel.send"
-            assert message.decode()[0] == [confirmations]
-            message.ack()
-            queue.close()
+        task = take_task(create_celery(settings, runtime), DELIVER_CHANNEL)
+        assert task == ("hub.deliver.channel.send", [confirmations])
     finally:
         runtime.close()

@@ -13,6 +13,7 @@ from hub.db.models import Delivery
 from hub.runtime import Runtime
 from hub.worker.app import create_celery
 from hub.worker.queues import DELIVER_CHANNEL
+from tests.stacks import take_task
 from tests.web.test_connector_webhooks import Hub, hub, shipped_to_shipstation  # noqa: F401 (a fixture)
 
 
@@ -51,13 +52,6 @@ def test_the_parse_task_publishes_the_channel_confirmation_once_committed(
     celery = create_celery(settings, runtime)
     try:
         assert celery.tasks["hub.ingest.parse"](inbox_id) == "processed"
-        with celery.connection_for_write() as connection:
-            queue = connection.SimpleQueue(DELIVER_CHANNEL)
-            message = queue.get(timeout=5)
-            assert message.headers["task"] == "hub.deliver.channel.send"
-            args, _kwargs, _embed = message.decode()
-            assert args == [_confirmations(shop)]
-            message.ack()
-            queue.close()
+        assert take_task(celery, DELIVER_CHANNEL) == ("hub.deliver.channel.send", [_confirmations(shop)])
     finally:
         runtime.close()
