@@ -81,8 +81,7 @@ def load_demo(database: Database, data_dir: Path, options: DemoOptions, now: dat
     late, unanswered = _send_one_earlier(database, plan, moment, rules)
     operations.route(database, [order_id for order_id in received.created if order_id not in late], moment, rules)
     operations.send_pending(database)
-    placed = _placed_at(database)
-    shipped = operations.ship(database, rng, placed, moment)
+    shipped = operations.ship(database, rng, _promised(database), moment)
     operations.returns(database, rng, shipped, max(1, len(shipped) // 25))
     _cancel_a_drop_shipped_order(database, plan, secrets, moment)
     operations.send_pending(database)
@@ -162,10 +161,11 @@ def _order_ids(database: Database, order: DemoOrder | None) -> list[str]:
         return list(found)
 
 
-def _placed_at(database: Database) -> dict[str, datetime]:
-    with database.session() as session:
-        rows = session.execute(select(OrderRecord.id, OrderRecord.placed_at)).all()
-    return {row.id: row.placed_at if row.placed_at.tzinfo else row.placed_at.replace(tzinfo=UTC) for row in rows}
+def _promised(database: Database) -> dict[str, operations.Promise]:
+    """Each order's placed_at (in UTC) and ship-by day."""
+    with database.session(read_only=True) as session:
+        rows = session.execute(select(OrderRecord.id, OrderRecord.placed_at, OrderRecord.ship_by)).all()
+    return {row.id: (row.placed_at.replace(tzinfo=row.placed_at.tzinfo or UTC), row.ship_by) for row in rows}
 
 
 def _on_hold() -> Select[Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -36,6 +36,7 @@ from hub.sdk import ShipmentNotice
 
 CARRIERS = (("UPS", "Ground"), ("FedEx", "Home Delivery"), ("USPS", "Priority Mail"))
 RETURN_REASONS = ("too small", "changed my mind", "arrived damaged", "not as pictured")
+Promise = tuple[datetime, date | None]  # an order's placed_at and ship-by day (None: no promise)
 
 
 def route(database: Database, order_ids: Sequence[str], now: datetime, rules: RuleSet) -> int:
@@ -74,22 +75,37 @@ def _open_warehouse_orders(database: Database) -> list[tuple[str, str, str, list
         ]
 
 
-def ship(database: Database, rng: random.Random, placed: dict[str, datetime], now: datetime) -> list[str]:
-    """Ship most fulfillment orders of orders placed over a day ago, within thirty hours, one in ten only after
-    two and a half days or more (late against the shops' promises); returns the orders shipped. Shipments are
-    recorded twenty-five to a transaction, as a 3PL's confirmation file with many rows would be."""
+def ship(database: Database, rng: random.Random, promised: dict[str, Promise], now: datetime) -> list[str]:
+    """Ship most fulfillment orders of orders placed over a day ago, within thirty hours of the order; every
+    tenth one that could be late by now ships one to three days after its order's ship-by day instead (late
+    against the shop's promise whatever the weekday the demo is loaded on). Returns the orders shipped.
+    Shipments are recorded twenty-five to a transaction, as a 3PL's confirmation file with many rows would be."""
     notices = []
+    could_be_late = 0
     for fo_id, order_id, _location, lines in _open_warehouse_orders(database):
-        placed_at = placed.get(order_id)
+        placed_at, ship_by = promised.get(order_id, (None, None))
         if placed_at is None or now - placed_at < timedelta(days=1) or rng.random() > 0.85:
             continue
-        took = timedelta(hours=rng.randint(60, 110) if rng.random() < 0.1 else rng.randint(4, 30))  # a few late
-        notices.append(_notice(rng, fo_id, order_id, lines, min(now, placed_at + took)))
+        shipped_at = placed_at + timedelta(hours=rng.randint(4, 30))
+        late_at = _late(rng, ship_by)
+        if late_at is not None and late_at < now:
+            if could_be_late % 10 == 0:
+                shipped_at = late_at
+            could_be_late += 1
+        notices.append(_notice(rng, fo_id, order_id, lines, min(now, shipped_at)))
     for start in range(0, len(notices), 25):
         with database.session() as session:
             for notice in notices[start : start + 25]:
                 record_shipment(session, source=SOURCE, notice=notice, actor=SOURCE)
     return [str(notice.shipment.order_id) for notice in notices]
+
+
+def _late(rng: random.Random, ship_by: date | None) -> datetime | None:
+    """A moment during the working hours of one to three days after ``ship_by`` (None: no promise)."""
+    if ship_by is None:
+        return None
+    day = ship_by + timedelta(days=rng.randint(1, 3))
+    return datetime.combine(day, time(rng.randint(8, 17)), UTC)
 
 
 def _notice(
