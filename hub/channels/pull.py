@@ -3,17 +3,21 @@
 Pollers (Amazon, eBay, Walmart) get orders only this way; webhook channels use it to catch deliveries that
 were lost. Each order version read is stored in the inbox like a webhook (so it is replayable) and processed;
 the watermark advances only after a whole pull succeeded, and re-reading a version is a no-op (dedupe key).
+What processing a message leaves to do (routing the order it created, say) is handed to ``follow_up`` as
+soon as that message is committed, so a pulled order is routed at once, not at the next routing sweep; the
+caller passes ``hub.worker.follow_ups.FollowUps`` (this package does not know the broker).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
 from hub.channels.intake import UnknownAccount, store_pulled
-from hub.channels.process import AccountFactory, default_account, process_message
+from hub.channels.process import AccountFactory, Outcome, default_account, process_message
 from hub.channels.registry import all_channels, get_channel
 from hub.db.models import ChannelAccount
 from hub.db.models.base import as_utc
@@ -39,7 +43,12 @@ def pullable_accounts(database: Database) -> list[tuple[str, str]]:
 
 
 def pull_account(
-    database: Database, channel_name: str, account_name: str, *, accounts: AccountFactory = default_account
+    database: Database,
+    channel_name: str,
+    account_name: str,
+    *,
+    accounts: AccountFactory = default_account,
+    follow_up: Callable[[Outcome], object] | None = None,
 ) -> PullResult:
     channel = get_channel(channel_name)
     with database.session() as session:
@@ -58,7 +67,9 @@ def pull_account(
             inbox_id = message.id
         if created:
             stored += 1
-            process_message(database, inbox_id, accounts=accounts)
+            outcome = process_message(database, inbox_id, accounts=accounts)
+            if follow_up is not None:
+                follow_up(outcome)
         if pulled.updated_at is not None and (newest is None or pulled.updated_at > newest):
             newest = pulled.updated_at
     with database.session() as session:

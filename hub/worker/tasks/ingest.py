@@ -18,18 +18,16 @@ from celery import shared_task
 from sqlalchemy import or_, select
 
 from hub.channels.chunk import process_chunk
-from hub.channels.process import MessageNotFound, Outcome, process_message
+from hub.channels.process import MessageNotFound, process_message
 from hub.channels.pull import pull_account, pullable_accounts
 from hub.db.models import InboxMessage, InboxStatus
 from hub.db.models.base import utcnow
 from hub.sdk.errors import TransientError
 from hub.worker import mailbox
 from hub.worker.base import HubTask
+from hub.worker.follow_ups import FollowUps, publish_follow_ups
 from hub.worker.queues import INGEST
 from hub.worker.relay import publish_and_mark, queue_depth
-from hub.worker.tasks.deliver import publish_deliveries
-from hub.worker.tasks.route import BATCH_SIZE as ROUTE_BATCH_SIZE
-from hub.worker.tasks.route import ORDER_TASK as ROUTE_TASK
 
 UNPUBLISHED_GRACE = timedelta(seconds=30)  # a relay normally publishes within milliseconds
 LOST_IN_BROKER = timedelta(minutes=10)  # published but still unprocessed: the broker lost it (or a worker died)
@@ -53,29 +51,8 @@ def parse(self: HubTask, inbox_id: int) -> str:
         outcome = process_message(self.runtime.database, inbox_id)
     except MessageNotFound:
         return "missing"
-    _send_answers(self, outcome)
+    publish_follow_ups(self.app, [outcome])
     return outcome.status
-
-
-def _send_answers(task: HubTask, *outcomes: Outcome) -> None:
-    """Publish what processing queued for partners (EDI acknowledgments), routing for the orders it created
-    and the deliveries it planned (a shipment's channel confirmation), now that it is committed, through one
-    producer: the orders of a chunk go as one routing request (``hub.route.order`` takes a list), so a chunk
-    costs one confirmed publish, not one per order. The hub.edi.send_pending, hub.route.sweep and delivery
-    sweeps catch any that a lost publish leaves behind."""
-    deliveries = [delivery_id for outcome in outcomes for delivery_id in outcome.deliveries]
-    if deliveries:
-        publish_deliveries(task.app, deliveries)
-    outbound = [interchange_id for outcome in outcomes for interchange_id in outcome.outbound]
-    created = [order_id for outcome in outcomes for order_id in outcome.created]
-    if not outbound and not created:
-        return
-    with task.app.producer_or_acquire() as producer:
-        for interchange_id in outbound:
-            task.app.send_task("hub.edi.send", args=[interchange_id], producer=producer)
-        for start in range(0, len(created), ROUTE_BATCH_SIZE):
-            orders = created[start : start + ROUTE_BATCH_SIZE]
-            task.app.send_task(ROUTE_TASK, args=[orders[0] if len(orders) == 1 else orders], producer=producer)
 
 
 @shared_task(bind=True, base=HubTask, name="hub.ingest.parse_many")
@@ -112,7 +89,7 @@ def _parse_chunk(task: HubTask, inbox_ids: list[int]) -> int:
     for inbox_id, retry_after in result.retry.items():
         parse.apply_async(args=[inbox_id], countdown=retry_after or 5)
     try:
-        _send_answers(task, *result.outcomes.values())
+        publish_follow_ups(task.app, result.outcomes.values())
     except Exception:  # committed already: the sweeps publish what is still unrouted or unsent
         log.exception("could not publish the answers of inbox messages %s; the sweeps will", inbox_ids)
     return len(result.outcomes)
@@ -150,7 +127,7 @@ def sweep(self: HubTask) -> int:
 )
 def pull(self: HubTask, channel: str, account: str) -> int:
     """Poll (Amazon, eBay, Walmart) or reconcile (webhook channels) one account since its watermark."""
-    return pull_account(self.runtime.database, channel, account).stored
+    return pull_account(self.runtime.database, channel, account, follow_up=FollowUps(self.app)).stored
 
 
 @shared_task(bind=True, base=HubTask, name="hub.ingest.pull_all")
