@@ -78,7 +78,7 @@ def production_celery(settings_factory, urls: dict[str, str]) -> Celery:  # type
 def take_task(celery: Celery, queue: str) -> tuple[str, list[object]]:
     """The next task message waiting on ``queue`` of this app's broker, taken off it: (task name, its args)."""
     with celery.connection_for_write() as connection:
-        waiting = connection.SimpleQueue(queue)
+        waiting = connection.SimpleQueue(celery.amqp.queues[queue])  # as declared (RabbitMQ: its dead letters)
         try:
             message = waiting.get(timeout=5)
             args, _kwargs, _embed = message.decode()

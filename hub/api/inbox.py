@@ -1,7 +1,10 @@
 """``/api/v1/inbox``: inbound messages as received (raw body, headers), what became of them, and replay.
 
 A replay processes the message again at once, in this request, as ``orderhub inbox replay`` does (after a
-mapping or the data it lacked was fixed); the answer says what it became.
+mapping or the data it lacked was fixed); the answer says what it became. What it left to do (routing the
+order it created, the channel confirmation of a shipment it recorded, an acknowledgment) goes to the workers
+as the call ends, as after the worker's own processing (``hub.worker.follow_ups``); a broker that does not
+answer leaves it to the sweeps.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from hub.api.registry import BodyModel, Call, QueryModel, Reply, operation
 from hub.channels.process import MessageNotFound, process_message
 from hub.db.models import InboxMessage, InboxStatus
 from hub.web.extension import hub_extension
+from hub.worker.follow_ups import FollowUps
 
 TEXT = r"^[^\x00]*$"
 
@@ -122,6 +126,7 @@ def replay_message(call: Call, inbox_id: int) -> Reply:
         outcome = process_message(hub_extension().runtime.database, inbox_id, replay=True)
     except MessageNotFound as missing:
         raise Problem(404, str(missing)) from None
+    call.after_commit.append(lambda: FollowUps(hub_extension().celery)(outcome))
     call.session.expire_all()
     reply = read_message(call, inbox_id)
     message = MessageDetail.model_validate(reply.model.model_dump())
