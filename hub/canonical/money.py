@@ -9,7 +9,7 @@ from enum import Enum
 from functools import cache
 from typing import Annotated, Any, TypeVar, get_args
 
-from pydantic import BaseModel, Field, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from .base import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, CanonicalModel, CurrencyCode, DecimalString
 from .errors import CurrencyMismatchError
@@ -65,24 +65,33 @@ _VALIDATED: dict[tuple[str, str], Money] = {}
 _VALIDATED_KEPT = 1024
 
 
-def _reuse_validated(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+def _reuse_validated(value: Any) -> Any:
+    """The Money already validated for these two texts, else ``value`` itself for the field's own validation.
+
+    A before-validator, not a wrap: pydantic-core then makes no handler object per amount, and takes the Money
+    returned here as it is (an instance of the field's class is not validated again)."""
     if type(value) is dict and len(value) == 2:
         amount, currency = value.get("amount"), value.get("currency")
         if type(amount) is str and type(currency) is str:
             money = _VALIDATED.get((amount, currency))
             if money is None:
-                money = handler(value)  # refused input raises here, exactly as without the table
+                try:
+                    money = _validate_money(value)
+                except ValidationError:
+                    return value  # refused where it stands, so the error names its path as without the table
                 if len(_VALIDATED) >= _VALIDATED_KEPT:
                     _VALIDATED.clear()
                 _VALIDATED[amount, currency] = money
             return money
-    return handler(value)
+    return value
 
 
-Amount = Annotated[Money, WrapValidator(_reuse_validated)]
+_validate_money = Money.__pydantic_validator__.validate_python
+
+Amount = Annotated[Money, BeforeValidator(_reuse_validated)]
 """A Money field: the same schema, JSON schema and errors as ``Money``, with repeated amounts validated once."""
 
-OptionalAmount = Annotated[Money | None, WrapValidator(_reuse_validated)]
+OptionalAmount = Annotated[Money | None, BeforeValidator(_reuse_validated)]
 """``Money | None`` as :data:`Amount` (the validator wraps the union, so the field's annotation stays
 ``Money | None`` for code that reads it)."""
 

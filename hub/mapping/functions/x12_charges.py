@@ -26,6 +26,7 @@ from hub.mapping.functions.registry import mapping_function
 from hub.mapping.functions.x12 import _segments, _text, x12_implied_decimal
 
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
 
 # SAC06 bases computed on what remains after the allowances before them; every other basis is the gross amount.
 NET_BASES = frozenset({"2", "4", "7"})  # item net cost, discount/net, base price amount less previous discount
@@ -78,10 +79,14 @@ class OrderPricing:
     fees: Decimal | None = None
     discount: Decimal = Decimal(0)
 
+    settled: Decimal | None = None  # the subtotal once every SAC is applied (set by ``price_order``)
+
     @property
     def subtotal(self) -> Decimal:
+        if self.settled is not None:
+            return self.settled  # the charges, the totals and the stated-total check read it: summed once
         total = Decimal(0)
-        for line in self.lines:  # a plain loop: this is summed several times per order
+        for line in self.lines:
             total += line.gross - line.discount
         return total
 
@@ -92,16 +97,18 @@ class OrderPricing:
 
 def _number(value: Any) -> Decimal:
     try:
-        return to_decimal(value) or Decimal(0)
+        return to_decimal(value) or ZERO
     except ValueError:
-        return Decimal(0)  # the line fields of the mapping report it
+        return ZERO  # the line fields of the mapping report it
 
 
 def _line(entry: dict[str, Any]) -> LinePrice:
     po1 = entry.get("PO1") or {}
     quantity, price = _number(po1.get("02")), _number(po1.get("04"))
-    line_id = _text(po1.get("01")) or str(entry.get("index", ""))
-    return LinePrice(line_id=line_id, gross=quantity * price, quantity=quantity)
+    line_id = po1.get("01")
+    if line_id.__class__ is not str or not (line_id := line_id.strip()):  # the tree's text, as nearly always
+        line_id = _text(line_id) or str(entry.get("index", ""))
+    return LinePrice(line_id, quantity * price, quantity)
 
 
 def _loops(value: Any) -> list[dict[str, Any]]:
@@ -125,14 +132,16 @@ def price_order(po1_loops: Any, header_sacs: Any, rules: Rules) -> OrderPricing:
     if last is not None and last[0] is po1_loops and last[1] is header_sacs and last[2] == rules:
         return last[3]
     pricing = _price(po1_loops, header_sacs, rules)
+    pricing.settled = pricing.subtotal
     _last_priced = (po1_loops, header_sacs, rules, pricing)
     return pricing
 
 
 def _price(po1_loops: Any, header_sacs: Any, rules: Rules) -> OrderPricing:
-    loops = _loops(po1_loops)
-    pricing = OrderPricing(lines=[_line(entry) for entry in loops])
-    for line, entry in zip(pricing.lines, loops, strict=True):
+    pricing = OrderPricing(lines=[])
+    for entry in _loops(po1_loops):
+        line = _line(entry)
+        pricing.lines.append(line)
         sacs = entry.get("SAC")
         if sacs is None:
             continue  # most lines state no allowance or charge
@@ -141,6 +150,8 @@ def _price(po1_loops: Any, header_sacs: Any, rules: Rules) -> OrderPricing:
             allowance = _apply(pricing, sac, rules, where, gross=line.gross, net=line.net, line=line)
             if allowance is not None:
                 line.discount += allowance
+    if header_sacs is None or (header_sacs.__class__ is list and not header_sacs):
+        return pricing  # no order-level SAC: nothing to allocate
     order_gross = sum((line.gross for line in pricing.lines), Decimal(0))
     order_net, allocated = pricing.subtotal, Decimal(0)
     for number, sac in enumerate(_segments(header_sacs), start=1):
@@ -303,9 +314,11 @@ def x12_priced_lines(
     out = []
     for line, price in zip(lines, pricing.lines, strict=True):
         priced = dict(line)
-        priced["total"] = _money(price.gross - price.discount, currency)
-        if price.discount:
-            priced["discount"] = _money(price.discount, currency)
+        discount = price.discount
+        # written out rather than through _money: this runs for every line of every order
+        priced["total"] = {"amount": format(price.gross - discount, "f"), "currency": currency}
+        if discount:
+            priced["discount"] = _money(discount, currency)
         if price.tax:
             priced["tax"] = _money(price.tax, currency)
         out.append(priced)
