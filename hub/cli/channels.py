@@ -172,11 +172,15 @@ def list_accounts(ctx: Context) -> None:
 def pull(ctx: Context, channel: str, account: str) -> None:
     """Poll or reconcile ACCOUNT now: read orders changed since its watermark."""
     from hub.runtime import Runtime
+    from hub.worker.app import create_celery
+    from hub.worker.follow_ups import FollowUps
 
     if not get_channel(channel).pulls:
         raise ConfigurationError(f"{channel} has no API to pull orders from")
+    runtime = Runtime(ctx.settings)
+    follow_ups = FollowUps(create_celery(ctx.settings, runtime), log_failure=False)  # routed as each is stored
     try:
-        result = pull_account(Runtime(ctx.settings).database, channel, account)
+        result = pull_account(runtime.database, channel, account, follow_up=follow_ups)
     except UnknownAccount as exc:
         raise InputRejected(f"{exc}; see `orderhub channel list`") from None
     except ConnectorError as exc:  # the channel's answer, classified: one line, no traceback
@@ -190,6 +194,8 @@ def pull(ctx: Context, channel: str, account: str) -> None:
             }
         )
     )
+    if not follow_ups.published:
+        click.echo(f"the broker did not answer ({follow_ups.failure}): the routing sweep routes them", err=True)
 
 
 @group.command("channels")

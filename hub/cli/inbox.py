@@ -1,4 +1,8 @@
-"""``orderhub normalize`` and ``orderhub inbox``: what a message becomes, and the stored messages themselves."""
+"""``orderhub normalize`` and ``orderhub inbox``: what a message becomes, and the stored messages themselves.
+
+A replay hands what the message left to do to the workers once it is committed (``hub.worker.follow_ups``);
+with no broker answering, the command still succeeds, says so, and the sweeps take that work as before.
+"""
 
 from __future__ import annotations
 
@@ -91,11 +95,20 @@ def show(ctx: Context, inbox_id: int) -> None:
 def replay(ctx: Context, inbox_id: int) -> None:
     """Process message INBOX_ID again now (after fixing a mapping or the data it lacked)."""
     from hub.channels.process import MessageNotFound
+    from hub.worker.app import create_celery
+    from hub.worker.follow_ups import FollowUps
 
+    runtime = Runtime(ctx.settings)
     try:
-        outcome = process_message(Runtime(ctx.settings).database, inbox_id, replay=True)
+        outcome = process_message(runtime.database, inbox_id, replay=True)
+        follow_ups = FollowUps(create_celery(ctx.settings, runtime), log_failure=False)
+        follow_ups(outcome)  # committed: routing and sending start now rather than at the next sweep
     except MessageNotFound as exc:
         raise InputRejected(str(exc)) from None
+    finally:
+        runtime.close()
     click.echo(json.dumps({"id": inbox_id, "status": outcome.status, "detail": outcome.detail}))
+    if not follow_ups.published:
+        click.echo(f"the broker did not answer ({follow_ups.failure}): the sweeps take up what it left", err=True)
     if outcome.status == "failed":
         raise SystemExit(1)

@@ -52,20 +52,26 @@ def publish_follow_ups(app: Celery, outcomes: Iterable[Outcome]) -> None:
 
 class FollowUps:
     """Publishes each outcome given to it, for a path that must succeed without the broker: the first failure
-    is logged and later outcomes are left to the sweeps untried (each try could wait out a connection
-    timeout). ``published`` is False once something was left that way."""
+    is kept in ``failure`` (and logged as a warning, unless ``log_failure`` is False: a command prints it its
+    own way, one line, no traceback) and later outcomes are left to the sweeps untried, since each try could
+    wait out a connection timeout."""
 
-    def __init__(self, app: Celery) -> None:
+    def __init__(self, app: Celery, *, log_failure: bool = True) -> None:
         self.app = app
-        self.published = True
+        self.log_failure = log_failure
+        self.failure: str | None = None
+
+    @property
+    def published(self) -> bool:
+        """False once something was left for the sweeps."""
+        return self.failure is None
 
     def __call__(self, outcome: Outcome) -> None:
-        if not (outcome.created or outcome.deliveries or outcome.outbound):
-            return
-        if not self.published:
+        if self.failure is not None or not (outcome.created or outcome.deliveries or outcome.outbound):
             return
         try:
             publish_follow_ups(self.app, [outcome])
-        except Exception:  # committed already: the sweeps publish what is still unrouted or unsent
-            log.exception("could not publish what an inbox message left to do; the sweeps will")
-            self.published = False
+        except Exception as exc:  # noqa: BLE001 (committed already: the sweeps publish what is unrouted or unsent)
+            self.failure = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            if self.log_failure:
+                log.warning("could not publish what an inbox message left to do (%s); the sweeps will", self.failure)
