@@ -19,7 +19,7 @@ from typing import Any
 
 from hub.mapping.errors import MappingInputError
 from hub.mapping.functions import decimal_text, get_function, to_decimal
-from hub.mapping.functions.core import shown
+from hub.mapping.functions.core import amount_text, shown
 from hub.mapping.operations import (
     MAX_INTEGER_DIGITS,
     Call,
@@ -72,6 +72,7 @@ class _Writer:
             "blank_to_none": blank_to_none,
             "coerce": coerce,
             "to_decimal": to_decimal,
+            "amount_text": amount_text,
             "decimal_text": decimal_text,
             "call_error": _call_error,
             "lookup_refused": lookup_refused,
@@ -236,14 +237,14 @@ class _Writer:
         raw, amount, currency = self.temp(), self.temp(), self.temp()
         self.line(depth, "try:")
         self.spec(op.money, raw, depth + 1)
-        self.line(depth + 1, f"{amount} = to_decimal({raw})")
+        self.line(depth + 1, f"{amount} = amount_text({raw})")  # to_decimal, then decimal_text of it
         self.line(depth, "except ValueError as exc:")
         self.line(depth + 1, "raise MappingInputError(str(exc)) from None")
         self.line(depth, f"if {amount} is None:")
         self.line(depth + 1, f"{out} = None")
         self.line(depth, "else:")
         self.spec(op.currency, currency, depth + 1)
-        self.line(depth + 1, f"{out} = {{'amount': decimal_text({amount}), 'currency': {currency}}}")
+        self.line(depth + 1, f"{out} = {{'amount': {amount}, 'currency': {currency}}}")
 
     def call(self, op: Call, out: str, depth: int) -> None:
         values = [self.temp() for _ in op.args]

@@ -112,6 +112,19 @@ def test_id_pairs_are_read_in_element_order_whatever_the_key_order_or_other_keys
     assert x12.x12_identifiers({"998": "UP", "999": "0123", "05": "VN", "06": "V"}, start=4) == {"upc": "0123"}
 
 
+def test_id_pairs_of_segments_with_the_same_keys_are_each_their_own() -> None:
+    """The lines of a file fill the same elements: each line still gets its own ids, blanks and nulls left out."""
+    lines = [{"01": str(n), "06": "UP", "07": f"0{n}", "08": "VN", "09": f"V-{n}"} for n in range(3)]
+    expected = [{"upc": f"0{n}", "vendor_part": f"V-{n}"} for n in range(3)]
+    assert [x12.x12_identifiers(line) for line in lines] == expected
+    assert [x12.x12_product_id(line, qualifiers=["VN"]) for line in lines] == ["V-0", "V-1", "V-2"]
+    assert x12.x12_identifiers({"01": "9", "06": "UP", "07": "  ", "08": "VN", "09": None}) is None
+    assert x12.x12_identifiers({"01": "9", "06": "UP", "07": 7, "08": " VN ", "09": "V"}) == {
+        "upc": "7",
+        "vendor_part": "V",
+    }
+
+
 def test_x12_implied_decimal_datetime_sscc() -> None:
     assert x12.x12_implied_decimal("24438") == "244.38"
     assert x12.x12_implied_decimal("-500") == "-5.00"

@@ -73,6 +73,27 @@ def decimal_text(value: Decimal) -> str:
     return format(value, "f")
 
 
+# An amount's text as a money object carries it, by the text read: the same prices repeat from line to line.
+_AMOUNT_TEXTS: dict[str, str] = {}
+
+
+def amount_text(value: Any) -> str | None:
+    """``decimal_text(to_decimal(value))``, None when ``to_decimal`` gives None; ValueError as it raises."""
+    if type(value) is str:
+        text = _AMOUNT_TEXTS.get(value)
+        if text is not None:
+            return text
+    number = to_decimal(value)
+    if number is None:
+        return None
+    text = format(number, "f")
+    if type(value) is str:
+        if len(_AMOUNT_TEXTS) >= _READ_KEPT:
+            _AMOUNT_TEXTS.clear()
+        _AMOUNT_TEXTS[value] = text
+    return text
+
+
 @mapping_function("join")
 def join(*parts: Any, separator: str = " ") -> str | None:
     """Non-empty parts joined: join(first_name, last_name) -> "Ines Moreau"."""

@@ -107,17 +107,46 @@ def _pairs(segment: Any, start: int) -> list[tuple[str, str]]:
 def _read_pairs(segment: Any, start: int) -> list[tuple[str, str]]:
     if not isinstance(segment, dict):
         raise ValueError(f"expected an X12 segment, found {type(segment).__name__}")
-    # A tree segment's keys are all element positions ("01" ...): the qualifiers are found among them in one
-    # pass, without first working out the last position (which costs as much again as reading the pairs).
-    positions, found = _POSITIONS.get, []
-    for key in segment:
-        position = positions(key)
-        if position is None:
+    # Lines of one file have segments of one shape (the same element positions filled): where the (qualifier,
+    # id) keys are is worked out once per shape, and each segment only reads its values at those keys.
+    shape = (start, *segment)
+    keys = _PAIR_KEYS.get(shape)
+    if keys is None:
+        keys = _pair_keys(segment, start)
+        if keys is None:
             return _read_pairs_by_range(segment, start)  # other keys: read as any JSON object is
-        if start <= position < _LAST_KEY and not (position - start) & 1:
-            found.append(position)
-    found.sort()  # in element order, as the tree has them already
-    return _pairs_at(segment, found)
+        if len(_PAIR_KEYS) >= _PAIR_KEYS_KEPT:
+            _PAIR_KEYS.clear()
+        _PAIR_KEYS[shape] = keys
+    out = []
+    for qualifier_key, id_key in keys:
+        qualifier, value = segment[qualifier_key], segment[id_key]
+        if qualifier.__class__ is str and value.__class__ is str:  # as the tree gives them: nothing to convert
+            qualifier, value = qualifier.strip(), value.strip()
+            if qualifier and value:
+                out.append((qualifier, value))
+            continue
+        qualifier, value = _text(qualifier), _text(value)
+        if qualifier is not None and value is not None:
+            out.append((qualifier, value))
+    return out
+
+
+def _pair_keys(segment: dict[Any, Any], start: int) -> tuple[tuple[str, str], ...] | None:
+    """The keys of each (qualifier, id) pair a segment with these keys can hold, in element order; None when a
+    key is not an element position."""
+    positions = set()
+    for key in segment:
+        position = _POSITIONS.get(key)
+        if position is None:
+            return None
+        positions.add(position)
+    found = sorted(p for p in positions if start <= p < _LAST_KEY and not (p - start) & 1 and p + 1 in positions)
+    return tuple((_KEYS[p], _KEYS[p + 1]) for p in found)
+
+
+_PAIR_KEYS: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
+_PAIR_KEYS_KEPT = 256
 
 
 def _read_pairs_by_range(segment: dict[Any, Any], start: int) -> list[tuple[str, str]]:
