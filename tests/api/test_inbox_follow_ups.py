@@ -21,6 +21,7 @@ from hub.worker.app import create_celery
 from hub.worker.queues import DELIVER_CHANNEL, ROUTE
 from tests.api.conftest import Api
 from tests.console.conftest import Console
+from tests.processes import free_port
 from tests.stacks import hub_on, take_task
 from tests.web.test_connector_webhooks import Hub, hub, shipped_to_shipstation  # noqa: F401 (a fixture)
 
@@ -107,3 +108,14 @@ def test_a_replayed_shipment_webhook_hands_the_channel_confirmation_to_the_worke
         assert take_task(create_celery(settings, runtime), DELIVER_CHANNEL) == sent
     finally:
         runtime.close()
+
+
+def test_with_no_broker_answering_a_replay_still_answers_and_leaves_the_order_to_the_sweep(
+    make_settings: Any, database: Database, database_url: str
+) -> None:
+    settings = make_settings(database_url=database_url, broker_url=f"amqp://guest:guest@127.0.0.1:{free_port()}//")
+    api = Api(create_app(settings).test_client(), database)
+    inbox_id = failed_order_message(database, "REPLAY-3")
+    replayed = api.post(f"/inbox/{inbox_id}/replay", api.token("operate"))
+    assert replayed.status_code == 200, replayed.get_data(as_text=True)
+    assert replayed.get_json()["status"] == "processed" and order_of(database, "REPLAY-3").startswith("ord_")
