@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import partial
 from typing import Any
 
 from hub.mapping import MappingInputError
@@ -28,6 +29,7 @@ MAX_INTEGER_DIGITS = 20
 MAX_NUMBER_LENGTH = 40
 MAX_TOPIC_LENGTH = 128  # inbox_messages.topic
 MAX_ID_DIGITS = 20
+_INTEGER_BOUND = 10**MAX_INTEGER_DIGITS
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
@@ -54,6 +56,60 @@ def _refused(token: str, reason: str) -> _Refused:
 
 def load_json(text: str) -> Any:
     """``json.loads`` within the limits above; MappingInputError (naming where) for anything past them."""
+    # The common body first: the C parser reads integers itself (a Python call per number costs more than
+    # the parse), and the walk that checks the depth also looks at each integer's size. Anything out of the
+    # ordinary is read again the careful way below, which says what is wrong.
+    refused: list[bool] = []
+    try:
+        data = json.loads(text, parse_float=partial(_float, refused), parse_constant=partial(_constant, refused))
+    except (RecursionError, ValueError):
+        return _load_checked(text)
+    if refused or _too_deep_or_too_long(data):
+        return _load_checked(text)
+    if _UNSTORABLE_ESCAPE.search(text) is not None:
+        _raise_first_problem(data, True)
+    return data
+
+
+def _float(refused: list[bool], token: str) -> float:
+    value = float(token)
+    if len(token) > MAX_NUMBER_LENGTH or not math.isfinite(value):
+        refused.append(True)
+    return value
+
+
+def _constant(refused: list[bool], token: str) -> float:
+    refused.append(True)
+    return float(token)
+
+
+def _too_deep_or_too_long(data: Any) -> bool:
+    """``too_deep`` that also says whether an integer has more digits than ``MAX_INTEGER_DIGITS``."""
+    level, depth = [data], 0
+    while level:
+        nested: list[Any] = []
+        containers = False
+        for value in level:
+            kind = type(value)
+            if kind is dict:
+                containers = True
+                nested.extend(value.values())
+            elif kind is list:
+                containers = True
+                nested.extend(value)
+            elif kind is int and not -_INTEGER_BOUND < value < _INTEGER_BOUND:
+                return True
+        if not containers:
+            return False
+        depth += 1
+        if depth > MAX_DEPTH:
+            return True
+        level = nested
+    return False
+
+
+def _load_checked(text: str) -> Any:
+    """``load_json`` with every number read through the limits' checks."""
     refused: list[bool] = []
 
     def parse_int(token: str) -> int | _Refused:

@@ -40,3 +40,31 @@ def test_a_body_nested_past_the_limit_is_refused_where_it_goes_too_deep(text: st
 def test_brackets_inside_text_do_not_count() -> None:
     text = '{"note": "' + "[" * 500 + '"}'
     assert load_json(text) == {"note": "[" * 500}
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('{"id": 123456789012345678901}', r"an integer of 21 digits \(at most 20\) at \$\.id"),
+        ('{"a": [1, -123456789012345678901]}', r"an integer of 21 digits \(at most 20\) at \$\.a\[1\]"),
+        ('{"w": 1e400}', r"the number 1e400 is too large at \$\.w"),
+        ('{"w": 0.' + "1" * 40 + "}", r"a number written with 42 characters \(at most 40\) at \$\.w"),
+        ('{"w": -Infinity}', r"-Infinity is not a JSON number at \$\.w"),
+        ('{"a": [1, 2], "b": "x\\u0000"}', r"text at \$\.b holds a NUL character"),
+    ],
+)
+def test_a_number_or_text_past_the_limits_is_refused_naming_where(text: str, error: str) -> None:
+    with pytest.raises(MappingInputError, match=error):
+        load_json(text)
+
+
+def test_numbers_at_the_limits_are_read_as_numbers() -> None:
+    biggest = "9" * 20
+    text = f'{{"id": {biggest}, "low": -{biggest}, "w": 0.{"1" * 38}, "e": 1e300, "note": "{"9" * 60} NaN"}}'
+    assert load_json(text) == {
+        "id": int(biggest),
+        "low": -int(biggest),
+        "w": float("0." + "1" * 38),
+        "e": 1e300,
+        "note": "9" * 60 + " NaN",
+    }
