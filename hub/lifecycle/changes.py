@@ -25,9 +25,10 @@ through the session as ``execute`` would, for the caller's flush. ``write_status
 status from its rollup.
 
 The lock is ``execute``'s (``FOR UPDATE`` on PostgreSQL, in order id order so two batches cannot deadlock;
-the write lock on SQLite). The session's copies of the lifecycle rows are kept equal to what was written
-(new rows enter it as stored, as a flush would leave them), so reading one later in the transaction, as
-delivery planning does, costs no query and sees the new hold or state.
+the write lock on SQLite). The session's copies of lifecycle rows read before are kept equal to what was
+written, so reading one later in the transaction sees the new hold or state; new lifecycles are not put in
+the session (building a mapped object per order cost more than the insert): one read later in the
+transaction (rare: delivery planning is handed the new fulfillment orders) is a query like any other.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, text, update
-from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -142,16 +143,6 @@ def _insert_lifecycles(session: Session, changes: list[LifecycleChange], now: da
             lines.append({"order_id": change.record.id, "position": position, "line_id": line.line_id, **_line(line)})
     session.connection().execute(insert(OrderLifecycleRecord.__table__), rows)
     session.connection().execute(insert(LineQuantityRecord.__table__), lines)
-    for change, values in zip(changes, rows, strict=True):
-        change.row = _as_stored(session, values)
-
-
-def _as_stored(session: Session, values: dict[str, Any]) -> OrderLifecycleRecord:
-    """The new lifecycle row in the session as a flush would have left it (its child rows not loaded)."""
-    row = OrderLifecycleRecord(**values)
-    make_transient_to_detached(row)
-    session.add(row)
-    return row
 
 
 def _update_lifecycles(session: Session, changes: list[LifecycleChange], now: datetime) -> None:

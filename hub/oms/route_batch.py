@@ -201,11 +201,17 @@ def _plan_one(change: LifecycleChange, snapshot: Snapshot, rules: RuleSet, now: 
 
 
 def _taken(snapshot: Snapshot, decision: Decision) -> Snapshot:
-    """The snapshot after ``decision`` took its units: what the next order of the batch decides on."""
+    """The snapshot after ``decision`` took its units: what the next order of the batch decides on.
+
+    One copy of the snapshot and of each location the decision took from, whatever the number of its
+    commitments (copying them per commitment was a visible part of routing a batch)."""
+    available: dict[str, dict[str, int]] = defaultdict(dict)
     for c in decision.commitments():
-        location = snapshot.location(c.location)
-        snapshot = snapshot.with_available(c.location, c.sku, location.available(c.sku) - c.quantity)
-    return snapshot
+        levels = available[c.location]
+        if c.sku not in levels:
+            levels[c.sku] = snapshot.location(c.location).available(c.sku)
+        levels[c.sku] = max(0, levels[c.sku]) - c.quantity  # as Location.available reads the level left
+    return snapshot.with_levels(available) if available else snapshot
 
 
 def _write(

@@ -23,6 +23,7 @@ snapshot with that location's figure lowered, and the order is decided again.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -261,6 +262,20 @@ class Snapshot(SnapshotModel):
         changed = location.model_copy(update={"stock": stock})
         locations = tuple(changed if item.id == location_id else item for item in self.locations)
         return self.model_copy(update={"locations": locations})
+
+    def with_levels(self, available: Mapping[str, Mapping[str, int]]) -> Snapshot:
+        """The same snapshot with ``available`` units (location id -> SKU -> units) in place of those it
+        holds: ``with_available`` for many SKUs and locations at once, one copy of each location changed."""
+        locations = []
+        for location in self.locations:
+            levels = available.get(location.id)
+            if levels:
+                stock = dict(location.stock)
+                for sku, units in levels.items():
+                    stock[sku] = stock.get(sku, Stock()).model_copy(update={"available": units})
+                location = location.model_copy(update={"stock": stock})
+            locations.append(location)
+        return self.model_copy(update={"locations": tuple(locations)})
 
 
 def read_snapshot(data: Any, source: str = "snapshot") -> Snapshot:
