@@ -16,6 +16,7 @@ For each, it prints the wall time and this process's CPU time per order, the sta
 record), and with ``--profile`` the functions that take the most cumulative CPU time (cProfile).
 
     .venv/bin/python bench/delivery_profile.py [--orders 300] [--chunk 50] [--sqlite] [--profile]
+        [--only chunked|per-order|topped-up]
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ SHIP_TO = [
 ]
 STAGES = ("claim", "send", "record")
 MODES = (("per order", "a", None), ("per order, topped up", "c", DELIVER_3PL), ("chunked", "b", None))
+ONLY = {"per-order": "per order", "topped-up": "per order, topped up", "chunked": "chunked"}
 
 
 class Statements:
@@ -76,10 +78,19 @@ class Statements:
         self.counts: Counter[str] = Counter()
         self.seconds: Counter[str] = Counter()
         self.shapes: Counter[str] = Counter()
+        self.waited: Counter[str] = Counter()  # wall seconds from sending each shape to its answer
+        self._sent: tuple[str, float] | None = None
 
     def __call__(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self.counts[self.stage] += 1
-        self.shapes[f"{self.stage}: {' '.join(statement.split())[:110]}"] += 1
+        shape = f"{self.stage}: {' '.join(statement.split())[:110]}"
+        self.shapes[shape] += 1
+        self._sent = (shape, time.perf_counter())
+
+    def answered(self, *_args: Any) -> None:
+        if self._sent is not None:
+            self.waited[self._sent[0]] += time.perf_counter() - self._sent[1]
+            self._sent = None
 
     @contextmanager
     def within(self, stage: str) -> Iterator[None]:
@@ -134,6 +145,7 @@ def run(
 ) -> dict[str, Any]:
     statements = Statements()
     event.listen(database.engine, "before_cursor_execute", statements)
+    event.listen(database.engine, "after_cursor_execute", statements.answered)
     undo = staged(statements)
     # CPU time, not wall time: on a shared machine a function is otherwise charged for the time it waited
     profiler = cProfile.Profile(time.process_time) if profile else None
@@ -149,6 +161,7 @@ def run(
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         undo()
         event.remove(database.engine, "before_cursor_execute", statements)
+        event.remove(database.engine, "after_cursor_execute", statements.answered)
     text = ""
     if profiler:
         stream = io.StringIO()
@@ -177,8 +190,9 @@ def show(label: str, orders: int, deliveries: int, done: int, got: dict[str, Any
         ms = 1000 * statements.seconds[stage] / orders
         print(f"    {stage:<7}{ms:7.2f} ms per order {statements.counts[stage] / orders:6.1f} statements per order")
     if got["profile"]:
+        print("    statements per order, ms per order from sending each to its answer, shape:")
         for shape, count in statements.shapes.most_common(30):
-            print(f"    {count / orders:6.2f}  {shape}")
+            print(f"    {count / orders:6.2f} {1000 * statements.waited[shape] / orders:6.2f}  {shape}")
         print(got["profile"])
 
 
@@ -202,6 +216,7 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=50)
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
+    parser.add_argument("--only", choices=sorted(ONLY), help="run this mode alone")
     args = parser.parse_args()
     config = EngineConfig(
         chunk=args.chunk,
@@ -218,6 +233,8 @@ def main() -> None:
         database = Database(url)
         try:
             for label, batch, queue in MODES:
+                if args.only and ONLY[args.only] != label:
+                    continue
                 per_order = store_and_route(database, args.orders, batch)
                 ids = [i for order in per_order for i in order]
                 calls = per_order if label.startswith("per order") else [ids]

@@ -107,19 +107,20 @@ class Held:
 
 
 def _held(session: Session, ids: list[int]) -> dict[int, Held]:
-    """The rows of ``ids`` (only the columns recording reads; the payload is left where it is)."""
-    query = select(Delivery.id, Delivery.status, Delivery.attempts, Delivery.external_id).where(Delivery.id.in_(ids))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    rows = session.execute(query.order_by(Delivery.id)).all()
-    numbers = dict(
-        session.execute(
-            select(DeliveryAttempt.delivery_id, func.max(DeliveryAttempt.number))
-            .where(DeliveryAttempt.delivery_id.in_(ids))
-            .group_by(DeliveryAttempt.delivery_id)
-        ).all()
+    """The rows of ``ids`` (only the columns recording reads; the payload is left where it is), each with its
+    last attempt's number, in one statement."""
+    number = (
+        select(func.max(DeliveryAttempt.number))
+        .where(DeliveryAttempt.delivery_id == Delivery.id)
+        .correlate(Delivery)
+        .scalar_subquery()
     )
-    return {row.id: Held(row.id, row.status, row.attempts, row.external_id, numbers.get(row.id) or 0) for row in rows}
+    query = select(Delivery.id, Delivery.status, Delivery.attempts, Delivery.external_id, number.label("number"))
+    query = query.where(Delivery.id.in_(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Delivery)
+    rows = session.execute(query.order_by(Delivery.id)).all()
+    return {row.id: Held(row.id, row.status, row.attempts, row.external_id, row.number or 0) for row in rows}
 
 
 def changes_for(row: Held, result: Result, now: datetime, config: EngineConfig) -> dict[str, Any]:
