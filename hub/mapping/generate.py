@@ -81,6 +81,7 @@ class _Writer:
         # First-level reads of the function's ``root`` and ``current``, each done once at its start: a field
         # block reads the same segment (PO1, BEG) for many fields, and the input is not changed while mapped.
         self.hoisted: dict[tuple[str, str], str] = {}
+        self.forms: dict[tuple[str, str], str] = {}
 
     def line(self, depth: int, text: str) -> None:
         self.lines.append("    " * depth + text)
@@ -172,21 +173,16 @@ class _Writer:
         if not keys or len(parts) not in (1, 2):
             self.line(depth, slow)
             return
-        self.line(depth, f"if {source}_is_dict:")
         first = self.hoist(source, str(parts[0]))
-        if len(parts) == 1:
-            self.line(depth + 1, f"{out} = {first}")
+        if len(parts) == 1:  # the key's value as read (and cleaned) once, at the function's start
+            self.line(depth, f"if {source}_is_dict:")
+            self.line(depth + 1, f"{out} = {self.hoisted_form(first, 'present' if clean else 'blank')}")
+        else:  # a segment's element: the segment looked at once, at the function's start
+            self.line(depth, f"if {self.hoisted_form(first, 'dict')}:")
+            self.line(depth + 1, f"{out} = {first}.get({parts[1]!r})")
             self.cleaned(out, depth + 1, clean=clean)
-        else:
-            inner = self.temp()
-            self.line(depth + 1, f"{inner} = {first}")
-            self.line(depth + 1, f"if isinstance({inner}, dict):")
-            self.line(depth + 2, f"{out} = {inner}.get({parts[1]!r})")
-            self.cleaned(out, depth + 2, clean=clean)
-            self.line(depth + 1, f"elif {inner} is None:")
-            self.line(depth + 2, f"{out} = None")
-            self.line(depth + 1, "else:")
-            self.line(depth + 2, slow)
+            self.line(depth, f"elif {first} is None and {source}_is_dict:")
+            self.line(depth + 1, f"{out} = None")
         self.line(depth, "else:")
         self.line(depth + 1, slow)
 
@@ -196,11 +192,21 @@ class _Writer:
             name = self.hoisted[source, key] = f"h{next(self._count)}"
         return name
 
+    def hoisted_form(self, name: str, form: str) -> str:
+        """A name for ``name``'s value in ``form``, worked out once in the prelude: "dict" (whether it is an
+        object), "present" (as ``present`` gives it) or "blank" (as ``blank_to_none`` gives it)."""
+        return self.forms.setdefault((name, form), f"{name}_{form}")
+
     def prelude(self) -> list[str]:
-        """The function's first lines: whether root and current are objects, and their keys read once."""
+        """The function's first lines: whether root and current are objects, their keys read once, and the
+        forms of those values the reads use (none of which can fail)."""
         lines = ["    root_is_dict = isinstance(root, dict)", "    current_is_dict = isinstance(current, dict)"]
         for (source, key), name in self.hoisted.items():
             lines.append(f"    {name} = {source}.get({key!r}) if {source}_is_dict else None")
+            for form in ("dict", "present", "blank"):
+                formed = self.forms.get((name, form))
+                if formed is not None:
+                    lines.append(f"    {formed} = {_FORMS[form].format(name)}")
         return lines
 
     def cleaned(self, out: str, depth: int, *, clean: bool) -> None:
@@ -259,6 +265,14 @@ class _Writer:
         self.line(depth + 1, f"{out} = {self.constant(get_function(op.call))}({', '.join(values)})")
         self.line(depth, "except (ValueError, ArithmeticError) as exc:")
         self.line(depth + 1, f"raise call_error({op.call!r}, exc) from None")
+
+
+# The forms of a hoisted value (see ``_Writer.hoisted_form``), as expressions of its name.
+_FORMS = {
+    "dict": "isinstance({0}, dict)",
+    "present": "({0}.strip() or None) if isinstance({0}, str) else None if isinstance({0}, list) and not {0} else {0}",
+    "blank": "({0}.strip() or None) if isinstance({0}, str) else {0}",
+}
 
 
 def generated_fields(fields: dict[str, Spec], tables: Tables) -> Build:
