@@ -33,12 +33,12 @@ transaction (rare: delivery planning is handed the new fulfillment orders) is a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import ColumnElement, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -66,17 +66,42 @@ def event_row(order_id: str, type_: str, data: dict[str, Any], source: str) -> d
     return {"order_id": order_id, "type": type_, "source": source, "data": data, "occurred_at": utcnow()}
 
 
+@dataclass(frozen=True)
+class Locked:
+    records: dict[str, OrderRecord]  # order id -> the order, locked
+    marked: dict[str, set[str]]  # mark name -> the orders it held for
+
+
 def lock_orders(session: Session, order_ids: Iterable[str]) -> dict[str, OrderRecord]:
     """The stored orders among ``order_ids``, locked until the transaction ends, with their lines."""
-    ids = sorted(set(order_ids))
-    query = select(OrderRecord).where(OrderRecord.id.in_(ids)).order_by(OrderRecord.id)
+    return lock_marked(session, order_ids, {}).records
+
+
+def lock_marked(session: Session, order_ids: Iterable[str], marks: Mapping[str, ColumnElement[bool]]) -> Locked:
+    """``lock_orders``, and per name of ``marks`` (a condition on the order's row, such as "it has a
+    lifecycle") the orders it held for.
+
+    A mark is read by the locking statement itself, so it costs no statement of its own; but on PostgreSQL
+    it is read as the statement began, before any wait for a lock another transaction held: a row that
+    transaction added is not in it. A caller skipping a read on a mark must let such a row refuse its write
+    (a primary key does) and take its transaction back."""
+    ids, named = sorted(set(order_ids)), dict(marks)
+    columns = [condition.label(name) for name, condition in named.items()]
+    query = select(OrderRecord, *columns).where(OrderRecord.id.in_(ids)).order_by(OrderRecord.id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=OrderRecord)
     else:  # a write that changes nothing takes SQLite's write lock (see hub.lifecycle.store)
         same = update(OrderRecord).where(OrderRecord.id.in_(ids)).values(revision=OrderRecord.revision)
         session.execute(same.execution_options(synchronize_session=False))
     query = query.options(selectinload(OrderRecord.lines)).execution_options(populate_existing=True)
-    return {record.id: record for record in session.scalars(query)}
+    locked = Locked({}, {name: set() for name in named})
+    for row in session.execute(query):
+        record = row[0]
+        locked.records[record.id] = record
+        for position, name in enumerate(named, start=1):
+            if row[position]:
+                locked.marked[name].add(record.id)
+    return locked
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 ::
 
-    lock every order (one statement) and read every lifecycle and routing row (one query per table)
+    lock every order (one statement, which also says which have a lifecycle or a routing row) and read
+       those lifecycles and routing rows (one query per table; none for a batch of fresh orders)
     -> one stock read for the SKUs of the whole batch (locations and rules come from the per-process
        caches, hub.oms.process_cache)
     -> per order, in memory: start and validate its lifecycle, decide, create its fulfillment orders,
@@ -37,11 +38,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from hub.canonical import Order
-from hub.db.models import OrderRouting
+from hub.db.models import OrderLifecycleRecord, OrderRecord, OrderRouting
 from hub.db.session import Database
 from hub.delivery.plan_many import Created, plan_fulfillment_many
 from hub.inventory.allocation import AllocationRequest
@@ -50,7 +51,7 @@ from hub.inventory.locations import LocationSpec
 from hub.inventory.snapshot import stock_positions
 from hub.lifecycle import FulfillmentState
 from hub.lifecycle.batch import append_events, read_lifecycles
-from hub.lifecycle.changes import LifecycleChange, event_row, lock_orders, write_changes, write_statuses
+from hub.lifecycle.changes import LifecycleChange, event_row, lock_marked, write_changes, write_statuses
 from hub.lifecycle.commands import BackorderLine, CreateFulfillmentOrder, Hold, Validate
 from hub.oms.process_cache import current_locations
 from hub.oms.route import (
@@ -69,6 +70,11 @@ from hub.oms.waiting import finish_waiting, insert_first_decisions, ledger_mark,
 from hub.routing import Decision, RuleSet, Snapshot, decide, default_rules
 
 log = logging.getLogger(__name__)
+# what the lock reads beside each order: whether it has a lifecycle, a routing row
+MARKS = {
+    "lifecycle": exists().where(OrderLifecycleRecord.order_id == OrderRecord.id),
+    "routing": exists().where(OrderRouting.order_id == OrderRecord.id),
+}
 
 
 @dataclass
@@ -121,9 +127,12 @@ def _route_batch(
     session: Session, ids: list[str], rules: RuleSet, now: datetime, source: str, result: BatchResult
 ) -> list[str]:
     """Route what the batch can in ``session``; returns the orders to route on their own after it commits."""
-    records = lock_orders(session, ids)
-    routings = _routing_rows(session, ids)
-    lifecycles = read_lifecycles(session, ids)
+    # fresh orders (most) have neither a lifecycle nor a routing row: the lock says which have, and only
+    # those are read; a row added meanwhile (see lock_marked) makes its insert fail: the batch goes back
+    locked = lock_marked(session, ids, MARKS)
+    records = locked.records
+    routings = _routing_rows(session, sorted(locked.marked["routing"]))
+    lifecycles = read_lifecycles(session, locked.marked["lifecycle"]) if locked.marked["lifecycle"] else {}
     for order_id in ids:
         if order_id not in records:
             result.failed[order_id] = OrderNotStored(f"no order {order_id!r} is stored")
@@ -160,6 +169,8 @@ def _route_batch(
 
 
 def _routing_rows(session: Session, ids: list[str]) -> dict[str, OrderRouting]:
+    if not ids:
+        return {}
     query = select(OrderRouting).where(OrderRouting.order_id.in_(ids)).options(selectinload(OrderRouting.skus))
     return {row.order_id: row for row in session.scalars(query)}
 
