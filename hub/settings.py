@@ -81,7 +81,7 @@ class WorkerSettings(BaseModel):
         default=None, description="file or directory of routing rules; the shipped default when unset"
     )
     delivery_chunk: int = Field(
-        default=50, ge=1, le=1000, description="deliveries claimed, sent and recorded together by one task"
+        default=100, ge=1, le=1000, description="deliveries claimed, sent and recorded together by one task"
     )
     delivery_lease_seconds: int = Field(
         default=600, ge=30, description="how long a claimed delivery is held before the sweep takes it back"

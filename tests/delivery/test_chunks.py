@@ -14,15 +14,18 @@ from hub.db.models import Delivery, FulfillmentOrderRecord, OrderEvent
 from hub.db.models.base import utcnow
 from hub.db.session import Database
 from hub.delivery import engine
+from hub.delivery.config import EngineConfig
 from hub.delivery.engine import deliver, take_back_expired
 from hub.delivery.record import UNSETTLED
 from hub.lifecycle.commands import Hold
 from hub.lifecycle.store import execute
+from hub.settings import WorkerSettings
 from hub.worker.queues import DELIVER_3PL
 from tests.delivery.conftest import CONFIG, add_account, add_location, make_due, pending_ids, route, store_order
 from tests.delivery.fake3pl import Fake3plServer
 
 pytestmark = pytest.mark.usefixtures("fake3pl_installed")
+
 
 def _routed(database: Database, fake: Fake3plServer, count: int, connector: str = "fake3pl") -> list[str]:
     add_location(database, "wh-east", add_account(database, fake.origin, connector=connector), LAMP=10 * count)
@@ -96,6 +99,19 @@ def test_statements_per_delivered_order_do_not_grow_with_the_chunk(database: Dat
     # eight orders more than the first chunk, each sent, accepted and put on its timeline: at most two
     # statements each (a fixed number per chunk otherwise)
     assert many - few <= 2 * 8, (few, many)
+
+
+def test_a_backlog_of_a_hundred_goes_to_a_batch_partner_in_one_call_with_the_worker_defaults(
+    database: Database, fake: Fake3plServer
+) -> None:
+    _routed(database, fake, 100, connector="fakebatch")
+    ids = pending_ids(database)
+    # one send message naming one delivery, as the worker runs it: it tops its chunk up with the backlog
+    report = deliver(database, ids[:1], EngineConfig.from_settings(WorkerSettings()), queue=DELIVER_3PL)
+    assert report.outcomes == {"delivered": 100}
+    assert [seen["path"] for seen in fake.requests].count("/orders/batch") == 1
+    assert sorted(fake.received) == sorted(f"fo:{fo}:submit" for fo in _fo_ids(database))
+    assert set(_fo_states(database).values()) == {"accepted"}
 
 
 def test_a_worker_dying_mid_chunk_leaves_every_order_at_the_partner_once(
