@@ -173,6 +173,8 @@ _INTEGER_TEXT = re.compile(r"[+-]?\d{1,15}")
 def _quantity(value: object) -> object:
     # Channels send quantities as strings ("3"), so a string of digits is accepted; anything that
     # could hide a fraction (3.5, "3.5", 3.0) or a type confusion (True) is refused.
+    if type(value) is int:  # as mappings give it; a bool is not of this exact type
+        return value
     if isinstance(value, bool):
         raise PydanticCustomError("quantity_type", "quantity must be a whole number, not a boolean")
     if isinstance(value, int):

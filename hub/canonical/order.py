@@ -257,12 +257,14 @@ class Order(CanonicalModel):
         raise_problems(
             currency_problem(self, ("lines", "shipping_lines", "charges", "totals"), self.currency, "order currency"),
             presentment,
-            duplicate_problem((line.line_id for line in self.lines), "line_id", "order"),
+            duplicate_problem([line.line_id for line in self.lines], "line_id", "order"),
             self._unknown_charge_lines(),
         )
         return self
 
     def _unknown_charge_lines(self) -> str | None:
+        if not self.charges:
+            return None  # most orders state no charge: the lines' ids are not gathered for nothing
         known = {line.line_id for line in self.lines}
         unknown = [
             f"charges[{i}]"
