@@ -17,13 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from hub.inventory.incoming import open_incoming, open_incoming_of
+from hub.inventory.incoming import open_incoming
 from hub.inventory.levels import BUCKET_COLUMNS, Level, find_levels
 from hub.inventory.locations import LocationSpec, list_locations
-from hub.inventory.tables import AVAILABLE, LEVELS, LOCATIONS
+from hub.inventory.tables import AVAILABLE, INCOMING, LEVELS, LOCATIONS
 
 
 @dataclass(frozen=True)
@@ -85,26 +85,34 @@ def take_snapshot(
 def stock_positions(
     session: Session, skus: Iterable[str], location_ids: Iterable[str]
 ) -> dict[str, dict[str, StockPosition]]:
-    """Positions (sku -> location id -> position) of ``skus`` at the locations named, in two queries whatever
-    the number of SKUs: one for the levels, one for the open incoming lots."""
+    """Positions (sku -> location id -> position) of ``skus`` at the locations named, in one query whatever
+    the number of SKUs: each level with its open incoming lots joined to it (a row per lot, soonest first,
+    undated last; one row with no lot for a level that expects none)."""
     sku_list, wanted = sorted(set(skus)), list(location_ids)
     if not sku_list or not wanted:
         return {}
-    statement = (
-        select(LEVELS.c.sku, LEVELS.c.location_id, *BUCKET_COLUMNS)
-        .where(LEVELS.c.sku.in_(sku_list), LEVELS.c.location_id.in_(wanted))
-        .order_by(LEVELS.c.location_id, LEVELS.c.sku)
+    lot = INCOMING.c
+    joined = LEVELS.outerjoin(
+        INCOMING, and_(lot.sku == LEVELS.c.sku, lot.location_id == LEVELS.c.location_id, lot.status == "open")
     )
-    levels = [Level.from_row(row.sku, row.location_id, row._mapping) for row in session.execute(statement)]
+    statement = (
+        select(LEVELS.c.sku, LEVELS.c.location_id, *BUCKET_COLUMNS, lot.id.label("lot_id"))
+        .add_columns(lot.quantity, lot.expected_on, lot.source_type, lot.reference)
+        .select_from(joined)
+        .where(LEVELS.c.sku.in_(sku_list), LEVELS.c.location_id.in_(wanted))
+        .order_by(LEVELS.c.location_id, LEVELS.c.sku, lot.expected_on.is_(None), lot.expected_on, lot.id)
+    )
+    levels: dict[tuple[str, str], Level] = {}
     lots: dict[tuple[str, str], list[IncomingLot]] = {}
-    for row in open_incoming_of(session, sku_list):
-        lots.setdefault((row.sku, row.location_id), []).append(
-            IncomingLot(row.quantity, row.expected_on, row.source_type, row.reference)
-        )
+    for row in session.execute(statement):
+        key = (row.sku, row.location_id)
+        if key not in levels:
+            levels[key] = Level.from_row(row.sku, row.location_id, row._mapping)
+        if row.lot_id is not None:
+            lots.setdefault(key, []).append(IncomingLot(row.quantity, row.expected_on, row.source_type, row.reference))
     positions: dict[str, dict[str, StockPosition]] = {}
-    for level in levels:
-        incoming = tuple(lots.get((level.sku, level.location_id), ()))
-        positions.setdefault(level.sku, {})[level.location_id] = StockPosition(level, incoming)
+    for (sku, location_id), level in levels.items():
+        positions.setdefault(sku, {})[location_id] = StockPosition(level, tuple(lots.get((sku, location_id), ())))
     return positions
 
 

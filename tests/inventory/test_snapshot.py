@@ -14,7 +14,9 @@ from hub.inventory import (
     set_safety_stock,
     take_snapshot,
 )
+from hub.inventory.snapshot import stock_positions
 from tests.inventory.conftest import add_location
+from tests.sql_statements import statements
 
 
 def test_a_snapshot_holds_active_locations_their_stock_and_what_is_coming(database: Database) -> None:
@@ -54,3 +56,31 @@ def test_available_to_sell_sums_what_can_be_promised(database: Database) -> None
         receive(session, "TEE", "closed", 50)
         assert available_to_sell(session, ["TEE", "CAP"]) == {"CAP": 0, "TEE": 5}
         assert available_to_sell(session, ["TEE"], location_ids=["nyc1"]) == {"TEE": 0}
+
+
+def test_routing_reads_each_level_with_its_open_lots_in_one_statement(database: Database) -> None:
+    """``stock_positions`` (what a routing batch reads) agrees with the snapshot's own reading: the lots of
+    each level soonest first and undated last, received ones left out, levels expecting nothing included."""
+    add_location(database, "dal1", priority=10)
+    add_location(database, "nyc1", priority=20)
+    with database.session() as session:
+        receive(session, "TEE", "dal1", 5)
+        receive(session, "CAP", "nyc1", 2)
+        expect(session, "TEE", "nyc1", 4, source_type=IncomingSource.PO, reference="PO-9")
+        expect(
+            session, "TEE", "nyc1", 8, source_type=IncomingSource.ASN, reference="ASN-2", expected_on=date(2026, 12, 9)
+        )
+        expect(
+            session, "TEE", "nyc1", 3, source_type=IncomingSource.ASN, reference="ASN-1", expected_on=date(2026, 12, 3)
+        )
+        expect(
+            session, "CAP", "nyc1", 6, source_type=IncomingSource.ASN, reference="ASN-3", expected_on=date(2026, 12, 1)
+        )
+        receive(session, "CAP", "nyc1", 6, reference="ASN-3")  # received in full: no longer coming
+        reference = take_snapshot(session, ["TEE", "CAP"]).positions
+        with statements() as seen:
+            positions = stock_positions(session, ["TEE", "CAP", "HAT"], ["dal1", "nyc1"])
+    assert positions == reference
+    assert [lot.reference for lot in positions["TEE"]["nyc1"].incoming] == ["ASN-1", "ASN-2", "PO-9"]
+    assert positions["CAP"]["nyc1"].incoming == () and positions["TEE"]["dal1"].incoming == ()
+    assert len(seen) == 1
