@@ -15,7 +15,7 @@ For each, it prints the wall time and this process's CPU time per order, the sta
 (counted by a SQLAlchemy ``before_cursor_execute`` listener on the engine, split by stage: claim, send,
 record), and with ``--profile`` the functions that take the most cumulative CPU time (cProfile).
 
-    .venv/bin/python bench/delivery_profile.py [--orders 300] [--chunk 50] [--sqlite] [--profile]
+    .venv/bin/python bench/delivery_profile.py [--orders 300] [--chunk 100] [--sqlite] [--profile]
         [--only chunked|per-order|topped-up]
 """
 
@@ -56,6 +56,7 @@ from hub.delivery.config import EngineConfig  # noqa: E402
 from hub.delivery.retry import RetryPolicy  # noqa: E402
 from hub.oms.route import route_order  # noqa: E402
 from hub.orders.store import add_order  # noqa: E402
+from hub.settings import WorkerSettings  # noqa: E402
 from hub.worker.queues import DELIVER_3PL  # noqa: E402
 from tests.processes import hub_env  # noqa: E402
 from tests.routing.builders import order_data  # noqa: E402
@@ -213,7 +214,9 @@ def hub_database(use_sqlite: bool, tag: str) -> Iterator[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=300)
-    parser.add_argument("--chunk", type=int, default=50)
+    parser.add_argument(
+        "--chunk", type=int, default=WorkerSettings().delivery_chunk, help="the worker's delivery chunk unless given"
+    )
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     parser.add_argument("--only", choices=sorted(ONLY), help="run this mode alone")
