@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from hub.inventory.incoming import open_incoming
 from hub.inventory.levels import BUCKET_COLUMNS, Level, find_levels
 from hub.inventory.locations import LocationSpec, list_locations
-from hub.inventory.tables import AVAILABLE, INCOMING, LEVELS, LOCATIONS
+from hub.inventory.tables import AVAILABLE, INCOMING, LEDGER, LEVELS, LOCATIONS
 
 
 @dataclass(frozen=True)
@@ -85,27 +85,41 @@ def take_snapshot(
 def stock_positions(
     session: Session, skus: Iterable[str], location_ids: Iterable[str]
 ) -> dict[str, dict[str, StockPosition]]:
-    """Positions (sku -> location id -> position) of ``skus`` at the locations named, in one query whatever
-    the number of SKUs: each level with its open incoming lots joined to it (a row per lot, soonest first,
-    undated last; one row with no lot for a level that expects none)."""
+    """Positions (sku -> location id -> position) of ``skus`` at the locations named (see ``read_stock``)."""
+    return read_stock(session, skus, location_ids).positions
+
+
+@dataclass(frozen=True)
+class StockRead:
+    positions: dict[str, dict[str, StockPosition]]  # sku -> location id -> position
+    ledger_mark: int | None  # the newest ledger entry as the stock was read; None when no level was found
+
+
+def read_stock(session: Session, skus: Iterable[str], location_ids: Iterable[str]) -> StockRead:
+    """Positions of ``skus`` at the locations named, in one query whatever the number of SKUs: each level
+    with its open incoming lots joined to it (a row per lot, soonest first, undated last; one row with no lot
+    for a level that expects none); and, read by the same statement, the newest ledger entry then (what a
+    decision made on these figures has seen: later entries are news to it)."""
     sku_list, wanted = sorted(set(skus)), list(location_ids)
     if not sku_list or not wanted:
-        return {}
+        return StockRead({}, None)
     lot = INCOMING.c
     joined = LEVELS.outerjoin(
         INCOMING, and_(lot.sku == LEVELS.c.sku, lot.location_id == LEVELS.c.location_id, lot.status == "open")
     )
+    newest = select(func.max(LEDGER.c.id)).scalar_subquery()
     statement = (
         select(LEVELS.c.sku, LEVELS.c.location_id, *BUCKET_COLUMNS, lot.id.label("lot_id"))
-        .add_columns(lot.quantity, lot.expected_on, lot.source_type, lot.reference)
+        .add_columns(lot.quantity, lot.expected_on, lot.source_type, lot.reference, newest.label("ledger_mark"))
         .select_from(joined)
         .where(LEVELS.c.sku.in_(sku_list), LEVELS.c.location_id.in_(wanted))
         .order_by(LEVELS.c.location_id, LEVELS.c.sku, lot.expected_on.is_(None), lot.expected_on, lot.id)
     )
     levels: dict[tuple[str, str], Level] = {}
     lots: dict[tuple[str, str], list[IncomingLot]] = {}
+    mark: int | None = None
     for row in session.execute(statement):
-        key = (row.sku, row.location_id)
+        key, mark = (row.sku, row.location_id), int(row.ledger_mark or 0)
         if key not in levels:
             levels[key] = Level.from_row(row.sku, row.location_id, row._mapping)
         if row.lot_id is not None:
@@ -113,7 +127,7 @@ def stock_positions(
     positions: dict[str, dict[str, StockPosition]] = {}
     for (sku, location_id), level in levels.items():
         positions.setdefault(sku, {})[location_id] = StockPosition(level, tuple(lots.get((sku, location_id), ())))
-    return positions
+    return StockRead(positions, mark)
 
 
 def available_to_sell(

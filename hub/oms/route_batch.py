@@ -4,8 +4,8 @@
 
     lock every order (one statement, which also says which have a lifecycle or a routing row) and read
        those lifecycles and routing rows (one query per table; none for a batch of fresh orders)
-    -> one stock read for the SKUs of the whole batch (locations and rules come from the per-process
-       caches, hub.oms.process_cache)
+    -> one stock read for the SKUs of the whole batch, which also gives the ledger mark its waits are
+       recorded with (locations and rules come from the per-process caches, hub.oms.process_cache)
     -> per order, in memory: start and validate its lifecycle, decide, create its fulfillment orders,
        backorder what waits; the units it takes are taken off the batch's snapshot for the orders after it
     -> one statement commits the allocations of every order (hub.inventory.bulk_allocation)
@@ -48,7 +48,7 @@ from hub.delivery.plan_many import Created, plan_fulfillment_many
 from hub.inventory.allocation import AllocationRequest
 from hub.inventory.bulk_allocation import allocate_many
 from hub.inventory.locations import LocationSpec
-from hub.inventory.snapshot import stock_positions
+from hub.inventory.snapshot import read_stock
 from hub.lifecycle import FulfillmentState
 from hub.lifecycle.batch import append_events, read_lifecycles
 from hub.lifecycle.changes import LifecycleChange, event_row, lock_marked, write_changes, write_statuses
@@ -139,7 +139,8 @@ def _route_batch(
     fresh = [oid for oid in ids if oid in records and not (oid in lifecycles and lifecycles[oid].fulfillment_orders)]
     again = [oid for oid in ids if oid in records and oid not in fresh]
     alone: list[str] = []
-    snapshot, locations = _snapshot(session, [records[oid] for oid in fresh], now)
+    read = _snapshot(session, [records[oid] for oid in fresh], now)
+    snapshot = read.snapshot
     planned: list[_Planned] = []
     finished: list[LifecycleChange] = []
     for order_id in fresh:
@@ -162,7 +163,7 @@ def _route_batch(
             finished.append(change)
             finish_waiting(session, order_id)
             result.routed[order_id] = Routed(order_id, None, note=f"the order is {outcome}")
-    _write(session, planned, finished, routings, now, source, result, locations)
+    _write(session, planned, finished, routings, now, source, result, read)
     for order_id in again:
         _route_again(session, order_id, rules, now, source, result, alone)
     return alone
@@ -175,12 +176,20 @@ def _routing_rows(session: Session, ids: list[str]) -> dict[str, OrderRouting]:
     return {row.order_id: row for row in session.scalars(query)}
 
 
-def _snapshot(session: Session, records: Sequence[Any], now: datetime) -> tuple[Snapshot, Mapping[str, LocationSpec]]:
-    """One stock read for every SKU of the batch, at the active locations; and those locations."""
+@dataclass(frozen=True)
+class _Read:
+    snapshot: Snapshot
+    locations: Mapping[str, LocationSpec]  # the active locations, by id
+    ledger_mark: int | None  # the newest ledger entry as the stock was read (None: no stock row read)
+
+
+def _snapshot(session: Session, records: Sequence[Any], now: datetime) -> _Read:
+    """One stock read for every SKU of the batch, at the active locations; those locations; the ledger mark
+    the batch's waits are recorded with."""
     skus = {line.sku for record in records for line in record.lines if line.sku}
     locations = current_locations(session)
-    positions = stock_positions(session, skus, locations.specs)
-    return snapshot_with_stock(locations.routing, positions, now), locations.specs
+    read = read_stock(session, skus, locations.specs)
+    return _Read(snapshot_with_stock(locations.routing, read.positions, now), locations.specs, read.ledger_mark)
 
 
 def _plan_one(change: LifecycleChange, snapshot: Snapshot, rules: RuleSet, now: datetime) -> _Planned | str:
@@ -233,7 +242,7 @@ def _write(
     now: datetime,
     source: str,
     result: BatchResult,
-    locations: Mapping[str, LocationSpec],
+    read: _Read,
 ) -> None:
     """Commit every allocation, write every lifecycle change and the timeline, flush the routing rows once,
     plan the deliveries."""
@@ -243,7 +252,8 @@ def _write(
         for c in item.decision.commitments()
     ]
     allocate_many(session, requests, source=source)
-    mark = ledger_mark(session)
+    # the mark of the stock read the decisions were made on (a statement of its own when no stock was read)
+    mark = read.ledger_mark if read.ledger_mark is not None else ledger_mark(session)
     changes = finished + [item.change for item in planned]
     write_changes(session, changes)
     timeline = [event for change in finished for event in change.timeline(source)]
@@ -265,7 +275,7 @@ def _write(
     orders = {item.change.record.id: item.order for item in planned}
     documents = {item.change.record.id: item.document for item in planned}
     # by order id, as the query planning would otherwise make lists them (a stable sort keeps their positions)
-    created = sorted((fo for item in planned for fo in _created(item, locations)), key=lambda fo: fo.order_id)
+    created = sorted((fo for item in planned for fo in _created(item, read.locations)), key=lambda fo: fo.order_id)
     deliveries = plan_fulfillment_many(session, orders, documents, result.queues, created)
     for item in planned:
         order_id = item.change.record.id

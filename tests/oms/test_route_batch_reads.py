@@ -13,6 +13,7 @@ from hub.lifecycle.store import STARTED
 from hub.oms import route_batch
 from hub.oms.route import route_order
 from hub.oms.route_batch import route_orders
+from hub.oms.waiting import sweep_waiting
 from tests.oms.test_route import _committed, _locations, _order
 from tests.oms.test_route_batch import NOW
 from tests.sql_statements import statements
@@ -73,3 +74,20 @@ def test_an_order_whose_rows_the_lock_missed_is_routed_alone_once(
             assert session.scalar(made) == 1
         started = select(func.count()).where(OrderEvent.order_id == waited, OrderEvent.type == STARTED)
         assert session.scalar(started) == 1
+
+
+def test_an_order_a_batch_left_waiting_wakes_when_stock_arrives(database: Database) -> None:
+    """The batch records its waits with the ledger mark its stock read gave (no statement of its own): stock
+    received afterwards wakes the order, and nothing before it does."""
+    _locations(database, wh_nj=1)
+    waiting = _order(database, quantity=3, number="1")
+    with statements() as seen:
+        result = route_orders(database, [waiting], now=NOW)
+    assert result.routed[waiting].decision.outcome == "partially_routed"  # type: ignore[union-attr]
+    assert not [text for text in seen if text.lstrip().upper().startswith("SELECT MAX(INVENTORY_LEDGER.ID)")]
+    published: list[str] = []
+    assert sweep_waiting(database, NOW, route=published.append, source="test").due == ()
+    with database.session() as session:
+        adjust(session, "LAMP", "wh-nj", 5, source="test")
+    assert sweep_waiting(database, NOW, route=published.append, source="test").due == (waiting,)
+    assert published == [waiting]
