@@ -12,7 +12,7 @@ from celery import Celery
 
 from hub.db import migrate
 from hub.runtime import Runtime
-from hub.settings import load_settings
+from hub.settings import Settings, load_settings
 from hub.worker.app import create_celery
 
 
@@ -86,3 +86,12 @@ def take_task(celery: Celery, queue: str) -> tuple[str, list[object]]:
         finally:
             waiting.close()
     return message.headers["task"], args
+
+
+def next_task(settings: Settings, queue: str) -> tuple[str, list[object]]:
+    """``take_task`` on the broker ``settings`` name, through an app and runtime of its own, closed after."""
+    runtime = Runtime(settings)
+    try:
+        return take_task(create_celery(settings, runtime), queue)
+    finally:
+        runtime.close()

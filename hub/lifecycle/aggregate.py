@@ -62,6 +62,21 @@ class OrderState(StrEnum):
     CANCELLED = "cancelled"
 
 
+def order_state(totals: LineQuantities, *, closed: bool, on_hold: bool, validated: bool) -> OrderState:
+    """The order's state from its lines' summed buckets and its own flags (closed wins, then cancelled, held,
+    not yet validated; else what the lines' forward progress says)."""
+    if closed:
+        return OrderState.CLOSED
+    if totals.active == 0:
+        return OrderState.CANCELLED
+    if on_hold:
+        return OrderState.ON_HOLD
+    if not validated:
+        return OrderState.RECEIVED
+    rollup = forward_state(totals)
+    return OrderState.VALIDATED if rollup is LineState.PENDING else OrderState(rollup.value)
+
+
 def order_machine() -> Machine:
     return machine("order", OrderState)
 
@@ -105,17 +120,8 @@ class OrderLifecycle:
 
     @cached_property
     def state(self) -> OrderState:
-        if self.closed:
-            return OrderState.CLOSED
-        totals = self.totals
-        if totals.active == 0:
-            return OrderState.CANCELLED
-        if self.hold_reason is not None:
-            return OrderState.ON_HOLD
-        if not self.validated:
-            return OrderState.RECEIVED
-        rollup = forward_state(totals)
-        return OrderState.VALIDATED if rollup is LineState.PENDING else OrderState(rollup.value)
+        return order_state(self.totals, closed=self.closed, on_hold=self.hold_reason is not None,
+                           validated=self.validated)  # fmt: skip
 
     @property
     def status(self) -> OrderStatus:

@@ -118,6 +118,12 @@ def ledger_problems(q: LineQuantities) -> list[str]:
         and min(q.restocked, q.disposed, q.cancelled, q.backordered) >= 0
     ):
         return []
+    return every_problem(q)
+
+
+def every_problem(q: LineQuantities) -> list[str]:
+    """Every invariant ``q`` breaks, each checked on its own: what ``ledger_problems`` says once its single
+    chain of comparisons found something wrong."""
     problems = [f"{name} is negative" for name in BUCKETS if getattr(q, name) < 0]
     chain = (
         ("cancelled + backordered + allocated", q.cancelled + q.backordered + q.allocated, "ordered", q.ordered),

@@ -8,12 +8,10 @@ from typing import Any
 from sqlalchemy import select
 
 from hub.db.models import Delivery
-from hub.runtime import Runtime
-from hub.worker.app import create_celery
 from hub.worker.queues import DELIVER_CHANNEL
 from tests.api.conftest import Api
 from tests.delivery.shipment_setup import routed_order
-from tests.stacks import take_task
+from tests.stacks import next_task
 
 
 def test_shipping_by_hand_publishes_the_channel_confirmation_at_once(
@@ -30,9 +28,4 @@ def test_shipping_by_hand_publishes_the_channel_confirmation_at_once(
     assert api.post(f"/orders/{order.order_id}/ship", token, ship).get_json()["deliveries"] == []  # told once
 
     settings = make_settings(database_url=database_url)  # the app's own broker
-    runtime = Runtime(settings)
-    try:
-        task = take_task(create_celery(settings, runtime), DELIVER_CHANNEL)
-        assert task == ("hub.deliver.channel.send", [confirmations])
-    finally:
-        runtime.close()
+    assert next_task(settings, DELIVER_CHANNEL) == ("hub.deliver.channel.send", [confirmations])

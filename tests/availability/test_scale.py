@@ -4,18 +4,16 @@ grow with the number of SKUs, and runs serialise so a change is recorded once.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from hub.availability import compute, default_rules, events_after, parse_rules, publish
 from hub.db.models import InventoryLevel
 from hub.db.models.base import utcnow
 from hub.db.session import Database
 from tests.availability.conftest import TODAY, Shop
+from tests.sql_statements import statements
 
 RULES = parse_rules(
     """
@@ -28,20 +26,6 @@ RULES = parse_rules(
     """,
     "test.yaml",
 )
-
-
-@contextmanager
-def counted_statements(database: Database) -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        sent.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", count)
 
 
 def _stock_many(shop: Shop, count: int) -> None:
@@ -68,12 +52,12 @@ def test_statements_sent_do_not_grow_with_the_number_of_skus(shop: Shop) -> None
     shop.account("amazon").account("shopify").account("ebay")
     shop.location("dal1").location("hou1", postal_region="US:770")
     _stock_many(shop, 3000)
-    with counted_statements(shop.database) as all_skus, shop.database.session() as session:
+    with statements() as all_skus, shop.database.session() as session:
         results = compute(session, RULES, today=TODAY)
     assert len(results) == 9000
     assert len(all_skus) <= 6
     named = [f"SKU-{n:05d}" for n in range(0, 3000, 2)]
-    with counted_statements(shop.database) as some_skus, shop.database.session() as session:
+    with statements() as some_skus, shop.database.session() as session:
         assert len(compute(session, RULES, named, today=TODAY)) == 4500
     assert len(some_skus) <= 6 + 2 * (len(named) // 900 + 1)  # an IN list per chunk of SKUs
     sample = results[("amazon", "main", "SKU-00020")]  # on hand 3 + 3, committed 2 + 2

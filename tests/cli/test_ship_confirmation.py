@@ -8,13 +8,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hub.db.models import Delivery
-from hub.runtime import Runtime
 from hub.settings import load_settings
-from hub.worker.app import create_celery
 from hub.worker.queues import DELIVER_CHANNEL
 from tests.cli.hub_runner import Hub
 from tests.delivery.shipment_setup import routed_order
-from tests.stacks import take_task
+from tests.stacks import next_task
 
 
 def test_shipping_by_hand_publishes_the_channel_confirmation_at_once(
@@ -28,9 +26,4 @@ def test_shipping_by_hand_publishes_the_channel_confirmation_at_once(
     assert len(confirmations) == 1
 
     settings = load_settings(data_dir=tmp_path, database_url=database_url)  # the command's own broker
-    runtime = Runtime(settings)
-    try:
-        task = take_task(create_celery(settings, runtime), DELIVER_CHANNEL)
-        assert task == ("hub.deliver.channel.send", [confirmations])
-    finally:
-        runtime.close()
+    assert next_task(settings, DELIVER_CHANNEL) == ("hub.deliver.channel.send", [confirmations])

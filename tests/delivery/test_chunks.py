@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from hub.db.models import Delivery, FulfillmentOrderRecord, OrderEvent
 from hub.db.models.base import utcnow
@@ -23,6 +23,7 @@ from hub.settings import WorkerSettings
 from hub.worker.queues import DELIVER_3PL
 from tests.delivery.conftest import CONFIG, add_account, add_location, make_due, pending_ids, route, store_order
 from tests.delivery.fake3pl import Fake3plServer
+from tests.sql_statements import statements
 
 pytestmark = pytest.mark.usefixtures("fake3pl_installed")
 
@@ -76,25 +77,17 @@ def _fo_ids(database: Database) -> list[str]:
         return list(session.scalars(select(FulfillmentOrderRecord.id)))
 
 
-def _statements(database: Database, action: Callable[[], object]) -> int:
-    seen = [0]
-
-    def count(*_args: Any) -> None:
-        seen[0] += 1
-
-    event.listen(database.engine, "before_cursor_execute", count)
-    try:
+def _statements(action: Callable[[], object]) -> int:
+    with statements() as sent:
         action()
-    finally:
-        event.remove(database.engine, "before_cursor_execute", count)
-    return seen[0]
+    return len(sent)
 
 
 def test_statements_per_delivered_order_do_not_grow_with_the_chunk(database: Database, fake: Fake3plServer) -> None:
     orders = _routed(database, fake, 16, connector="fakebatch")
     ids = pending_ids(database)
-    few = _statements(database, lambda: deliver(database, ids[:4], CONFIG))
-    many = _statements(database, lambda: deliver(database, ids[4:], CONFIG))
+    few = _statements(lambda: deliver(database, ids[:4], CONFIG))
+    many = _statements(lambda: deliver(database, ids[4:], CONFIG))
     assert set(_fo_states(database).values()) == {"accepted"} and len(_fo_states(database)) == len(orders)
     # eight orders more than the first chunk, each sent, accepted and put on its timeline: at most two
     # statements each (a fixed number per chunk otherwise)

@@ -10,7 +10,7 @@ from pathlib import Path
 from unittest.mock import ANY
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from hub.canonical import FulfillmentRequest, Order
 from hub.db.models import (
@@ -32,6 +32,7 @@ from hub.oms.process_cache import current_rules
 from hub.oms.route import TEST_ORDER_HOLD, RoutingFailed, route_order
 from hub.oms.route_batch import route_orders
 from tests.oms.test_route import _locations, _order
+from tests.sql_statements import statements
 
 NOW = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
 
@@ -203,19 +204,13 @@ def test_a_batch_costs_a_bounded_number_of_statements_per_order(database: Databa
     _locations(database, wh_nj=100, wh_pa=100)
     _ship_with_self(database)
     orders = [_order(database, quantity=1, number=str(n)) for n in range(30)]
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(database.engine, "before_cursor_execute", count)
-    result = route_orders(database, orders, now=NOW)
-    event.remove(database.engine, "before_cursor_execute", count)
+    with statements() as sent:
+        result = route_orders(database, orders, now=NOW)
     assert len(result.routed) == 30 and result.failed == {}
     # Alone, an order takes about 47. A batch shares every statement on PostgreSQL; on SQLite the ORM inserts
     # rows with generated keys one by one and updates each order's status (in-process calls, no round trip).
     per_order = 1 if database.engine.dialect.name == "postgresql" else 4
-    assert len(statements) <= 25 + per_order * len(orders), len(statements)
+    assert len(sent) <= 25 + per_order * len(orders), len(sent)
 
 
 def test_a_location_changed_between_batches_is_seen_by_the_next_one(database: Database) -> None:

@@ -3,7 +3,7 @@ holds in memory: the same deliveries and requests as reading them back, without 
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from hub.canonical import Order
 from hub.db.models import Delivery, FulfillmentOrderRecord, OrderRecord
@@ -13,6 +13,7 @@ from hub.inventory import get_location, save_location
 from hub.oms.route_batch import route_orders
 from tests.oms.test_route import _locations, _order
 from tests.oms.test_route_batch import NOW
+from tests.sql_statements import statements
 
 
 def test_a_batch_plans_the_fulfillment_orders_it_made_without_reading_them_back(database: Database) -> None:
@@ -23,16 +24,10 @@ def test_a_batch_plans_the_fulfillment_orders_it_made_without_reading_them_back(
     orders.append(_order(database, quantity=1, number="9", test=True))  # held: nothing is sent for it
     with database.session() as session:
         before = {oid: Order.model_validate(session.get(OrderRecord, oid).document) for oid in orders}  # type: ignore[union-attr]
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(database.engine, "before_cursor_execute", count)
-    result = route_orders(database, orders, now=NOW)
-    event.remove(database.engine, "before_cursor_execute", count)
+    with statements() as sent:
+        result = route_orders(database, orders, now=NOW)
     assert result.failed == {}
-    assert not [s for s in statements if s.lstrip().upper().startswith("SELECT") and "fulfillment_orders" in s]
+    assert not [s for s in sent if s.lstrip().upper().startswith("SELECT") and "fulfillment_orders" in s]
     with database.session() as session:
         made = session.scalars(select(FulfillmentOrderRecord).where(FulfillmentOrderRecord.order_id.in_(orders)))
         sent = [fo for fo in made if fo.location_id == "wh-nj" and fo.order_id != orders[-1]]

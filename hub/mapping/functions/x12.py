@@ -118,18 +118,7 @@ def _read_pairs(segment: Any, start: int) -> list[tuple[str, str]]:
         if len(_PAIR_KEYS) >= _PAIR_KEYS_KEPT:
             _PAIR_KEYS.clear()
         _PAIR_KEYS[shape] = keys
-    out = []
-    for qualifier_key, id_key in keys:
-        qualifier, value = segment[qualifier_key], segment[id_key]
-        if qualifier.__class__ is str and value.__class__ is str:  # as the tree gives them: nothing to convert
-            qualifier, value = qualifier.strip(), value.strip()
-            if qualifier and value:
-                out.append((qualifier, value))
-            continue
-        qualifier, value = _text(qualifier), _text(value)
-        if qualifier is not None and value is not None:
-            out.append((qualifier, value))
-    return out
+    return _pairs_at_keys(segment, keys)
 
 
 def _pair_keys(segment: dict[Any, Any], start: int) -> tuple[tuple[str, str], ...] | None:
@@ -155,13 +144,16 @@ def _read_pairs_by_range(segment: dict[Any, Any], start: int) -> list[tuple[str,
 
 def _pairs_at(segment: dict[Any, Any], qualifier_positions: Iterable[int]) -> list[tuple[str, str]]:
     """The (qualifier, id) pairs whose qualifier is at one of these positions and whose id follows it."""
+    return _pairs_at_keys(segment, [(_KEYS[position], _KEYS[position + 1]) for position in qualifier_positions])
+
+
+def _pairs_at_keys(segment: dict[Any, Any], keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (qualifier, id) pairs at these (qualifier key, id key), both given and not blank, as text."""
     out = []
     get = segment.get
-    for position in qualifier_positions:
-        qualifier, value = get(_KEYS[position]), get(_KEYS[position + 1])
-        if qualifier is None or value is None:
-            continue
-        if type(qualifier) is str and type(value) is str:  # as the tree gives them: no conversion to make
+    for qualifier_key, id_key in keys:
+        qualifier, value = get(qualifier_key), get(id_key)
+        if qualifier.__class__ is str and value.__class__ is str:  # as the tree gives them: nothing to convert
             qualifier, value = qualifier.strip(), value.strip()
             if qualifier and value:
                 out.append((qualifier, value))
