@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, insert, type_coerce
+from sqlalchemy import String, Table, bindparam, type_coerce
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hub.canonical import Order
 from hub.channels.apply import cancel_request_data, received_kind
+from hub.db.bulk import insert_rows
 from hub.db.models import OrderEvent, OrderLineRecord, OrderRecord
 from hub.db.models.base import utcnow
 from hub.db.models.orders import email_key
@@ -78,10 +79,8 @@ class NewOrders:
         stored = set(session.execute(statement, self.orders).scalars())
         lines = [row for order_id in stored for row in self.lines[order_id]]
         events = [row for order_id in stored for row in self.events[order_id]]
-        if lines:
-            session.execute(insert(LINES), lines)
-        if events:
-            session.execute(insert(EVENTS), events)
+        insert_rows(session, LINES, lines)
+        insert_rows(session, EVENTS, events)
         return stored
 
     def clear(self) -> None:

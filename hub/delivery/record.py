@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from hub.db.bulk import insert_rows, update_rows
 from hub.db.models import Delivery, DeliveryAttempt, DeliveryStatus
 from hub.db.models.base import utcnow
 from hub.db.session import Database
@@ -158,11 +159,10 @@ def _write(session: Session, changes: list[dict[str, Any]], attempts: list[dict[
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for change in changes:
         shapes[tuple(sorted(change))].append(change)
-    for names, rows in sorted(shapes.items()):
-        values: dict[str, Any] = {name: bindparam(name) for name in names if name != "b_id"}
-        session.connection().execute(update(Delivery).where(Delivery.id == bindparam("b_id")).values(values), rows)
-    if attempts:
-        session.execute(insert(DeliveryAttempt), attempts)
+    for _, rows in sorted(shapes.items()):
+        update_rows(session, Delivery.__table__, rows, {"id": "b_id"})
+    session.flush()  # what the session holds goes first, as an ORM insert would autoflush it
+    insert_rows(session, DeliveryAttempt.__table__, attempts)
 
 
 def _attempt(delivery_id: int, number: int, result: Result) -> dict[str, Any]:

@@ -29,11 +29,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, func, insert, literal_column, select, update
+from sqlalchemy import Text, cast, func, literal_column, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from hub.db.bulk import insert_rows, update_rows
 from hub.db.models import (
     FulfillmentOrderLineRecord,
     FulfillmentOrderRecord,
@@ -53,8 +54,9 @@ from hub.lifecycle.store import _require_locations, _save, to_lifecycle
 
 ROW_COLUMNS = ("state", "updated_at", "validated", "hold_reason", "closed")  # what store._save sets on the row
 _LIFECYCLES = OrderLifecycleRecord.__table__
+EVENTS = OrderEvent.__table__
 # A lifecycle row is written only at the revision it was read at (``b_seen``), as its version column guards it.
-REVISION_GUARD = (_LIFECYCLES.c.order_id == bindparam("b_order_id"), _LIFECYCLES.c.revision == bindparam("b_seen"))
+REVISION_GUARD = {"order_id": "b_order_id", "revision": "b_seen"}
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def _write_lifecycle_rows(session: Session, rows: list[OrderLifecycleRecord]) ->
         values.append({"b_order_id": row.order_id, "b_seen": seen, "b_next": seen + 1, **current})
         for name, value in {**current, "revision": seen + 1}.items():
             set_committed_value(row, name, value)
-    update_guarded(session, table, values, *REVISION_GUARD)
+    update_rows(session, table, values, REVISION_GUARD)
 
 
 @dataclass(frozen=True)
@@ -356,24 +358,10 @@ def _write_plain(session: Session, writes: list[PlainWrite]) -> None:
     now = utcnow()
     heads = [write.head | {"updated_at": now} for write in writes if write.head]
     lc, fo, lq = OrderLifecycleRecord.__table__, FulfillmentOrderRecord.__table__, LineQuantityRecord.__table__
-    update_guarded(session, lc, heads, *REVISION_GUARD)
+    update_rows(session, lc, heads, REVISION_GUARD)
     fulfillment_orders = [values | {"updated_at": now} for write in writes for values in write.fulfillment_orders]
-    update_guarded(session, fo, fulfillment_orders, fo.c.id == bindparam("b_id"), fo.c.state == bindparam("b_seen"))
-    update_guarded(session, lq, [values for write in writes for values in write.lines], lq.c.id == bindparam("b_id"))
-
-
-def update_guarded(session: Session, table: Any, values: list[dict[str, Any]], *where: Any) -> None:
-    """One ``UPDATE`` of ``table`` with a set of values per row (``b_`` names are the guards'; ``b_next``, when
-    given, is the row's next revision); every row must match its guard, else ``StaleDataError``."""
-    if not values:
-        return
-    names = [name for name in values[0] if not name.startswith("b_")]
-    columns: dict[str, Any] = {name: bindparam(name) for name in names}
-    if "b_next" in values[0]:
-        columns["revision"] = bindparam("b_next")
-    written = session.connection().execute(update(table).where(*where).values(columns), values).rowcount
-    if written != len(values):
-        raise StaleDataError(f"{len(values) - written} of {len(values)} {table.name} rows changed since they were read")
+    update_rows(session, fo, fulfillment_orders, {"id": "b_id", "state": "b_seen"})
+    update_rows(session, lq, [values for write in writes for values in write.lines], {"id": "b_id"})
 
 
 def _expire(session: Session, order_ids: set[str]) -> None:
@@ -420,7 +408,8 @@ def append_events(session: Session, events: Sequence[dict[str, Any]]) -> None:
         return
     now = utcnow()
     rows = [{"occurred_at": now, "inbox_message_id": None, **event} for event in events]
-    session.execute(insert(OrderEvent), rows)
+    session.flush()  # what the session holds goes first, as an ORM insert would autoflush it
+    insert_rows(session, EVENTS, rows)
 
 
 def _set_statuses(session: Session, new_status: dict[str, list[str]]) -> None:

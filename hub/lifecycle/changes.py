@@ -38,11 +38,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, insert, select, text, update
+from sqlalchemy import ColumnElement, select, text, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from hub.db.bulk import insert_rows, update_rows
 from hub.db.models import (
     FulfillmentOrderLineRecord,
     FulfillmentOrderRecord,
@@ -52,7 +53,7 @@ from hub.db.models import (
 )
 from hub.db.models.base import utcnow
 from hub.lifecycle.aggregate import OrderLifecycle
-from hub.lifecycle.batch import REVISION_GUARD, update_guarded
+from hub.lifecycle.batch import REVISION_GUARD
 from hub.lifecycle.commands import LifecycleCommand
 from hub.lifecycle.errors import LifecycleConflict
 from hub.lifecycle.quantities import Line
@@ -166,8 +167,8 @@ def _insert_lifecycles(session: Session, changes: list[LifecycleChange], now: da
         rows.append({"order_id": change.record.id, **_row_values(change.after, now), "created_at": now, "revision": 1})
         for position, line in enumerate(change.after.lines.values()):
             lines.append({"order_id": change.record.id, "position": position, "line_id": line.line_id, **_line(line)})
-    session.connection().execute(insert(OrderLifecycleRecord.__table__), rows)
-    session.connection().execute(insert(LineQuantityRecord.__table__), lines)
+    insert_rows(session, OrderLifecycleRecord.__table__, rows)
+    insert_rows(session, LineQuantityRecord.__table__, lines)
 
 
 def _update_lifecycles(session: Session, changes: list[LifecycleChange], now: datetime) -> None:
@@ -187,7 +188,7 @@ def _update_lifecycles(session: Session, changes: list[LifecycleChange], now: da
                 line_values.append({"b_id": ids[line_id].id, "state": line.state.value, **line.quantities.as_dict()})
                 session.expire(ids[line_id])
     try:
-        update_guarded(session, table, values, *REVISION_GUARD)
+        update_rows(session, table, values, REVISION_GUARD)
     except StaleDataError:
         ids = ", ".join(change.record.id for change in changes)
         raise LifecycleConflict(
@@ -197,7 +198,7 @@ def _update_lifecycles(session: Session, changes: list[LifecycleChange], now: da
         for name in ROW_COLUMNS:
             set_committed_value(change.row, name, row_values[name])
         set_committed_value(change.row, "revision", row_values["b_next"])
-    update_guarded(session, lines, line_values, lines.c.id == bindparam("b_id"))
+    update_rows(session, lines, line_values, {"id": "b_id"})
 
 
 def _insert_fulfillment_orders(session: Session, changes: list[LifecycleChange], now: datetime) -> None:
@@ -217,10 +218,8 @@ def _insert_fulfillment_orders(session: Session, changes: list[LifecycleChange],
                     {"fulfillment_order_id": fo.id, "position": line_position, "line_id": line.line_id}
                     | {"sku": line.sku, **quantities}
                 )
-    if orders:
-        session.connection().execute(insert(FulfillmentOrderRecord.__table__), orders)
-    if lines:
-        session.connection().execute(insert(FulfillmentOrderLineRecord.__table__), lines)
+    insert_rows(session, FulfillmentOrderRecord.__table__, orders)
+    insert_rows(session, FulfillmentOrderLineRecord.__table__, lines)
 
 
 def _row_values(lifecycle: OrderLifecycle, now: datetime) -> dict[str, Any]:

@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from hub.db.bulk import insert_rows
 from hub.db.models import InventoryLedgerEntry, OrderEvent, OrderRecord, OrderRouting, OrderRoutingSku
 from hub.db.models.base import utcnow
 from hub.db.session import Database
@@ -96,10 +97,8 @@ def insert_first_decisions(
         values, awaited = _decision_values(decision, test=test, now=now)
         rows.append({"order_id": order_id, **values, "attempts": 1, "ledger_mark": mark, "created_at": utcnow()})
         skus += [{"order_id": order_id, "sku": sku, "units": units} for sku, units in awaited.items()]
-    if rows:
-        session.connection().execute(insert(OrderRouting.__table__), rows)
-    if skus:
-        session.connection().execute(insert(OrderRoutingSku.__table__), skus)
+    insert_rows(session, OrderRouting.__table__, rows)
+    insert_rows(session, OrderRoutingSku.__table__, skus)
 
 
 def _decision_values(decision: Decision, *, test: bool, now: datetime) -> tuple[dict[str, Any], dict[str, int]]:
