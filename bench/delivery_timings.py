@@ -23,7 +23,7 @@ from bench.shopify_orders import Sent
 from hub.db.session import Database
 
 TASK_DONE = re.compile(r"Task (\S+)\[[^\]]+\] succeeded in ([0-9.]+)s")
-STATEMENTS = re.compile(r"bench-statements (\S+) (\d+)")  # from bench/statement_counts/sitecustomize.py
+STATEMENTS = re.compile(r"bench-statements (\S+) (\d+)(?: ([\d.]+))?")  # from bench/statement_counts/sitecustomize.py
 
 
 @dataclass
@@ -132,6 +132,7 @@ class TaskCost:
     seconds: float = 0.0  # their runtimes summed
     statements: int = 0  # SQL statements of every run (succeeded or not), when they were counted
     counted: int = 0  # runs whose statements were counted
+    cpu_ms: float = 0.0  # the CPU time of those runs in their processes
 
 
 def task_costs(log: Path, offset: int) -> dict[str, TaskCost]:
@@ -147,4 +148,5 @@ def task_costs(log: Path, offset: int) -> dict[str, TaskCost]:
             elif match := STATEMENTS.search(line):
                 costs[match.group(1)].statements += int(match.group(2))
                 costs[match.group(1)].counted += 1
+                costs[match.group(1)].cpu_ms += float(match.group(3) or 0)
     return dict(costs)

@@ -391,18 +391,24 @@ def print_costs(costs: dict[str, TaskCost], orders: int) -> None:
         return
     print(
         "  worker log, tasks of the measured phase (runtimes of those that succeeded, summed over the pool's "
-        "processes; SQL statements of every run):"
+        "processes; SQL statements and CPU time of every run):"
     )
     for name, cost in sorted(costs.items(), key=lambda item: -item[1].seconds):
         each = 1000 * cost.seconds / cost.runs if cost.runs else 0.0
         per_order = 1000 * cost.seconds / orders if orders else 0.0
-        statements = f"{cost.statements / orders:7.1f} statements per order" if orders and cost.counted else ""
-        print(f"    {name:<34}{cost.runs:>7} runs {each:8.1f} ms each {per_order:8.1f} ms per order {statements}")
+        counted = f"{cost.statements / orders:5.1f} statements, CPU {cost.cpu_ms / orders:4.1f} ms per order"
+        print(
+            f"    {name:<34}{cost.runs:>7} runs {each:8.1f} ms each {per_order:8.1f} ms per order "
+            f"{counted if orders and cost.counted else ''}"
+        )
     total = sum(cost.seconds for cost in costs.values())
     if orders:
         sent = sum(cost.statements for cost in costs.values())
-        print(f"    {'all tasks':<34}{'':>12}{'':>13}{1000 * total / orders:8.1f} ms per order {sent / orders:7.1f} "
-              "statements per order")
+        cpu = sum(cost.cpu_ms for cost in costs.values())
+        print(
+            f"    {'all tasks':<34}{'':>12}{'':>13}{1000 * total / orders:8.1f} ms per order "
+            f"{sent / orders:5.1f} statements, CPU {cpu / orders:4.1f} ms per order"
+        )
 
 
 def summary(results: dict[str, Figures], orders: int) -> None:

@@ -15,11 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, type_coerce
-from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from hub.canonical import Order
 from hub.channels.apply import cancel_request_data, received_kind
@@ -34,6 +31,7 @@ ORDERS = cast(Table, OrderRecord.__table__)
 LINES = cast(Table, OrderLineRecord.__table__)
 EVENTS = cast(Table, OrderEvent.__table__)
 OrderKey = tuple[str, str, str]  # channel, account, channel order id
+KEY = ("channel", "account", "channel_order_id")  # the unique index a concurrent insert of the same order meets
 
 
 def order_key(order: Order, account: str) -> OrderKey:
@@ -68,15 +66,11 @@ class NewOrders:
     def write(self, session: Session) -> set[str]:
         """Insert every gathered row; returns the ids of the orders stored (one another worker stored first
         is left out, with its lines and events)."""
-        dialect = session.get_bind().dialect.name
         fill_ship_by(session, self.orders)  # the channel's day, else the account's promise (read once)
-        statement = (
-            (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ORDERS)
-            .values(document=_json_text(dialect))
-            .on_conflict_do_nothing(index_elements=["channel", "account", "channel_order_id"])
-            .returning(ORDERS.c.id)
+        inserted = insert_rows(
+            session, ORDERS, self.orders, skip_conflicts=KEY, returning=["id"], json_text=["document"]
         )
-        stored = set(session.execute(statement, self.orders).scalars())
+        stored = {row[0] for row in inserted}
         lines = [row for order_id in stored for row in self.lines[order_id]]
         events = [row for order_id in stored for row in self.events[order_id]]
         insert_rows(session, LINES, lines)
@@ -88,12 +82,6 @@ class NewOrders:
         self.lines.clear()
         self.events.clear()
         self.by_message.clear()
-
-
-def _json_text(dialect: str) -> ColumnElement[Any]:
-    """The document column's value from JSON text already encoded (the bind parameter ``document_json``)."""
-    text = bindparam("document_json", type_=String())
-    return sql_cast(text, postgresql.JSONB) if dialect == "postgresql" else type_coerce(text, String())
 
 
 def _rows(
@@ -121,7 +109,7 @@ def _rows(
         "ship_by": order.requested_ship_date,
         "channel_updated_at": order.updated_at or order.placed_at,
         "schema_version": order.schema_version,
-        "document_json": order.model_dump_json(),
+        "document": order.model_dump_json(),  # encoded once, stored as it is
         "created_at": now,
         "updated_at": now,
         "revision": 1,

@@ -14,42 +14,107 @@ give it; other backends (SQLite) keep the plain ``executemany``, which is cheap 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Column, Table, and_, bindparam, insert, update
+from sqlalchemy import Column, String, Table, and_, bindparam, insert, type_coerce, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import FromClause
+from sqlalchemy.sql.elements import ColumnElement
 
 Row = Mapping[str, Any]
+_TEXT = "TEXT"  # the array type of JSON already encoded
 
 
-def insert_rows(session: Session, table: FromClause, rows: Sequence[Row]) -> None:
+def insert_rows(
+    session: Session,
+    table: FromClause,
+    rows: Sequence[Row],
+    *,
+    skip_conflicts: Sequence[str] = (),
+    returning: Sequence[str] = (),
+    json_text: Collection[str] = (),
+) -> list[tuple[Any, ...]]:
     """Insert ``rows`` (each with the same keys) into ``table`` in one statement, in the order given, so that
-    generated ids follow that order."""
+    generated ids follow that order. ``skip_conflicts`` names the columns of a unique index: a row that would
+    repeat one is left out (``ON CONFLICT DO NOTHING``). Returns the ``returning`` columns of each row
+    inserted. ``json_text`` names JSON columns whose values are already encoded, to be stored as they are."""
     if not rows:
-        return
+        return []
     table = cast(Table, table)  # a mapped class's __table__
     connection = session.connection()
     names = list(rows[0])
     made = _generated(table, names, "default")
     if connection.dialect.name != "postgresql" or made is None:
-        connection.execute(insert(table), list(rows))
-        return
+        return _insert_portably(connection, table, rows, skip_conflicts, returning, json_text)
     arrays = [[row[name] for row in rows] for name in names] + [[make() for _ in rows] for make in made.values()]
     columns = [table.c[name] for name in [*names, *made]]
-    aliases = ", ".join(f"c{n}" for n in range(len(columns)))
-    names_sql = ", ".join(_quoted(connection, column.name) for column in columns)
-    # Names from the table's metadata only; every value is a parameter.
-    statement = (
-        f"INSERT INTO {_quoted(connection, table.name)} ({names_sql}) "  # noqa: S608
-        f"SELECT {aliases} FROM unnest({_casts(connection.dialect, columns)}) "
-        f"WITH ORDINALITY AS u({aliases}, seq) ORDER BY seq"
+    statement = _insert_statement(connection, table, columns, skip_conflicts, returning, json_text)
+    result = connection.exec_driver_sql(statement, _ready(connection.dialect, columns, arrays, json_text))
+    return [tuple(row) for row in result] if returning else []
+
+
+def _insert_statement(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[Column[Any]],
+    skip_conflicts: Sequence[str],
+    returning: Sequence[str],
+    json_text: Collection[str],
+) -> str:
+    """``INSERT ... SELECT ... FROM unnest(%b::TYPE[], ...)``: names from the table's metadata only, every
+    value a parameter (JSON already encoded travels as text and is cast back)."""
+    dialect, quoted = connection.dialect, partial(_quoted, connection)
+    aliases = [f"c{n}" for n in range(len(columns))]
+    chosen = [
+        f"{alias}::{column.type.compile(dialect)}" if column.name in json_text else alias
+        for alias, column in zip(aliases, columns, strict=True)
+    ]
+    types = [_TEXT if column.name in json_text else column.type.compile(dialect) for column in columns]
+    tail = f" ON CONFLICT ({', '.join(map(quoted, skip_conflicts))}) DO NOTHING" if skip_conflicts else ""
+    tail += f" RETURNING {', '.join(map(quoted, returning))}" if returning else ""
+    return (
+        f"INSERT INTO {quoted(table.name)} ({', '.join(quoted(column.name) for column in columns)}) "  # noqa: S608
+        f"SELECT {', '.join(chosen)} FROM unnest({', '.join(f'%b::{name}[]' for name in types)}) "
+        f"WITH ORDINALITY AS u({', '.join(aliases)}, seq) ORDER BY seq{tail}"
     )
-    connection.exec_driver_sql(statement, _ready(connection.dialect, columns, arrays))
+
+
+def _insert_portably(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Row],
+    skip_conflicts: Sequence[str],
+    returning: Sequence[str],
+    json_text: Collection[str],
+) -> list[tuple[Any, ...]]:
+    """SQLAlchemy's own insert, sent as ``executemany`` (SQLite, or a default only SQL can give)."""
+    statement = (
+        (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table).on_conflict_do_nothing(
+            index_elements=list(skip_conflicts)
+        )
+        if skip_conflicts
+        else insert(table)
+    )
+    params = list(rows)
+    if json_text:  # the encoded text under a name of its own, stored as it is
+        statement = statement.values({name: _as_json(connection, f"{name}_json") for name in json_text})
+        params = [{**row, **{f"{name}_json": row[name] for name in json_text}} for row in rows]
+        params = [{key: value for key, value in row.items() if key not in json_text} for row in params]
+    if returning:
+        return [tuple(row) for row in connection.execute(statement.returning(*(table.c[n] for n in returning)), params)]
+    connection.execute(statement, params)
+    return []
+
+
+def _as_json(connection: Connection, name: str) -> ColumnElement[Any]:
+    text = bindparam(name, type_=String())
+    return sql_cast(text, postgresql.JSONB) if connection.dialect.name == "postgresql" else type_coerce(text, String())
 
 
 def update_rows(session: Session, table: FromClause, rows: Sequence[Row], guards: Mapping[str, str]) -> None:
@@ -118,11 +183,14 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _ready(dialect: Dialect, columns: Sequence[Column[Any]], arrays: list[list[Any]]) -> tuple[list[Any], ...]:
-    """Each array's values made ready for the driver by its column's type (JSON encoding, UTC instants)."""
+def _ready(
+    dialect: Dialect, columns: Sequence[Column[Any]], arrays: list[list[Any]], as_given: Collection[str] = ()
+) -> tuple[list[Any], ...]:
+    """Each array's values made ready for the driver by its column's type (JSON encoding, UTC instants),
+    but those of the columns named in ``as_given``."""
     ready = []
     for column, values in zip(columns, arrays, strict=True):
-        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        process = None if column.name in as_given else column.type.dialect_impl(dialect).bind_processor(dialect)
         ready.append(values if process is None else [process(value) for value in values])
     return tuple(ready)
 

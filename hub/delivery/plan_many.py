@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from hub.canonical import Order
+from hub.db.bulk import insert_rows
 from hub.db.models import Delivery, DeliveryStatus, FulfillmentOrderRecord, Location, OrderLifecycleRecord
 from hub.db.models.base import utcnow
 from hub.delivery.outbox import (
@@ -79,11 +79,9 @@ def plan_fulfillment_many(
         _delivery(fo, destination, kind, orders[fo.order_id], stored.get(fo.order_id), moment)
         for fo, destination, kind in ready
     ]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Delivery).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    # rows as parameters, not as VALUES built into the statement: the statement compiles once per process,
-    # and SQLAlchemy still sends them as multi-row inserts ("insertmanyvalues")
-    returned = session.execute(statement.returning(Delivery.idempotency_key, Delivery.id), values)
+    returned = insert_rows(
+        session, Delivery.__table__, values, skip_conflicts=["idempotency_key"], returning=["idempotency_key", "id"]
+    )
     inserted = {key: delivery_id for key, delivery_id in returned}
     again: set[str] = set()
     for (fo, _destination, _kind), row in zip(ready, values, strict=True):

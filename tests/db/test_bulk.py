@@ -83,3 +83,21 @@ def test_an_update_whose_guard_no_longer_matches_is_refused(database: Database) 
         with database.session() as session:
             update_rows(session, ACCOUNTS, rows, {"id": "b_id", "account": "b_account"})
     assert [row.active for row in _stored(database)] == [True, True]  # the caller's transaction took it back
+
+
+def test_rows_repeating_a_unique_key_are_skipped_and_the_inserted_ones_returned(database: Database) -> None:
+    _insert(database, 1)  # shop-000 is stored already
+    rows = [{"channel": "shopify", "account": name} for name in ("shop-new", "shop-000", "shop-other")]
+    with database.session() as session:
+        returned = insert_rows(session, ACCOUNTS, rows, skip_conflicts=["channel", "account"], returning=["account"])
+    assert sorted(returned) == [("shop-new",), ("shop-other",)]
+    assert [row.account for row in _stored(database)] == ["shop-000", "shop-new", "shop-other"]
+
+
+def test_json_already_encoded_is_stored_as_given(database: Database) -> None:
+    text = '{"b": [1, 2.50, "x"], "a": {"nested": true}}'
+    with database.session() as session:
+        insert_rows(
+            session, ACCOUNTS, [{"channel": "woo", "account": "site", "settings": text}], json_text=["settings"]
+        )
+    assert _stored(database)[0].settings == {"a": {"nested": True}, "b": [1, 2.5, "x"]}
