@@ -8,8 +8,9 @@ server unpacks them with ``unnest``: one statement for the whole batch, about 3 
 (measured on 2,000 timeline rows; the text format's array quoting costs as much as ``executemany``).
 
 Values go through each column's own bind processing (the ``Timestamp`` type's UTC check, JSON encoding with
-the engine's serializer), and a column left out of the rows gets its Python-side default as SQLAlchemy would
-give it; other backends (SQLite) keep the plain ``executemany``, which is cheap there.
+the engine's serializer), and a column left out of the rows gets its Python-side default (on an update, its
+``onupdate``) as SQLAlchemy would give it; other backends (SQLite) keep SQLAlchemy's own statements, sent as
+``executemany``, which is cheap there.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import FromClause
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 Row = Mapping[str, Any]
@@ -68,19 +70,18 @@ def _insert_statement(
     json_text: Collection[str],
 ) -> str:
     """``INSERT ... SELECT ... FROM unnest(%b::TYPE[], ...)``: names from the table's metadata only, every
-    value a parameter (JSON already encoded travels as text and is cast back)."""
+    value a parameter (JSON already encoded travels as text and is cast to the column's type)."""
     dialect, quoted = connection.dialect, partial(_quoted, connection)
     aliases = [f"c{n}" for n in range(len(columns))]
     chosen = [
         f"{alias}::{column.type.compile(dialect)}" if column.name in json_text else alias
         for alias, column in zip(aliases, columns, strict=True)
     ]
-    types = [_TEXT if column.name in json_text else column.type.compile(dialect) for column in columns]
     tail = f" ON CONFLICT ({', '.join(map(quoted, skip_conflicts))}) DO NOTHING" if skip_conflicts else ""
     tail += f" RETURNING {', '.join(map(quoted, returning))}" if returning else ""
     return (
         f"INSERT INTO {quoted(table.name)} ({', '.join(quoted(column.name) for column in columns)}) "  # noqa: S608
-        f"SELECT {', '.join(chosen)} FROM unnest({', '.join(f'%b::{name}[]' for name in types)}) "
+        f"SELECT {', '.join(chosen)} FROM unnest({_casts(dialect, columns, json_text)}) "
         f"WITH ORDINALITY AS u({', '.join(aliases)}, seq) ORDER BY seq{tail}"
     )
 
@@ -94,18 +95,18 @@ def _insert_portably(
     json_text: Collection[str],
 ) -> list[tuple[Any, ...]]:
     """SQLAlchemy's own insert, sent as ``executemany`` (SQLite, or a default only SQL can give)."""
-    statement = (
-        (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table).on_conflict_do_nothing(
-            index_elements=list(skip_conflicts)
-        )
-        if skip_conflicts
-        else insert(table)
-    )
+    statement: Insert = insert(table)
+    if skip_conflicts:
+        dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        statement = dialect_insert(table).on_conflict_do_nothing(index_elements=list(skip_conflicts))
     params = list(rows)
     if json_text:  # the encoded text under a name of its own, stored as it is
         statement = statement.values({name: _as_json(connection, f"{name}_json") for name in json_text})
-        params = [{**row, **{f"{name}_json": row[name] for name in json_text}} for row in rows]
-        params = [{key: value for key, value in row.items() if key not in json_text} for row in params]
+        params = [
+            {key: value for key, value in row.items() if key not in json_text}
+            | {f"{name}_json": row[name] for name in json_text}
+            for row in rows
+        ]
     if returning:
         return [tuple(row) for row in connection.execute(statement.returning(*(table.c[n] for n in returning)), params)]
     connection.execute(statement, params)
@@ -195,9 +196,10 @@ def _ready(
     return tuple(ready)
 
 
-def _casts(dialect: Dialect, columns: Sequence[Column[Any]]) -> str:
-    """``%b::TYPE[]`` per column: psycopg's binary array format, cast to the column's own type."""
-    return ", ".join(f"%b::{column.type.compile(dialect)}[]" for column in columns)
+def _casts(dialect: Dialect, columns: Sequence[Column[Any]], as_text: Collection[str] = ()) -> str:
+    """``%b::TYPE[]`` per column: psycopg's binary array format, cast to the column's own type (to text for
+    the columns named in ``as_text``)."""
+    return ", ".join(f"%b::{_TEXT if column.name in as_text else column.type.compile(dialect)}[]" for column in columns)
 
 
 def _quoted(connection: Connection, name: str) -> str:

@@ -53,7 +53,6 @@ from hub.lifecycle.quantities import BUCKETS, Line, LineQuantities
 from hub.lifecycle.store import _require_locations, _save, to_lifecycle
 
 ROW_COLUMNS = ("state", "updated_at", "validated", "hold_reason", "closed")  # what store._save sets on the row
-_LIFECYCLES = OrderLifecycleRecord.__table__
 EVENTS = OrderEvent.__table__
 # A lifecycle row is written only at the revision it was read at (``b_seen``), as its version column guards it.
 REVISION_GUARD = {"order_id": "b_order_id", "revision": "b_seen"}
