@@ -15,6 +15,7 @@ the engine's serializer), and a column left out of the rows gets its Python-side
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
 from typing import Any, cast
@@ -31,6 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 Row = Mapping[str, Any]
 _TEXT = "TEXT"  # the array type of JSON already encoded
+_MODIFIERS = re.compile(r"\([^)]*\)")  # a type's length or precision: VARCHAR(40), NUMERIC(12, 2)
 
 
 def insert_rows(
@@ -74,7 +76,7 @@ def _insert_statement(
     dialect, quoted = connection.dialect, partial(_quoted, connection)
     aliases = [f"c{n}" for n in range(len(columns))]
     chosen = [
-        f"{alias}::{column.type.compile(dialect)}" if column.name in json_text else alias
+        f"{alias}::{_base_type(dialect, column)}" if column.name in json_text else alias
         for alias, column in zip(aliases, columns, strict=True)
     ]
     tail = f" ON CONFLICT ({', '.join(map(quoted, skip_conflicts))}) DO NOTHING" if skip_conflicts else ""
@@ -197,9 +199,14 @@ def _ready(
 
 
 def _casts(dialect: Dialect, columns: Sequence[Column[Any]], as_text: Collection[str] = ()) -> str:
-    """``%b::TYPE[]`` per column: psycopg's binary array format, cast to the column's own type (to text for
-    the columns named in ``as_text``)."""
-    return ", ".join(f"%b::{_TEXT if column.name in as_text else column.type.compile(dialect)}[]" for column in columns)
+    """``%b::TYPE[]`` per column: psycopg's binary array format, cast to the column's type without its length
+    or precision (text for the columns named in ``as_text``). An explicit cast to ``VARCHAR(40)`` would cut
+    a longer value silently; storing it in the column checks it as a plain ``INSERT`` would, and refuses it."""
+    return ", ".join(f"%b::{_TEXT if column.name in as_text else _base_type(dialect, column)}[]" for column in columns)
+
+
+def _base_type(dialect: Dialect, column: Column[Any]) -> str:
+    return _MODIFIERS.sub("", column.type.compile(dialect))
 
 
 def _quoted(connection: Connection, name: str) -> str:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 
 from hub.db.bulk import insert_rows, update_rows
@@ -101,3 +101,21 @@ def test_json_already_encoded_is_stored_as_given(database: Database) -> None:
             session, ACCOUNTS, [{"channel": "woo", "account": "site", "settings": text}], json_text=["settings"]
         )
     assert _stored(database)[0].settings == {"a": {"nested": True}, "b": [1, 2.5, "x"]}
+
+
+def test_a_value_longer_than_its_column_is_refused_never_cut(database: Database) -> None:
+    long = "x" * 200  # channel_accounts.channel is VARCHAR(64)
+    if database.engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="too long"):
+            with database.session() as session:
+                insert_rows(session, ACCOUNTS, [{"channel": long, "account": "a"}])
+        _insert(database, 1)
+        rows = [{"b_id": _stored(database)[0].id, "channel": long}]
+        with pytest.raises(DBAPIError, match="too long"):
+            with database.session() as session:
+                update_rows(session, ACCOUNTS, rows, {"id": "b_id"})
+        assert [row.channel for row in _stored(database)] == ["shopify"]
+    else:  # SQLite keeps text whole whatever the declared length
+        with database.session() as session:
+            insert_rows(session, ACCOUNTS, [{"channel": long, "account": "a"}])
+        assert [row.channel for row in _stored(database)] == [long]
